@@ -1,0 +1,107 @@
+"""Argument checks for the Pythonic door: each error names the field, the value and the valid range.
+
+attrs validators are called as ``validator(instance, attribute, value)``; the helpers here build such callables,
+and :func:`check_range` / :func:`check_type` serve plain functions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+Validator = Callable[[Any, Any, Any], None]
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_type(name: str, value: object, types: type | tuple[type, ...], what: str) -> None:
+    """Raise ``TypeError`` unless ``value`` is one of ``types`` (``bool`` is never a number here)."""
+    wants_number = types in (int, float, (int, float))
+    if (wants_number and isinstance(value, bool)) or not isinstance(value, types):
+        raise TypeError(f"{name} must be {what}, got {value!r} ({type(value).__name__})")
+
+
+def check_real(name: str, value: object) -> float:
+    """Return ``value`` as a float after checking that it is a finite real number."""
+    if not _is_real(value):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    number = float(value)  # type: ignore[arg-type]
+    if math.isnan(number):
+        raise ValueError(f"{name} must be a number, got nan")
+    return number
+
+
+def check_range(
+    name: str,
+    value: object,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+) -> None:
+    """Raise ``TypeError``/``ValueError`` unless ``low <= value <= high`` (bounds optionally open)."""
+    if integer:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+        number: float = value
+    else:
+        number = check_real(name, value)
+    too_low = low is not None and (number <= low if low_open else number < low)
+    too_high = high is not None and (number >= high if high_open else number > high)
+    if too_low or too_high:
+        raise ValueError(f"{name} must be {_describe(low, high, low_open, high_open)}, got {value!r}")
+
+
+def _describe(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if low is not None and high is not None:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        return f"in {left}{_fmt(low)}, {_fmt(high)}{right}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {_fmt(low)}"
+    if high is not None:
+        return f"{'<' if high_open else '<='} {_fmt(high)}"
+    return "a number"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def in_range(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+    optional: bool = False,
+) -> Validator:
+    """An attrs validator for a number in a range; ``optional`` lets ``None`` through."""
+
+    def validate(_instance: Any, attribute: Any, value: Any) -> None:
+        if optional and value is None:
+            return
+        check_range(attribute.name, value, low, high, low_open=low_open, high_open=high_open, integer=integer)
+
+    return validate
+
+
+def probability(_instance: Any, attribute: Any, value: Any) -> None:
+    """An attrs validator for a probability in [0, 1]."""
+    check_range(attribute.name, value, 0.0, 1.0)
+
+
+def one_of(*choices: object) -> Validator:
+    """An attrs validator for a value among ``choices``."""
+
+    def validate(_instance: Any, attribute: Any, value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"{attribute.name} must be one of {list(choices)!r}, got {value!r}")
+
+    return validate

@@ -1,0 +1,172 @@
+"""``lambdasim.Simulation``: one simulated AWS account and region on one simulated clock."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from lambdasim._validators import check_range, check_type
+from lambdasim.engine import Engine
+from lambdasim.results import Results
+from lambdasim.settings import Settings
+
+if TYPE_CHECKING:
+    from lambdasim.clients.base import BaseClient
+    from lambdasim.clients.lambda_ import FunctionRecord
+
+DEFAULT_START = "2026-01-01T00:00:00Z"
+MIN_CONCURRENCY_LIMIT = 100  # Lambda keeps at least 100 unreserved
+
+_CLIENTS: dict[str, Callable[[Simulation], BaseClient]] = {}
+
+
+def register_client(service: str, factory: Callable[[Simulation], BaseClient]) -> None:
+    """Make ``sim.client(service)`` build clients with ``factory(sim)``."""
+    _CLIENTS[service] = factory
+
+
+def _parse_start(start: str | _dt.datetime) -> _dt.datetime:
+    if isinstance(start, _dt.datetime):
+        moment = start
+    elif isinstance(start, str):
+        try:
+            moment = _dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"start must be an ISO 8601 time such as {DEFAULT_START!r}, got {start!r}") from None
+    else:
+        raise TypeError(f"start must be an ISO 8601 string or a datetime, got {start!r} ({type(start).__name__})")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    return moment
+
+
+class Simulation:
+    """A simulated account: functions, their queues and concurrency, on a clock that starts at 0 s.
+
+    Args:
+        seed: An integer >= 0 (or ``None`` to draw one; it is recorded in the results either way). Every source of
+            randomness gets its own stream from one ``numpy.random.SeedSequence``.
+        start: The wall-clock time of simulated time 0 (ISO 8601 or ``datetime``; naive means UTC).
+        region: The AWS region in ARNs.
+        account_id: The 12-digit account id in ARNs.
+        concurrency_limit: The account's concurrent executions (>= 100; AWS's default is 1000).
+        settings: The model's choices where AWS publishes nothing (:class:`~lambdasim.settings.Settings`).
+        trace: Keep a per-attempt trace (opt-in: it grows with the number of events).
+
+    >>> import lambdasim as ls
+    >>> sim = ls.Simulation(seed=7)
+    >>> sim.now
+    0.0
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        start: str | _dt.datetime = DEFAULT_START,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        concurrency_limit: int = 1000,
+        settings: Settings | None = None,
+        trace: bool = False,
+    ) -> None:
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+        check_range("seed", seed, 0, integer=True)
+        check_range("concurrency_limit", concurrency_limit, MIN_CONCURRENCY_LIMIT, integer=True)
+        check_type("region", region, str, "a region name such as 'us-east-1'")
+        check_type("account_id", account_id, str, "a 12-digit string")
+        if not (len(account_id) == 12 and account_id.isdigit()):
+            raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+        if settings is None:
+            settings = Settings()
+        check_type("settings", settings, Settings, "a lambdasim.Settings")
+        check_type("trace", trace, bool, "True or False")
+        self.seed: int = seed
+        self.start = _parse_start(start)
+        self.region = region
+        self.account_id = account_id
+        self.settings = settings
+        self.env = simpy.Environment()
+        self.engine = Engine(
+            self.env,
+            np.random.SeedSequence(seed),
+            settings,
+            concurrency_limit=concurrency_limit,
+            epoch_s=self.start.timestamp(),
+            trace=trace,
+        )
+        self._functions: dict[str, FunctionRecord] = {}
+        self._clients: dict[str, BaseClient] = {}
+        self._api_requests = 0
+        self.running = False
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since ``start``."""
+        return float(self.env.now)
+
+    def client(self, service: str) -> Any:
+        """The boto3-shaped client of ``service`` (``"lambda"``, and the services other modules register)."""
+        if service not in _CLIENTS:
+            raise ValueError(f"unknown service {service!r}; lambdasim simulates: {sorted(_CLIENTS)}")
+        if service not in self._clients:
+            self._clients[service] = _CLIENTS[service](self)
+        return self._clients[service]
+
+    def run(self, until: float | None = None) -> Results:
+        """Advance the clock to absolute time ``until`` (s), or until nothing is left to do; return the results."""
+        if until is not None:
+            check_range("until", until, self.now)
+        self.running = True
+        try:
+            if until is None:
+                self.env.run()
+            elif until > self.now:
+                self.env.run(until=until)
+        finally:
+            self.running = False
+        return self.results()
+
+    def advance_until(self, event: simpy.Event) -> None:
+        """Run until ``event`` has been processed (used by top-level ``RequestResponse`` invokes)."""
+        self.running = True
+        try:
+            self.env.run(until=event)
+        finally:
+            self.running = False
+
+    def results(self) -> Results:
+        """The results so far, without advancing the clock."""
+        stats = {name: fs.stats for name, fs in self.engine.functions.items()}
+        return Results(
+            seed=self.seed,
+            now=self.now,
+            settings=self.settings,
+            concurrency_limit=self.engine.concurrency_limit,
+            stats=stats,
+            trace=None if self.engine.trace is None else list(self.engine.trace),
+        )
+
+    # -- clock helpers for the clients ------------------------------------------------------------------------
+
+    def epoch_now(self) -> float:
+        """Unix time of the simulated now."""
+        return self.start.timestamp() + self.now
+
+    def last_modified(self) -> str:
+        """``LastModified`` as Lambda writes it: ``2026-01-01T00:00:00.000+0000``."""
+        moment = self.start + _dt.timedelta(seconds=self.now)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+    def new_request_id(self) -> str:
+        """A request id for a control-plane call (seeded, like every id in a run)."""
+        self._api_requests += 1
+        return self.engine.request_id((1 << 47) + self._api_requests)
+
+    def __repr__(self) -> str:
+        return f"<Simulation seed={self.seed} t={self.now:g}s functions={list(self._functions)}>"
