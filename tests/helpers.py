@@ -49,8 +49,11 @@ def send(lam: Any, payload: Any = None, name: str = "f") -> str:
 def attempts(results: ls.Results, request_id: str | None = None) -> list[tuple[float, float, str]]:
     """``(start, end, kind)`` of every attempt that ran, in order."""
     assert results.trace is not None
-    return [(t.start, t.end, t.kind) for t in results.trace
-            if t.kind in ("Success", "Error", "Timeout") and (request_id is None or t.request_id == request_id)]
+    return [
+        (t.start, t.end, t.kind)
+        for t in results.trace
+        if t.kind in ("Success", "Error", "Timeout") and (request_id is None or t.request_id == request_id)
+    ]
 
 
 def throttles(results: ls.Results) -> list[float]:

@@ -1,0 +1,221 @@
+"""The Pythonic door: frozen, validated configuration objects that build a :class:`~lambdasim.Simulation`.
+
+Everything here is built through the boto3-shaped door, so both doors drive one model: a function configured here
+is visible to ``sim.client("lambda")`` and the other way round.
+
+>>> import lambdasim as ls
+>>> from lambdasim.model import Function, EventInvoke, Model
+>>> from lambdasim.workload import Poisson
+>>> model = Model(
+...     functions=[Function(name="orders", behaviour=ls.Behaviour(duration=0.2), reserved_concurrency=5,
+...                         event_invoke=EventInvoke(maximum_retry_attempts=1))],
+...     workloads=[Poisson(function="orders", rate_per_s=10, stop_s=60)],
+... )
+>>> results = model.run(seed=1)
+>>> results.functions["orders"]["outcomes"]["Success"] == results.functions["orders"]["async_events_received"]
+True
+>>> import attrs
+>>> bigger = attrs.evolve(model, concurrency_limit=2000)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import attrs
+from attrs import field, frozen
+
+from lambdasim._validators import in_range, one_of
+from lambdasim.behaviour import Behaviour
+from lambdasim.dist import Distribution, as_distribution
+from lambdasim.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S
+from lambdasim.settings import Settings
+
+if TYPE_CHECKING:
+    from lambdasim.results import Results
+    from lambdasim.simulation import Simulation
+
+
+@runtime_checkable
+class Workload(Protocol):
+    """Anything that schedules invocations on a simulation (see :mod:`lambdasim.workload`)."""
+
+    def attach(self, sim: Simulation) -> None:
+        """Schedule this workload's invocations on ``sim``."""
+
+
+def _duration(value: object) -> Distribution | None:
+    return None if value is None else as_distribution("duration", value)
+
+
+def _init_duration(value: object) -> Distribution | None:
+    return None if value is None else as_distribution("init_duration", value)
+
+
+def _name(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
+
+
+def _handler(_instance: Any, attribute: Any, value: Any) -> None:
+    if value is None or isinstance(value, (str, Behaviour)) or callable(value):
+        return
+    raise TypeError(
+        f"{attribute.name} must be a lambdasim.Behaviour, a callable (event, context), an async def handler or a "
+        f"'module.function' string, got {value!r}"
+    )
+
+
+@frozen(kw_only=True)
+class EventInvoke:
+    """A function's event invoke configuration (``PutFunctionEventInvokeConfig``), in seconds.
+
+    Attributes:
+        maximum_retry_attempts: Function-error retries, 0 to 2 (AWS default 2).
+        maximum_event_age_s: Oldest an event may get before it is discarded, 60 to 21600 (AWS default 21600).
+        on_success: Destination ARN for successful events, or ``None``.
+        on_failure: Destination ARN for discarded events, or ``None``.
+    """
+
+    maximum_retry_attempts: int = field(default=2, validator=in_range(0, 2, integer=True))
+    maximum_event_age_s: int = field(
+        default=MAX_MAXIMUM_EVENT_AGE_S,
+        validator=in_range(MIN_MAXIMUM_EVENT_AGE_S, MAX_MAXIMUM_EVENT_AGE_S, integer=True),
+    )
+    on_success: str | None = field(default=None)
+    on_failure: str | None = field(default=None)
+
+    def to_api(self) -> dict[str, Any]:
+        """The keyword arguments of ``put_function_event_invoke_config``."""
+        destinations: dict[str, Any] = {}
+        if self.on_success:
+            destinations["OnSuccess"] = {"Destination": self.on_success}
+        if self.on_failure:
+            destinations["OnFailure"] = {"Destination": self.on_failure}
+        out: dict[str, Any] = {
+            "MaximumRetryAttempts": self.maximum_retry_attempts,
+            "MaximumEventAgeInSeconds": self.maximum_event_age_s,
+        }
+        if destinations:
+            out["DestinationConfig"] = destinations
+        return out
+
+
+@frozen(kw_only=True)
+class Function:
+    """One Lambda function, with what it does and how it is configured. Times in seconds.
+
+    Attributes:
+        name: The function name.
+        behaviour: What it does: a :class:`~lambdasim.Behaviour`, a handler callable or ``"module.function"``.
+        duration: Seconds per invocation for a plain handler (a number or a distribution); ``None`` for a
+            Behaviour, which carries its own.
+        init_duration: Cold-start init time (``None``: the settings' default).
+        timeout_s: The function timeout, 1 to 900 (AWS default 3).
+        memory_mb: Memory, 128 to 10240 MB.
+        architecture: ``"x86_64"`` or ``"arm64"``.
+        reserved_concurrency: Reserved concurrency, or ``None`` for the unreserved pool.
+        event_invoke: Retry and age settings and destinations (``None``: AWS defaults).
+        dead_letter_arn: SQS queue or SNS topic ARN for the dead-letter queue, or ``None``.
+    """
+
+    name: str = field(validator=_name)
+    behaviour: Any = field(default=None, validator=_handler)
+    duration: Distribution | None = field(default=None, converter=_duration)
+    init_duration: Distribution | None = field(default=None, converter=_init_duration)
+    timeout_s: int = field(default=3, validator=in_range(1, 900, integer=True))
+    memory_mb: int = field(default=128, validator=in_range(128, 10240, integer=True))
+    architecture: str = field(default="x86_64", validator=one_of("x86_64", "arm64"))
+    reserved_concurrency: int | None = field(default=None, validator=in_range(0, integer=True, optional=True))
+    event_invoke: EventInvoke | None = field(default=None)
+    dead_letter_arn: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.behaviour, Behaviour) and self.duration is not None:
+            raise ValueError(f"function {self.name!r}: give duration either in the Behaviour or as duration, not both")
+
+    def create(self, sim: Simulation) -> None:
+        """Create this function on ``sim`` through the Lambda client."""
+        lam = sim.client("lambda")
+        params: dict[str, Any] = {
+            "FunctionName": self.name,
+            "Handler": self.behaviour,
+            "Timeout": self.timeout_s,
+            "MemorySize": self.memory_mb,
+            "Architectures": [self.architecture],
+        }
+        if self.duration is not None:
+            params["Duration"] = self.duration
+        if self.init_duration is not None:
+            params["InitDuration"] = self.init_duration
+        if self.dead_letter_arn is not None:
+            params["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
+        lam.create_function(**params)
+        if self.reserved_concurrency is not None:
+            lam.put_function_concurrency(FunctionName=self.name, ReservedConcurrentExecutions=self.reserved_concurrency)
+        if self.event_invoke is not None:
+            lam.put_function_event_invoke_config(FunctionName=self.name, **self.event_invoke.to_api())
+
+
+def _functions(value: Sequence[Function]) -> tuple[Function, ...]:
+    items = tuple(value)
+    for f in items:
+        if not isinstance(f, Function):
+            raise TypeError(f"functions must hold lambdasim.model.Function objects, got {f!r}")
+    names = [f.name for f in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"functions must have unique names, got duplicates {dupes}")
+    return items
+
+
+def _workloads(value: Sequence[Workload]) -> tuple[Workload, ...]:
+    items = tuple(value)
+    for w in items:
+        if not isinstance(w, Workload):
+            raise TypeError(f"workloads must have an attach(sim) method, got {w!r}")
+    return items
+
+
+@frozen(kw_only=True)
+class Model:
+    """A whole scenario: functions, workloads, account and model settings, and how long to run.
+
+    Attributes:
+        functions: The functions.
+        workloads: What invokes them.
+        settings: The model's settings (:class:`~lambdasim.Settings`).
+        concurrency_limit: The account's concurrency (>= 100).
+        horizon_s: Run until this time; ``None`` runs until nothing is left to do.
+        trace: Keep per-attempt traces.
+    """
+
+    functions: tuple[Function, ...] = field(converter=_functions)
+    workloads: tuple[Workload, ...] = field(default=(), converter=_workloads)
+    settings: Settings = field(factory=Settings, validator=attrs.validators.instance_of(Settings))
+    concurrency_limit: int = field(default=1000, validator=in_range(100, integer=True))
+    horizon_s: float | None = field(default=None, validator=in_range(0.0, low_open=True, optional=True))
+    trace: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        names = {f.name for f in self.functions}
+        for w in self.workloads:
+            target = getattr(w, "function", None)
+            if target is not None and target not in names:
+                raise ValueError(f"workload {w!r} invokes {target!r}, which is not among functions {sorted(names)}")
+
+    def build(self, seed: int) -> Simulation:
+        """A new simulation with everything created and every workload attached, at time 0."""
+        from lambdasim.simulation import Simulation
+
+        sim = Simulation(seed=seed, settings=self.settings, concurrency_limit=self.concurrency_limit, trace=self.trace)
+        for f in self.functions:
+            f.create(sim)
+        for w in self.workloads:
+            w.attach(sim)
+        return sim
+
+    def run(self, seed: int) -> Results:
+        """Build and run to the horizon."""
+        return self.build(seed).run(until=self.horizon_s)
