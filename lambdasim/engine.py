@@ -142,6 +142,10 @@ class FunctionState:
         self.max_retry_attempts = DEFAULT_MAXIMUM_RETRY_ATTEMPTS
         self.max_event_age_s = float(DEFAULT_MAXIMUM_EVENT_AGE_S)
         self.deleted = False
+        # Where outcomes go, as the Lambda client last configured them (event invoke config, DeadLetterConfig).
+        self.on_success: str | None = None
+        self.on_failure: str | None = None
+        self.dead_letter_arn: str | None = None
         self.idle: list[float] = []  # free times of idle environments; the last is the most recently freed
         self.sinks: list[Sink] = []
         self.read_queue: deque[AsyncEvent] = deque()

@@ -302,6 +302,7 @@ class LambdaClient(BaseClient):
             config["Environment"] = {"Variables": dict(params["Environment"].get("Variables", {}))}
         if "DeadLetterConfig" in params:
             config["DeadLetterConfig"] = dict(params["DeadLetterConfig"])
+            state.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
         rec = FunctionRecord(config, state)
         rec.tags = dict(params.get("Tags", {}))
         self._functions[name] = rec
@@ -394,6 +395,7 @@ class LambdaClient(BaseClient):
             rec.config["Environment"] = {"Variables": dict(params["Environment"].get("Variables", {}))}
         if "DeadLetterConfig" in params:
             rec.config["DeadLetterConfig"] = dict(params["DeadLetterConfig"])
+            state.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
         rec.config["LastModified"] = self._sim.last_modified()
         rec.config["RevisionId"] = self._sim.new_request_id()
         return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
@@ -528,6 +530,9 @@ class LambdaClient(BaseClient):
         cfg = rec.event_invoke_config or {}
         rec.state.max_retry_attempts = cfg.get("MaximumRetryAttempts", DEFAULT_MAXIMUM_RETRY_ATTEMPTS)
         rec.state.max_event_age_s = float(cfg.get("MaximumEventAgeInSeconds", DEFAULT_MAXIMUM_EVENT_AGE_S))
+        destinations = cfg.get("DestinationConfig", {})
+        rec.state.on_success = destinations.get("OnSuccess", {}).get("Destination")
+        rec.state.on_failure = destinations.get("OnFailure", {}).get("Destination")
 
     def put_function_event_invoke_config(self, **params: Any) -> dict[str, Any]:
         """Set retries, maximum age and destinations, replacing any existing config."""
