@@ -7,6 +7,7 @@ and :func:`check_range` / :func:`check_type` serve plain functions.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,8 @@ Validator = Callable[[Any, Any, Any], None]
 
 
 def _is_real(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # numbers.Real takes numpy scalars too (np.int64 from np.arange is not an int).
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def check_type(name: str, value: object, types: type | tuple[type, ...], what: str) -> None:
@@ -34,6 +36,12 @@ def check_real(name: str, value: object) -> float:
     return number
 
 
+def real(value: Any) -> Any:
+    """An attrs converter: a number becomes a ``float``; anything else passes unchanged for the field's validator
+    to refuse by name (``converter=float`` would turn ``True`` into 1.0 and fail on ``"x"`` without the name)."""
+    return float(value) if _is_real(value) else value
+
+
 def check_range(
     name: str,
     value: object,
@@ -45,16 +53,25 @@ def check_range(
     integer: bool = False,
 ) -> None:
     """Raise ``TypeError``/``ValueError`` unless ``low <= value <= high`` (bounds optionally open)."""
+    bounds = _describe(low, high, low_open, high_open)
+    # A wrong type is told the valid range too: "seed must be an integer >= 0, got 'x' (str)".
+    wanted = "an integer" if integer else "a number"
+    if bounds != "a number":
+        wanted = f"{wanted} {bounds}"
     if integer:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+            raise TypeError(f"{name} must be {wanted}, got {value!r} ({type(value).__name__})")
         number: float = value
     else:
-        number = check_real(name, value)
+        if not _is_real(value):
+            raise TypeError(f"{name} must be {wanted}, got {value!r} ({type(value).__name__})")
+        number = float(value)  # type: ignore[arg-type]
+        if math.isnan(number):
+            raise ValueError(f"{name} must be {wanted}, got nan")
     too_low = low is not None and (number <= low if low_open else number < low)
     too_high = high is not None and (number >= high if high_open else number > high)
     if too_low or too_high:
-        raise ValueError(f"{name} must be {_describe(low, high, low_open, high_open)}, got {value!r}")
+        raise ValueError(f"{name} must be {bounds}, got {value!r}")
 
 
 def _describe(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:

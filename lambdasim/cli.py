@@ -1,11 +1,377 @@
-"""The ``lambdasim`` command."""
+"""The ``lambdasim`` command: run and validate scenario files, and run the built-in demo.
+
+- ``lambdasim run SCENARIO.toml``: a summary table; ``--json PATH``, ``--plot PATH``, ``--trace PATH``,
+  ``--replications N``, ``--seed N``; a progress bar on long runs (tqdm, when installed and on a terminal).
+- ``lambdasim validate SCENARIO.toml ...``: read and build each scenario without running it.
+- ``lambdasim demo``: the built-in bursty example.
+
+Bad input (a scenario file that cannot be read, parsed or built) ends with a one-line error naming the file and the
+field, and exit code 2; an output file that cannot be written, exit code 1. Never a traceback for either.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import importlib
+import io
 import json
+import math
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambdasim.results import Results
+    from lambdasim.scenario import Scenario
+    from lambdasim.simulation import Simulation
+
+EXIT_OK, EXIT_OUTPUT, EXIT_BAD_INPUT = 0, 1, 2
+PROGRESS_STEPS = 200
+"""A run with progress advances the clock in this many steps (results do not depend on it)."""
+PROGRESS_AFTER_S = 0.5
+"""Wall-clock seconds a run may take before a progress bar appears."""
+
+
+class CommandError(Exception):
+    """A one-line error for the user, with the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- progress ---------------------------------------------------------------------------------------------------
+
+
+class Progress:
+    """A progress bar over ``total`` units that appears only on a terminal, and only once a run is slow.
+
+    Uses tqdm when installed, else a plain ``\\r`` line; ``enabled=False`` silences it, ``None`` means "on a TTY".
+    """
+
+    def __init__(self, total: float, desc: str, unit: str, enabled: bool | None) -> None:
+        self.total = total
+        self.desc = desc
+        self.unit = unit
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.started = time.monotonic()
+        self.done = 0.0
+        self._bar: Any = None
+        self._plain = False
+
+    def _show(self) -> None:
+        try:
+            tqdm = importlib.import_module("tqdm").tqdm  # optional: the "progress" extra
+        except ImportError:
+            self._plain = True
+            return
+        self._bar = tqdm(total=self.total, desc=self.desc, unit=self.unit, file=sys.stderr, leave=False)
+        self._bar.update(self.done)
+
+    def update(self, done: float) -> None:
+        """Move the bar to ``done`` units."""
+        step = done - self.done
+        self.done = done
+        if not self.enabled:
+            return
+        if self._bar is None and not self._plain:
+            if time.monotonic() - self.started < PROGRESS_AFTER_S:
+                return
+            self._show()
+            return
+        if self._bar is not None:
+            self._bar.update(step)
+        else:
+            share = done / self.total if self.total else 1.0
+            sys.stderr.write(f"\r{self.desc}: {share:6.1%}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        elif self._plain:
+            sys.stderr.write("\r" + " " * (len(self.desc) + 10) + "\r")
+            sys.stderr.flush()
+
+
+@contextmanager
+def progress(total: float, desc: str, unit: str, enabled: bool | None) -> Iterator[Progress]:
+    bar = Progress(total, desc, unit, enabled)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def run_with_progress(sim: Simulation, until: float | None, bar: Callable[[float], None] | None) -> Results:
+    """Run ``sim`` to ``until``, in steps that move ``bar`` (the same results as one ``sim.run(until)``)."""
+    if bar is None or until is None:
+        return sim.run(until=until)
+    for k in range(1, PROGRESS_STEPS + 1):
+        sim.run(until=until * k / PROGRESS_STEPS)
+        bar(sim.now)
+    return sim.results()
+
+
+# -- run --------------------------------------------------------------------------------------------------------
+
+
+def _load(path: str) -> Scenario:
+    from lambdasim.scenario import ScenarioError, load
+
+    try:
+        return load(path)
+    except ScenarioError as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+
+
+def _queue_depths(sim: Simulation, scenario: Scenario) -> dict[str, int]:
+    """Messages waiting in each SQS queue the scenario sends to (destinations and dead-letter queues)."""
+    out: dict[str, int] = {}
+    queues = [arn for arn in scenario.destinations() if arn.split(":")[2] == "sqs"]
+    if not queues:
+        return out
+    sqs = sim.client("sqs")
+    for arn in queues:
+        name = arn.rsplit(":", 1)[-1]
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        out[name] = int(attrs["ApproximateNumberOfMessages"])
+    return out
+
+
+class Run:
+    """One replication's results and what the CLI reports beside them."""
+
+    def __init__(self, seed: int, results: Results, queues: dict[str, int]) -> None:
+        self.seed = seed
+        self.results = results
+        self.queues = queues
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seed": self.seed, "results": self.results.to_dict(), "queues": self.queues}
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = _load(args.scenario)
+    seeds = _seeds(scenario, args)
+    trace = args.trace is not None
+    runs: list[Run] = []
+    horizon = scenario.model.horizon_s
+    total = horizon * len(seeds) if horizon is not None else float(len(seeds))
+    with progress(total, scenario.name, "sim s" if horizon is not None else "run", args.progress) as bar:
+        for i, seed in enumerate(seeds):
+            sim = _build(scenario, seed, trace)
+            results = run_with_progress(sim, horizon, _mover(bar, (horizon or 1.0) * i))
+            if horizon is None:
+                bar.update(i + 1.0)
+            runs.append(Run(seed, results, _queue_depths(sim, scenario)))
+    print(_report(scenario, runs))
+    if args.json is not None:
+        _write(args.json, json.dumps(_json(scenario, runs), indent=2, default=_jsonable) + "\n")
+    if args.trace is not None:
+        _write(args.trace, _trace_text(runs, args.trace))
+    if args.plot is not None:
+        _plot(scenario, runs, args.plot)
+    return EXIT_OK
+
+
+def _mover(bar: Progress, offset: float) -> Callable[[float], None]:
+    """Move ``bar`` to ``offset + now`` (replication ``i`` starts at ``i * horizon``)."""
+    return lambda now: bar.update(offset + now)
+
+
+def _seeds(scenario: Scenario, args: argparse.Namespace) -> list[int]:
+    if args.seed is not None and args.seed < 0:
+        raise CommandError(f"--seed must be an integer >= 0, got {args.seed}", EXIT_BAD_INPUT)
+    if args.replications is not None and args.replications < 1:
+        raise CommandError(f"--replications must be an integer >= 1, got {args.replications}", EXIT_BAD_INPUT)
+    return scenario.seeds(args.seed, args.replications)
+
+
+def _build(scenario: Scenario, seed: int, trace: bool) -> Simulation:
+    from lambdasim.scenario import ScenarioError
+
+    try:
+        return scenario.build(seed, trace=trace)
+    except ScenarioError as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+
+
+def _report(scenario: Scenario, runs: list[Run]) -> str:
+    head = scenario.describe()
+    if len(runs) == 1:
+        body = runs[0].results.summary()
+        if runs[0].queues:
+            body += "\n\nmessages waiting in queues\n" + "\n".join(
+                f"  {name:<40} {n:>10,}" for name, n in runs[0].queues.items()
+            )
+        return f"{head}\n\n{body}"
+    return f"{head}\n\n{_replications_table(runs)}"
+
+
+REPLICATION_FIGURES: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
+    ("events received", lambda f: f["async_events_received"]),
+    ("Success", lambda f: f["outcomes"].get("Success")),
+    ("RetriesExhausted", lambda f: f["outcomes"].get("RetriesExhausted")),
+    ("EventAgeExceeded", lambda f: f["outcomes"].get("EventAgeExceeded")),
+    ("Dropped", lambda f: f["outcomes"].get("Dropped")),
+    ("in flight at the end", lambda f: f["in_flight"]),
+    ("attempts", lambda f: f["attempts"]),
+    ("throttles", lambda f: f["throttles"]),
+    ("event age p99 (s)", lambda f: f["event_age_s"]["p99"]),
+    ("end to end p99 (s)", lambda f: f["end_to_end_s"]["p99"]),
+    ("concurrency max", lambda f: f["concurrency"]["max"]),
+)
+"""The figures compared across replications: (label, how to read it from ``results.functions[name]``)."""
+
+
+def _replications_table(runs: list[Run]) -> str:
+    n = len(runs)
+    lines = [
+        f"{n} replications, seeds {runs[0].seed} to {runs[-1].seed}: mean, 95% confidence half-width "
+        "(normal approximation), min and max"
+    ]
+    names = list(runs[0].results.functions)
+    for name in names:
+        lines.append("")
+        lines.append(f"function {name}")
+        lines.append(f"  {'':<24}{'mean':>12}{'+/-':>10}{'min':>12}{'max':>12}")
+        for label, read in REPLICATION_FIGURES:
+            values = [read(r.results.functions[name]) for r in runs if name in r.results.functions]
+            xs = [float(v) for v in values if v is not None]
+            if not xs:
+                continue
+            mean = sum(xs) / len(xs)
+            var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1) if len(xs) > 1 else math.nan
+            half = 1.96 * math.sqrt(var / len(xs)) if len(xs) > 1 else math.nan
+            lines.append(f"  {label:<24}{mean:>12,.2f}{_num(half, 10)}{min(xs):>12,.2f}{max(xs):>12,.2f}")
+    queues = sorted({q for r in runs for q in r.queues})
+    if queues:
+        lines.append("")
+        lines.append("messages waiting in queues (mean over replications)")
+        for q in queues:
+            mean = sum(r.queues.get(q, 0) for r in runs) / n
+            lines.append(f"  {q:<40} {mean:>12,.2f}")
+    return "\n".join(lines)
+
+
+def _num(x: float, width: int) -> str:
+    return f"{'-':>{width}}" if math.isnan(x) else f"{x:>{width},.2f}"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return str(value)
+
+
+def _json(scenario: Scenario, runs: list[Run]) -> dict[str, Any]:
+    return {
+        "scenario": {"name": scenario.name, "description": scenario.description, "source": scenario.source},
+        "seeds": [r.seed for r in runs],
+        "runs": [r.to_dict() for r in runs],
+    }
+
+
+TRACE_COLUMNS = ("replication", "seed", "request_id", "function_name", "attempt", "start", "end", "kind", "detail")
+
+
+def _trace_rows(runs: list[Run]) -> Iterator[dict[str, Any]]:
+    for i, r in enumerate(runs):
+        for entry in r.results.trace or ():
+            yield {"replication": i, "seed": r.seed, **entry._asdict()}
+
+
+def _trace_text(runs: list[Run], path: str) -> str:
+    """Every trace entry of every replication: JSON for a ``.json`` path, else CSV."""
+    if Path(path).suffix.lower() == ".json":
+        return json.dumps(list(_trace_rows(runs)), indent=1) + "\n"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=TRACE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in _trace_rows(runs):
+        writer.writerow(row)
+    return out.getvalue()
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}", EXIT_OUTPUT) from None
+
+
+def _plot(scenario: Scenario, runs: list[Run], path: str) -> None:
+    """One figure per run set: per function, the CDF of end-to-end time and of event age, and the outcomes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    results = runs[0].results
+    names = list(results.functions)
+    fig = Figure(figsize=(11, 3.4 * max(1, len(names))), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(max(1, len(names)), 2, squeeze=False)
+    for row, name in enumerate(names):
+        cdf_ax, bar_ax = axes[row]
+        for r in runs:
+            stats = r.results.stats(name)
+            for tally, label, style in ((stats.end_to_end, "end to end", "-"), (stats.event_age, "event age", "--")):
+                values, shares = tally.sketch.cdf()
+                if len(values):
+                    tag = f"{label}, seed {r.seed}" if len(runs) > 1 else label
+                    cdf_ax.step(values, shares, style, where="post", label=tag)
+        cdf_ax.set_xlabel("seconds")
+        cdf_ax.set_ylabel("share of events")
+        cdf_ax.set_title(f"{name}: end-to-end time and event age at each attempt")
+        if cdf_ax.get_legend_handles_labels()[0]:
+            cdf_ax.legend(fontsize="small")
+        conditions = list(results.functions[name]["outcomes"])
+        means = [
+            sum(r.results.functions[name]["outcomes"][c] for r in runs if name in r.results.functions) / len(runs)
+            for c in conditions
+        ]
+        bar_ax.barh(conditions, means)
+        bar_ax.set_xlabel("events" if len(runs) == 1 else f"events (mean of {len(runs)} replications)")
+        bar_ax.set_title(f"{name}: outcomes")
+    fig.suptitle(f"{scenario.name}: seed {runs[0].seed}" + (f" (+{len(runs) - 1} more)" if len(runs) > 1 else ""))
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as exc:
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CommandError(f"cannot write {path}: {message}", EXIT_OUTPUT) from None
+
+
+# -- validate ---------------------------------------------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from lambdasim.scenario import ScenarioError, load
+
+    code = EXIT_OK
+    for path in args.scenarios:
+        try:
+            scenario = load(path)
+            scenario.build(scenario.seed)
+        except ScenarioError as exc:
+            print(f"lambdasim: error: {exc}", file=sys.stderr)
+            code = EXIT_BAD_INPUT
+            continue
+        m = scenario.model
+        print(
+            f"{path}: ok: scenario {scenario.name!r}, {len(m.functions)} function(s), "
+            f"{len(m.workloads)} workload(s) and fault(s)"
+        )
+    return code
+
+
+# -- demo -------------------------------------------------------------------------------------------------------
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -18,13 +384,55 @@ def _demo(args: argparse.Namespace) -> int:
         print("lambdasim demo: 10 min of 20 events/s plus two bursts of 3,000 events against 'orders'")
         print("(reserved concurrency 12, ~0.5 s per invoke, 5% function errors, 2 retries, max age 30 min)\n")
         print(results.summary())
-    return 0
+    return EXIT_OK
+
+
+# -- the parser -------------------------------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lambdasim", description="AWS Lambda asynchronous invocation, simulated.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the built-in example and print its summary")
+    parser = argparse.ArgumentParser(
+        prog="lambdasim",
+        description="AWS Lambda asynchronous invocation, simulated: run scenario files and the demo.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run a scenario file and print a summary table",
+        description="Run a TOML scenario file (see examples/) and print a summary table.",
+    )
+    run.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
+    run.add_argument("--seed", type=int, default=None, metavar="N", help="seed of the first replication")
+    run.add_argument("--replications", type=int, default=None, metavar="N", help="replications (seeds N, N+1, ...)")
+    run.add_argument("--json", default=None, metavar="PATH", help="write every result as JSON to PATH")
+    run.add_argument("--plot", default=None, metavar="PATH", help="draw a figure to PATH (.png, .svg, .pdf)")
+    run.add_argument(
+        "--trace",
+        default=None,
+        metavar="PATH",
+        help="keep the per-attempt trace and write it to PATH (JSON for .json, else CSV)",
+    )
+    shown = run.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--progress", dest="progress", action="store_true", default=None, help="always show a progress bar"
+    )
+    shown.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
+    run.set_defaults(func=_run)
+
+    validate = sub.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        description="Read and build each scenario file; report the first problem of each, with its field.",
+    )
+    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="the scenario files")
+    validate.set_defaults(func=_validate)
+
+    demo = sub.add_parser(
+        "demo",
+        help="run the built-in example and print its summary",
+        description="Ten minutes of steady load plus two bursts against a function with reserved concurrency 12.",
+    )
     demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     demo.add_argument("--json", action="store_true", help="print the results as JSON")
     demo.set_defaults(func=_demo)
@@ -32,8 +440,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit code (0 ok, 1 an output could not be written, 2 bad input)."""
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except CommandError as exc:
+        print(f"lambdasim: error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        print("lambdasim: interrupted", file=sys.stderr)
+        return 130
     return code
 
 

@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 from attrs import field, frozen
 
-from lambdasim._validators import check_range, check_real, in_range
+from lambdasim._validators import check_range, check_real, in_range, real
 
 __all__ = [
     "Constant",
@@ -75,7 +75,7 @@ class Distribution:
 class Constant(Distribution):
     """Always ``value`` (>= 0)."""
 
-    value: float = field(converter=float, validator=in_range(0.0))
+    value: float = field(converter=real, validator=in_range(0.0))
 
     @property
     def mean(self) -> float:
@@ -97,7 +97,7 @@ class Constant(Distribution):
 class Exponential(Distribution):
     """Exponential with the given ``mean`` (> 0)."""
 
-    mean_s: float = field(converter=float, validator=in_range(0.0, low_open=True))
+    mean_s: float = field(converter=real, validator=in_range(0.0, low_open=True))
 
     @property
     def mean(self) -> float:
@@ -118,8 +118,8 @@ class LogNormal(Distribution):
     About 68% of draws fall in ``[median / spread, median * spread]``.
     """
 
-    median: float = field(converter=float, validator=in_range(0.0, low_open=True))
-    spread: float = field(converter=float, validator=in_range(1.0))
+    median: float = field(converter=real, validator=in_range(0.0, low_open=True))
+    spread: float = field(converter=real, validator=in_range(1.0))
 
     @property
     def _sigma(self) -> float:
@@ -142,8 +142,8 @@ class LogNormal(Distribution):
 class Uniform(Distribution):
     """Uniform on ``[low, high)`` with ``0 <= low <= high``."""
 
-    low: float = field(converter=float, validator=in_range(0.0))
-    high: float = field(converter=float)
+    low: float = field(converter=real, validator=in_range(0.0))
+    high: float = field(converter=real)
 
     @high.validator
     def _check_high(self, attribute: attrs.Attribute[float], value: float) -> None:
@@ -162,6 +162,8 @@ class Uniform(Distribution):
 
 
 def _as_samples(values: Iterable[float]) -> tuple[float, ...]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"samples must be a sequence of numbers >= 0, got {values!r} ({type(values).__name__})")
     samples = tuple(check_real("samples[]", v) for v in values)
     if not samples:
         raise ValueError("samples must hold at least one value, got none")

@@ -13,6 +13,7 @@ scheduled later for ``t`` tries to take it.
 from __future__ import annotations
 
 import contextlib
+import math
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -21,10 +22,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL, Timeout
 
 from lambdasim.behaviour import Behaviour
 from lambdasim.counters import FunctionStats
+from lambdasim.environments import EnvironmentPool
+from lambdasim.faults import OutageTimeline, ServiceFault
 from lambdasim.dist import Distribution, Sampler, _blocks
 from lambdasim.handler import (
     Context,
@@ -37,25 +40,38 @@ from lambdasim.handler import (
 )
 from lambdasim.outcome import Outcome, Sink
 from lambdasim.rules import (
-    DEFAULT_MAXIMUM_EVENT_AGE_S,
-    DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
     Condition,
     ThrottleReason,
     function_error_retry_delay,
     throttle_backoff,
 )
+from lambdasim.provisioned import ProvisionedConcurrency
+from lambdasim.scaling import ScalingBucket
 from lambdasim.settings import Settings
+from lambdasim.target import (
+    KIND_ASYNC,
+    KIND_BEHAVIOUR,
+    KIND_IMPORT,
+    KIND_NONE,
+    KIND_PLAIN,
+    LATEST,
+    FunctionVersion,
+    Target,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from lambdasim.faults import FaultPlan
 
 # The engine's sources of randomness: one numpy generator per function and source (common random numbers).
 SOURCES = ("duration", "init", "errors", "retry_jitter", "backoff_jitter", "duplicates", "drops", "service_errors")
 SERVICE_ERROR_STATUS = 500
 TIMED_OUT = "Sandbox.Timedout"
+# Errors after which Lambda resets the execution environment: its next invoke runs the init phase again.
+RESETS = frozenset({TIMED_OUT, "Runtime.ExitError"})
 
-# Handler kinds, resolved once at create/update time so the hot path branches on a small int.
-KIND_NONE, KIND_BEHAVIOUR, KIND_PLAIN, KIND_ASYNC, KIND_IMPORT = range(5)
+__all__ = ["KIND_ASYNC", "KIND_BEHAVIOUR", "KIND_IMPORT", "KIND_NONE", "KIND_PLAIN", "AsyncEvent", "Engine"]
 
 OnEnd = Callable[[Any, "ErrorInfo | None", Any, float], None]
 
@@ -76,8 +92,34 @@ class TraceEntry(NamedTuple):
     detail: str
 
 
-class AsyncEvent:
-    """One queued event (or one duplicate copy of it): the only per-event object on the hot path."""
+class Scheduled:
+    """Something the engine puts on SimPy's event queue itself, instead of a new ``Timeout`` per step.
+
+    ``env.schedule(obj, NORMAL, delay)`` queues it; when its time comes, ``Environment.step`` calls each of
+    ``obj.callbacks`` with ``obj``, as for any triggered ``simpy.Event`` (``step`` reads only ``callbacks`` and
+    ``_ok``). An object is on the queue at most once at a time, which holds for an event: it waits for a poll, runs
+    an attempt or waits for a retry, one at a time. This saves a ``Timeout`` and a ``partial`` or closure per step,
+    about 1 µs of each, measured; same-time ties keep SimPy's order (time, priority, then scheduling order).
+    """
+
+    __slots__ = ("callbacks", "ending", "environment")
+    _ok = True  # never a failed event: Environment.step checks this after the callbacks
+
+    def __init__(self) -> None:
+        self.callbacks: tuple[Callable[[Any], None], ...] | None = None
+        # An attempt's result, held from its start until it ends: (on_end, error, response, duration).
+        self.ending: tuple[OnEnd, ErrorInfo | None, Any, float] | None = None
+        # The execution environment of the attempt running: its birth time, or its provisioned pool.
+        self.environment: float | ProvisionedConcurrency = 0.0
+
+
+class AsyncEvent(Scheduled):
+    """One queued event (or one duplicate copy of it): the only per-event object on the hot path.
+
+    ``fs`` is the function (concurrency, environments, statistics); ``target`` is what it was invoked on: the
+    version that runs and the qualifier's retry, age and destination settings (``target.max_retry_attempts``,
+    ``target.max_event_age_s``, ``target.on_success``, ``target.on_failure``, ``target.dead_letter_arn``).
+    """
 
     __slots__ = (
         "attempts",
@@ -89,11 +131,15 @@ class AsyncEvent:
         "seq",
         "started_at",
         "status",
+        "target",
         "throttles",
     )
 
-    def __init__(self, fs: FunctionState, seq: int, payload: Any, now: float) -> None:
+    def __init__(self, fs: FunctionState, seq: int, payload: Any, now: float, target: Target) -> None:
+        self.callbacks = None
+        self.ending = None
         self.fs = fs
+        self.target = target
         self.seq = seq
         self.payload = payload
         self.enqueued_at = now
@@ -105,19 +151,27 @@ class AsyncEvent:
         self.status = 200
 
 
-class SyncCall:
+class SyncCall(Scheduled):
     """A ``RequestResponse`` invocation in progress; ``done`` succeeds with ``(error, response)``."""
 
-    __slots__ = ("done", "fs", "started_at")
+    __slots__ = ("done", "fs", "started_at", "target")
 
-    def __init__(self, fs: FunctionState, done: simpy.Event, now: float) -> None:
+    def __init__(self, fs: FunctionState, done: simpy.Event, now: float, target: Target) -> None:
+        self.callbacks = None
+        self.ending = None
         self.fs = fs
+        self.target = target
         self.done = done
         self.started_at = now
 
 
 class FunctionState:
-    """The runtime side of one function: configuration the engine reads, concurrency, environments, statistics."""
+    """The runtime side of one function, shared by all its versions: concurrency, environments, statistics.
+
+    What a version runs (handler, timeout, memory, DLQ) is on :class:`~lambdasim.target.FunctionVersion` and the
+    per-qualifier settings (retries, maximum age, destinations) on :class:`~lambdasim.target.Target`: ``latest``
+    is the target of an unqualified invoke, ``latest.version`` the editable ``$LATEST``.
+    """
 
     def __init__(
         self,
@@ -134,19 +188,9 @@ class FunctionState:
         self.engine = engine
         self.name = name
         self.arn = arn
-        self.qualified_arn = f"{arn}:$LATEST"
-        self.timeout_s = float(timeout_s)
-        self.memory_mb = memory_mb
         self.reserved: int | None = None
         self.in_use = 0
-        self.max_retry_attempts = DEFAULT_MAXIMUM_RETRY_ATTEMPTS
-        self.max_event_age_s = float(DEFAULT_MAXIMUM_EVENT_AGE_S)
         self.deleted = False
-        # Where outcomes go, as the Lambda client last configured them (event invoke config, DeadLetterConfig).
-        self.on_success: str | None = None
-        self.on_failure: str | None = None
-        self.dead_letter_arn: str | None = None
-        self.idle: list[float] = []  # free times of idle environments; the last is the most recently freed
         self.sinks: list[Sink] = []
         self.read_queue: deque[AsyncEvent] = deque()
         self.reader_due = False
@@ -154,29 +198,47 @@ class FunctionState:
         self.stats = FunctionStats(engine.env.now)
         self._rngs = {src: engine.generator(name, src) for src in SOURCES}
         self.uniform = {src: partial(next, _blocks(self._rngs[src].random)) for src in SOURCES}
-        self.set_handler(handler, duration)
-        self.set_init_duration(init_duration)
+        s = engine.settings
+        # Execution environments and the scaling rate (lambdasim.environments, lambdasim.scaling), provisioned
+        # concurrency per qualifier (lambdasim.provisioned) and injected faults (lambdasim.faults).
+        jitter = None
+        if s.idle_timeout_jitter_s:
+            jitter = partial(next, _blocks(engine.generator(name, "idle_jitter").random))
+        self.pool = EnvironmentPool(
+            self.stats,
+            idle_timeout_s=s.idle_timeout_s,
+            max_lifetime_s=s.max_environment_lifetime_s,
+            idle_jitter_s=s.idle_timeout_jitter_s,
+            uniform=jitter,
+        )
+        self.stats.environments = self.pool
+        self.scaling: ScalingBucket | None = None
+        if s.scaling_environments is not None:
+            self.scaling = ScalingBucket(s.scaling_environments, s.scaling_period_s, engine.env.now)
+        self.provisioned: dict[str | None, ProvisionedConcurrency] = {}  # by qualifier (version or alias)
+        self.provisioned_total = 0  # requested over all qualifiers: carved out of the function's concurrency
+        self.faults: FaultPlan | None = None
+        # What _acquire chose for the attempt _run_attempt starts right after it (never across events): an
+        # on-demand environment's birth time or a provisioned pool, and whether it runs the init phase first.
+        self.chosen: float | ProvisionedConcurrency = 0.0
+        self.chosen_init = False
+        latest = FunctionVersion(
+            self._rngs,
+            handler=handler,
+            duration=duration,
+            init_duration=init_duration,
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
+        )
+        self.latest = Target(self, latest, None, arn, f"{arn}:{LATEST}")
 
     def set_handler(self, handler: object, duration: Distribution) -> None:
-        """Resolve the handler's kind once, so the hot path does not inspect it per event."""
-        self.handler = handler
-        if handler is None:
-            self.kind = KIND_NONE
-        elif isinstance(handler, Behaviour):
-            self.kind = KIND_BEHAVIOUR
-            duration = handler.duration
-        elif isinstance(handler, str):
-            self.kind = KIND_IMPORT
-        elif is_async(handler):
-            self.kind = KIND_ASYNC
-        else:
-            self.kind = KIND_PLAIN
-        self.duration = duration
-        self.sample_duration: Sampler = duration.sampler(self._rngs["duration"])
+        """Give ``$LATEST`` a new handler (and duration): attempts that start from now on run it."""
+        self.latest.version.set_handler(self._rngs, handler, duration)
 
     def set_init_duration(self, init_duration: Distribution) -> None:
-        self.init_duration = init_duration
-        self.sample_init: Sampler = init_duration.sampler(self._rngs["init"])
+        """Give ``$LATEST`` a new cold-start init time."""
+        self.latest.version.set_init_duration(self._rngs, init_duration)
 
     def generator(self, source: str) -> np.random.Generator:
         """This function's numpy generator for ``source`` (see :data:`SOURCES`)."""
@@ -207,6 +269,7 @@ class Engine:
         self.sinks: list[Sink] = []
         self.trace: list[TraceEntry] | None = [] if trace else None
         self.model_invoker: Callable[..., simpy.Event] | None = None
+        self.statistics_reset_hooks: list[Callable[[float], None]] = []
         self._seq = 0
         state = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(0xFFFF_FFFF,)).generate_state(3)
         self._rid_prefix = f"{int(state[0]):08x}-{int(state[1]) >> 16:04x}-4{int(state[2]) >> 20:03x}"
@@ -215,6 +278,24 @@ class Engine:
         self._dispatch = s.dispatch_latency_s
         self._reads_limited = s.poller_read_rate_per_s is not None
         self._idle_timeout = s.idle_timeout_s
+        self._duplicate_p = s.duplicate_probability
+        self._service_error_p = s.service_error_probability
+        self._drop_p = s.drop_probability
+        # The throttle backoff of the n-th consecutive throttle, n = 1..61 (index 0 unused): from the 61st on it is
+        # the cap (rules.throttle_backoff), so a table lookup replaces a call per throttle.
+        self._backoffs = tuple(
+            throttle_backoff(max(n, 1), s.throttle_backoff_base_s, s.throttle_backoff_cap_s) for n in range(62)
+        )
+        # Service errors (HTTP 5xx): the settings' rate and the outages lambdasim.faults attaches.
+        self.service_faults = bool(s.service_error_probability)
+        self.outages: OutageTimeline | None = None
+        # The hot path queues its own objects (see Scheduled): SimPy's public schedule() and one callbacks tuple
+        # per kind of step, built once, instead of a Timeout and a partial per step.
+        self._schedule: Callable[..., None] = env.schedule  # typed for Events; Scheduled is one to step()
+        self._poll_step = (self._poll,)
+        self._to_reader_step = (self._to_reader,)
+        self._retry_step = (self._retry,)
+        self._end_step = (self._ended,)
 
     # -- randomness -------------------------------------------------------------------------------------------
 
@@ -246,7 +327,13 @@ class Engine:
         fs.deleted = True
 
     def reserved_total(self, excluding: FunctionState | None = None) -> int:
-        return sum(f.reserved or 0 for f in self.functions.values() if f is not excluding)
+        """Concurrency carved out of the account's unreserved pool: reserved concurrency, or the provisioned
+        concurrency of a function without any (provisioned concurrency counts within reserved concurrency)."""
+        return sum(
+            f.provisioned_total if f.reserved is None else f.reserved
+            for f in self.functions.values()
+            if f is not excluding
+        )
 
     def set_reserved(self, fs: FunctionState, reserved: int | None) -> None:
         """Carve ``reserved`` out of the account pool (``None`` returns the function to the unreserved pool)."""
@@ -259,50 +346,98 @@ class Engine:
             self.unreserved_in_use += fs.in_use
         self.unreserved_limit = self.concurrency_limit - self.reserved_total()
 
-    def _acquire(self, fs: FunctionState) -> ThrottleReason | None:
-        """Take one unit of concurrency for ``fs``, or say why not."""
+    def _acquire(self, fs: FunctionState, target: Target) -> ThrottleReason | None:
+        """Take concurrency and an execution environment for an attempt on ``target`` now, or say why not.
+
+        A free provisioned environment of the qualifier comes first; else on-demand concurrency (reserved, or the
+        account's unreserved pool) and the most recently freed idle environment, or a new one within the scaling
+        rate. The choice is left in ``fs.chosen`` for :meth:`_run_attempt`, which the caller runs at once.
+        """
+        now = self.env.now
+        st = fs.stats
+        spill = False
+        if fs.provisioned:
+            pool = fs.provisioned.get(target.qualifier)
+            if pool is not None:
+                if pool.take():
+                    fs.chosen = pool
+                    fs.chosen_init = False
+                    st.provisioned_invocations += 1
+                    st.provisioned_busy.change(now, 1)
+                    st.concurrency.change(now, 1)
+                    return None
+                spill = True
         reserved = fs.reserved
         if reserved is None:
             if self.unreserved_in_use >= self.unreserved_limit:
                 return ThrottleReason.ACCOUNT
-            self.unreserved_in_use += 1
-        elif fs.in_use >= reserved:
+        elif fs.in_use >= reserved - fs.provisioned_total:
             return ThrottleReason.RESERVED
+        entry = fs.pool.take(now)
+        if entry is None:
+            # Only a new environment uses up scaling rate; reusing a warm one does not.
+            if fs.scaling is not None and not fs.scaling.take(now):
+                return ThrottleReason.SCALING
+            fs.chosen = fs.pool.create(now)
+            fs.chosen_init = True
+        else:
+            fs.chosen = entry[1]
+            fs.chosen_init = entry[3]
+        if reserved is None:
+            self.unreserved_in_use += 1
         fs.in_use += 1
-        fs.stats.concurrency.change(self.env.now, 1)
+        st.concurrency.change(now, 1)
+        if spill:
+            st.provisioned_spillover_invocations += 1
         return None
 
-    def _release(self, fs: FunctionState, reset: bool) -> None:
+    def _release(self, fs: FunctionState, call: Scheduled, error: ErrorInfo | None) -> None:
+        """The attempt of ``call`` ended: free its concurrency and environment (reset after a timeout or crash)."""
         now = self.env.now
+        st = fs.stats
+        st.concurrency.change(now, -1)
+        env = call.environment
+        if isinstance(env, ProvisionedConcurrency):
+            env.give_back()
+            st.provisioned_busy.change(now, -1)
+            st.provisioned_billed_ms += math.ceil(round((now - call.started_at) * 1000.0, 6))  # type: ignore[attr-defined]
+            return
         fs.in_use -= 1
         if fs.reserved is None:
             self.unreserved_in_use -= 1
-        fs.stats.concurrency.change(now, -1)
-        if not reset:  # a timed-out environment is reset: the next invoke initialises a new one
-            fs.idle.append(now)
+        fs.pool.release(now, env, error is not None and error[0] in RESETS)
+
+    def _service_error(self, fs: FunctionState, now: float) -> bool:
+        """Whether Lambda answers this try with HTTP 5xx: the settings' rate, or an outage (lambdasim.faults)."""
+        p = self._service_error_p
+        if self.outages is not None:
+            p = max(p, self.outages.probability(now))
+        if fs.faults is not None:
+            p = max(p, fs.faults.outages.probability(now))
+        return p > 0.0 and fs.uniform["service_errors"]() < p
 
     # -- the asynchronous path --------------------------------------------------------------------------------
 
-    def enqueue(self, fs: FunctionState, payload: Any, seq: int) -> AsyncEvent:
-        """Accept an ``Event`` invoke: queue it and schedule its first poll."""
+    def enqueue(self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None) -> AsyncEvent:
+        """Accept an ``Event`` invoke on ``target`` (default: unqualified): queue it and schedule its first poll."""
         now = self.env.now
-        ev = AsyncEvent(fs, seq, payload, now)
+        if target is None:
+            target = fs.latest
+        ev = AsyncEvent(fs, seq, payload, now, target)
         st = fs.stats
         st.received += 1
         st.queued.change(now, 1)
         self._schedule_poll(ev, self._dispatch)
-        if self.settings.duplicate_probability and fs.uniform["duplicates"]() < self.settings.duplicate_probability:
-            twin = AsyncEvent(fs, seq, payload, now)
+        if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
+            twin = AsyncEvent(fs, seq, payload, now, target)
             st.duplicates += 1
             st.queued.change(now, 1)
             self._schedule_poll(twin, self._dispatch)
         return ev
 
     def _schedule_poll(self, ev: AsyncEvent, delay: float) -> None:
-        if self._reads_limited:
-            Timeout(self.env, delay).callbacks.append(partial(self._to_reader, ev))
-        else:
-            Timeout(self.env, delay).callbacks.append(partial(self._poll, ev))
+        ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
+        self._schedule(ev, NORMAL, delay)
 
     def _to_reader(self, ev: AsyncEvent, _: object = None) -> None:
         """With a poller read rate, events wait in the function's FIFO until a poller reads them."""
@@ -336,19 +471,18 @@ class Engine:
             st.queued.change(now, -1)
             self._finish(ev, Condition.ZERO_RESERVED_CONCURRENCY)
             return
-        if now - ev.enqueued_at > fs.max_event_age_s:
+        if now - ev.enqueued_at > ev.target.max_event_age_s:
             st.queued.change(now, -1)
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
-        p = self.settings.service_error_probability
-        if p and fs.uniform["service_errors"]() < p:
+        if self.service_faults and self._service_error(fs, now):
             st.service_errors += 1
             self._back_off(ev, SERVICE_ERROR_STATUS, "ServiceError", "ServiceException")
             return
-        reason = self._acquire(fs)
+        reason = self._acquire(fs, ev.target)
         if reason is not None:
             st.throttles[reason] += 1
-            self._back_off(ev, 429, "Throttled", reason.value)
+            self._back_off(ev, 429, "Throttled", reason)  # a StrEnum: .value (a Python call) only for the trace
             return
         st.queued.change(now, -1)
         ev.attempts += 1
@@ -365,19 +499,22 @@ class Engine:
         st = fs.stats
         ev.status = status
         if self.trace is not None:
-            self.trace.append(TraceEntry(self.request_id(ev.seq), fs.name, ev.attempts + 1, now, now, kind, detail))
+            self.trace.append(
+                TraceEntry(self.request_id(ev.seq), fs.name, ev.attempts + 1, now, now, kind, str(detail))
+            )
         s = self.settings
-        if s.drop_probability and fs.uniform["drops"]() < s.drop_probability:
+        if self._drop_p and fs.uniform["drops"]() < self._drop_p:
             st.queued.change(now, -1)
             self._finish(ev, Condition.DROPPED)
             return
-        ev.throttles += 1
-        delay = throttle_backoff(ev.throttles, s.throttle_backoff_base_s, s.throttle_backoff_cap_s)
+        n = ev.throttles = ev.throttles + 1
+        backoffs = self._backoffs
+        delay = backoffs[n] if n < 62 else backoffs[61]
         if s.throttle_backoff_jitter:
             delay *= 1.0 - s.throttle_backoff_jitter * fs.uniform["backoff_jitter"]()
         if s.backlog_backoff_factor:
             delay *= 1.0 + s.backlog_backoff_factor * st.queued.value / 1000.0
-        if now - ev.enqueued_at + delay > fs.max_event_age_s:  # age look-ahead
+        if now - ev.enqueued_at + delay > ev.target.max_event_age_s:  # age look-ahead
             st.queued.change(now, -1)
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
@@ -387,7 +524,7 @@ class Engine:
         fs = ev.fs
         now = self.env.now
         st = fs.stats
-        self._release(fs, error is not None and error[0] == TIMED_OUT)
+        self._release(fs, ev, error)
         st.duration.add(duration)
         ev.status = 200
         if self.trace is not None:
@@ -412,17 +549,19 @@ class Engine:
         if error[0] == TIMED_OUT:
             st.timeouts += 1
         ev.error = error
-        delay = function_error_retry_delay(ev.attempts, fs.max_retry_attempts, self._retry_delays)
+        target = ev.target
+        delay = function_error_retry_delay(ev.attempts, target.max_retry_attempts, self._retry_delays)
         if delay is None:
             self._finish(ev, Condition.RETRIES_EXHAUSTED)
             return
         if self.settings.retry_jitter_s:
             delay += self.settings.retry_jitter_s * fs.uniform["retry_jitter"]()
-        if now - ev.enqueued_at + delay > fs.max_event_age_s:  # age look-ahead
+        if now - ev.enqueued_at + delay > target.max_event_age_s:  # age look-ahead
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
         st.retry_waiting.change(now, 1)
-        Timeout(self.env, delay).callbacks.append(partial(self._retry, ev))
+        ev.callbacks = self._retry_step
+        self._schedule(ev, NORMAL, delay)
 
     def _retry(self, ev: AsyncEvent, _: object = None) -> None:
         now = self.env.now
@@ -450,7 +589,8 @@ class Engine:
             outcome = Outcome(
                 request_id=self.request_id(ev.seq),
                 function_name=fs.name,
-                function_arn=fs.qualified_arn,
+                function_arn=ev.target.qualified_arn,
+                executed_version=ev.target.version.version,
                 condition=condition,
                 approximate_invoke_count=ev.attempts,
                 request_payload=ev.payload,
@@ -466,21 +606,30 @@ class Engine:
 
     # -- the synchronous path ---------------------------------------------------------------------------------
 
-    def invoke_sync(self, fs: FunctionState, payload: Any, seq: int) -> simpy.Event | ThrottleReason:
-        """Start a ``RequestResponse`` attempt now; the event succeeds with ``(error, response)`` at its end."""
-        reason = self._acquire(fs)
+    def invoke_sync(
+        self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None
+    ) -> simpy.Event | ThrottleReason | ServiceFault:
+        """Start a ``RequestResponse`` attempt on ``target`` (default: unqualified) now; the event succeeds with
+        ``(error, response)`` at its end."""
+        if target is None:
+            target = fs.latest
+        # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.sync).
+        if self.service_faults and self._service_error(fs, self.env.now):
+            fs.stats.service_errors += 1
+            return ServiceFault.SERVICE_EXCEPTION
+        reason = self._acquire(fs, target)
         if reason is not None:
             fs.stats.throttles[reason] += 1
             fs.stats.sync_throttles += 1
             return reason
         done = self.env.event()
-        call = SyncCall(fs, done, self.env.now)
+        call = SyncCall(fs, done, self.env.now, target)
         self._run_attempt(fs, call, payload, self._end_sync, seq)
         return done
 
     def _end_sync(self, call: SyncCall, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = call.fs
-        self._release(fs, error is not None and error[0] == TIMED_OUT)
+        self._release(fs, call, error)
         fs.stats.duration.add(duration)
         if error is not None:
             fs.stats.errors += 1
@@ -501,44 +650,65 @@ class Engine:
         now = self.env.now
         st = fs.stats
         st.invocations += 1
-        idle = fs.idle
-        # Reuse the most recently freed environment; if even that one idled out, every idle one has.
-        if idle and now - idle[-1] <= self._idle_timeout:
-            idle.pop()
-            init = 0.0
-        else:
-            idle.clear()
-            init = fs.sample_init()
+        version = call.target.version  # what this attempt runs: $LATEST or a published snapshot
+        # The environment _acquire chose: a new or reset one runs the init phase first (provisioned ones never).
+        call.environment = fs.chosen
+        if fs.chosen_init:
+            init = version.sample_init()
             st.cold_starts += 1
-        kind = fs.kind
+        else:
+            init = 0.0
+        kind = version.kind
         error: ErrorInfo | None = None
         response: Any = None
+        override: float | None = None
+        if fs.faults is not None:
+            drawn = fs.faults.draw(now)
+            if drawn is not None:
+                error, override = drawn
+                if error is not None:
+                    kind = KIND_NONE  # an injected failure: the handler is not entered
         if kind == KIND_NONE:
-            duration = fs.sample_duration()
+            duration = version.sample_duration()
         elif kind == KIND_BEHAVIOUR:
-            behaviour: Behaviour = fs.handler  # type: ignore[assignment]
-            duration = fs.sample_duration()
+            behaviour: Behaviour = version.handler
+            duration = version.sample_duration()
             if behaviour.error_rate and fs.uniform["errors"]() < behaviour.error_rate:
                 error = (behaviour.error_type, behaviour.error_message, [])
             else:
                 response = behaviour.response
         else:
             request_id = self.request_id(call.seq if seq is None else seq)
-            handler: Any = fs.handler
+            handler: Any = version.handler
             if kind == KIND_IMPORT:
-                handler, error = resolve(fs.handler)  # type: ignore[arg-type]
+                handler, error = resolve(version.handler)
             if error is None and (kind == KIND_ASYNC or (kind == KIND_IMPORT and is_async(handler))):
                 self._drive(fs, call, request_id, handler, payload, on_end, init)
                 return
-            duration = fs.sample_duration()
+            duration = version.sample_duration()
             if error is None:
-                ctx = Context(self, fs, request_id, now + init + fs.timeout_s)
+                # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining.
+                ctx = Context(self, call.target, request_id, now + version.timeout_s)
                 error, response = _call_plain(handler, payload, ctx)
-        if duration > fs.timeout_s:
-            duration = fs.timeout_s
-            error = timeout_error(fs.timeout_s)
+        if override is not None:
+            duration = override
+        if duration > version.timeout_s:
+            duration = version.timeout_s
+            error = timeout_error(version.timeout_s)
             response = None
-        Timeout(self.env, init + duration).callbacks.append(lambda _e: on_end(call, error, response, duration))
+        self._bill(st, init, duration)
+        # The attempt's result waits on its own event object: no Timeout, no closure per attempt.
+        call.ending = (on_end, error, response, duration)
+        call.callbacks = self._end_step
+        self._schedule(call, NORMAL, init + duration)
+
+    def _ended(self, call: Scheduled) -> None:
+        """An attempt's time is up: hand its result to its ``on_end``."""
+        ending = call.ending
+        assert ending is not None
+        call.ending = None
+        on_end, error, response, duration = ending
+        on_end(call, error, response, duration)
 
     def _drive(
         self,
@@ -553,20 +723,22 @@ class Engine:
         """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it."""
         env = self.env
         entered = env.now + init
-        deadline = entered + fs.timeout_s
-        ctx = Context(self, fs, request_id, deadline)
+        timeout_s = call.target.version.timeout_s
+        deadline = entered + timeout_s
+        ctx = Context(self, call.target, request_id, deadline)
         state = {"done": False, "token": 0}
         coro: Any = None
 
         def finish(error: ErrorInfo | None, response: Any) -> None:
             state["done"] = True
+            self._bill(fs.stats, init, env.now - entered)
             on_end(call, error, response, env.now - entered)
 
         def time_out(token: int, _e: object = None) -> None:
             if state["done"] or token != state["token"]:
                 return
             _close(coro)
-            finish(timeout_error(fs.timeout_s), None)
+            finish(timeout_error(timeout_s), None)
 
         def step(value: Any = None, exc: BaseException | None = None) -> None:
             if state["done"]:
@@ -619,6 +791,34 @@ class Engine:
         Timeout(env, init).callbacks.append(enter)
 
     # -- results ----------------------------------------------------------------------------------------------
+
+    def _bill(self, st: FunctionStats, init: float, duration: float) -> None:
+        """Count one attempt's billed milliseconds, rounded up to 1 ms, under both init-billing rules.
+
+        The rounding is on the microsecond-rounded value so that 0.2 s bills 200 ms, not 201 (float noise).
+        """
+        billed = math.ceil(round(duration * 1000.0, 6))
+        st.billed_ms += billed
+        if init:
+            st.billed_init_ms += math.ceil(round((init + duration) * 1000.0, 6)) - billed
+
+    def reset_statistics(self, at: float) -> None:
+        """Forget every function's statistics observed before simulated time ``at`` (s), for example a warm-up.
+
+        Scheduled now, applied at ``at`` (at the current time if ``at`` is not in the future). Levels keep their
+        current values; counts, tallies and maxima start again; events in flight are carried over. Whoever keeps
+        other statistics (sinks, probes) can listen through :attr:`statistics_reset_hooks`: each is called with the
+        time just before the functions' statistics are reset, so it can still read what the warm-up ends with.
+        """
+
+        def reset(_e: object = None) -> None:
+            now = self.env.now
+            for hook in self.statistics_reset_hooks:
+                hook(now)
+            for fs in self.functions.values():
+                fs.stats.reset(now)
+
+        Timeout(self.env, max(0.0, at - self.env.now)).callbacks.append(reset)
 
     def iter_functions(self) -> Iterator[FunctionState]:
         return iter(self.functions.values())

@@ -26,7 +26,8 @@ from lambdasim.behaviour import Behaviour
 if TYPE_CHECKING:
     import simpy
 
-    from lambdasim.engine import Engine, FunctionState
+    from lambdasim.engine import Engine
+    from lambdasim.target import Target
 
 ErrorInfo = tuple[str, str, list[str]]
 """A function error: ``(errorType, errorMessage, stackTrace)``."""
@@ -59,16 +60,19 @@ class Context:
         "memory_limit_in_mb",
     )
 
-    def __init__(self, engine: Engine, fs: FunctionState, request_id: str, deadline: float) -> None:
+    def __init__(self, engine: Engine, target: Target, request_id: str, deadline: float) -> None:
+        # ``target``: what was invoked (the ARN as the caller named it) and the version that runs.
+        name = target.function.name
+        version = target.version.version
         self._engine = engine
         self._deadline = deadline
         self.aws_request_id = request_id
-        self.function_name = fs.name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = fs.arn
-        self.memory_limit_in_mb = fs.memory_mb
-        self.log_group_name = f"/aws/lambda/{fs.name}"
-        self.log_stream_name = f"{fs.name}/[$LATEST]{request_id.replace('-', '')}"
+        self.function_name = name
+        self.function_version = version
+        self.invoked_function_arn = target.invoked_arn
+        self.memory_limit_in_mb = target.version.memory_mb
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = f"{name}/[{version}]{request_id.replace('-', '')}"
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the function's timeout, on the simulated clock."""

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 from attrs import field, frozen
 
-from lambdasim._validators import in_range, one_of
+from lambdasim._validators import in_range, one_of, real
+from lambdasim.arn import service_of
 from lambdasim.behaviour import Behaviour
 from lambdasim.dist import Distribution, as_distribution
 from lambdasim.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S
@@ -58,6 +59,25 @@ def _name(_instance: Any, attribute: Any, value: Any) -> None:
         raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
 
 
+def _optional_arn(_instance: Any, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or service_of(value) is None:
+        error = TypeError if not isinstance(value, str) else ValueError
+        raise error(
+            f"{attribute.name} must be an ARN such as 'arn:aws:sqs:us-east-1:123456789012:failed', or None, "
+            f"got {value!r}"
+        )
+
+
+def _start(_instance: Any, attribute: Any, value: Any) -> None:
+    from lambdasim.simulation import _parse_start
+
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be an ISO 8601 time such as '2026-01-01T00:00:00Z', got {value!r}")
+    _parse_start(value)
+
+
 def _handler(_instance: Any, attribute: Any, value: Any) -> None:
     if value is None or isinstance(value, (str, Behaviour)) or callable(value):
         return
@@ -83,8 +103,8 @@ class EventInvoke:
         default=MAX_MAXIMUM_EVENT_AGE_S,
         validator=in_range(MIN_MAXIMUM_EVENT_AGE_S, MAX_MAXIMUM_EVENT_AGE_S, integer=True),
     )
-    on_success: str | None = field(default=None)
-    on_failure: str | None = field(default=None)
+    on_success: str | None = field(default=None, validator=_optional_arn)
+    on_failure: str | None = field(default=None, validator=_optional_arn)
 
     def to_api(self) -> dict[str, Any]:
         """The keyword arguments of ``put_function_event_invoke_config``."""
@@ -128,8 +148,10 @@ class Function:
     memory_mb: int = field(default=128, validator=in_range(128, 10240, integer=True))
     architecture: str = field(default="x86_64", validator=one_of("x86_64", "arm64"))
     reserved_concurrency: int | None = field(default=None, validator=in_range(0, integer=True, optional=True))
-    event_invoke: EventInvoke | None = field(default=None)
-    dead_letter_arn: str | None = None
+    event_invoke: EventInvoke | None = field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(EventInvoke))
+    )
+    dead_letter_arn: str | None = field(default=None, validator=_optional_arn)
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.behaviour, Behaviour) and self.duration is not None:
@@ -189,6 +211,10 @@ class Model:
         concurrency_limit: The account's concurrency (>= 100).
         horizon_s: Run until this time; ``None`` runs until nothing is left to do.
         trace: Keep per-attempt traces.
+        warmup_s: Statistics cover ``[warmup_s, horizon_s]`` only: counts, distributions and time averages
+            observed before are forgotten (the transient of a queue that starts empty). Default 0 s.
+        start: The wall-clock time of simulated time 0 (ISO 8601, UTC): where ``cron`` schedules and daily cycles
+            stand at the start of the run.
     """
 
     functions: tuple[Function, ...] = field(converter=_functions)
@@ -196,7 +222,9 @@ class Model:
     settings: Settings = field(factory=Settings, validator=attrs.validators.instance_of(Settings))
     concurrency_limit: int = field(default=1000, validator=in_range(100, integer=True))
     horizon_s: float | None = field(default=None, validator=in_range(0.0, low_open=True, optional=True))
-    trace: bool = False
+    trace: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
+    start: str = field(default="2026-01-01T00:00:00Z", validator=_start)
 
     def __attrs_post_init__(self) -> None:
         names = {f.name for f in self.functions}
@@ -204,18 +232,68 @@ class Model:
             target = getattr(w, "function", None)
             if target is not None and target not in names:
                 raise ValueError(f"workload {w!r} invokes {target!r}, which is not among functions {sorted(names)}")
+        # Two random workloads with one stream would draw identical arrivals: ask for distinct names.
+        streams: dict[tuple[str, str], Workload] = {}
+        for w in self.workloads:
+            if not getattr(w, "random", False):
+                continue
+            key = (getattr(w, "function", ""), getattr(w, "name", ""))
+            if key in streams:
+                raise ValueError(
+                    f"workloads {streams[key]!r} and {w!r} share the random stream 'arrivals:{key[1]}' of function "
+                    f"{key[0]!r}; give them different names"
+                )
+            streams[key] = w
+        if self.horizon_s is not None and self.warmup_s >= self.horizon_s:
+            raise ValueError(f"warmup_s must be < horizon_s = {self.horizon_s!r}, got {self.warmup_s!r}")
+
+    def function(self, name: str) -> Function:
+        """The function called ``name``."""
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise KeyError(f"no function {name!r}; functions: {[f.name for f in self.functions]}")
 
     def build(self, seed: int) -> Simulation:
         """A new simulation with everything created and every workload attached, at time 0."""
         from lambdasim.simulation import Simulation
 
-        sim = Simulation(seed=seed, settings=self.settings, concurrency_limit=self.concurrency_limit, trace=self.trace)
+        sim = Simulation(
+            seed=seed,
+            start=self.start,
+            settings=self.settings,
+            concurrency_limit=self.concurrency_limit,
+            trace=self.trace,
+        )
         for f in self.functions:
             f.create(sim)
         for w in self.workloads:
             w.attach(sim)
+        if self.warmup_s > 0:
+            sim.engine.reset_statistics(at=self.warmup_s)
         return sim
 
-    def run(self, seed: int) -> Results:
-        """Build and run to the horizon."""
-        return self.build(seed).run(until=self.horizon_s)
+    def run(self, seed: int, *, progress: bool | None = None) -> Results:
+        """Build and run to the horizon (after the warm-up, if any, statistics start afresh).
+
+        ``progress``: a progress bar over simulated time (``None``: only in notebooks and terminals; needs tqdm and
+        a horizon). Running in steps changes nothing in the results.
+        """
+        sim = self.build(seed)
+        horizon = self.horizon_s
+        if horizon is None:
+            return sim.run()
+        from lambdasim._progress import progress_bar
+
+        bar = progress_bar(horizon, progress=progress, desc="simulated s", unit="s")
+        if bar is None:
+            return sim.run(until=horizon)
+        steps = 100
+        try:
+            for k in range(1, steps + 1):
+                before = sim.now
+                sim.run(until=horizon * k / steps if k < steps else horizon)
+                bar.update(sim.now - before)
+        finally:
+            bar.close()
+        return sim.results()

@@ -39,6 +39,7 @@ class Outcome:
         enqueued_at: Simulated time of the ``Invoke`` call (s).
         finished_at: Simulated time of the outcome (s).
         epoch_s: Unix time of simulated time 0, for timestamps.
+        executed_version: The version that ran (``responseContext.executedVersion``): ``"$LATEST"`` or a number.
     """
 
     request_id: str
@@ -53,6 +54,7 @@ class Outcome:
     enqueued_at: float = 0.0
     finished_at: float = 0.0
     epoch_s: float = 0.0
+    executed_version: str = "$LATEST"
 
     @property
     def age(self) -> float:
@@ -92,7 +94,7 @@ class Outcome:
         }
         if self.condition is Condition.ZERO_RESERVED_CONCURRENCY:
             return rec
-        response_context: dict[str, Any] = {"statusCode": self.status_code, "executedVersion": "$LATEST"}
+        response_context: dict[str, Any] = {"statusCode": self.status_code, "executedVersion": self.executed_version}
         if self.condition is Condition.SUCCESS:
             rec["responseContext"] = response_context
             rec["responsePayload"] = self.response

@@ -28,6 +28,7 @@ class Results:
         concurrency_limit: int,
         stats: dict[str, FunctionStats],
         trace: list[Any] | None,
+        configs: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.seed = seed
         self.now = now
@@ -36,6 +37,8 @@ class Results:
         self._stats = stats
         self.functions: dict[str, dict[str, Any]] = {name: st.to_dict(now) for name, st in stats.items()}
         self.trace = trace
+        # Each function's configuration as GetFunctionConfiguration reports it (MemorySize, Architectures, ...).
+        self.configs: dict[str, dict[str, Any]] = dict(configs or {})
 
     def stats(self, function: str) -> FunctionStats:
         """The live running statistics of ``function`` (tallies with quantiles, levels)."""
@@ -43,6 +46,16 @@ class Results:
             return self._stats[function]
         except KeyError:
             raise KeyError(f"no function {function!r} in these results; functions: {sorted(self._stats)}") from None
+
+    def bill(self, prices: Any = None, *, init_billing: bool | None = None) -> Any:
+        """What these results cost on AWS: a :class:`lambdasim.cost.Bill` (requests, GB-seconds, monthly projection).
+
+        ``prices`` is a :class:`lambdasim.prices.PriceTable` (default: the current us-east-1 table);
+        ``init_billing`` overrides the table's rule for billing the init phase of cold starts.
+        """
+        from lambdasim.cost import bill
+
+        return bill(self, prices, init_billing=init_billing)
 
     def outcomes(self, function: str | None = None) -> dict[str, int]:
         """Outcome counts per condition, for one function or all together."""

@@ -35,11 +35,18 @@ class Condition(StrEnum):
 
 
 class ThrottleReason(StrEnum):
-    """Why an attempt got HTTP 429 (the ``Reason`` of ``TooManyRequestsException``)."""
+    """Why an attempt got HTTP 429 (the ``Reason`` of ``TooManyRequestsException``).
+
+    The values are members of the botocore model's ``ThrottleReason`` enum. AWS does not document which one the
+    concurrency scaling rate gives [model]: it is a per-function limit that AWS also states as a request rate
+    ("10,000 requests per second every 10 seconds"), so lambdasim uses ``FunctionInvocationRateLimitExceeded``.
+    ``CallerRateLimitExceeded`` is not it: it was recorded for one client bursting ``Invoke`` calls of
+    ``InvocationType=Event`` (github.com/fyoorer/ShadowClone issues 25 and 46), which never touch environments.
+    """
 
     RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
     ACCOUNT = "ConcurrentInvocationLimitExceeded"
-    SCALING = "CallerRateLimitExceeded"
+    SCALING = "FunctionInvocationRateLimitExceeded"
 
 
 def function_error_retry_delay(

@@ -23,7 +23,12 @@ SYNC_PAYLOAD_LIMIT_BYTES = 6_291_456
 
 
 def _delays(value: Any) -> tuple[float, float]:
-    seq = tuple(value)
+    try:
+        seq = tuple(value)
+    except TypeError:
+        raise TypeError(
+            f"retry_delays_s must be a pair of delays in seconds >= 0 (before the 2nd and 3rd attempt), got {value!r}"
+        ) from None
     if len(seq) != 2:
         raise ValueError(f"retry_delays_s must hold 2 delays (before the 2nd and 3rd attempt), got {value!r}")
     for i, d in enumerate(seq):
@@ -58,6 +63,18 @@ class Settings:
         idle_timeout_s: An idle execution environment is shut down after this long. Measured on AWS: about 10 min.
         default_init_duration_s: Cold-start init time of functions created without ``InitDuration``. Default 0,
             so retry timings read exactly; set it (or ``InitDuration``) for capacity planning.
+        idle_timeout_jitter_s: Each idle environment's idle timeout is ``idle_timeout_s + U * jitter`` with ``U``
+            uniform on [0, 1), drawn when it becomes idle. Default 0 (AWS publishes no figure).
+        max_environment_lifetime_s: An environment is retired when it reaches this age (s): idle ones are shut
+            down then, busy ones when their invocation ends. AWS: "every few hours, even when busy"; lambdasim's
+            default is 2 h. ``None`` keeps environments for ever.
+        scaling_environments: New execution environments a function may add per ``scaling_period_s``, refilled
+            continuously and never accumulating beyond this (a token bucket). AWS: 1000 per 10 s. ``None``: no
+            limit. Past it, attempts that need a new environment are throttled.
+        scaling_period_s: The period of that scaling rate. AWS: 10 s.
+        provisioned_allocation_s: Simulated time from ``PutProvisionedConcurrencyConfig`` until its environments
+            are initialised and its status is ``READY``. AWS says allocation takes "a few minutes" and publishes
+            no figure; default 120 s.
     """
 
     retry_delays_s: tuple[float, float] = field(default=(60.0, 120.0), converter=_delays)
@@ -75,3 +92,10 @@ class Settings:
     sync_payload_limit_bytes: int = field(default=SYNC_PAYLOAD_LIMIT_BYTES, validator=in_range(1, integer=True))
     idle_timeout_s: float = field(default=600.0, validator=in_range(0.0, low_open=True))
     default_init_duration_s: float = field(default=0.0, validator=in_range(0.0, 10.0))
+    idle_timeout_jitter_s: float = field(default=0.0, validator=in_range(0.0))
+    max_environment_lifetime_s: float | None = field(
+        default=7200.0, validator=in_range(0.0, low_open=True, optional=True)
+    )
+    scaling_environments: int | None = field(default=1000, validator=in_range(1, integer=True, optional=True))
+    scaling_period_s: float = field(default=10.0, validator=in_range(0.0, low_open=True))
+    provisioned_allocation_s: float = field(default=120.0, validator=in_range(0.0))

@@ -150,6 +150,7 @@ class Simulation:
             concurrency_limit=self.engine.concurrency_limit,
             stats=stats,
             trace=None if self.engine.trace is None else list(self.engine.trace),
+            configs={name: dict(rec.config) for name, rec in self._functions.items()},
         )
 
     # -- clock helpers for the clients ------------------------------------------------------------------------

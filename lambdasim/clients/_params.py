@@ -40,12 +40,13 @@ def validate(params: Mapping[str, Any], members: Mapping[str, Member]) -> None:
     for name, member in members.items():
         if member.required and name not in params:
             errors.append(f'Missing required parameter in input: "{name}"')
-    for name, value in params.items():
-        found = members.get(name)
-        if found is None:
+    # botocore's order: missing members, then unknown names, then the known members' values.
+    for name in params:
+        if name not in members:
             errors.append(f'Unknown parameter in input: "{name}", must be one of: {", ".join(members)}')
-            continue
-        errors.extend(_check(name, value, found))
+    for name, value in params.items():
+        if name in members:
+            errors.extend(_check(name, value, members[name]))
     if errors:
         raise ParamValidationError("\n".join(errors))
 
@@ -58,11 +59,15 @@ def _check(name: str, value: Any, member: Member) -> list[str]:
     types = _PY_TYPES[member.type]
     wrong_bool = member.type == "integer" and isinstance(value, bool)
     if wrong_bool or not isinstance(value, types):
-        valid = ", ".join(str(t) for t in types)
-        return [f"Invalid type for parameter {name}, value: {value!r}, type: {type(value)}, valid types: {valid}"]
+        # botocore's wording exactly (``str(value)``, and "file-like object" for blobs).
+        names = [str(bytes), str(bytearray), "file-like object"] if member.type == "blob" else [str(t) for t in types]
+        valid = ", ".join(names)
+        return [f"Invalid type for parameter {name}, value: {value}, type: {type(value)}, valid types: {valid}"]
     if member.min is not None:
-        size: int = value if member.type == "integer" else len(value)  # type: ignore[arg-type,assignment]
-        if size < member.min:
-            what = "range" if member.type == "integer" else "length"
-            return [f"Invalid {what} for parameter {name}, value: {size}, valid min {what}: {member.min}"]
+        checked: Any = value  # isinstance() above narrowed it to object
+        if member.type == "integer":
+            if checked < member.min:
+                return [f"Invalid value for parameter {name}, value: {checked}, valid min value: {member.min}"]
+        elif len(checked) < member.min:
+            return [f"Invalid length for parameter {name}, value: {len(checked)}, valid min length: {member.min}"]
     return []

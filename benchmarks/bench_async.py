@@ -1,0 +1,337 @@
+#!/usr/bin/env python
+"""lambdasim's asynchronous path against a plain SimPy M/M/c loop, on the same arrivals and service times.
+
+Cases (all in one process except the memory case, which measures each size in a fresh subprocess):
+
+- **calm** (always): Poisson arrivals at 90/s, exponential service with mean 1 s, 100 servers, 200,000 customers.
+  (a) plain SimPy, one process per customer and a ``simpy.Resource(capacity=100)``; (b) lambdasim, the same
+  arrivals as asynchronous invokes of a function with reserved concurrency 100, default settings and statistics,
+  its durations the same service times. Repetitions alternate (a) and (b); figures are medians.
+- **storm** (always): offered load twice the concurrency (200/s against 100) for 10 minutes, then draining;
+  lambdasim's wall time per invocation relative to the calm case.
+- **features** (``--trace``): what the opt-in features cost when on (per-attempt trace, an outcome sink), relative
+  to the calm run with them off.
+- **memory** (``--memory``; small sizes with ``--quick``): peak resident memory of a whole run of 10 million
+  invocations against 1 million, each in its own subprocess.
+
+The last line printed is the JSON ``{"simpy_per_s": ..., "lambdasim_per_s": ..., "ratio": ...}`` of the calm case.
+Wall-clock figures vary with the machine and its load; compare ratios measured in one run, not absolute times.
+
+Usage::
+
+    python benchmarks/bench_async.py              # calm + storm, 5 repetitions of 200,000 customers
+    python benchmarks/bench_async.py --quick      # CI smoke run: small versions of every case
+    python benchmarks/bench_async.py --memory     # also the 1M / 10M memory case (several minutes)
+    python benchmarks/bench_async.py --trace      # also the cost of traces and sinks when switched on
+    python benchmarks/bench_async.py --profile    # cProfile of one lambdasim run, top 25 functions
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import simpy
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import lambdasim as ls
+from lambdasim import dist
+from lambdasim.model import Function, Model
+from lambdasim.workload import Poisson
+from lambdasim.workload import Replay as ReplayTrace
+
+RATE_PER_S = 90.0
+MEAN_SERVICE_S = 1.0
+SERVERS = 100
+CUSTOMERS = 200_000
+QUICK_CUSTOMERS = 20_000
+STORM_RATE_PER_S = 2 * SERVERS / MEAN_SERVICE_S  # twice what 100 servers of 1 s can take
+STORM_S = 600.0
+QUICK_STORM_S = 60.0
+TIMEOUT_S = 900  # no attempt times out: the benchmark measures the queue, not timeouts
+SEED = 2026
+FUNCTION = "bench"
+
+
+def streams(n: int, seed: int, rate_per_s: float = RATE_PER_S) -> tuple[list[float], list[float]]:
+    """``n`` inter-arrival gaps and ``n`` service times (s), from one seed, shared by both simulators."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1.0 / rate_per_s, n)
+    services = rng.exponential(MEAN_SERVICE_S, n)
+    return gaps.tolist(), services.tolist()
+
+
+# -- (a) plain SimPy: one process per customer ---------------------------------------------------------------
+
+
+def simpy_mmc(gaps: list[float], services: list[float], servers: int = SERVERS) -> float:
+    """Run the M/M/c loop to completion; return the wall time (s)."""
+    env = simpy.Environment()
+    server = simpy.Resource(env, capacity=servers)
+    served = [0]
+
+    def customer(service: float) -> Iterator[simpy.Event]:
+        with server.request() as req:
+            yield req
+            yield env.timeout(service)
+        served[0] += 1
+
+    def source() -> Iterator[simpy.Event]:
+        for gap, service in zip(gaps, services, strict=True):
+            yield env.timeout(gap)
+            env.process(customer(service))
+
+    env.process(source())
+    start = time.perf_counter()
+    env.run()
+    wall = time.perf_counter() - start
+    assert served[0] == len(gaps), (served[0], len(gaps))
+    return wall
+
+
+# -- (b) lambdasim: the same streams as asynchronous invokes -------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class Replay(dist.Distribution):
+    """The given durations in order (the benchmark's service times), through the public Distribution extension."""
+
+    values: tuple[float, ...] = attrs.field(converter=tuple)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    @property
+    def variance(self) -> float:
+        return float(np.var(self.values))
+
+    def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
+        raise TypeError("Replay serves its values in order through sampler()")
+
+    def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
+        return iter(self.values).__next__
+
+
+class CountingSink:
+    """An outcome sink that only counts (the cheapest listener: what building outcomes costs)."""
+
+    def __init__(self) -> None:
+        self.delivered = 0
+
+    def deliver(self, outcome: ls.Outcome) -> None:
+        self.delivered += 1
+
+
+def lambdasim_model(gaps: list[float], services: list[float], concurrency: int = SERVERS, trace: bool = False) -> Model:
+    """Reserved concurrency ``concurrency``, default settings and statistics, durations replayed in order."""
+    function = Function(
+        name=FUNCTION,
+        behaviour=ls.Behaviour(duration=Replay(services)),
+        timeout_s=TIMEOUT_S,
+        reserved_concurrency=concurrency,
+    )
+    # Arrival times as SimPy's source reaches them: the running sum of the gaps.
+    times = ReplayTrace(function=FUNCTION, times_s=np.cumsum(gaps).tolist())
+    return Model(functions=[function], workloads=[times], trace=trace)
+
+
+def lambdasim_async(
+    gaps: list[float],
+    services: list[float],
+    *,
+    concurrency: int = SERVERS,
+    trace: bool = False,
+    sink: bool = False,
+) -> float:
+    """Run lambdasim to completion (every event succeeds); return the wall time (s)."""
+    sim = lambdasim_model(gaps, services, concurrency, trace).build(seed=SEED)
+    counter = CountingSink()
+    if sink:
+        sim.engine.sinks.append(counter)
+    start = time.perf_counter()
+    results = sim.run()
+    wall = time.perf_counter() - start
+    succeeded = results.functions[FUNCTION]["outcomes"]["Success"]
+    assert succeeded == len(gaps), (succeeded, len(gaps))
+    assert not sink or counter.delivered == len(gaps)
+    return wall
+
+
+# -- cases ---------------------------------------------------------------------------------------------------
+
+
+def timed(run: Callable[[], float]) -> float:
+    gc.collect()
+    return run()
+
+
+def calm(customers: int, repetitions: int) -> dict[str, float]:
+    """Alternate (a) and (b); medians of the rates and of the paired ratios."""
+    gaps, services = streams(customers, SEED)
+    simpy_rates: list[float] = []
+    lambdasim_rates: list[float] = []
+    ratios: list[float] = []
+    for rep in range(repetitions):
+        a = timed(lambda: simpy_mmc(gaps, services))
+        b = timed(lambda: lambdasim_async(gaps, services))
+        simpy_rates.append(customers / a)
+        lambdasim_rates.append(customers / b)
+        ratios.append(a / b)
+        print(
+            f"  calm rep {rep + 1}: simpy {customers / a:10,.0f}/s   lambdasim {customers / b:10,.0f}/s"
+            f"   ratio {a / b:5.2f}",
+            flush=True,
+        )
+    return {
+        "simpy_per_s": round(statistics.median(simpy_rates)),
+        "lambdasim_per_s": round(statistics.median(lambdasim_rates)),
+        "ratio": round(statistics.median(ratios), 3),
+    }
+
+
+def storm(customers: int, storm_s: float, repetitions: int) -> dict[str, float]:
+    """Cost per invocation of a throttling storm relative to the calm case, paired repetition by repetition."""
+    calm_gaps, calm_services = streams(customers, SEED)
+    n_storm = int(STORM_RATE_PER_S * storm_s)
+    gaps, services = streams(n_storm, SEED + 1, rate_per_s=STORM_RATE_PER_S)
+    sim = lambdasim_model(gaps, services).build(seed=SEED)
+    results = sim.run()
+    f = results.functions[FUNCTION]
+    relative: list[float] = []
+    for rep in range(repetitions):
+        calm_per = timed(lambda: lambdasim_async(calm_gaps, calm_services)) / customers
+        storm_per = timed(lambda: lambdasim_async(gaps, services)) / n_storm
+        relative.append(storm_per / calm_per)
+        print(f"  storm rep {rep + 1}: cost per invocation {storm_per / calm_per:5.2f} x calm", flush=True)
+    return {
+        "invocations": n_storm,
+        "throttles": f["throttles"],
+        "throttles_per_invocation": round(f["throttles"] / n_storm, 2),
+        "drained_at_s": round(results.now, 1),
+        "relative_cost": round(statistics.median(relative), 3),
+    }
+
+
+def features(customers: int, repetitions: int) -> dict[str, float]:
+    """Cost per invocation with a trace or an outcome sink switched on, relative to both off (medians)."""
+    gaps, services = streams(customers, SEED)
+    rel_trace: list[float] = []
+    rel_sink: list[float] = []
+    for _ in range(repetitions):
+        off = timed(lambda: lambdasim_async(gaps, services))
+        rel_trace.append(timed(lambda: lambdasim_async(gaps, services, trace=True)) / off)
+        rel_sink.append(timed(lambda: lambdasim_async(gaps, services, sink=True)) / off)
+    return {"trace_on": round(statistics.median(rel_trace), 3), "sink_on": round(statistics.median(rel_sink), 3)}
+
+
+def memory_child(invocations: int) -> None:
+    """Run ``invocations`` calm-load invocations with lambdasim's own Poisson workload; print peak RSS in MB."""
+    stop_s = invocations / RATE_PER_S
+    model = Model(
+        functions=[
+            Function(
+                name=FUNCTION,
+                behaviour=ls.Behaviour(duration=dist.Exponential(MEAN_SERVICE_S)),
+                timeout_s=TIMEOUT_S,
+                reserved_concurrency=SERVERS,
+            )
+        ],
+        workloads=[Poisson(function=FUNCTION, rate_per_s=RATE_PER_S, stop_s=stop_s)],
+    )
+    start = time.perf_counter()
+    results = model.run(seed=SEED)
+    wall = time.perf_counter() - start
+    received = results.functions[FUNCTION]["async_events_received"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    print(json.dumps({"invocations": received, "peak_mb": round(peak_mb, 1), "per_s": round(received / wall)}))
+
+
+def memory(small: int, large: int) -> dict[str, float]:
+    """Peak RSS of ``large`` invocations against ``small``, each measured in a fresh interpreter."""
+    out: dict[str, float] = {}
+    peaks = []
+    for n in (small, large):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(n)], check=True, capture_output=True, text=True
+        )
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(f"  memory {report['invocations']:>12,} invocations: peak {report['peak_mb']:7.1f} MB", flush=True)
+        peaks.append(report["peak_mb"])
+    out["small_invocations"] = small
+    out["large_invocations"] = large
+    out["small_peak_mb"] = peaks[0]
+    out["large_peak_mb"] = peaks[1]
+    out["ratio"] = round(peaks[1] / peaks[0], 3)
+    return out
+
+
+def profile(customers: int) -> None:
+    import cProfile
+    import pstats
+
+    gaps, services = streams(customers, SEED)
+    sim = lambdasim_model(gaps, services).build(seed=SEED)
+    prof = cProfile.Profile()
+    prof.enable()
+    sim.run()
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help=f"small versions of every case ({QUICK_CUSTOMERS:,})")
+    parser.add_argument("--repetitions", type=int, default=None, help="repetitions per case (default 5, quick 3)")
+    parser.add_argument("--customers", type=int, default=None, help=f"customers in the calm case ({CUSTOMERS:,})")
+    parser.add_argument("--memory", action="store_true", help="also the 1M / 10M memory case (minutes)")
+    parser.add_argument("--trace", action="store_true", help="also the cost of traces and sinks when on")
+    parser.add_argument("--no-storm", action="store_true", help="skip the throttling storm")
+    parser.add_argument("--profile", action="store_true", help="cProfile one lambdasim run and stop")
+    parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.memory_child is not None:
+        memory_child(args.memory_child)
+        return 0
+    customers = args.customers or (QUICK_CUSTOMERS if args.quick else CUSTOMERS)
+    repetitions = args.repetitions or (3 if args.quick else 5)
+    if args.profile:
+        profile(customers)
+        return 0
+
+    print(
+        f"lambdasim {ls.__version__}, simpy {simpy.__version__}, numpy {np.__version__}, "
+        f"Python {sys.version.split()[0]}"
+    )
+    print(f"calm: {customers:,} customers, {RATE_PER_S:g}/s, mean service {MEAN_SERVICE_S:g} s, {SERVERS} servers")
+    headline = calm(customers, repetitions)
+    if not args.no_storm:
+        storm_s = QUICK_STORM_S if args.quick else STORM_S
+        print(f"storm: {STORM_RATE_PER_S:g}/s for {storm_s:g} s against {SERVERS}, then draining")
+        print("  " + json.dumps({"storm": storm(customers, storm_s, repetitions)}), flush=True)
+    if args.trace or args.quick:
+        print("features: trace and sink switched on, relative to off")
+        print("  " + json.dumps({"features": features(customers, repetitions)}), flush=True)
+    if args.memory or args.quick:
+        small, large = (QUICK_CUSTOMERS, 10 * QUICK_CUSTOMERS) if not args.memory else (1_000_000, 10_000_000)
+        print(f"memory: peak RSS, {small:,} against {large:,} invocations")
+        print("  " + json.dumps({"memory": memory(small, large)}), flush=True)
+    print(json.dumps(headline))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

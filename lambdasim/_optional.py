@@ -1,0 +1,25 @@
+"""Optional dependencies, imported when first needed, with an error that says how to install them."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+
+def require(module: str, extra: str) -> ModuleType:
+    """Import ``module`` or raise ``ImportError`` naming the lambdasim extra that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"this needs {module.split('.')[0]!r}, which is not installed: pip install 'lambdasim[{extra}]'"
+        ) from exc
+
+
+def available(module: str) -> bool:
+    """Whether ``module`` can be imported."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,315 @@
+"""``sim.client("events")``: the EventBridge API on the simulated clock, in boto3's shapes.
+
+Operations: ``create_event_bus``, ``describe_event_bus``, ``list_event_buses``, ``delete_event_bus``, ``put_rule``
+(event patterns; see :mod:`lambdasim.services.events` for the matchers supported), ``list_rules``, ``delete_rule``,
+``put_targets`` (SQS, Lambda and SNS targets), ``list_targets_by_rule``, ``remove_targets``, ``put_events``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lambdasim.clients._params import Member, validate
+from lambdasim.clients._services import ServiceClient, as_epoch, decode_token, encode_token, utc
+from lambdasim.services import ServiceError
+from lambdasim.services.events import EVENT_SIZE_LIMIT_BYTES, EventBus
+
+S = Member("string")
+
+OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
+    "create_event_bus": (
+        "CreateEventBus",
+        {
+            "Name": Member("string", required=True),
+            "EventSourceName": S,
+            "Description": S,
+            "KmsKeyIdentifier": S,
+            "DeadLetterConfig": Member("structure"),
+            "LogConfig": Member("structure"),
+            "Tags": Member("list"),
+        },
+    ),
+    "describe_event_bus": ("DescribeEventBus", {"Name": S}),
+    "list_event_buses": ("ListEventBuses", {"NamePrefix": S, "NextToken": S, "Limit": Member("integer")}),
+    "delete_event_bus": ("DeleteEventBus", {"Name": Member("string", required=True)}),
+    "put_rule": (
+        "PutRule",
+        {
+            "Name": Member("string", required=True),
+            "ScheduleExpression": S,
+            "EventPattern": S,
+            "State": S,
+            "Description": S,
+            "RoleArn": S,
+            "Tags": Member("list"),
+            "EventBusName": S,
+        },
+    ),
+    "list_rules": (
+        "ListRules",
+        {"NamePrefix": S, "EventBusName": S, "NextToken": S, "Limit": Member("integer")},
+    ),
+    "delete_rule": (
+        "DeleteRule",
+        {"Name": Member("string", required=True), "EventBusName": S, "Force": Member("boolean")},
+    ),
+    "put_targets": (
+        "PutTargets",
+        {"Rule": Member("string", required=True), "EventBusName": S, "Targets": Member("list", required=True)},
+    ),
+    "list_targets_by_rule": (
+        "ListTargetsByRule",
+        {"Rule": Member("string", required=True), "EventBusName": S, "NextToken": S, "Limit": Member("integer")},
+    ),
+    "remove_targets": (
+        "RemoveTargets",
+        {
+            "Rule": Member("string", required=True),
+            "EventBusName": S,
+            "Ids": Member("list", required=True),
+            "Force": Member("boolean"),
+        },
+    ),
+    "put_events": ("PutEvents", {"Entries": Member("list", required=True), "EndpointId": S}),
+}
+"""``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
+
+STATES = ("ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
+MAX_TARGETS = 5
+MAX_ENTRIES = 10
+
+
+class EventsClient(ServiceClient):
+    """The simulated EventBridge service. Every method takes and returns what boto3's events client does."""
+
+    service_name = "events"
+    error_codes = (
+        "ResourceNotFoundException",
+        "ResourceAlreadyExistsException",
+        "InvalidEventPatternException",
+        "ValidationException",
+        "LimitExceededException",
+    )
+
+    def _call(self, method: str, params: dict[str, Any]) -> str:
+        operation, members = OPERATIONS[method]
+        validate(params, members)
+        return operation
+
+    def _bus(self, name: str | None, op: str) -> EventBus:
+        try:
+            return self._services.events.bus(name)
+        except ServiceError as exc:
+            raise self._fail(exc, op) from None
+
+    def _validation(self, op: str, value: Any, field: str, constraint: str) -> Exception:
+        return self._fail(
+            ServiceError(
+                "ValidationException",
+                f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: "
+                f"{constraint}",
+            ),
+            op,
+        )
+
+    def _paged(self, items: list[Any], params: dict[str, Any], key: str, op: str) -> dict[str, Any]:
+        limit = params.get("Limit", 100)
+        if not 1 <= limit <= 100:
+            raise self._validation(op, limit, "limit", "Member must have value between 1 and 100")
+        start = 0
+        if "NextToken" in params:
+            position = decode_token(params["NextToken"])
+            if position is None:
+                raise self._validation(op, params["NextToken"], "nextToken", "Member must be a valid token")
+            start = position
+        out: dict[str, Any] = {key: items[start : start + limit]}
+        if start + limit < len(items):
+            out["NextToken"] = encode_token(start + limit)
+        out["ResponseMetadata"] = self._metadata()
+        return out
+
+    # -- buses ------------------------------------------------------------------------------------------------
+
+    def create_event_bus(self, **params: Any) -> dict[str, Any]:
+        """Create a custom event bus."""
+        op = self._call("create_event_bus", params)
+        try:
+            bus = self._services.events.create_bus(params["Name"])
+        except ServiceError as exc:
+            raise self._fail(exc, op) from None
+        if "Description" in params:
+            bus.description = params["Description"]
+        out: dict[str, Any] = {"EventBusArn": bus.arn}
+        if bus.description is not None:
+            out["Description"] = bus.description
+        out["ResponseMetadata"] = self._metadata()
+        return out
+
+    def describe_event_bus(self, **params: Any) -> dict[str, Any]:
+        """A bus's name, ARN and times (``default`` when no name is given)."""
+        op = self._call("describe_event_bus", params)
+        bus = self._bus(params.get("Name"), op)
+        out: dict[str, Any] = {"Name": bus.name, "Arn": bus.arn}
+        if bus.description is not None:
+            out["Description"] = bus.description
+        created = utc(self._services.epoch(bus.created_at))
+        out.update({"CreationTime": created, "LastModifiedTime": created, "ResponseMetadata": self._metadata()})
+        return out
+
+    def list_event_buses(self, **params: Any) -> dict[str, Any]:
+        """Buses in name order, optionally by prefix."""
+        op = self._call("list_event_buses", params)
+        prefix = params.get("NamePrefix", "")
+        items = [
+            {"Name": b.name, "Arn": b.arn}
+            for name, b in sorted(self._services.events.buses.items())
+            if name.startswith(prefix)
+        ]
+        return self._paged(items, params, "EventBuses", op)
+
+    def delete_event_bus(self, **params: Any) -> dict[str, Any]:
+        """Delete a custom bus (deleting a missing one succeeds, as on AWS)."""
+        op = self._call("delete_event_bus", params)
+        try:
+            self._services.events.delete_bus(params["Name"])
+        except ServiceError as exc:
+            raise self._fail(exc, op) from None
+        return {"ResponseMetadata": self._metadata()}
+
+    # -- rules ------------------------------------------------------------------------------------------------
+
+    def put_rule(self, **params: Any) -> dict[str, Any]:
+        """Create or update a rule with an ``EventPattern`` (JSON text)."""
+        op = self._call("put_rule", params)
+        if "ScheduleExpression" in params:
+            raise self._fail(
+                ServiceError("ValidationException", "lambdasim does not simulate scheduled rules (ScheduleExpression)"),
+                op,
+            )
+        if "EventPattern" not in params:
+            raise self._fail(
+                ServiceError("ValidationException", "Parameter(s) EventPattern or ScheduleExpression must be "
+                             "specified."), op
+            )
+        state = params.get("State")
+        if state is not None and state not in STATES:
+            raise self._validation(op, state, "state", f"Member must satisfy enum value set: [{', '.join(STATES)}]")
+        bus = self._bus(params.get("EventBusName"), op)
+        try:
+            rule = self._services.events.put_rule(
+                bus, params["Name"], params["EventPattern"], state, params.get("Description")
+            )
+        except ServiceError as exc:
+            raise self._fail(exc, op) from None
+        return {"RuleArn": rule.arn, "ResponseMetadata": self._metadata()}
+
+    def list_rules(self, **params: Any) -> dict[str, Any]:
+        """A bus's rules in name order."""
+        op = self._call("list_rules", params)
+        bus = self._bus(params.get("EventBusName"), op)
+        prefix = params.get("NamePrefix", "")
+        items = [r.describe() for name, r in sorted(bus.rules.items()) if name.startswith(prefix)]
+        return self._paged(items, params, "Rules", op)
+
+    def delete_rule(self, **params: Any) -> dict[str, Any]:
+        """Delete a rule that has no targets."""
+        op = self._call("delete_rule", params)
+        bus = self._bus(params.get("EventBusName"), op)
+        rule = bus.rules.get(params["Name"])
+        if rule is None:
+            return {"ResponseMetadata": self._metadata()}
+        if rule.targets:
+            raise self._fail(ServiceError("ValidationException", "Rule can't be deleted since it has targets."), op)
+        del bus.rules[rule.name]
+        return {"ResponseMetadata": self._metadata()}
+
+    def put_targets(self, **params: Any) -> dict[str, Any]:
+        """Add or replace targets (``Id``, ``Arn``, optional ``Input`` / ``InputPath`` / ``SqsParameters``)."""
+        op = self._call("put_targets", params)
+        bus = self._bus(params.get("EventBusName"), op)
+        try:
+            rule = self._services.events.rule(bus, params["Rule"])
+        except ServiceError as exc:
+            raise self._fail(exc, op) from None
+        targets = list(params["Targets"])
+        if not 1 <= len(targets) <= 10:
+            raise self._validation(op, targets, "targets", "Member must have length between 1 and 10")
+        for target in targets:
+            if not isinstance(target, dict) or "Id" not in target or "Arn" not in target:
+                raise self._validation(op, target, "targets", "Member must contain Id and Arn")
+            if "Input" in target:
+                try:
+                    json.loads(target["Input"])
+                except ValueError:
+                    raise self._validation(op, target["Input"], "input", "Member must be valid JSON") from None
+        new_ids = {t["Id"] for t in targets} - set(rule.targets)
+        if len(rule.targets) + len(new_ids) > MAX_TARGETS:
+            raise self._fail(
+                ServiceError("LimitExceededException", f"The requested resource exceeds the maximum number allowed."),
+                op,
+            )
+        for target in targets:
+            rule.targets[target["Id"]] = dict(target)
+        return {"FailedEntryCount": 0, "FailedEntries": [], "ResponseMetadata": self._metadata()}
+
+    def list_targets_by_rule(self, **params: Any) -> dict[str, Any]:
+        """A rule's targets."""
+        op = self._call("list_targets_by_rule", params)
+        bus = self._bus(params.get("EventBusName"), op)
+        try:
+            rule = self._services.events.rule(bus, params["Rule"])
+        except ServiceError as exc:
+            raise self._fail(exc, op) from None
+        return self._paged([dict(t) for t in rule.targets.values()], params, "Targets", op)
+
+    def remove_targets(self, **params: Any) -> dict[str, Any]:
+        """Remove targets by id."""
+        op = self._call("remove_targets", params)
+        bus = self._bus(params.get("EventBusName"), op)
+        try:
+            rule = self._services.events.rule(bus, params["Rule"])
+        except ServiceError as exc:
+            raise self._fail(exc, op) from None
+        for target_id in params["Ids"]:
+            rule.targets.pop(target_id, None)
+        return {"FailedEntryCount": 0, "FailedEntries": [], "ResponseMetadata": self._metadata()}
+
+    # -- events -----------------------------------------------------------------------------------------------
+
+    def put_events(self, **params: Any) -> dict[str, Any]:
+        """Put up to 10 events; each entry succeeds or fails on its own, and matching rules deliver now."""
+        op = self._call("put_events", params)
+        entries = list(params["Entries"])
+        if not 1 <= len(entries) <= MAX_ENTRIES:
+            raise self._validation(op, entries, "entries", "Member must have length between 1 and 10")
+        results: list[dict[str, Any]] = []
+        failed = 0
+        for entry in entries:
+            try:
+                results.append({"EventId": self._put_one(entry)})
+            except ServiceError as exc:
+                failed += 1
+                results.append({"ErrorCode": exc.code, "ErrorMessage": exc.message})
+        return {"FailedEntryCount": failed, "Entries": results, "ResponseMetadata": self._metadata()}
+
+    def _put_one(self, entry: dict[str, Any]) -> str:
+        for key in ("Source", "DetailType", "Detail"):
+            if not entry.get(key):
+                raise ServiceError("InvalidArgument", f"Parameter {key} is not valid. Reason: {key} is a required "
+                                   "argument.")
+        try:
+            detail = json.loads(entry["Detail"])
+        except (TypeError, ValueError):
+            detail = None
+        if not isinstance(detail, dict):
+            raise ServiceError("MalformedDetail", "Detail is malformed.")
+        size = sum(len(str(entry.get(k, "")).encode()) for k in ("Source", "DetailType", "Detail"))
+        size += sum(len(r.encode()) for r in entry.get("Resources", []))
+        if size > EVENT_SIZE_LIMIT_BYTES:
+            raise ServiceError("InvalidArgument", "Entry size exceeds the limit of 256 KB.")
+        bus = self._services.events.bus(entry.get("EventBusName"))
+        when = as_epoch(entry["Time"]) if "Time" in entry else None
+        return self._services.events.put_event(
+            bus, entry["Source"], entry["DetailType"], detail, list(entry.get("Resources", [])), when
+        )

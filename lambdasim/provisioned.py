@@ -1,0 +1,109 @@
+"""Provisioned concurrency: pre-initialised execution environments of one published version or alias.
+
+AWS [doc]: provisioned concurrency is set on a version or an alias, never ``$LATEST``; its environments are
+initialised ahead of time, so invocations that land on them have no cold start; it counts against the function's
+reserved concurrency (and, for a function without reserved concurrency, is carved out of the account's unreserved
+pool); when every provisioned environment is busy, further invocations **spill over** to on-demand environments,
+which scale, cold-start and throttle as usual.
+
+Allocation takes time: ``PutProvisionedConcurrencyConfig`` answers ``Status: IN_PROGRESS`` with nothing allocated,
+and after ``Settings.provisioned_allocation_s`` of simulated time [model] every requested environment is ready
+(``READY``). Until then invocations run on-demand. Deleting a config frees its environments at once; invocations
+running on them finish first.
+
+Metrics (CloudWatch names) kept per function in :class:`~lambdasim.counters.FunctionStats`:
+``ProvisionedConcurrentExecutions`` (busy provisioned environments, a time-weighted level),
+``ProvisionedConcurrencyUtilization`` (busy / allocated), ``ProvisionedConcurrencyInvocations`` (invocations that
+ran on a provisioned environment) and ``ProvisionedConcurrencySpilloverInvocations`` (invocations of a qualifier
+with provisioned concurrency that ran on an on-demand environment).
+
+>>> pool = ProvisionedConcurrency(requested=2, last_modified="2026-01-01T00:00:00.000+0000")
+>>> pool.status, pool.take()
+('IN_PROGRESS', False)
+>>> pool.allocate()
+>>> pool.status, pool.take(), pool.take(), pool.take()
+('READY', True, True, False)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambdasim.counters import FunctionStats
+
+IN_PROGRESS = "IN_PROGRESS"
+READY = "READY"
+
+
+class ProvisionedConcurrency:
+    """The provisioned environments of one version or alias: how many are requested, allocated and busy.
+
+    Attributes:
+        requested: ``RequestedProvisionedConcurrentExecutions`` (>= 1).
+        allocated: Environments initialised and kept ready (``AllocatedProvisionedConcurrentExecutions``).
+        busy: Allocated environments running an invocation now.
+        status: ``IN_PROGRESS`` while allocating, then ``READY``.
+        last_modified: ``LastModified`` of the config, as Lambda writes it.
+        generation: Counts configuration changes, so that an allocation timer set for an older request is ignored.
+    """
+
+    __slots__ = ("allocated", "busy", "generation", "last_modified", "requested", "stats", "status")
+
+    def __init__(self, requested: int, last_modified: str, stats: FunctionStats | None = None) -> None:
+        self.requested = requested
+        self.allocated = 0
+        self.busy = 0
+        self.status = IN_PROGRESS
+        self.last_modified = last_modified
+        self.generation = 0
+        self.stats = stats
+
+    @property
+    def available(self) -> int:
+        """``AvailableProvisionedConcurrentExecutions``: allocated environments not running an invocation."""
+        return max(0, self.allocated - self.busy)
+
+    def request(self, requested: int, last_modified: str) -> int:
+        """A new ``PutProvisionedConcurrencyConfig``: allocate again; returns the generation to complete."""
+        self.requested = requested
+        self.status = IN_PROGRESS
+        self.last_modified = last_modified
+        self.generation += 1
+        return self.generation
+
+    def allocate(self, now: float = 0.0) -> None:
+        """Allocation finished: every requested environment is initialised (``READY``)."""
+        if self.stats is not None:
+            self.stats.provisioned_allocated.change(now, self.requested - self.allocated)
+        self.allocated = self.requested
+        self.status = READY
+
+    def release_all(self, now: float) -> None:
+        """The config was deleted: its environments go away (busy ones finish their invocation first)."""
+        if self.stats is not None:
+            self.stats.provisioned_allocated.change(now, -self.allocated)
+        self.allocated = 0
+        self.requested = 0
+        self.generation += 1
+
+    def take(self) -> bool:
+        """Start an invocation on a free provisioned environment, if there is one."""
+        if self.busy < self.allocated:
+            self.busy += 1
+            return True
+        return False
+
+    def give_back(self) -> None:
+        """An invocation on a provisioned environment ended."""
+        self.busy -= 1
+
+    def describe(self) -> dict[str, Any]:
+        """The fields of ``GetProvisionedConcurrencyConfig``'s response."""
+        return {
+            "RequestedProvisionedConcurrentExecutions": self.requested,
+            "AvailableProvisionedConcurrentExecutions": self.available,
+            "AllocatedProvisionedConcurrentExecutions": self.allocated,
+            "Status": self.status,
+            "LastModified": self.last_modified,
+        }

@@ -1,0 +1,134 @@
+"""The simulated destination services: SQS queues, SNS topics, EventBridge buses and S3 buckets.
+
+They are plain in-memory objects on the simulated clock, shared by the boto3-shaped clients (``sim.client("sqs")``,
+...) and by the destination and dead-letter code of the engine, so a queue a client created is the queue Lambda
+delivers to. Errors are :class:`ServiceError` with AWS's code and message; each client turns them into its
+botocore-shaped ``ClientError``, and the destination code into a counted delivery failure.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from lambdasim.arn import LATEST, parse_function_name
+
+if TYPE_CHECKING:
+    from lambdasim.engine import FunctionState
+    from lambdasim.services.events import EventBridgeService
+    from lambdasim.services.s3 import S3Service
+    from lambdasim.services.sns import SnsService
+    from lambdasim.services.sqs import SqsService
+    from lambdasim.simulation import Simulation
+
+__all__ = ["ServiceError", "Services"]
+
+# Ids of messages, subscriptions, events and objects: UUID-shaped, seeded, distinct from request ids.
+_ID_BASE = 1 << 46
+
+
+class ServiceError(Exception):
+    """A simulated service refused a request.
+
+    Attributes:
+        code: AWS's error code (``Error.Code`` in the botocore response).
+        message: AWS's message.
+        status: The HTTP status.
+        shape: The botocore error shape when it differs from the code (SQS's query-compatible errors).
+        extra: Further top-level keys of the error response, or keys of its ``Error`` part (``error_extra``).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        *,
+        shape: str | None = None,
+        error_extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.shape = shape
+        self.error_extra = error_extra or {}
+
+
+class Services:
+    """Every simulated service of one :class:`~lambdasim.simulation.Simulation`."""
+
+    def __init__(self, sim: Simulation) -> None:
+        from lambdasim.services.events import EventBridgeService
+        from lambdasim.services.s3 import S3Service
+        from lambdasim.services.sns import SnsService
+        from lambdasim.services.sqs import SqsService
+
+        self.sim = sim
+        self._ids = 0
+        self.sqs: SqsService = SqsService(self)
+        self.sns: SnsService = SnsService(self)
+        self.events: EventBridgeService = EventBridgeService(self)
+        self.s3: S3Service = S3Service(self)
+
+    @property
+    def region(self) -> str:
+        return self.sim.region
+
+    @property
+    def account_id(self) -> str:
+        return self.sim.account_id
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the start."""
+        return float(self.sim.env.now)
+
+    def epoch(self, t: float | None = None) -> float:
+        """Unix time of simulated time ``t`` (default: now)."""
+        return self.sim.start.timestamp() + (self.now if t is None else t)
+
+    def new_id(self) -> str:
+        """A fresh UUID-shaped id, seeded like every id of the run."""
+        self._ids += 1
+        return self.sim.engine.request_id(_ID_BASE + self._ids)
+
+    # -- Lambda as a target -----------------------------------------------------------------------------------
+
+    def function(self, arn: str) -> FunctionState | None:
+        """The function a Lambda ARN (or name) names, if it exists in this account and region."""
+        ref = parse_function_name(arn)
+        if ref is None:
+            return None
+        if ref.account not in (None, self.account_id) or ref.region not in (None, self.region):
+            return None
+        if ref.qualifier not in (None, LATEST):
+            resolver = getattr(self.sim, "resolve_function", None)
+            found: FunctionState | None = resolver(arn) if resolver is not None else None
+            return found
+        return self.sim.engine.functions.get(ref.name)
+
+    def invoke_async(self, arn: str, payload: Any) -> str:
+        """Invoke the function ``arn`` with ``InvocationType="Event"``; return the request id.
+
+        Raises :class:`ServiceError` as Lambda's ``Invoke`` would: an unknown function or a payload over the
+        asynchronous limit.
+        """
+        fs = self.function(arn)
+        if fs is None or fs.deleted:
+            raise ServiceError(
+                "ResourceNotFoundException", f"Function not found: {arn}", 404, error_extra={"Type": "User"}
+            )
+        data = json.dumps(payload)
+        limit = self.sim.settings.async_payload_limit_bytes
+        if len(data.encode()) > limit:
+            raise ServiceError(
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                413,
+            )
+        engine = self.sim.engine
+        seq = engine.next_seq()
+        # A fresh copy, as the target would parse it from the wire: handlers never share objects.
+        engine.enqueue(fs, json.loads(data), seq)
+        return engine.request_id(seq)
