@@ -12,7 +12,7 @@ def require(module: str, extra: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as exc:
         raise ImportError(
-            f"this needs {module.split('.')[0]!r}, which is not installed: pip install 'lambdasim[{extra}]'"
+            f"this needs {module.split('.', maxsplit=1)[0]!r}, which is not installed: pip install 'lambdasim[{extra}]'"
         ) from exc
 
 

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import io
 import json
 import math
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +27,10 @@ if TYPE_CHECKING:
     from lambdasim.simulation import Simulation
 
 EXIT_OK, EXIT_OUTPUT, EXIT_BAD_INPUT = 0, 1, 2
-PROGRESS_STEPS = 200
-"""A run with progress advances the clock in this many steps (results do not depend on it)."""
-PROGRESS_AFTER_S = 0.5
-"""Wall-clock seconds a run may take before a progress bar appears."""
+PROGRESS_STEPS = 100
+"""A run with a progress bar advances the clock in this many steps (the results do not depend on it)."""
+PLOT_SAMPLES = 120
+"""A plotted run's timeline is sampled this many times over the horizon."""
 
 
 class CommandError(Exception):
@@ -47,73 +44,24 @@ class CommandError(Exception):
 # -- progress ---------------------------------------------------------------------------------------------------
 
 
-class Progress:
-    """A progress bar over ``total`` units that appears only on a terminal, and only once a run is slow.
+def _bar(total: float, enabled: bool | None, desc: str, unit: str) -> Any:
+    """A tqdm bar (see :mod:`lambdasim._progress`: by default only on a terminal), or ``None``."""
+    from lambdasim._progress import progress_bar
 
-    Uses tqdm when installed, else a plain ``\\r`` line; ``enabled=False`` silences it, ``None`` means "on a TTY".
-    """
-
-    def __init__(self, total: float, desc: str, unit: str, enabled: bool | None) -> None:
-        self.total = total
-        self.desc = desc
-        self.unit = unit
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.started = time.monotonic()
-        self.done = 0.0
-        self._bar: Any = None
-        self._plain = False
-
-    def _show(self) -> None:
-        try:
-            tqdm = importlib.import_module("tqdm").tqdm  # optional: the "progress" extra
-        except ImportError:
-            self._plain = True
-            return
-        self._bar = tqdm(total=self.total, desc=self.desc, unit=self.unit, file=sys.stderr, leave=False)
-        self._bar.update(self.done)
-
-    def update(self, done: float) -> None:
-        """Move the bar to ``done`` units."""
-        step = done - self.done
-        self.done = done
-        if not self.enabled:
-            return
-        if self._bar is None and not self._plain:
-            if time.monotonic() - self.started < PROGRESS_AFTER_S:
-                return
-            self._show()
-            return
-        if self._bar is not None:
-            self._bar.update(step)
-        else:
-            share = done / self.total if self.total else 1.0
-            sys.stderr.write(f"\r{self.desc}: {share:6.1%}")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-        elif self._plain:
-            sys.stderr.write("\r" + " " * (len(self.desc) + 10) + "\r")
-            sys.stderr.flush()
-
-
-@contextmanager
-def progress(total: float, desc: str, unit: str, enabled: bool | None) -> Iterator[Progress]:
-    bar = Progress(total, desc, unit, enabled)
     try:
-        yield bar
-    finally:
-        bar.close()
+        return progress_bar(total, progress=enabled, desc=desc, unit=unit)
+    except ImportError as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
 
 
-def run_with_progress(sim: Simulation, until: float | None, bar: Callable[[float], None] | None) -> Results:
-    """Run ``sim`` to ``until``, in steps that move ``bar`` (the same results as one ``sim.run(until)``)."""
+def run_with_progress(sim: Simulation, until: float | None, bar: Any) -> Results:
+    """Run ``sim`` to ``until``; with a bar, in :data:`PROGRESS_STEPS` steps (the results are the same)."""
     if bar is None or until is None:
         return sim.run(until=until)
     for k in range(1, PROGRESS_STEPS + 1):
-        sim.run(until=until * k / PROGRESS_STEPS)
-        bar(sim.now)
+        before = sim.now
+        sim.run(until=until * k / PROGRESS_STEPS if k < PROGRESS_STEPS else until)
+        bar.update(sim.now - before)
     return sim.results()
 
 
@@ -147,10 +95,11 @@ def _queue_depths(sim: Simulation, scenario: Scenario) -> dict[str, int]:
 class Run:
     """One replication's results and what the CLI reports beside them."""
 
-    def __init__(self, seed: int, results: Results, queues: dict[str, int]) -> None:
+    def __init__(self, seed: int, results: Results, queues: dict[str, int], series: dict[str, Any]) -> None:
         self.seed = seed
         self.results = results
         self.queues = queues
+        self.series = series  # {function: TimeSeries} of a plotted run, else empty
 
     def to_dict(self) -> dict[str, Any]:
         return {"seed": self.seed, "results": self.results.to_dict(), "queues": self.queues}
@@ -159,18 +108,32 @@ class Run:
 def _run(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario)
     seeds = _seeds(scenario, args)
-    trace = args.trace is not None
-    runs: list[Run] = []
     horizon = scenario.model.horizon_s
-    total = horizon * len(seeds) if horizon is not None else float(len(seeds))
-    with progress(total, scenario.name, "sim s" if horizon is not None else "run", args.progress) as bar:
+    runs: list[Run] = []
+    if horizon is not None:
+        bar = _bar(horizon * len(seeds), args.progress, scenario.name, "sim s")
+    else:
+        bar = _bar(len(seeds), args.progress, scenario.name, "run")
+    try:
         for i, seed in enumerate(seeds):
-            sim = _build(scenario, seed, trace)
-            results = run_with_progress(sim, horizon, _mover(bar, (horizon or 1.0) * i))
-            if horizon is None:
-                bar.update(i + 1.0)
-            runs.append(Run(seed, results, _queue_depths(sim, scenario)))
-    print(_report(scenario, runs))
+            sim = _build(scenario, seed, args.trace is not None)
+            probe = None
+            if args.plot is not None and i == 0 and horizon is not None:
+                from lambdasim.probe import Probe
+
+                probe = Probe(sim, interval_s=horizon / PLOT_SAMPLES, until_s=horizon)
+            results = run_with_progress(sim, horizon, bar)
+            if bar is not None and horizon is None:
+                bar.update(1)
+            series: dict[str, Any] = {}
+            if probe is not None:
+                probe.flush()
+                series = {name: probe.series(name) for name in probe.functions}
+            runs.append(Run(seed, results, _queue_depths(sim, scenario), series))
+    finally:
+        if bar is not None:
+            bar.close()
+    print(_report(scenario, runs, args))
     if args.json is not None:
         _write(args.json, json.dumps(_json(scenario, runs), indent=2, default=_jsonable) + "\n")
     if args.trace is not None:
@@ -178,11 +141,6 @@ def _run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         _plot(scenario, runs, args.plot)
     return EXIT_OK
-
-
-def _mover(bar: Progress, offset: float) -> Callable[[float], None]:
-    """Move ``bar`` to ``offset + now`` (replication ``i`` starts at ``i * horizon``)."""
-    return lambda now: bar.update(offset + now)
 
 
 def _seeds(scenario: Scenario, args: argparse.Namespace) -> list[int]:
@@ -202,8 +160,8 @@ def _build(scenario: Scenario, seed: int, trace: bool) -> Simulation:
         raise CommandError(str(exc), EXIT_BAD_INPUT) from None
 
 
-def _report(scenario: Scenario, runs: list[Run]) -> str:
-    head = scenario.describe()
+def _report(scenario: Scenario, runs: list[Run], args: argparse.Namespace) -> str:
+    head = scenario.describe(args.seed, len(runs))
     if len(runs) == 1:
         body = runs[0].results.summary()
         if runs[0].queues:
@@ -231,13 +189,11 @@ REPLICATION_FIGURES: tuple[tuple[str, Callable[[dict[str, Any]], float | None]],
 
 
 def _replications_table(runs: list[Run]) -> str:
+    from lambdasim.experiment import interval
+
     n = len(runs)
-    lines = [
-        f"{n} replications, seeds {runs[0].seed} to {runs[-1].seed}: mean, 95% confidence half-width "
-        "(normal approximation), min and max"
-    ]
-    names = list(runs[0].results.functions)
-    for name in names:
+    lines = [f"{n} replications (seeds in the --json output): mean, 95% confidence half-width (Student t), min and max"]
+    for name in runs[0].results.functions:
         lines.append("")
         lines.append(f"function {name}")
         lines.append(f"  {'':<24}{'mean':>12}{'+/-':>10}{'min':>12}{'max':>12}")
@@ -246,10 +202,8 @@ def _replications_table(runs: list[Run]) -> str:
             xs = [float(v) for v in values if v is not None]
             if not xs:
                 continue
-            mean = sum(xs) / len(xs)
-            var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1) if len(xs) > 1 else math.nan
-            half = 1.96 * math.sqrt(var / len(xs)) if len(xs) > 1 else math.nan
-            lines.append(f"  {label:<24}{mean:>12,.2f}{_num(half, 10)}{min(xs):>12,.2f}{max(xs):>12,.2f}")
+            ci = interval(xs)
+            lines.append(f"  {label:<24}{ci.mean:>12,.2f}{_num(ci.half_width, 10)}{min(xs):>12,.2f}{max(xs):>12,.2f}")
     queues = sorted({q for r in runs for q in r.queues})
     if queues:
         lines.append("")
@@ -309,38 +263,35 @@ def _write(path: str, text: str) -> None:
 
 
 def _plot(scenario: Scenario, runs: list[Run], path: str) -> None:
-    """One figure per run set: per function, the CDF of end-to-end time and of event age, and the outcomes."""
+    """The first run's figure (:mod:`lambdasim.plots`), one column per function: its timeline dashboard (when the
+    scenario has a horizon), the CDFs of event age and end-to-end time, and the outcomes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    results = runs[0].results
-    names = list(results.functions)
-    fig = Figure(figsize=(11, 3.4 * max(1, len(names))), layout="constrained")
+    from lambdasim import plots
+
+    run = runs[0]
+    names = list(run.results.functions)
+    timeline_rows = 4 if run.series else 0
+    rows = timeline_rows + 2
+    fig = Figure(figsize=(max(8.0, 6.5 * len(names)), 2.4 * rows), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(max(1, len(names)), 2, squeeze=False)
-    for row, name in enumerate(names):
-        cdf_ax, bar_ax = axes[row]
-        for r in runs:
-            stats = r.results.stats(name)
-            for tally, label, style in ((stats.end_to_end, "end to end", "-"), (stats.event_age, "event age", "--")):
-                values, shares = tally.sketch.cdf()
-                if len(values):
-                    tag = f"{label}, seed {r.seed}" if len(runs) > 1 else label
-                    cdf_ax.step(values, shares, style, where="post", label=tag)
+    grid = fig.add_gridspec(rows, max(1, len(names)))
+    for col, name in enumerate(names):
+        if run.series:
+            top = fig.add_subplot(grid[0, col])
+            dashboard = [top, *(fig.add_subplot(grid[r, col], sharex=top) for r in range(1, timeline_rows))]
+            plots.dashboard(run.series[name], axes=dashboard)
+            top.set_title(name)
+        cdf_ax = fig.add_subplot(grid[timeline_rows, col])
+        for which in ("event_age", "end_to_end"):
+            plots.cdf(run.results, name, which, ax=cdf_ax)
         cdf_ax.set_xlabel("seconds")
-        cdf_ax.set_ylabel("share of events")
-        cdf_ax.set_title(f"{name}: end-to-end time and event age at each attempt")
-        if cdf_ax.get_legend_handles_labels()[0]:
-            cdf_ax.legend(fontsize="small")
-        conditions = list(results.functions[name]["outcomes"])
-        means = [
-            sum(r.results.functions[name]["outcomes"][c] for r in runs if name in r.results.functions) / len(runs)
-            for c in conditions
-        ]
-        bar_ax.barh(conditions, means)
-        bar_ax.set_xlabel("events" if len(runs) == 1 else f"events (mean of {len(runs)} replications)")
-        bar_ax.set_title(f"{name}: outcomes")
-    fig.suptitle(f"{scenario.name}: seed {runs[0].seed}" + (f" (+{len(runs) - 1} more)" if len(runs) > 1 else ""))
+        if not run.series:
+            cdf_ax.set_title(name)
+    plots.outcome_breakdown(run.results, ax=fig.add_subplot(grid[timeline_rows + 1, :]))
+    which = f"the first of {len(runs)} replications, " if len(runs) > 1 else ""
+    fig.suptitle(f"{scenario.name}\n{which}seed {run.seed}")
     try:
         fig.savefig(path)
     except (OSError, ValueError) as exc:

@@ -54,6 +54,7 @@ class FunctionStats:
         "retry_waiting",
         "service_errors",
         "since",
+        "sink_errors",
         "sync_throttles",
         "throttles",
         "timeouts",
@@ -73,6 +74,7 @@ class FunctionStats:
         self.timeouts = 0
         self.cold_starts = 0
         self.service_errors = 0
+        self.sink_errors = 0  # exceptions from user sinks' deliver(): counted, never a crash of the run
         self.throttles: dict[ThrottleReason, int] = dict.fromkeys(ThrottleReason, 0)
         self.sync_throttles = 0
         self.outcomes: dict[Condition, int] = dict.fromkeys(Condition, 0)
@@ -165,6 +167,7 @@ class FunctionStats:
             "throttles_by_reason": {r.value: n for r, n in self.throttles.items() if n},
             "sync_throttles": self.sync_throttles,
             "service_errors": self.service_errors,
+            "sink_errors": self.sink_errors,
             "outcomes": {c.value: n for c, n in self.outcomes.items()},
             "in_flight": self.in_flight,
             "event_age_s": self.event_age.to_dict(),

@@ -51,11 +51,16 @@ SERVICE_ERROR_MESSAGE = "Service error"
 
 
 class Targets(Protocol):
-    """What names an event's targets: a function's state, or a qualifier's event invoke configuration."""
+    """What names an event's targets: the :class:`~lambdasim.target.Target` it was invoked on."""
 
-    on_success: str | None
-    on_failure: str | None
-    dead_letter_arn: str | None
+    @property
+    def on_success(self) -> str | None: ...
+
+    @property
+    def on_failure(self) -> str | None: ...
+
+    @property
+    def dead_letter_arn(self) -> str | None: ...
 
 
 class Destination:
@@ -127,10 +132,7 @@ class Destination:
 def s3_key(outcome: Outcome, unique: str) -> str:
     """``aws/lambda/async/<function>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`` at the outcome's time."""
     moment = _dt.datetime.fromtimestamp(outcome.epoch_s + outcome.finished_at, tz=_dt.UTC)
-    return (
-        f"{S3_KEY_PREFIX}/{outcome.function_name}/{moment:%Y/%m/%d}/"
-        f"{moment:%Y-%m-%dT%H.%M.%S}-{unique}"
-    )
+    return f"{S3_KEY_PREFIX}/{outcome.function_name}/{moment:%Y/%m/%d}/{moment:%Y-%m-%dT%H.%M.%S}-{unique}"
 
 
 def dead_letter_error(outcome: Outcome) -> tuple[int, str]:

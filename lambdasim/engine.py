@@ -1,9 +1,14 @@
 """The SimPy model of Lambda's asynchronous invocation path: queue, pollers, concurrency, attempts and retries.
 
-Design: the hot path is driven by callbacks on bare ``simpy.Timeout`` events, never a SimPy process per event.
-Each queued event is one small ``__slots__`` object (:class:`AsyncEvent`); random draws come from buffered,
-per-function, per-source streams; statistics are running aggregates (:mod:`lambdasim.counters`). Whatever costs
-more (outcome objects, traces) is built only when someone listens.
+Design: the hot path is driven by callbacks on SimPy's event queue, never a SimPy process per event. Each queued
+event is one small ``__slots__`` object (:class:`AsyncEvent`) that is itself what sits on the queue while it waits
+for a poll, an attempt's end or a retry (:class:`Scheduled`: no ``Timeout`` or closure per step); random draws come
+from buffered, per-function, per-source streams; statistics are running aggregates (:mod:`lambdasim.counters`).
+Whatever costs more (outcome objects, traces, request ids) is built only when someone listens.
+
+Speed (``benchmarks/bench_async.py``, ``docs/performance.md``): the per-event methods read the clock as
+``env._now``, the attribute behind SimPy's ``now`` property (stable since SimPy 3): a property call costs about
+70 ns and an invocation reads the clock some ten times.
 
 Tie-breaking: SimPy processes events scheduled for the same time in the order they were scheduled, so a seeded
 run is exactly repeatable. An attempt that ends at time ``t`` releases its concurrency before anything else
@@ -26,9 +31,9 @@ from simpy.events import NORMAL, Timeout
 
 from lambdasim.behaviour import Behaviour
 from lambdasim.counters import FunctionStats
+from lambdasim.dist import Distribution, _blocks
 from lambdasim.environments import EnvironmentPool
 from lambdasim.faults import OutageTimeline, ServiceFault
-from lambdasim.dist import Distribution, Sampler, _blocks
 from lambdasim.handler import (
     Context,
     ErrorInfo,
@@ -38,14 +43,15 @@ from lambdasim.handler import (
     resolve,
     timeout_error,
 )
+from lambdasim.metrics import FunctionMetrics
 from lambdasim.outcome import Outcome, Sink
+from lambdasim.provisioned import ProvisionedConcurrency
 from lambdasim.rules import (
     Condition,
     ThrottleReason,
     function_error_retry_delay,
     throttle_backoff,
 )
-from lambdasim.provisioned import ProvisionedConcurrency
 from lambdasim.scaling import ScalingBucket
 from lambdasim.settings import Settings
 from lambdasim.target import (
@@ -62,6 +68,7 @@ from lambdasim.target import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from lambdasim.destinations import Destinations
     from lambdasim.faults import FaultPlan
 
 # The engine's sources of randomness: one numpy generator per function and source (common random numbers).
@@ -196,6 +203,7 @@ class FunctionState:
         self.reader_due = False
         self.next_read = 0.0
         self.stats = FunctionStats(engine.env.now)
+        self.metrics = FunctionMetrics(engine.settings.metrics_period_s)  # CloudWatch-style, per period
         self._rngs = {src: engine.generator(name, src) for src in SOURCES}
         self.uniform = {src: partial(next, _blocks(self._rngs[src].random)) for src in SOURCES}
         s = engine.settings
@@ -267,6 +275,8 @@ class Engine:
         self.unreserved_in_use = 0
         self.functions: dict[str, FunctionState] = {}
         self.sinks: list[Sink] = []
+        # The built-in destinations and dead-letter queues (lambdasim.destinations), set by the Simulation.
+        self.destinations: Destinations | None = None
         self.trace: list[TraceEntry] | None = [] if trace else None
         self.model_invoker: Callable[..., simpy.Event] | None = None
         self.statistics_reset_hooks: list[Callable[[float], None]] = []
@@ -353,7 +363,7 @@ class Engine:
         account's unreserved pool) and the most recently freed idle environment, or a new one within the scaling
         rate. The choice is left in ``fs.chosen`` for :meth:`_run_attempt`, which the caller runs at once.
         """
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         spill = False
         if fs.provisioned:
@@ -365,6 +375,7 @@ class Engine:
                     st.provisioned_invocations += 1
                     st.provisioned_busy.change(now, 1)
                     st.concurrency.change(now, 1)
+                    fs.metrics.provisioned(now, pool.busy, pool.allocated, True)
                     return None
                 spill = True
         reserved = fs.reserved
@@ -389,17 +400,19 @@ class Engine:
         st.concurrency.change(now, 1)
         if spill:
             st.provisioned_spillover_invocations += 1
+            fs.metrics.spilled_over(now)
         return None
 
     def _release(self, fs: FunctionState, call: Scheduled, error: ErrorInfo | None) -> None:
         """The attempt of ``call`` ended: free its concurrency and environment (reset after a timeout or crash)."""
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.concurrency.change(now, -1)
         env = call.environment
         if isinstance(env, ProvisionedConcurrency):
             env.give_back()
             st.provisioned_busy.change(now, -1)
+            fs.metrics.provisioned(now, env.busy, env.allocated, False)
             st.provisioned_billed_ms += math.ceil(round((now - call.started_at) * 1000.0, 6))  # type: ignore[attr-defined]
             return
         fs.in_use -= 1
@@ -420,14 +433,16 @@ class Engine:
 
     def enqueue(self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None) -> AsyncEvent:
         """Accept an ``Event`` invoke on ``target`` (default: unqualified): queue it and schedule its first poll."""
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         if target is None:
             target = fs.latest
         ev = AsyncEvent(fs, seq, payload, now, target)
         st = fs.stats
         st.received += 1
+        fs.metrics.event_received(now)
         st.queued.change(now, 1)
-        self._schedule_poll(ev, self._dispatch)
+        ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll, inline
+        self._schedule(ev, NORMAL, self._dispatch)
         if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
             twin = AsyncEvent(fs, seq, payload, now, target)
             st.duplicates += 1
@@ -461,7 +476,7 @@ class Engine:
     def _poll(self, ev: AsyncEvent, _: object = None) -> None:
         """A poller takes the event from the queue and tries an attempt."""
         fs = ev.fs
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         if fs.deleted:
             st.queued.change(now, -1)
@@ -482,6 +497,7 @@ class Engine:
         reason = self._acquire(fs, ev.target)
         if reason is not None:
             st.throttles[reason] += 1
+            fs.metrics.throttled(now)
             self._back_off(ev, 429, "Throttled", reason)  # a StrEnum: .value (a Python call) only for the trace
             return
         st.queued.change(now, -1)
@@ -490,12 +506,14 @@ class Engine:
         ev.started_at = now
         st.attempts += 1
         st.age_by_attempt[ev.attempts - 1].add(now - ev.enqueued_at)
+        # Invocations, ConcurrentExecutions and AsyncEventAge, in one call.
+        fs.metrics.async_attempt(now, st.concurrency.value, now - ev.enqueued_at)
         self._run_attempt(fs, ev, ev.payload, self._end_async)
 
     def _back_off(self, ev: AsyncEvent, status: int, kind: str, detail: str) -> None:
         """After a throttle or service error: back to the queue with exponential backoff, or give up."""
         fs = ev.fs
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         ev.status = status
         if self.trace is not None:
@@ -522,10 +540,11 @@ class Engine:
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = ev.fs
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         self._release(fs, ev, error)
         st.duration.add(duration)
+        fs.metrics.ended(ev.started_at, now, duration, error is not None, st.concurrency.value)
         ev.status = 200
         if self.trace is not None:
             kind = "Success" if error is None else ("Timeout" if error[0] == TIMED_OUT else "Error")
@@ -564,7 +583,7 @@ class Engine:
         self._schedule(ev, NORMAL, delay)
 
     def _retry(self, ev: AsyncEvent, _: object = None) -> None:
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         st = ev.fs.stats
         st.retry_waiting.change(now, -1)
         st.queued.change(now, 1)
@@ -575,7 +594,7 @@ class Engine:
 
     def _finish(self, ev: AsyncEvent, condition: Condition) -> None:
         fs = ev.fs
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.outcomes[condition] += 1
         st.end_to_end.add(now - ev.enqueued_at)
@@ -585,7 +604,8 @@ class Engine:
                     self.request_id(ev.seq), fs.name, ev.attempts, ev.enqueued_at, now, "Outcome", condition.value
                 )
             )
-        if fs.sinks or self.sinks:
+        target = ev.target
+        if fs.sinks or self.sinks or target.on_success or target.on_failure or target.dead_letter_arn:
             outcome = Outcome(
                 request_id=self.request_id(ev.seq),
                 function_name=fs.name,
@@ -601,8 +621,16 @@ class Engine:
                 finished_at=now,
                 epoch_s=self.epoch_s,
             )
+            if self.destinations is not None:
+                self.destinations.deliver(target, fs.metrics, outcome)
             for sink in (*fs.sinks, *self.sinks):
-                sink.deliver(outcome)
+                try:
+                    sink.deliver(outcome)
+                except Exception:  # a user's sink must never crash the run (see Sink): count it and go on
+                    fs.stats.sink_errors += 1
+        if condition is not Condition.SUCCESS:
+            # AsyncEventsDropped: every discard, after any dead-letter or destination delivery.
+            fs.metrics.event_dropped(now)
 
     # -- the synchronous path ---------------------------------------------------------------------------------
 
@@ -621,7 +649,9 @@ class Engine:
         if reason is not None:
             fs.stats.throttles[reason] += 1
             fs.stats.sync_throttles += 1
+            fs.metrics.throttled(self.env.now)
             return reason
+        fs.metrics.acquired(self.env.now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
         done = self.env.event()
         call = SyncCall(fs, done, self.env.now, target)
         self._run_attempt(fs, call, payload, self._end_sync, seq)
@@ -631,6 +661,7 @@ class Engine:
         fs = call.fs
         self._release(fs, call, error)
         fs.stats.duration.add(duration)
+        fs.metrics.ended(call.started_at, self.env.now, duration, error is not None, fs.stats.concurrency.value)
         if error is not None:
             fs.stats.errors += 1
             if error[0] == TIMED_OUT:
@@ -647,7 +678,7 @@ class Engine:
 
     def _run_attempt(self, fs: FunctionState, call: Any, payload: Any, on_end: OnEnd, seq: int | None = None) -> None:
         """Run the handler of one attempt and schedule ``on_end(call, error, response, duration)``."""
-        now = self.env.now
+        now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.invocations += 1
         version = call.target.version  # what this attempt runs: $LATEST or a published snapshot
@@ -797,10 +828,10 @@ class Engine:
 
         The rounding is on the microsecond-rounded value so that 0.2 s bills 200 ms, not 201 (float noise).
         """
-        billed = math.ceil(round(duration * 1000.0, 6))
+        billed = _billed_ms(duration * 1000.0)
         st.billed_ms += billed
         if init:
-            st.billed_init_ms += math.ceil(round((init + duration) * 1000.0, 6)) - billed
+            st.billed_init_ms += _billed_ms((init + duration) * 1000.0) - billed
 
     def reset_statistics(self, at: float) -> None:
         """Forget every function's statistics observed before simulated time ``at`` (s), for example a warm-up.
@@ -822,6 +853,16 @@ class Engine:
 
     def iter_functions(self) -> Iterator[FunctionState]:
         return iter(self.functions.values())
+
+
+def _billed_ms(ms: float) -> int:
+    """``ceil(round(ms, 6))``, the billing rule of :func:`lambdasim.cost.billed_ms`, without its slow ``round``
+    except within a microsecond above a whole millisecond, the only place where rounding first can change the
+    result (elsewhere ``round(ms, 6)`` lies in ``(ceil(ms) - 1, ceil(ms)]``)."""
+    billed = math.ceil(ms)
+    if ms - billed + 1.0 < 1e-6:
+        billed = math.ceil(round(ms, 6))
+    return billed
 
 
 def _call_plain(handler: Any, payload: Any, ctx: Context) -> tuple[ErrorInfo | None, Any]:

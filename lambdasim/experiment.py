@@ -233,7 +233,7 @@ class Metrics:
     CloudWatch's ``AsyncEventsDropped``) and ``dropped_fraction``; ``<x>_mean_s``, ``<x>_max_s`` and
     ``<x>_p<q>_s`` for ``x`` in ``event_age`` (every attempt), ``first_attempt_age``, ``end_to_end`` and
     ``duration``; ``concurrency_mean``/``_max`` and ``queue_depth_mean``/``_max``; and, with ``cost``, ``cost``
-    (the measured window's bill) and ``cost_monthly``.
+    (the measured window's bill), ``gb_seconds`` (billed) and ``cost_monthly``.
 
     Attributes:
         function: Measure this function only; ``None`` measures the only function, or, when a model has several,
@@ -259,6 +259,7 @@ class Metrics:
             b = bill(results)
             lines = [b[n] for n in names]
             out["cost"] = sum(line.total for line in lines)
+            out["gb_seconds"] = sum(line.gb_seconds for line in lines)
             out["cost_monthly"] = out["cost"] * (730 * 3600) / b.window_s if b.window_s > 0 else math.nan
         return out
 
@@ -359,7 +360,7 @@ Variation: TypeAlias = "str | Callable[[Model, Any], Model]"
 def _label(key: Variation) -> str:
     if isinstance(key, str):
         return key
-    return str(getattr(key, "__name__", repr(key)))
+    return str(getattr(key, "label", None) or getattr(key, "__name__", None) or repr(key))
 
 
 def _apply(model: Model, setting: Mapping[Variation, Any]) -> Model:
@@ -544,7 +545,9 @@ def replicate(
 # -- sweeps ----------------------------------------------------------------------------------------------------
 
 
-def _settings(grid: Mapping[Variation, Sequence[Any]] | Sequence[Mapping[Variation, Any]]) -> list[dict[Variation, Any]]:
+def _settings(
+    grid: Mapping[Variation, Sequence[Any]] | Sequence[Mapping[Variation, Any]],
+) -> list[dict[Variation, Any]]:
     if isinstance(grid, Mapping):
         keys = list(grid)
         for k in keys:
@@ -645,7 +648,7 @@ def sweep(
         grid: Either ``{variation: values}`` (every combination is run) or a list of ``{variation: value}``
             settings. A variation is a path such as ``"functions[orders].reserved_concurrency"`` or
             ``"settings.retry_delays_s"`` (see :func:`set_path`), or a callable ``(model, value) -> model`` (its
-            ``__name__`` names the column).
+            ``label`` or ``__name__`` names the column), such as :class:`lambdasim.planning.MemoryDurations`.
         replications: Runs per setting; replication ``r`` has the same seed at every setting.
         seed, metrics, executor, progress, confidence: As for :func:`replicate`.
 

@@ -26,6 +26,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from functools import partial
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
@@ -102,9 +103,7 @@ class OutageTimeline:
         self._windows.append((start_s, end_s, probability))
         cuts = sorted({t for w in self._windows for t in w[:2]})
         self._starts = [-math.inf, *cuts]
-        self._probs = [0.0] + [
-            max((p for s, e, p in self._windows if s <= t < e), default=0.0) for t in cuts
-        ]
+        self._probs = [0.0] + [max((p for s, e, p in self._windows if s <= t < e), default=0.0) for t in cuts]
 
     def probability(self, now: float) -> float:
         """The service-error probability at ``now``."""
@@ -173,9 +172,7 @@ class Phase:
 
     def __attrs_post_init__(self) -> None:
         if self.error_rate + self.timeout_rate > 1.0:
-            raise ValueError(
-                f"error_rate + timeout_rate must be <= 1, got {self.error_rate} + {self.timeout_rate}"
-            )
+            raise ValueError(f"error_rate + timeout_rate must be <= 1, got {self.error_rate} + {self.timeout_rate}")
 
 
 def _phases(value: Sequence[Phase]) -> tuple[Phase, ...]:
@@ -191,11 +188,9 @@ def _phases(value: Sequence[Phase]) -> tuple[Phase, ...]:
 
 def _check_disjoint(phases: Sequence[Phase]) -> None:
     ordered = sorted(phases, key=lambda p: p.start_s)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in pairwise(ordered):
         if b.start_s < a.end_s:
-            raise ValueError(
-                f"phases must not overlap: [{a.start_s}, {a.end_s}) and [{b.start_s}, {b.end_s}) do"
-            )
+            raise ValueError(f"phases must not overlap: [{a.start_s}, {a.end_s}) and [{b.start_s}, {b.end_s}) do")
 
 
 @frozen(kw_only=True)

@@ -11,23 +11,30 @@ Samples, as CloudWatch sees them (stamps in parentheses):
   ``Average`` is the error rate and its ``SampleCount`` the attempts that ended.
 - ``Throttles``: 1 per throttled try (the try).
 - ``Duration``: milliseconds per attempt that ended (attempt start); percentiles from a log-bucket histogram.
-- ``ConcurrentExecutions``: the function's concurrency in use, sampled after each attempt starts and at the start of
-  each period in which attempts were running; ``Maximum`` is the peak concurrency of the period. No percentiles.
+- ``ConcurrentExecutions``: one sample per period, the peak concurrency in use (provisioned environments included)
+  during the period, counting attempts that were already running when it began; CloudWatch's advice is to read its
+  ``Maximum``. No percentiles.
 - ``AsyncEventsReceived``: 1 per accepted ``Event`` invoke (the invoke).
 - ``AsyncEventAge``: milliseconds from enqueue to each attempt (the attempt); percentiles as for ``Duration``.
 - ``AsyncEventsDropped``: 1 per event discarded without success, after any dead-letter or destination delivery
   (the discard).
 - ``DeadLetterErrors`` / ``DestinationDeliveryFailures``: 1 per failed delivery (the outcome).
+- ``ProvisionedConcurrentExecutions``: one sample per period, the peak of provisioned environments busy, counted as
+  ``ConcurrentExecutions`` is; ``ProvisionedConcurrencyUtilization``: its peak divided by the environments allocated.
+- ``ProvisionedConcurrencyInvocations``: 1 per attempt that ran on a provisioned environment (attempt start);
+  ``ProvisionedConcurrencySpilloverInvocations``: 1 per attempt of a qualifier with provisioned concurrency that ran
+  on an on-demand environment because none was free (attempt start). See :mod:`lambdasim.provisioned`.
 
 Periods start at simulated time 0 (the simulation's ``start``). Percentiles (``p50``, ``p99``, ``p99.9``, any
 ``pNN.N``) are within about 1% of a value observed at that rank.
 
 >>> m = FunctionMetrics(60.0)
->>> m.invoked(5.0); m.ended(5.0, 0.25, failed=False); m.invoked(65.0); m.ended(65.0, 0.5, failed=True)
->>> m.series("Invocations")[0].statistic("Sum"), m.series("Errors")[1].statistic("Average")
-(1.0, 1.0)
->>> round(m.series("Duration")[1].statistic("Maximum"), 1)
-500.0
+>>> m.acquired(5.0, 1); m.ended(5.0, 5.25, 0.25, False, 0)
+>>> m.acquired(65.0, 1); m.acquired(66.0, 2); m.ended(65.0, 65.5, 0.5, True, 1); m.ended(66.0, 66.1, 0.1, False, 0)
+>>> m.series("Invocations")[1].statistic("Sum"), m.series("Errors")[1].statistic("Average")
+(2.0, 0.5)
+>>> m.series("ConcurrentExecutions")[1].statistic("Maximum"), round(m.series("Duration")[1].statistic("Maximum"))
+(2.0, 500)
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from lambdasim.stats import QuantileSketch
+from lambdasim.stats import ZERO_BELOW, QuantileSketch
 
 __all__ = [
     "METRICS",
@@ -60,6 +67,10 @@ METRIC_UNITS: dict[str, str] = {
     "AsyncEventsDropped": "Count",
     "DeadLetterErrors": "Count",
     "DestinationDeliveryFailures": "Count",
+    "ProvisionedConcurrentExecutions": "Count",
+    "ProvisionedConcurrencyUtilization": "None",
+    "ProvisionedConcurrencyInvocations": "Count",
+    "ProvisionedConcurrencySpilloverInvocations": "Count",
 }
 """Every metric lambdasim publishes, with its CloudWatch unit."""
 
@@ -67,8 +78,14 @@ METRICS: tuple[str, ...] = tuple(METRIC_UNITS)
 STATISTICS: tuple[str, ...] = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 """CloudWatch's basic statistics."""
 
+LONGEST_ATTEMPT_S = 920.0
+"""Longer than any attempt can last: the 900 s timeout plus the 10 s init limit, with margin."""
+
 SKETCH_ALPHA = 0.01
 """Relative accuracy of metric percentiles (CloudWatch's own are approximate too)."""
+
+# The log-bucket key of a value v > 0 is ceil(log(v) / log(gamma)), as in QuantileSketch(SKETCH_ALPHA).
+_INV_LOG_GAMMA = 1.0 / math.log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA))
 
 _PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,10})?|100(\.0{1,10})?)$")
 
@@ -81,16 +98,21 @@ def parse_percentile(stat: str) -> float | None:
 
 
 class Samples:
-    """Samples of one period: count, sum, minimum, maximum and a quantile sketch (values >= 0)."""
+    """Samples of one period: count, sum, minimum, maximum and a log-bucket histogram (values >= 0).
 
-    __slots__ = ("count", "maximum", "minimum", "sketch", "total")
+    The histogram is filled inline (one ``log`` and a dict step per sample) and turned into a
+    :class:`~lambdasim.stats.QuantileSketch` only when read.
+    """
+
+    __slots__ = ("buckets", "count", "maximum", "minimum", "total", "zeros")
 
     def __init__(self) -> None:
         self.count = 0
         self.total = 0.0
         self.minimum = math.inf
         self.maximum = -math.inf
-        self.sketch = QuantileSketch(SKETCH_ALPHA)
+        self.zeros = 0
+        self.buckets: dict[int, int] = {}
 
     def add(self, value: float) -> None:
         self.count += 1
@@ -99,33 +121,32 @@ class Samples:
             self.minimum = value
         if value > self.maximum:
             self.maximum = value
-        self.sketch.add(value)
+        if value < ZERO_BELOW:
+            self.zeros += 1
+        else:
+            key = math.ceil(math.log(value) * _INV_LOG_GAMMA)
+            buckets = self.buckets
+            buckets[key] = buckets.get(key, 0) + 1
 
+    def copy(self) -> Samples:
+        twin = copy.copy(self)
+        twin.buckets = dict(self.buckets)
+        return twin
 
-class _Level:
-    """Samples of a level in one period: count, sum, minimum, maximum."""
-
-    __slots__ = ("count", "maximum", "minimum", "total")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.total = 0.0
-        self.minimum = math.inf
-        self.maximum = -math.inf
-
-    def add(self, value: float) -> None:
-        self.count += 1
-        self.total += value
-        if value < self.minimum:
-            self.minimum = value
-        if value > self.maximum:
-            self.maximum = value
+    def sketch(self) -> QuantileSketch:
+        """The histogram as a :class:`~lambdasim.stats.QuantileSketch` (same buckets as one filled by ``add``)."""
+        sketch = QuantileSketch(SKETCH_ALPHA)
+        # Same alpha, same bucket keys: filling the sketch's own state is exact and avoids re-adding samples.
+        sketch._buckets = dict(self.buckets)
+        sketch._zeros = self.zeros
+        sketch.count = self.count
+        return sketch
 
 
 class Aggregate:
     """The statistics of one metric over one or more periods: what a CloudWatch datapoint is computed from.
 
-    Three kinds of samples: 0/1 counts (``ones`` of ``count`` samples are 1), levels (no percentiles) and
+    Three kinds of samples: 0/1 counts (``ones`` of ``count`` samples are 1), peaks (no percentiles) and
     distributions (with a quantile sketch).
     """
 
@@ -151,15 +172,21 @@ class Aggregate:
         return agg
 
     @classmethod
-    def of_samples(cls, part: Samples | _Level) -> Aggregate:
+    def of_samples(cls, part: Samples) -> Aggregate:
         agg = cls()
         agg.count = part.count
         agg.total = part.total
         agg.minimum = part.minimum
         agg.maximum = part.maximum
-        if isinstance(part, Samples):
-            agg.sketch = QuantileSketch(SKETCH_ALPHA)
-            agg.sketch.merge(part.sketch)
+        agg.sketch = part.sketch()
+        return agg
+
+    @classmethod
+    def of_value(cls, value: float) -> Aggregate:
+        """A single sample without percentiles (a period's peak)."""
+        agg = cls()
+        agg.count = 1
+        agg.total = agg.minimum = agg.maximum = float(value)
         return agg
 
     def merge(self, other: Aggregate) -> None:
@@ -206,6 +233,11 @@ class Aggregate:
 class FunctionMetrics:
     """One function's metrics, updated inline on the hot path. Times in simulated seconds.
 
+    The engine reports five facts: an event queued (:meth:`event_received`), an attempt started
+    (:meth:`async_attempt`, or :meth:`acquired` for a synchronous one), an attempt ended (:meth:`ended`), a try
+    throttled (:meth:`throttled`) and an event discarded (:meth:`event_dropped`); the destination code reports
+    failed deliveries.
+
     Args:
         period_s: Length of a period (> 0); CloudWatch's standard resolution is 60 s.
     """
@@ -213,6 +245,9 @@ class FunctionMetrics:
     __slots__ = (
         "_held",
         "_level_index",
+        "_provisioned_allocated",
+        "_provisioned_held",
+        "_provisioned_index",
         "concurrency",
         "dead_letter_errors",
         "destination_failures",
@@ -222,8 +257,12 @@ class FunctionMetrics:
         "event_age",
         "invocations",
         "period",
+        "provisioned_invocations",
+        "provisioned_peaks",
         "received",
+        "spillover_invocations",
         "throttles",
+        "utilization_peaks",
     )
 
     def __init__(self, period_s: float = 60.0) -> None:
@@ -239,25 +278,86 @@ class FunctionMetrics:
         self.destination_failures: dict[int, int] = {}
         self.duration: dict[int, Samples] = {}
         self.event_age: dict[int, Samples] = {}
-        self.concurrency: dict[int, _Level] = {}
-        self._held = 0  # concurrency in use now
+        self.concurrency: dict[int, int] = {}  # peak concurrency in use per period
+        self._held = 0  # concurrency in use after the last change
         self._level_index = 0  # the period of the last concurrency change
+        # Provisioned concurrency (lambdasim.provisioned): reported only by functions that have some.
+        self.provisioned_invocations: dict[int, int] = {}
+        self.spillover_invocations: dict[int, int] = {}
+        self.provisioned_peaks: dict[int, int] = {}  # peak provisioned environments busy per period
+        self.utilization_peaks: dict[int, float] = {}  # that peak over the environments allocated
+        self._provisioned_held = 0
+        self._provisioned_allocated = 0
+        self._provisioned_index = 0
 
-    # -- the hot path: one call per fact, a dict step each ---------------------------------------------------
+    # -- the hot path: one call per fact, a few dict steps each ---------------------------------------------
 
-    def invoked(self, now: float) -> None:
-        """An attempt started running."""
+    def acquired(self, now: float, in_use: int) -> None:
+        """An attempt started running, and the concurrency in use rose to ``in_use``."""
         i = int(now // self.period)
         d = self.invocations
         d[i] = d.get(i, 0) + 1
+        if i != self._level_index:
+            self._carry(i)
+        self._held = in_use
+        peaks = self.concurrency
+        if in_use > peaks.get(i, 0):
+            peaks[i] = in_use
 
-    def ended(self, started_at: float, duration_s: float, failed: bool) -> None:
-        """An attempt that started at ``started_at`` ran ``duration_s`` and failed or not (stamped at its start)."""
-        i = int(started_at // self.period)
-        dist = self.duration.get(i)
-        if dist is None:
-            dist = self.duration[i] = Samples()
-        dist.add(duration_s * 1000.0)
+    def async_attempt(self, now: float, in_use: int, age_s: float) -> None:
+        """An asynchronous event's attempt started at age ``age_s``: :meth:`acquired` and ``AsyncEventAge`` in one
+        call, the histogram step inline (the hot path's busiest call)."""
+        i = int(now // self.period)
+        d = self.invocations
+        d[i] = d.get(i, 0) + 1
+        if i != self._level_index:
+            self._carry(i)
+        self._held = in_use
+        peaks = self.concurrency
+        if in_use > peaks.get(i, 0):
+            peaks[i] = in_use
+        samples = self.event_age.get(i)
+        if samples is None:
+            samples = self.event_age[i] = Samples()
+        value = age_s * 1000.0
+        samples.count += 1
+        samples.total += value
+        if value < samples.minimum:
+            samples.minimum = value
+        if value > samples.maximum:
+            samples.maximum = value
+        if value < ZERO_BELOW:
+            samples.zeros += 1
+        else:
+            key = math.ceil(math.log(value) * _INV_LOG_GAMMA)
+            buckets = samples.buckets
+            buckets[key] = buckets.get(key, 0) + 1
+
+    def ended(self, started_at: float, now: float, duration_s: float, failed: bool, in_use: int) -> None:
+        """An attempt that started at ``started_at`` ran ``duration_s``, failed or not, and ended ``now``, leaving
+        ``in_use`` concurrency in use. ``Duration`` and ``Errors`` are stamped at its start."""
+        period = self.period
+        i = int(now // period)
+        if i != self._level_index:
+            self._carry(i)
+        self._held = in_use
+        i = int(started_at // period)
+        samples = self.duration.get(i)
+        if samples is None:
+            samples = self.duration[i] = Samples()
+        value = duration_s * 1000.0
+        samples.count += 1
+        samples.total += value
+        if value < samples.minimum:
+            samples.minimum = value
+        if value > samples.maximum:
+            samples.maximum = value
+        if value < ZERO_BELOW:
+            samples.zeros += 1
+        else:
+            key = math.ceil(math.log(value) * _INV_LOG_GAMMA)
+            buckets = samples.buckets
+            buckets[key] = buckets.get(key, 0) + 1
         if failed:
             d = self.errors
             d[i] = d.get(i, 0) + 1
@@ -277,10 +377,10 @@ class FunctionMetrics:
     def event_age_at_attempt(self, now: float, age_s: float) -> None:
         """An attempt of an event of age ``age_s`` started."""
         i = int(now // self.period)
-        dist = self.event_age.get(i)
-        if dist is None:
-            dist = self.event_age[i] = Samples()
-        dist.add(age_s * 1000.0)
+        samples = self.event_age.get(i)
+        if samples is None:
+            samples = self.event_age[i] = Samples()
+        samples.add(age_s * 1000.0)
 
     def event_dropped(self, now: float) -> None:
         """An event was discarded without success."""
@@ -300,48 +400,84 @@ class FunctionMetrics:
         d = self.destination_failures
         d[i] = d.get(i, 0) + 1
 
-    def acquired(self, now: float, in_use: int) -> None:
-        """Concurrency rose to ``in_use`` as an attempt started: a ``ConcurrentExecutions`` sample."""
-        i = int(now // self.period)
-        if i != self._level_index:
-            self._carry(i)
-        self._held = in_use
-        level = self.concurrency.get(i)
-        if level is None:
-            level = self.concurrency[i] = _Level()
-        level.add(in_use)
-
-    def released(self, now: float, in_use: int) -> None:
-        """Concurrency fell to ``in_use``."""
-        i = int(now // self.period)
-        if i != self._level_index:
-            self._carry(i)
-        self._held = in_use
-
     def _carry(self, index: int) -> None:
-        # Periods entered while attempts were running start with the level held then: sample it once each, so a
+        # The periods entered since the last change began with the level held then: it is their peak so far, so a
         # period with long-running attempts and no new start still reports its concurrency.
         held = self._held
         if held:
+            peaks = self.concurrency
             for k in range(self._level_index + 1, index + 1):
-                level = self.concurrency.get(k)
-                if level is None:
-                    level = self.concurrency[k] = _Level()
-                level.add(held)
+                if held > peaks.get(k, 0):
+                    peaks[k] = held
         self._level_index = index
+
+    def provisioned(self, now: float, busy: int, allocated: int, started: bool) -> None:
+        """Provisioned environments busy changed to ``busy`` of ``allocated``; ``started``: an attempt started on
+        one (a ``ProvisionedConcurrencyInvocations`` sample)."""
+        i = int(now // self.period)
+        if i != self._provisioned_index:
+            self._carry_provisioned(i)
+        self._provisioned_held = busy
+        self._provisioned_allocated = allocated
+        if started:
+            d = self.provisioned_invocations
+            d[i] = d.get(i, 0) + 1
+        self._peak_provisioned(i, busy, allocated)
+
+    def spilled_over(self, now: float) -> None:
+        """An attempt of a qualifier with provisioned concurrency started on an on-demand environment."""
+        i = int(now // self.period)
+        d = self.spillover_invocations
+        d[i] = d.get(i, 0) + 1
+
+    def _peak_provisioned(self, i: int, busy: int, allocated: int) -> None:
+        if busy > self.provisioned_peaks.get(i, 0):
+            self.provisioned_peaks[i] = busy
+        if allocated and busy / allocated > self.utilization_peaks.get(i, 0.0):
+            self.utilization_peaks[i] = busy / allocated
+
+    def _carry_provisioned(self, index: int) -> None:
+        # As _carry: periods entered since the last change began with the provisioned environments busy then.
+        if self._provisioned_held:
+            for k in range(self._provisioned_index + 1, index + 1):
+                self._peak_provisioned(k, self._provisioned_held, self._provisioned_allocated)
+        self._provisioned_index = index
 
     # -- reading ----------------------------------------------------------------------------------------------
 
     def settle(self, now: float) -> None:
-        """Bring the concurrency samples up to ``now`` (periods entered since the last change)."""
+        """Bring the concurrency peaks up to ``now`` (periods entered since the last change)."""
         i = int(now // self.period)
         if i > self._level_index:
             self._carry(i)
+        if i > self._provisioned_index:
+            self._carry_provisioned(i)
 
     def snapshot(self, now: float) -> FunctionMetrics:
-        """An independent copy as of ``now`` (results keep it while the simulation runs on)."""
+        """An independent copy as of ``now`` (results keep it while the simulation runs on).
+
+        Periods that can no longer change are shared, not copied: a ``Duration`` sample lands at most one attempt
+        (timeout plus init, under :data:`LONGEST_ATTEMPT_S`) after its period; the other samples land in the
+        current period. So a snapshot costs a few copies, however long the run.
+        """
         self.settle(now)
-        return copy.deepcopy(self)
+        current = int(now // self.period)
+        settled = int((now - LONGEST_ATTEMPT_S) // self.period)
+        out = copy.copy(self)
+        for name in (
+            "invocations",
+            "errors",
+            "throttles",
+            "received",
+            "dropped",
+            "dead_letter_errors",
+            "destination_failures",
+            "concurrency",
+        ):
+            setattr(out, name, dict(getattr(self, name)))
+        out.duration = {i: d if i < settled else d.copy() for i, d in self.duration.items()}
+        out.event_age = {i: d if i < current else d.copy() for i, d in self.event_age.items()}
+        return out
 
     def series(self, metric: str) -> dict[int, Aggregate]:
         """``{period index: Aggregate}`` of ``metric`` for every period with samples."""
@@ -354,7 +490,7 @@ class FunctionMetrics:
         if metric == "Duration":
             return {i: Aggregate.of_samples(d) for i, d in self.duration.items()}
         if metric == "ConcurrentExecutions":
-            return {i: Aggregate.of_samples(level) for i, level in self.concurrency.items()}
+            return {i: Aggregate.of_value(peak) for i, peak in self.concurrency.items()}
         if metric == "AsyncEventsReceived":
             return _ones(self.received)
         if metric == "AsyncEventAge":
@@ -365,6 +501,14 @@ class FunctionMetrics:
             return _ones(self.dead_letter_errors)
         if metric == "DestinationDeliveryFailures":
             return _ones(self.destination_failures)
+        if metric == "ProvisionedConcurrentExecutions":
+            return {i: Aggregate.of_value(peak) for i, peak in self.provisioned_peaks.items()}
+        if metric == "ProvisionedConcurrencyUtilization":
+            return {i: Aggregate.of_value(peak) for i, peak in self.utilization_peaks.items()}
+        if metric == "ProvisionedConcurrencyInvocations":
+            return _ones(self.provisioned_invocations)
+        if metric == "ProvisionedConcurrencySpilloverInvocations":
+            return _ones(self.spillover_invocations)
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
 
     def metrics_with_data(self) -> list[str]:

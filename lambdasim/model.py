@@ -180,6 +180,26 @@ class Function:
             lam.put_function_event_invoke_config(FunctionName=self.name, **self.event_invoke.to_api())
 
 
+def _creation_order(functions: Sequence[Function]) -> list[Function]:
+    """The functions in the order :meth:`Model.build` creates them: a Lambda destination before the functions that
+    name it (the Lambda API refuses a destination function that does not exist yet), otherwise as given."""
+    by_name = {f.name: f for f in functions}
+    ordered: dict[str, Function] = {}
+
+    def visit(f: Function, visiting: frozenset[str]) -> None:
+        if f.name in ordered or f.name in visiting:  # done, or a cycle, which the Lambda API refuses anyway
+            return
+        for arn in (f.event_invoke.on_success, f.event_invoke.on_failure) if f.event_invoke else ():
+            parts = (arn or "").split(":")
+            if len(parts) > 6 and parts[2] == "lambda" and parts[6] in by_name:
+                visit(by_name[parts[6]], visiting | {f.name})
+        ordered[f.name] = f
+
+    for f in functions:
+        visit(f, frozenset())
+    return list(ordered.values())
+
+
 def _functions(value: Sequence[Function]) -> tuple[Function, ...]:
     items = tuple(value)
     for f in items:
@@ -265,7 +285,7 @@ class Model:
             concurrency_limit=self.concurrency_limit,
             trace=self.trace,
         )
-        for f in self.functions:
+        for f in _creation_order(self.functions):
             f.create(sim)
         for w in self.workloads:
             w.attach(sim)

@@ -92,9 +92,11 @@ class Outcome:
             },
             "requestPayload": self.request_payload,
         }
-        if self.condition is Condition.ZERO_RESERVED_CONCURRENCY:
+        if self.condition is Condition.ZERO_RESERVED_CONCURRENCY or self.approximate_invoke_count == 0:
+            # No attempt ran (reserved concurrency 0, or aged out after throttles only): there is no response.
             return rec
-        response_context: dict[str, Any] = {"statusCode": self.status_code, "executedVersion": self.executed_version}
+        # The status of the last attempt that ran: 200, function error or not (a later throttle is not a response).
+        response_context: dict[str, Any] = {"statusCode": 200, "executedVersion": self.executed_version}
         if self.condition is Condition.SUCCESS:
             rec["responseContext"] = response_context
             rec["responsePayload"] = self.response
@@ -111,7 +113,7 @@ class Sink(Protocol):
     """Anything that consumes outcomes: a destination, a dead-letter queue, a user's downstream model.
 
     ``deliver`` is called at the simulated time of the outcome. It must not raise for ordinary input; an exception
-    from a user's sink is counted as a delivery failure, never a crash of the run.
+    from a user's sink is counted (the function's ``sink_errors``), never a crash of the run.
     """
 
     def deliver(self, outcome: Outcome) -> None:

@@ -29,8 +29,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from simpy.events import Timeout
+
 if TYPE_CHECKING:
     from lambdasim.counters import FunctionStats
+    from lambdasim.engine import Engine, FunctionState
 
 IN_PROGRESS = "IN_PROGRESS"
 READY = "READY"
@@ -107,3 +110,38 @@ class ProvisionedConcurrency:
             "Status": self.status,
             "LastModified": self.last_modified,
         }
+
+
+def configure(
+    engine: Engine, fs: FunctionState, qualifier: str, requested: int, last_modified: str
+) -> ProvisionedConcurrency:
+    """Put a config of ``requested`` environments on ``qualifier``: carved out of concurrency at once, allocated
+    ``engine.settings.provisioned_allocation_s`` later (the caller has checked the limits)."""
+    pool = fs.provisioned.get(qualifier)
+    if pool is None:
+        pool = ProvisionedConcurrency(requested, last_modified, fs.stats)
+        fs.provisioned[qualifier] = pool
+        generation = pool.generation
+    else:
+        generation = pool.request(requested, last_modified)
+    _recarve(engine, fs)
+    env = engine.env
+
+    def allocated(_e: object = None) -> None:
+        if pool.generation == generation:  # not replaced or deleted since
+            pool.allocate(env.now)
+
+    Timeout(env, engine.settings.provisioned_allocation_s).callbacks.append(allocated)
+    return pool
+
+
+def unconfigure(engine: Engine, fs: FunctionState, qualifier: str) -> None:
+    """Delete the config of ``qualifier``: its environments go at once (running invocations finish)."""
+    pool = fs.provisioned.pop(qualifier)
+    pool.release_all(engine.env.now)
+    _recarve(engine, fs)
+
+
+def _recarve(engine: Engine, fs: FunctionState) -> None:
+    fs.provisioned_total = sum(p.requested for p in fs.provisioned.values())
+    engine.unreserved_limit = engine.concurrency_limit - engine.reserved_total()

@@ -1,8 +1,8 @@
 """The lambdasim pytest plugin: the ``lambda_sim`` fixture, a seed option and readable timeline failures.
 
-Installed with lambdasim, it is found through the ``pytest11`` entry point (disable it with ``-p no:lambdasim``);
-without installing, enable it with ``-p lambdasim.pytest_plugin`` or ``pytest_plugins = ["lambdasim.pytest_plugin"]``
-in a top-level ``conftest.py``.
+Installed with lambdasim, it is found through the ``pytest11`` entry point (disable it with ``-p no:lambdasim``).
+Where it is not installed (or plugin autoloading is off), enable it with ``-p lambdasim.pytest_plugin``, which also
+works when the entry point is active.
 
 - ``lambda_sim``: a :class:`lambdasim.testing.LambdaSim`, a seeded simulation with a trace and its clients.
 - The seed: ``@pytest.mark.lambdasim(seed=...)`` on a test, else ``--lambdasim-seed N``, else the ``lambdasim_seed``
@@ -27,6 +27,17 @@ if TYPE_CHECKING:
 DEFAULT_SEED = 1  # kept equal to lambdasim.testing.DEFAULT_SEED (a test checks), without importing it at startup
 SEED_OPTION = "--lambdasim-seed"
 SEED_INI = "lambdasim_seed"
+
+
+ENTRY_POINT = "lambdasim"
+"""The plugin's name as the ``pytest11`` entry point registers it (``-p no:lambdasim`` turns it off)."""
+
+
+def pytest_plugin_registered(plugin: object, plugin_name: str, manager: pytest.PytestPluginManager) -> None:
+    # Named on the command line (-p lambdasim.pytest_plugin), this module registers before the entry points load;
+    # block the entry point's name so the same module is not registered twice, which pluggy refuses.
+    if plugin is sys.modules[__name__] and plugin_name != ENTRY_POINT and manager.get_plugin(ENTRY_POINT) is None:
+        manager.set_blocked(ENTRY_POINT)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

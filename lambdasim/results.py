@@ -7,7 +7,9 @@ from typing import Any
 
 import attrs
 
+from lambdasim._optional import require
 from lambdasim.counters import FunctionStats
+from lambdasim.metrics import METRIC_UNITS, STATISTICS, FunctionMetrics, parse_percentile
 from lambdasim.rules import Condition
 from lambdasim.settings import Settings
 
@@ -29,6 +31,10 @@ class Results:
         stats: dict[str, FunctionStats],
         trace: list[Any] | None,
         configs: dict[str, dict[str, Any]] | None = None,
+        metrics: dict[str, FunctionMetrics] | None = None,
+        destinations: dict[str, dict[str, dict[str, Any]]] | None = None,
+        sinks: dict[str, dict[str, Any]] | None = None,
+        metrics_epoch_s: float = 0.0,
     ) -> None:
         self.seed = seed
         self.now = now
@@ -39,6 +45,18 @@ class Results:
         self.trace = trace
         # Each function's configuration as GetFunctionConfiguration reports it (MemorySize, Architectures, ...).
         self.configs: dict[str, dict[str, Any]] = dict(configs or {})
+        # CloudWatch-style series per function (lambdasim.metrics), frozen at `now`; periods start at the
+        # simulation's start, Unix time metrics_epoch_s.
+        self.metrics: dict[str, FunctionMetrics] = dict(metrics or {})
+        self.metrics_epoch_s = metrics_epoch_s
+        # What the destinations, dead-letter queues and attached sinks got (lambdasim.sinks.SinkStats.to_dict):
+        # {"on_success" | "on_failure" | "dead_letter": {ARN: figures}} and {sink name: figures}.
+        self.destinations: dict[str, dict[str, dict[str, Any]]] = destinations or {
+            "on_success": {},
+            "on_failure": {},
+            "dead_letter": {},
+        }
+        self.sinks: dict[str, dict[str, Any]] = dict(sinks or {})
 
     def stats(self, function: str) -> FunctionStats:
         """The live running statistics of ``function`` (tallies with quantiles, levels)."""
@@ -66,15 +84,79 @@ class Results:
                 total[cond] += n
         return total
 
+    def metric(self, function: str, metric: str, statistic: str = "Sum") -> list[tuple[float, float]]:
+        """One CloudWatch-style series: ``[(period start in simulated s, value), ...]`` for the periods with data.
+
+        ``statistic`` is ``SampleCount``, ``Average``, ``Sum``, ``Minimum``, ``Maximum`` or a percentile such as
+        ``p99`` (periods without that percentile are left out).
+        """
+        try:
+            fm = self.metrics[function]
+        except KeyError:
+            raise KeyError(f"no function {function!r} in these results; functions: {sorted(self.metrics)}") from None
+        q = parse_percentile(statistic)
+        if q is None and statistic not in STATISTICS:
+            raise ValueError(
+                f"statistic must be one of {list(STATISTICS)} or a percentile such as 'p99', got {statistic!r}"
+            )
+        out = []
+        for i, agg in sorted(fm.series(metric).items()):
+            value = agg.statistic(statistic) if q is None else agg.percentile(q)
+            if value is not None:
+                out.append((i * fm.period, value))
+        return out
+
     def to_dict(self) -> dict[str, Any]:
-        """Everything, JSON-ready."""
-        return {
-            "seed": self.seed,
-            "now_s": self.now,
-            "concurrency_limit": self.concurrency_limit,
-            "settings": attrs.asdict(self.settings),
-            "functions": self.functions,
-        }
+        """Everything, JSON-ready (``None`` for undefined figures), with the seed and settings that produced it."""
+        out: dict[str, Any] = _json_ready(
+            {
+                "seed": self.seed,
+                "now_s": self.now,
+                "concurrency_limit": self.concurrency_limit,
+                "settings": attrs.asdict(self.settings),
+                "functions": self.functions,
+                "destinations": self.destinations,
+                "sinks": self.sinks,
+                "metrics": {
+                    "namespace": "AWS/Lambda",
+                    "period_s": self.settings.metrics_period_s,
+                    "start_epoch_s": self.metrics_epoch_s,
+                    "functions": {name: fm.to_dict() for name, fm in self.metrics.items()},
+                },
+            }
+        )
+        return out
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame with one row per function and one column per figure (needs pandas).
+
+        Nested figures are flattened with dots: ``outcomes.Success``, ``end_to_end_s.p99``, ``concurrency.max``.
+        """
+        pandas = require("pandas", "pandas")
+        rows = []
+        for name, figures in self.functions.items():
+            row: dict[str, Any] = {"function": name}
+            _flatten(figures, "", row)
+            rows.append(row)
+        frame = pandas.DataFrame(rows)
+        return frame.set_index("function") if rows else frame
+
+    def metrics_frame(self) -> Any:
+        """A tidy pandas DataFrame of the CloudWatch-style metrics (needs pandas): one row per function, metric and
+        period, with ``timestamp`` (UTC), ``period_start_s`` (simulated), ``unit``, the five statistics and the
+        ``p50``, ``p99`` and ``p99.9`` percentiles (missing where a metric has none)."""
+        pandas = require("pandas", "pandas")
+        rows = []
+        for name, fm in self.metrics.items():
+            for metric, series in fm.to_dict().items():
+                for point in series:
+                    row = {"function": name, "metric": metric, "unit": METRIC_UNITS[metric]}
+                    start = self.metrics_epoch_s + point["period_start_s"]
+                    row["timestamp"] = pandas.Timestamp(start, unit="s", tz="UTC")
+                    row.update(point)
+                    rows.append(row)
+        columns = ["function", "metric", "timestamp", "period_start_s", "unit", *STATISTICS, "p50", "p99", "p99.9"]
+        return pandas.DataFrame(rows, columns=columns)
 
     def summary(self) -> str:
         """A readable table per function: outcomes, attempts, throttles, event-age and end-to-end quantiles."""
@@ -110,13 +192,52 @@ class Results:
                 f"  concurrency          mean {conc['mean']:.2f}   max {conc['max']:.0f}"
                 f"   queue depth mean {depth['mean']:.2f}   max {depth['max']:.0f}"
             )
+        lines.extend(self._delivery_lines())
         return "\n".join(lines)
+
+    def _delivery_lines(self) -> list[str]:
+        """Messages per destination, dead-letter queue and attached sink, for :meth:`summary`."""
+        rows: list[tuple[str, str, dict[str, Any]]] = [
+            (role.replace("_", "-"), arn, figures)
+            for role, targets in self.destinations.items()
+            for arn, figures in targets.items()
+        ]
+        rows.extend(("sink", name, figures) for name, figures in self.sinks.items())
+        if not rows:
+            return []
+        lines = ["", "deliveries                                              delivered      failed"]
+        for role, target, figures in rows:
+            lines.append(f"  {role:<12} {target[-44:]:<44} {figures['delivered']:>10,}  {figures['failed']:>10,}")
+        return lines
 
     def __repr__(self) -> str:
         return f"<Results t={self.now:g}s seed={self.seed} functions={list(self.functions)}>"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:  # IPython
         p.text(self.summary())
+
+
+def _flatten(value: Any, prefix: str, into: dict[str, Any]) -> None:
+    """Flatten nested dicts (and lists of dicts) into ``into`` with dotted keys."""
+    if isinstance(value, dict) and value:
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), into)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for i, item in enumerate(value, 1):
+            _flatten(item, f"{prefix}.{i}", into)
+    else:
+        into[prefix] = None if isinstance(value, (dict, list)) and not value else value
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` with NaN and infinities as ``None`` and tuples as lists, so ``json.dumps`` writes valid JSON."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _num(x: float | None) -> str:

@@ -26,7 +26,8 @@ accepts, with the same validation::
 
 Distributions are a number of seconds or a one-key table naming a :mod:`lambdasim.dist` class in lower case
 (``{ exponential = { mean_s = 0.5 } }``). ``[[faults]]`` tables map onto :mod:`lambdasim.faults` the same way.
-SQS queues and SNS topics that destinations and dead-letter queues name are created before the run.
+The SQS queues, SNS topics, S3 buckets and EventBridge buses that destinations and dead-letter queues name are
+created before the run; a Lambda destination must be one of the scenario's functions.
 
 Errors never show a traceback: :class:`ScenarioError` names the file, the field as a dotted path
 (``functions[0].timeout_s``) and the valid values.
@@ -245,9 +246,19 @@ def _join(path: str, key: str | int) -> str:
 
 
 def _unknown(path: str, key: str, valid: list[str]) -> _ProblemError:
+    if path and key in _top_level_keys():
+        # TOML puts every key after a [table] header into that table: a classic slip.
+        return _ProblemError(
+            _join(path, key),
+            f"unknown key here; {key!r} is a top-level key: write it above the first [table] or [[array]] header",
+        )
     close = difflib.get_close_matches(key, valid, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return _ProblemError(_join(path, key), f"unknown key; {hint}valid keys: {', '.join(valid)}")
+
+
+def _top_level_keys() -> list[str]:
+    return list(dict.fromkeys([*SCENARIO_KEYS, *_model_keys()]))
 
 
 _LEADING_NAME = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?) (?P<rest>.+)$", re.DOTALL)
@@ -492,8 +503,7 @@ class Scenario:
         model: The :class:`~lambdasim.model.Model` (functions, workloads and faults, settings, horizon).
         name: A short name for reports.
         description: What the scenario shows.
-        seed: The first replication's seed (an integer >= 0); replication ``i`` runs with ``seed + i``, so any
-            replication can be rerun alone.
+        seed: The seed (an integer >= 0): of the run itself, or the root of the replications' seeds (:meth:`seeds`).
         replications: Independent runs, 1 to 100,000.
         source: Where it was read from (used in error messages).
     """
@@ -516,21 +526,26 @@ class Scenario:
             raise ValueError(f"replications must be an integer in [1, {MAX_REPLICATIONS}], got {value!r}")
 
     def seeds(self, seed: int | None = None, replications: int | None = None) -> list[int]:
-        """The seed of each replication: ``seed, seed + 1, ...`` (defaults: the scenario's own)."""
-        first = self.seed if seed is None else seed
+        """The seed of each replication (defaults: the scenario's seed and replications).
+
+        One replication runs with ``seed`` itself; several run with the seeds
+        :func:`lambdasim.experiment.replication_seeds` spawns from it, the same as
+        ``lambdasim.experiment.replicate(model, n, seed=seed)``. Any replication reruns alone with its own seed.
+        """
+        root = self.seed if seed is None else seed
         n = self.replications if replications is None else replications
-        return [first + i for i in range(n)]
+        if n == 1:
+            return [root]
+        from lambdasim.experiment import replication_seeds
+
+        return replication_seeds(root, n)
 
     def destinations(self) -> list[str]:
-        """Every SQS queue and SNS topic ARN the functions send to (destinations and dead-letter queues)."""
+        """Every ARN the functions send outcomes to (on-success and on-failure destinations, dead-letter queues)."""
         arns: list[str] = []
-        for f in self.model.functions:
-            candidates = [f.dead_letter_arn]
-            if f.event_invoke is not None:
-                candidates += [f.event_invoke.on_success, f.event_invoke.on_failure]
-            for arn in candidates:
-                if arn and arn.split(":")[2:3] in (["sqs"], ["sns"]) and arn not in arns:
-                    arns.append(arn)
+        for _path, arn in _targets(self.model):
+            if arn not in arns:
+                arns.append(arn)
         return arns
 
     def build(self, seed: int | None = None, *, trace: bool = False) -> Simulation:
@@ -549,17 +564,20 @@ class Scenario:
         return self.build(seed, trace=trace).run(until=self.model.horizon_s)
 
     def _create_targets(self, sim: Simulation) -> None:
+        """Create the queues, topics, buckets and event buses the destinations name (functions exist already)."""
         for arn in self.destinations():
-            service, name = arn.split(":")[2], arn.rsplit(":", 1)[-1]
+            service, name = arn.split(":")[2], arn.split(":", 5)[5]
             try:
                 if service == "sqs":
                     attributes = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
                     sim.client("sqs").create_queue(QueueName=name, Attributes=attributes)
-                else:
+                elif service == "sns":
                     attributes = {"FifoTopic": "true"} if name.endswith(".fifo") else {}
                     sim.client("sns").create_topic(Name=name, Attributes=attributes)
-            except ValueError as exc:  # the service is not simulated in this version
-                raise ScenarioError(self.source, "functions", f"cannot create {arn}: {exc}") from None
+                elif service == "s3":
+                    sim.client("s3").create_bucket(Bucket=name)
+                elif service == "events" and name != "event-bus/default":
+                    sim.client("events").create_event_bus(Name=name.removeprefix("event-bus/"))
             except ClientError as exc:
                 raise ScenarioError(self.source, "functions", f"cannot create {arn}: {_client_message(exc)}") from None
 
@@ -583,8 +601,8 @@ class Scenario:
                 return f"workloads[{i}]"
         return ""
 
-    def describe(self) -> str:
-        """A few lines on what the scenario holds."""
+    def describe(self, seed: int | None = None, replications: int | None = None) -> str:
+        """A few lines on what the scenario holds (with the seed and replications a run overrides, if any)."""
         m = self.model
         horizon = "until idle" if m.horizon_s is None else f"{m.horizon_s:g} s"
         lines = [
@@ -592,8 +610,9 @@ class Scenario:
             f"  {len(m.functions)} function(s): {', '.join(f.name for f in m.functions)}",
             f"  {len(m.workloads)} workload(s) and fault(s): "
             + (", ".join(type(w).__name__ for w in m.workloads) or "none"),
-            f"  horizon {horizon}, account concurrency {m.concurrency_limit}, seed {self.seed}, "
-            f"{self.replications} replication(s)",
+            f"  horizon {horizon}, account concurrency {m.concurrency_limit}, "
+            f"seed {self.seed if seed is None else seed}, "
+            f"{self.replications if replications is None else replications} replication(s)",
         ]
         if self.description:
             lines.insert(1, f"  {self.description}")
@@ -619,6 +638,45 @@ def _client_message(exc: BaseException) -> str:
     return _one_line(exc)
 
 
+def _targets(model: Model) -> list[tuple[str, str]]:
+    """``(field path, ARN)`` of every destination and dead-letter queue of ``model``'s functions."""
+    out: list[tuple[str, str]] = []
+    for i, f in enumerate(model.functions):
+        if f.dead_letter_arn:
+            out.append((f"functions[{i}].dead_letter_arn", f.dead_letter_arn))
+        if f.event_invoke is not None:
+            for side in ("on_success", "on_failure"):
+                arn = getattr(f.event_invoke, side)
+                if arn:
+                    out.append((f"functions[{i}].event_invoke.{side}", arn))
+    return out
+
+
+SIMULATED_REGION = "us-east-1"
+SIMULATED_ACCOUNT = "123456789012"
+"""Where a scenario's simulation lives (the :class:`~lambdasim.Simulation` defaults): its ARNs must say so."""
+
+
+def _check_targets(model: Model) -> None:
+    """Destinations must be in the simulated account and region, and a Lambda destination must be a function of the
+    scenario; otherwise every delivery would fail, which is never what a scenario file means."""
+    names = [f.name for f in model.functions]
+    for path, arn in _targets(model):
+        _arn, _partition, service, region, account, resource = arn.split(":", 5)
+        if service != "s3" and (region, account) != (SIMULATED_REGION, SIMULATED_ACCOUNT):
+            raise _ProblemError(
+                path,
+                f"must be in the simulated account {SIMULATED_ACCOUNT} and region {SIMULATED_REGION}, "
+                f"as in 'arn:aws:{service}:{SIMULATED_REGION}:{SIMULATED_ACCOUNT}:...', got {arn!r}",
+            )
+        if service == "lambda":
+            target = resource.removeprefix("function:").split(":", 1)[0]
+            if target not in names:
+                raise _ProblemError(
+                    path, f"names function {target!r}, which is not among functions: {', '.join(names)}"
+                )
+
+
 # -- reading files ----------------------------------------------------------------------------------------------
 
 
@@ -628,8 +686,7 @@ def _model_keys() -> dict[str, attrs.Attribute[Any]]:
 
 def _from_dict(data: dict[str, Any], source: str) -> Scenario:
     model_fields = _model_keys()
-    valid = [*SCENARIO_KEYS[:4], *model_fields, "faults"]
-    valid = list(dict.fromkeys(valid))
+    valid = _top_level_keys()
     for key in data:
         if key not in valid:
             raise _unknown("", key, valid)
@@ -656,6 +713,7 @@ def _from_dict(data: dict[str, Any], source: str) -> Scenario:
         model = Model(**kwargs)
     except (TypeError, ValueError) as exc:
         raise _blame("", exc, {f.name: _key(f) for f in attrs.fields(Model)}) from None
+    _check_targets(model)
     scenario_kwargs: dict[str, Any] = {}
     for key, tp in (("name", str), ("description", str), ("seed", int), ("replications", int)):
         if key in data:

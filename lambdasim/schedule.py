@@ -209,7 +209,9 @@ class Cron:
 def _parse_cron(expression: str, body: str) -> Cron:
     fields = body.split()
     if len(fields) != 6:
-        raise _err(expression, f"cron takes 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}")
+        raise _err(
+            expression, f"cron takes 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
+        )
     minute_f, hour_f, dom_f, month_f, dow_f, year_f = fields
     if (dom_f == "?") == (dow_f == "?"):
         raise _err(expression, "exactly one of day-of-month and day-of-week must be '?'")
@@ -233,31 +235,30 @@ def _parse_cron(expression: str, body: str) -> Cron:
         if plain:
             kwargs["days"] = _values(expression, "day-of-month", ",".join(plain), 1, 31, {})
         kwargs["nearest_weekdays"] = frozenset(nearest)
+    elif "#" in dow_f:
+        if "," in dow_f:
+            raise _err(expression, "a day-of-week with '#' must be alone in its field")
+        day_text, _, k_text = dow_f.partition("#")
+        day = _number(expression, "day-of-week", day_text, 1, 7, _DAYS)
+        k = _number(expression, "day-of-week instance", k_text, 1, 5, {})
+        kwargs["nth_weekday"] = (day, k)
     else:
-        if "#" in dow_f:
-            if "," in dow_f:
-                raise _err(expression, "a day-of-week with '#' must be alone in its field")
-            day_text, _, k_text = dow_f.partition("#")
-            day = _number(expression, "day-of-week", day_text, 1, 7, _DAYS)
-            k = _number(expression, "day-of-week instance", k_text, 1, 5, {})
-            kwargs["nth_weekday"] = (day, k)
-        else:
-            plain = []
-            last_of: set[int] = set()
-            for item in dow_f.split(","):
-                if item == "L":
-                    plain.append("7")  # the last day of the week
-                elif item.endswith("L"):
-                    last_of.add(_number(expression, "day-of-week", item[:-1], 1, 7, _DAYS))
-                else:
-                    plain.append(item)
-            kwargs["weekdays"] = _values(expression, "day-of-week", ",".join(plain), 1, 7, _DAYS) if plain else None
-            kwargs["last_of_weekdays"] = frozenset(last_of)
+        plain = []
+        last_of: set[int] = set()
+        for item in dow_f.split(","):
+            if item == "L":
+                plain.append("7")  # the last day of the week
+            elif item.endswith("L"):
+                last_of.add(_number(expression, "day-of-week", item[:-1], 1, 7, _DAYS))
+            else:
+                plain.append(item)
+        kwargs["weekdays"] = _values(expression, "day-of-week", ",".join(plain), 1, 7, _DAYS) if plain else None
+        kwargs["last_of_weekdays"] = frozenset(last_of)
     return Cron(expression, minutes, hours, months, years, **kwargs)  # type: ignore[arg-type]
 
 
 def parse_schedule(expression: str) -> Rate | Cron:
-    """Parse an EventBridge ``rate(...)`` or ``cron(...)`` expression; a malformed one is a ``ValueError`` saying why."""
+    """Parse an EventBridge ``rate(...)`` or ``cron(...)`` expression (a ``ValueError`` says what is wrong)."""
     if not isinstance(expression, str):
         raise TypeError(f"expression must be a string such as 'rate(5 minutes)', got {expression!r}")
     text = expression.strip()

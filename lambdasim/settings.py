@@ -75,6 +75,8 @@ class Settings:
         provisioned_allocation_s: Simulated time from ``PutProvisionedConcurrencyConfig`` until its environments
             are initialised and its status is ``READY``. AWS says allocation takes "a few minutes" and publishes
             no figure; default 120 s.
+        metrics_period_s: Length of a period of the CloudWatch-style metrics (s, > 0). CloudWatch's standard
+            resolution is 60 s; ``GetMetricStatistics`` periods must be multiples of it.
     """
 
     retry_delays_s: tuple[float, float] = field(default=(60.0, 120.0), converter=_delays)
@@ -99,3 +101,4 @@ class Settings:
     scaling_environments: int | None = field(default=1000, validator=in_range(1, integer=True, optional=True))
     scaling_period_s: float = field(default=10.0, validator=in_range(0.0, low_open=True))
     provisioned_allocation_s: float = field(default=120.0, validator=in_range(0.0))
+    metrics_period_s: float = field(default=60.0, validator=in_range(0.0, low_open=True))

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
 from lambdasim._validators import check_range, check_type
+from lambdasim.destinations import Destinations
 from lambdasim.engine import Engine
+from lambdasim.outcome import Sink
 from lambdasim.results import Results
+from lambdasim.rules import Condition
+from lambdasim.services import Services
 from lambdasim.settings import Settings
+from lambdasim.sinks import Attachment, conditions_of
 
 if TYPE_CHECKING:
     from lambdasim.clients.base import BaseClient
@@ -102,6 +107,10 @@ class Simulation:
         )
         self._functions: dict[str, FunctionRecord] = {}
         self._clients: dict[str, BaseClient] = {}
+        # The simulated SQS, SNS, EventBridge and S3, shared by their clients and Lambda's destinations.
+        self.services = Services(self)
+        self.engine.destinations = Destinations(self.services)
+        self._sinks: dict[str, Attachment] = {}
         self._api_requests = 0
         self.running = False
 
@@ -132,6 +141,53 @@ class Simulation:
             self.running = False
         return self.results()
 
+    def add_sink(
+        self,
+        sink: Sink,
+        *,
+        function: str | None = None,
+        conditions: Iterable[Condition | str] | Condition | str | None = None,
+        name: str | None = None,
+    ) -> Attachment:
+        """Send the outcomes of asynchronous events to ``sink`` (anything with ``deliver(outcome)``).
+
+        Args:
+            sink: The consumer, called at each outcome's simulated time. Whatever it raises is counted as a failed
+                delivery in its statistics, never raised.
+            function: Only this function's outcomes (it must exist); ``None`` for every function's.
+            conditions: Only these conditions (``"Success"``, ``"RetriesExhausted"``, ``"EventAgeExceeded"``,
+                ``"ZeroReservedConcurrency"``, ``"Dropped"``); ``None`` for all.
+            name: Its name in the results (default: the sink's class name, numbered if taken).
+
+        Returns:
+            The :class:`~lambdasim.sinks.Attachment`, whose ``stats`` count what the sink got.
+        """
+        if not isinstance(sink, Sink):
+            raise TypeError(f"sink must have a deliver(outcome) method, got {sink!r} ({type(sink).__name__})")
+        if function is not None and function not in self.engine.functions:
+            raise ValueError(
+                f"function {function!r} does not exist; create it first (functions: {sorted(self.engine.functions)})"
+            )
+        wanted = conditions_of(conditions)
+        if name is None:
+            base = type(sink).__name__
+            name = base
+            n = 1
+            while name in self._sinks:
+                n += 1
+                name = f"{base}-{n}"
+        else:
+            check_type("name", name, str, "a name")
+            if name in self._sinks:
+                raise ValueError(f"name {name!r} is taken by another sink; names in use: {sorted(self._sinks)}")
+        attachment = Attachment(sink, name, function=function, conditions=wanted)
+        if function is None:
+            self.engine.sinks.append(attachment)
+        else:
+            self.engine.functions[function].sinks.append(attachment)
+        self._sinks[name] = attachment
+        return attachment
+
     def advance_until(self, event: simpy.Event) -> None:
         """Run until ``event`` has been processed (used by top-level ``RequestResponse`` invokes)."""
         self.running = True
@@ -151,6 +207,10 @@ class Simulation:
             stats=stats,
             trace=None if self.engine.trace is None else list(self.engine.trace),
             configs={name: dict(rec.config) for name, rec in self._functions.items()},
+            metrics={name: fs.metrics.snapshot(self.now) for name, fs in self.engine.functions.items()},
+            destinations=self.engine.destinations.to_dict() if self.engine.destinations is not None else None,
+            sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
+            metrics_epoch_s=self.start.timestamp(),
         )
 
     # -- clock helpers for the clients ------------------------------------------------------------------------

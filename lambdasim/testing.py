@@ -595,9 +595,13 @@ def capture(
     function: str | Iterable[str] | None = None,
     condition: Condition | str | Iterable[Condition | str] | None = None,
 ) -> Capture:
-    """Attach a new :class:`Capture` to the simulation (it sees every outcome from now on) and return it."""
+    """Attach a new :class:`Capture` to the simulation and return it: it keeps the outcomes from now on.
+
+    It is attached like any sink (``sim.add_sink``), so it also shows in the results' sink statistics; it filters
+    by function itself, so it may name functions created later.
+    """
     sink = Capture(function, condition)
-    _simulation(source).engine.sinks.append(sink)
+    _simulation(source).add_sink(sink)
     return sink
 
 

@@ -168,12 +168,6 @@ class _Arrivals:
     def fire(self, _event: object) -> None:
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
-    def _queue(self, delay: float) -> None:
-        if delay < 0:
-            raise ValueError(f"Negative delay {delay}")
-        self.callbacks = self._fire
-        self._schedule(self, NORMAL, delay)
-
 
 class _Ticker(_Arrivals):
     """Calls ``arrive()`` after each delay ``next_delay()`` gives, until it gives ``None``."""
@@ -188,7 +182,10 @@ class _Ticker(_Arrivals):
     def next(self, _event: object = None) -> None:
         delay = self._next_delay()
         if delay is not None:
-            self._queue(delay)
+            if delay < 0:
+                raise ValueError(f"Negative delay {delay}")
+            self.callbacks = self._fire
+            self._schedule(self, NORMAL, delay)
 
     def fire(self, _event: object) -> None:
         self._arrive()
@@ -210,14 +207,18 @@ class _AtTimes(_Arrivals):
         nxt = next(self._times, None)
         if nxt is not None:
             self._i, t = nxt
-            self._queue(max(0.0, t - self._env.now))
+            delay = t - self._env._now  # the clock without a property call, as in lambdasim.engine
+            self.callbacks = self._fire
+            self._schedule(self, NORMAL, delay if delay > 0.0 else 0.0)
 
     def fire(self, _event: object) -> None:
         self._arrive(self._i)
         self.next()
 
 
-def _drive(env: simpy.Environment, start_s: float, next_delay: Callable[[], float | None], arrive: Callable[[], None]) -> None:
+def _drive(
+    env: simpy.Environment, start_s: float, next_delay: Callable[[], float | None], arrive: Callable[[], None]
+) -> None:
     """From ``start_s`` on, repeatedly wait ``next_delay()`` seconds (``None`` ends the workload) and ``arrive()``."""
     ticker = _Ticker(env, next_delay, arrive)
     ticker.callbacks = (ticker.next,)

@@ -433,3 +433,21 @@ def test_a_timed_out_environment_initialises_again() -> None:
     before = sim.now
     lam.invoke(FunctionName="f", Payload=b"{}")
     assert sim.now - before == 1.5
+
+
+def test_a_raising_sink_is_counted_never_a_crash() -> None:
+    """The Sink protocol: an exception from a user's sink never crashes the run; the other sinks still receive."""
+
+    class Broken:
+        def deliver(self, outcome: ls.Outcome) -> None:
+            raise RuntimeError("downstream is down")
+
+    sim, lam = make(None, duration=1.0)
+    sim.engine.sinks.append(Broken())
+    good = with_sink(sim)
+    send(lam)
+    send(lam)
+    res = sim.run()
+    assert res.functions["f"]["sink_errors"] == 2
+    assert len(good.outcomes) == 2
+    assert res.functions["f"]["outcomes"]["Success"] == 2

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import re
 import subprocess
 import sys
-import textwrap
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -177,7 +177,7 @@ def test_an_event_in_flight_has_no_outcome() -> None:
 def test_the_same_seed_gives_the_same_request_ids_and_timeline() -> None:
     a, rid_a = failing_sim(1.0, seed=5)
     b, rid_b = failing_sim(1.0, seed=5)
-    c, rid_c = failing_sim(1.0, seed=6)
+    _, rid_c = failing_sim(1.0, seed=6)
     assert rid_a == rid_b != rid_c
     assert trace_of(a, rid_a) == trace_of(b, rid_b)
 
@@ -210,6 +210,26 @@ def test_capture_keeps_the_records_of_chosen_functions_and_conditions() -> None:
         everything.of("x")
     everything.clear()
     assert len(everything) == 0
+
+
+def test_read_queue_drains_a_dead_letter_queue_by_name_url_or_arn() -> None:
+    sim = LambdaSim(seed=1)
+    sqs = sim.client("sqs")
+    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sim.lam.create_function(
+        FunctionName="orders", Handler=always_fail, Duration=1.0, Timeout=30, DeadLetterConfig={"TargetArn": arn}
+    )
+    first = sim.invoke("orders", {"order": 1})
+    second = sim.invoke("orders", {"order": 2})
+    sim.run()
+    sqs.send_message(QueueUrl=url, MessageBody="not json")
+    messages = sim.read_queue("dlq")
+    assert [m.body for m in messages] == [{"order": 1}, {"order": 2}, "not json"]
+    assert [m.attributes.get("RequestID") for m in messages] == [first, second, None]
+    assert messages[0].attributes["ErrorMessage"] == "always fails"
+    assert messages[0].raw["MessageAttributes"]["ErrorCode"] == {"DataType": "Number", "StringValue": "200"}
+    assert sim.read_queue(arn) == [] and sim.read_queue(url) == []  # drained
 
 
 def test_capture_refuses_unknown_conditions() -> None:
@@ -313,9 +333,7 @@ def test_the_marker_sets_the_seed_and_simulation_keywords(inner: pytest.Pytester
         ([], "[pytest]\nlambdasim_seed = seven\n", "the lambdasim_seed ini setting must be an integer >= 0"),
     ],
 )
-def test_a_bad_seed_is_a_usage_error(
-    inner: pytest.Pytester, args: list[str], ini: str | None, message: str
-) -> None:
+def test_a_bad_seed_is_a_usage_error(inner: pytest.Pytester, args: list[str], ini: str | None, message: str) -> None:
     if ini:
         inner.makeini(ini)
     inner.makepyfile("def test_nothing(): pass")
@@ -382,17 +400,22 @@ def test_the_entry_point_is_declared() -> None:
     assert project["entry-points"]["pytest11"] == {"lambdasim": "lambdasim.pytest_plugin"}
 
 
-def _entry_point_installed() -> bool:
-    return any(
-        ep.value == "lambdasim.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11")
-    )
+def _entry_point_active() -> bool:
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    return any(ep.value == "lambdasim.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11"))
 
 
-@pytest.mark.skipif(not _entry_point_installed(), reason="lambdasim is not installed (pip install -e .)")
+@pytest.mark.skipif(
+    not _entry_point_active(), reason="lambdasim is not installed (pip install -e .) or autoload is off"
+)
 def test_the_installed_entry_point_loads_the_plugin(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(FIXTURE_TEST.format(seed=DEFAULT_SEED))
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+    # Naming the module too (as the tests above do) loads it once, not twice.
+    named = pytester.runpytest("-p", "no:cacheprovider", "-p", "lambdasim.pytest_plugin")
+    named.assert_outcomes(passed=1)
     # And it can be turned off by its entry-point name.
     off = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:lambdasim")
     off.assert_outcomes(errors=1)

@@ -28,7 +28,7 @@ MODEL = botocore.session.get_session().get_service_model("lambda")
 
 def lam() -> Any:
     client = ls.Simulation(seed=1).client("lambda")
-    client.create_function(FunctionName="f", Role="r", Code={})
+    client.create_function(FunctionName="f", Role="arn:aws:iam::123456789012:role/r", Code={})
     return client
 
 

@@ -55,7 +55,7 @@ class AliasRecord:
         self.name = name
         self.function_version = function_version
         self.description = description
-        self.weights = weights  # AdditionalVersionWeights: at most one {version: share in [0, 1)}
+        self.weights = weights  # AdditionalVersionWeights: at most one {version: share in [0, 1]}
         self.revision_id = ""
 
 

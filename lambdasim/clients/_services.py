@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from lambdasim.clients.base import BaseClient
 from lambdasim.errors import ClientError, ClientExceptions, error_class
@@ -38,7 +38,7 @@ class ServiceExceptions(ClientExceptions):
 class ServiceClient(BaseClient):
     """A boto3-shaped client of one simulated destination service."""
 
-    aliases: dict[str, str] = {}
+    aliases: ClassVar[dict[str, str]] = {}
     """``{botocore shape name: the key of the class raised}`` where the two differ."""
 
     def __init__(self, sim: Simulation) -> None:

@@ -107,8 +107,7 @@ class EventsClient(ServiceClient):
         return self._fail(
             ServiceError(
                 "ValidationException",
-                f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: "
-                f"{constraint}",
+                f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}",
             ),
             op,
         )
@@ -189,8 +188,10 @@ class EventsClient(ServiceClient):
             )
         if "EventPattern" not in params:
             raise self._fail(
-                ServiceError("ValidationException", "Parameter(s) EventPattern or ScheduleExpression must be "
-                             "specified."), op
+                ServiceError(
+                    "ValidationException", "Parameter(s) EventPattern or ScheduleExpression must be specified."
+                ),
+                op,
             )
         state = params.get("State")
         if state is not None and state not in STATES:
@@ -246,7 +247,7 @@ class EventsClient(ServiceClient):
         new_ids = {t["Id"] for t in targets} - set(rule.targets)
         if len(rule.targets) + len(new_ids) > MAX_TARGETS:
             raise self._fail(
-                ServiceError("LimitExceededException", f"The requested resource exceeds the maximum number allowed."),
+                ServiceError("LimitExceededException", "The requested resource exceeds the maximum number allowed."),
                 op,
             )
         for target in targets:
@@ -296,8 +297,9 @@ class EventsClient(ServiceClient):
     def _put_one(self, entry: dict[str, Any]) -> str:
         for key in ("Source", "DetailType", "Detail"):
             if not entry.get(key):
-                raise ServiceError("InvalidArgument", f"Parameter {key} is not valid. Reason: {key} is a required "
-                                   "argument.")
+                raise ServiceError(
+                    "InvalidArgument", f"Parameter {key} is not valid. Reason: {key} is a required argument."
+                )
         try:
             detail = json.loads(entry["Detail"])
         except (TypeError, ValueError):

@@ -25,6 +25,7 @@ from lambdasim.clients._lambda_base import FunctionRecord
 from lambdasim.clients._lambda_model import PAGINATORS
 from lambdasim.clients.lambda_eic import EventInvokeConfigMixin
 from lambdasim.clients.lambda_invoke import InvokeMixin
+from lambdasim.clients.lambda_provisioned import ProvisionedConcurrencyMixin
 from lambdasim.clients.lambda_versions import VersionsMixin, listed
 from lambdasim.clients.paginators import OperationNotPageableError, Paginator, xform_name
 from lambdasim.dist import Distribution, as_distribution
@@ -42,7 +43,7 @@ DEFAULT_MEMORY_MB = 128
 _PAGEABLE = {xform_name(op): op for op in PAGINATORS}
 
 
-class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin):
+class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin, ProvisionedConcurrencyMixin):
     """The simulated Lambda service. Every method takes and returns what boto3's Lambda client does."""
 
     def __init__(self, sim: Simulation) -> None:
@@ -157,10 +158,8 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin):
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"},
         }
-        if "Environment" in params:
-            config["Environment"] = {"Variables": dict(params["Environment"].get("Variables", {}))}
+        _echo(config, params)
         if "DeadLetterConfig" in params:
-            config["DeadLetterConfig"] = dict(params["DeadLetterConfig"])
             state.latest.version.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
         rec = FunctionRecord(config, state)
         rec.tags = dict(params.get("Tags", {}))
@@ -213,7 +212,8 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin):
 
     def delete_function(self, **params: Any) -> dict[str, Any]:
         """Delete the function (its queued events are dropped when a poller next reaches them), or with a
-        version ``Qualifier`` only that version (not if an alias points at it)."""
+        version ``Qualifier`` only that version (not if an alias points at it; events already queued for it still
+        run its snapshot). Deleting a version that does not exist is not an error, as on AWS."""
         op = "DeleteFunction"
         self._begin(op, params)
         ref = self._ref(op, params["FunctionName"], params.get("Qualifier"))
@@ -248,7 +248,7 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin):
         op = "UpdateFunctionConfiguration"
         self._begin(op, params)
         rec = self._function(op, params["FunctionName"], None)
-        if "RevisionId" in params and params["RevisionId"] != rec.config["RevisionId"]:
+        if params.get("RevisionId") and params["RevisionId"] != rec.config["RevisionId"]:
             raise self._precondition_failed(op)
         latest = rec.state.latest.version
         handler = self._handler(op, params["Handler"]) if "Handler" in params else latest.handler
@@ -269,10 +269,8 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin):
                 rec.config[key] = copy.deepcopy(params[key])
         if "Architectures" in params:
             rec.config["Architectures"] = list(params["Architectures"])
-        if "Environment" in params:
-            rec.config["Environment"] = {"Variables": dict(params["Environment"].get("Variables", {}))}
+        _echo(rec.config, params)
         if "DeadLetterConfig" in params:
-            rec.config["DeadLetterConfig"] = dict(params["DeadLetterConfig"])
             latest.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
         self._changed(rec)
         return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
@@ -283,7 +281,7 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin):
         op = "UpdateFunctionCode"
         self._begin(op, params)
         rec = self._function(op, params["FunctionName"], None)
-        if "RevisionId" in params and params["RevisionId"] != rec.config["RevisionId"]:
+        if params.get("RevisionId") and params["RevisionId"] != rec.config["RevisionId"]:
             raise self._precondition_failed(op)
         if params.get("DryRun"):
             return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
@@ -355,6 +353,34 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin):
             "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(self._functions)},
             "ResponseMetadata": self._metadata(),
         }
+
+
+def _echo(config: dict[str, Any], params: dict[str, Any]) -> None:
+    """Settings the simulation does not act on, reported back as AWS reports them."""
+    if "Environment" in params:
+        config["Environment"] = {"Variables": dict(params["Environment"].get("Variables", {}))}
+    if "DeadLetterConfig" in params:
+        config["DeadLetterConfig"] = dict(params["DeadLetterConfig"])
+    if "KMSKeyArn" in params:
+        config["KMSKeyArn"] = params["KMSKeyArn"]
+    if "Layers" in params:
+        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in params["Layers"]]
+    if "FileSystemConfigs" in params:
+        config["FileSystemConfigs"] = copy.deepcopy(params["FileSystemConfigs"])
+    if "VpcConfig" in params:
+        vpc = params["VpcConfig"]
+        config["VpcConfig"] = {
+            "SubnetIds": list(vpc.get("SubnetIds", [])),
+            "SecurityGroupIds": list(vpc.get("SecurityGroupIds", [])),
+            "VpcId": "",
+            "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack", False)),
+        }
+    if "ImageConfig" in params:
+        config["ImageConfigResponse"] = {"ImageConfig": copy.deepcopy(params["ImageConfig"])}
+    if "LoggingConfig" in params:
+        config["LoggingConfig"] = {**config.get("LoggingConfig", {}), **params["LoggingConfig"]}
+    if "SnapStart" in params:
+        config["SnapStart"] = {"ApplyOn": params["SnapStart"].get("ApplyOn", "None"), "OptimizationStatus": "Off"}
 
 
 def _sha256(code: Any) -> str:

@@ -44,10 +44,11 @@ class VersionsMixin(LambdaBase):
         op = "PublishVersion"
         self._begin(op, params)
         rec = self._function(op, params["FunctionName"], None)
-        if "RevisionId" in params and params["RevisionId"] != rec.config["RevisionId"]:
+        # Empty strings count as not given (AWS's own example publishes with CodeSha256="").
+        if params.get("RevisionId") and params["RevisionId"] != rec.config["RevisionId"]:
             raise self._precondition_failed(op)
         code_sha = params.get("CodeSha256")
-        if code_sha is not None and code_sha != rec.config["CodeSha256"]:
+        if code_sha and code_sha != rec.config["CodeSha256"]:
             raise self._invalid(
                 op,
                 f"CodeSHA256 ({code_sha}) is different from current CodeSHA256 in $LATEST "
@@ -73,7 +74,7 @@ class VersionsMixin(LambdaBase):
             LastUpdateStatus="Successful",
             State="Active",
         )
-        if description is not None:
+        if description:
             config["Description"] = description
         rec.versions[version] = VersionRecord(config, rec.state.latest.version.publish(version), rec.revision)
         return version
@@ -118,7 +119,7 @@ class VersionsMixin(LambdaBase):
         op = "UpdateAlias"
         self._begin(op, params)
         rec, alias = self._alias(op, params)
-        if "RevisionId" in params and params["RevisionId"] != alias.revision_id:
+        if params.get("RevisionId") and params["RevisionId"] != alias.revision_id:
             raise self._precondition_failed(op)
         version = params.get("FunctionVersion", alias.function_version)
         if "FunctionVersion" in params:

@@ -116,8 +116,12 @@ class S3Client(ServiceClient):
         constraint = params.get("CreateBucketConfiguration", {}).get("LocationConstraint")
         if region == "us-east-1" and constraint == "us-east-1":
             raise self._fail(
-                ServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid",
-                             error_extra={"LocationConstraint": constraint}), op
+                ServiceError(
+                    "InvalidLocationConstraint",
+                    "The specified location-constraint is not valid",
+                    error_extra={"LocationConstraint": constraint},
+                ),
+                op,
             )
         if region != "us-east-1" and constraint is None:
             raise self._fail(
@@ -128,7 +132,7 @@ class S3Client(ServiceClient):
                 ),
                 op,
             )
-        if constraint is not None and constraint != region and region != "us-east-1":
+        if constraint is not None and region not in (constraint, "us-east-1"):
             raise self._fail(
                 ServiceError(
                     "IllegalLocationConstraintException",
@@ -223,8 +227,14 @@ class S3Client(ServiceClient):
         delimiter = params.get("Delimiter")
         max_keys = params.get("MaxKeys", 1000)
         if max_keys < 0:
-            raise self._fail(ServiceError("InvalidArgument", "Argument maxKeys must be an integer between 0 and "
-                                          "2147483647", error_extra={"ArgumentName": "maxKeys"}), op)
+            raise self._fail(
+                ServiceError(
+                    "InvalidArgument",
+                    "Argument maxKeys must be an integer between 0 and 2147483647",
+                    error_extra={"ArgumentName": "maxKeys"},
+                ),
+                op,
+            )
         keys = sorted((k for k in bucket.objects if k.startswith(prefix)), key=lambda k: k.encode())
         start_after = params.get("StartAfter")
         if start_after is not None:
@@ -233,8 +243,14 @@ class S3Client(ServiceClient):
         if "ContinuationToken" in params:
             position = decode_token(params["ContinuationToken"])
             if position is None:
-                raise self._fail(ServiceError("InvalidArgument", "The continuation token provided is incorrect",
-                                              error_extra={"ArgumentName": "continuation-token"}), op)
+                raise self._fail(
+                    ServiceError(
+                        "InvalidArgument",
+                        "The continuation token provided is incorrect",
+                        error_extra={"ArgumentName": "continuation-token"},
+                    ),
+                    op,
+                )
             start = position
         contents: list[dict[str, Any]] = []
         prefixes: list[str] = []

@@ -8,7 +8,7 @@ See :mod:`lambdasim.services.sns` for what the topics model.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from lambdasim.clients._params import Member, validate
 from lambdasim.clients._services import ServiceClient, decode_token, encode_token
@@ -78,7 +78,7 @@ class SnsClient(ServiceClient):
 
     service_name = "sns"
     error_codes = ("InvalidParameter", "NotFound", "ParameterValueInvalid", "AuthorizationError")
-    aliases = {
+    aliases: ClassVar[dict[str, str]] = {
         "InvalidParameterException": "InvalidParameter",
         "NotFoundException": "NotFound",
         "InvalidParameterValueException": "ParameterValueInvalid",
@@ -162,8 +162,10 @@ class SnsClient(ServiceClient):
         attributes = dict(params.get("Attributes", {}))
         for key in attributes:
             if key not in SUBSCRIPTION_ATTRIBUTES:
-                raise self._fail(ServiceError("InvalidParameter", f"Invalid parameter: Attributes Reason: Unknown "
-                                              f"attribute {key}"), op)
+                raise self._fail(
+                    ServiceError("InvalidParameter", f"Invalid parameter: Attributes Reason: Unknown attribute {key}"),
+                    op,
+                )
         try:
             sub = self._services.sns.subscribe(topic, params["Protocol"], params["Endpoint"], attributes)
         except ServiceError as exc:
@@ -206,8 +208,11 @@ class SnsClient(ServiceClient):
         arn = params.get("TopicArn", params.get("TargetArn"))
         if arn is None:
             raise self._fail(
-                ServiceError("InvalidParameter", "Invalid parameter: TopicArn or TargetArn Reason: no value for "
-                             "required parameter"), op
+                ServiceError(
+                    "InvalidParameter",
+                    "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter",
+                ),
+                op,
             )
         topic = self._topic(arn, op)
         message = params["Message"]
@@ -218,18 +223,26 @@ class SnsClient(ServiceClient):
                 structure = None
             if not isinstance(structure, dict) or "default" not in structure:
                 raise self._fail(
-                    ServiceError("InvalidParameter", "Invalid parameter: Message Structure - No default entry in "
-                                 "JSON message body"), op
+                    ServiceError(
+                        "InvalidParameter",
+                        "Invalid parameter: Message Structure - No default entry in JSON message body",
+                    ),
+                    op,
                 )
             message = structure.get("sqs", structure["default"])
         attributes: dict[str, dict[str, Any]] = {}
         for name, attr in params.get("MessageAttributes", {}).items():
-            if not isinstance(attr, dict) or "DataType" not in attr or not (
-                attr.get("StringValue") or attr.get("BinaryValue")
+            if (
+                not isinstance(attr, dict)
+                or "DataType" not in attr
+                or not (attr.get("StringValue") or attr.get("BinaryValue"))
             ):
                 raise self._fail(
-                    ServiceError("ParameterValueInvalid", f"The message attribute '{name}' must contain non-empty "
-                                 "message attribute value."), op
+                    ServiceError(
+                        "ParameterValueInvalid",
+                        f"The message attribute '{name}' must contain non-empty message attribute value.",
+                    ),
+                    op,
                 )
             attributes[name] = dict(attr)
         try:

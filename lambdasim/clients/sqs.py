@@ -128,8 +128,9 @@ class SqsClient(ServiceClient):
         for name, attr in attributes.items():
             if not isinstance(attr, dict) or "DataType" not in attr:
                 raise self._invalid(
-                    "InvalidParameterValue", f"The message attribute '{name}' must contain non-empty message "
-                    "attribute type.", op
+                    "InvalidParameterValue",
+                    f"The message attribute '{name}' must contain non-empty message attribute type.",
+                    op,
                 )
             data_type = attr["DataType"]
             if data_type.split(".", 1)[0] not in DATA_TYPES:
@@ -256,8 +257,11 @@ class SqsClient(ServiceClient):
         start = 0
         if "NextToken" in params:
             if limit is None:
-                raise self._invalid("InvalidParameterValue", "MaxResults is a mandatory parameter when you provide "
-                                    "a value for NextToken.", op)
+                raise self._invalid(
+                    "InvalidParameterValue",
+                    "MaxResults is a mandatory parameter when you provide a value for NextToken.",
+                    op,
+                )
             position = decode_token(params["NextToken"])
             if position is None:
                 raise self._invalid("InvalidParameterValue", "Invalid NextToken value.", op)
@@ -324,8 +328,11 @@ class SqsClient(ServiceClient):
             )
         ids = [e.get("Id") for e in entries]
         for entry_id in ids:
-            if not isinstance(entry_id, str) or not entry_id or len(entry_id) > 80 or not all(
-                c.isalnum() or c in "-_" for c in entry_id
+            if (
+                not isinstance(entry_id, str)
+                or not entry_id
+                or len(entry_id) > 80
+                or not all(c.isalnum() or c in "-_" for c in entry_id)
             ):
                 raise self._invalid(
                     "AWS.SimpleQueueService.InvalidBatchEntryId",
@@ -387,9 +394,7 @@ class SqsClient(ServiceClient):
         self._range(op, "WaitTimeSeconds", params.get("WaitTimeSeconds"), 0, 20, "Must be >= 0 and <= 20, if provided.")
         system = {*params.get("AttributeNames", []), *params.get("MessageSystemAttributeNames", [])}
         names = list(params.get("MessageAttributeNames", []))
-        messages = [
-            self._message(queue, msg, system, names) for msg in queue.receive(count or 1, visibility)
-        ]
+        messages = [self._message(queue, msg, system, names) for msg in queue.receive(count or 1, visibility)]
         out: dict[str, Any] = {}
         if messages:
             out["Messages"] = messages

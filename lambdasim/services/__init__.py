@@ -11,10 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from lambdasim.arn import LATEST, parse_function_name
-
 if TYPE_CHECKING:
-    from lambdasim.engine import FunctionState
     from lambdasim.services.events import EventBridgeService
     from lambdasim.services.s3 import S3Service
     from lambdasim.services.sns import SnsService
@@ -95,30 +92,15 @@ class Services:
 
     # -- Lambda as a target -----------------------------------------------------------------------------------
 
-    def function(self, arn: str) -> FunctionState | None:
-        """The function a Lambda ARN (or name) names, if it exists in this account and region."""
-        ref = parse_function_name(arn)
-        if ref is None:
-            return None
-        if ref.account not in (None, self.account_id) or ref.region not in (None, self.region):
-            return None
-        if ref.qualifier not in (None, LATEST):
-            resolver = getattr(self.sim, "resolve_function", None)
-            found: FunctionState | None = resolver(arn) if resolver is not None else None
-            return found
-        return self.sim.engine.functions.get(ref.name)
-
     def invoke_async(self, arn: str, payload: Any) -> str:
-        """Invoke the function ``arn`` with ``InvocationType="Event"``; return the request id.
+        """Invoke the function ``arn`` (a name or ARN, qualified or not) with ``InvocationType="Event"``, as the
+        Lambda API would; return the request id.
 
-        Raises :class:`ServiceError` as Lambda's ``Invoke`` would: an unknown function or a payload over the
-        asynchronous limit.
+        Raises :class:`ServiceError` where Lambda's ``Invoke`` refuses: an unknown function or qualifier, or a
+        payload over the asynchronous limit.
         """
-        fs = self.function(arn)
-        if fs is None or fs.deleted:
-            raise ServiceError(
-                "ResourceNotFoundException", f"Function not found: {arn}", 404, error_extra={"Type": "User"}
-            )
+        from lambdasim.errors import ClientError
+
         data = json.dumps(payload)
         limit = self.sim.settings.async_payload_limit_bytes
         if len(data.encode()) > limit:
@@ -127,8 +109,15 @@ class Services:
                 f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
                 413,
             )
+        lam = self.sim.client("lambda")
+        try:
+            rec, qualifier = lam._resolve("Invoke", arn)
+        except ClientError as exc:
+            error = exc.response["Error"]
+            status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+            raise ServiceError(error["Code"], error["Message"], status) from None
         engine = self.sim.engine
         seq = engine.next_seq()
         # A fresh copy, as the target would parse it from the wire: handlers never share objects.
-        engine.enqueue(fs, json.loads(data), seq)
+        engine.enqueue(rec.state, json.loads(data), seq, lam._target(rec, qualifier))
         return engine.request_id(seq)

@@ -292,8 +292,9 @@ class EventBridgeService:
             raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {bus.name}.")
         return rule
 
-    def put_event(self, bus: EventBus, source: str, detail_type: str, detail: Any, resources: list[str],
-                  time: float | None = None) -> str:
+    def put_event(
+        self, bus: EventBus, source: str, detail_type: str, detail: Any, resources: list[str], time: float | None = None
+    ) -> str:
         """Put one event on ``bus`` now and deliver it to the targets of every matching enabled rule."""
         services = self._services
         event_id = services.new_id()

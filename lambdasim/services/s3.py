@@ -47,7 +47,9 @@ class S3Service:
 
     def create(self, name: str, region: str) -> Bucket:
         if not BUCKET_NAME.match(name) or ".." in name:
-            raise ServiceError("InvalidBucketName", "The specified bucket is not valid.", error_extra={"BucketName": name})
+            raise ServiceError(
+                "InvalidBucketName", "The specified bucket is not valid.", error_extra={"BucketName": name}
+            )
         existing = self.buckets.get(name)
         if existing is not None:
             # us-east-1 answers 200 to re-creating your own bucket (a legacy rule); elsewhere it is an error.
@@ -85,7 +87,11 @@ class S3Service:
         del self.buckets[name]
 
     def put(
-        self, bucket: Bucket, key: str, body: bytes, content_type: str = "binary/octet-stream",
+        self,
+        bucket: Bucket,
+        key: str,
+        body: bytes,
+        content_type: str = "binary/octet-stream",
         metadata: dict[str, str] | None = None,
     ) -> S3Object:
         if not key or len(key.encode()) > 1024:

@@ -117,7 +117,9 @@ class SnsService:
     def subscribe(self, topic: Topic, protocol: str, endpoint: str, attributes: dict[str, str]) -> Subscription:
         """Subscribe ``endpoint`` (an SQS queue or Lambda function ARN); idempotent for the same endpoint."""
         if protocol not in AWS_PROTOCOLS:
-            raise ServiceError("InvalidParameter", "Invalid parameter: Amazon SNS does not support this protocol string: " + protocol)
+            raise ServiceError(
+                "InvalidParameter", "Invalid parameter: Amazon SNS does not support this protocol string: " + protocol
+            )
         if protocol not in PROTOCOLS:
             raise ServiceError(
                 "InvalidParameter",

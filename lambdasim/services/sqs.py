@@ -89,7 +89,11 @@ def attributes_size(attributes: dict[str, dict[str, Any]]) -> int:
     size = 0
     for name, attr in attributes.items():
         value = attr.get("StringValue", attr.get("BinaryValue", b""))
-        size += len(name.encode()) + len(attr["DataType"].encode()) + len(value if isinstance(value, bytes) else value.encode())
+        size += (
+            len(name.encode())
+            + len(attr["DataType"].encode())
+            + len(value if isinstance(value, bytes) else value.encode())
+        )
     return size
 
 
