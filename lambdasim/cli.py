@@ -135,7 +135,8 @@ def _run(args: argparse.Namespace) -> int:
             bar.close()
     print(_report(scenario, runs, args))
     if args.json is not None:
-        _write(args.json, json.dumps(_json(scenario, runs), indent=2, default=_jsonable) + "\n")
+        text = json.dumps(_finite(_json(scenario, runs)), indent=2, default=_jsonable, allow_nan=False)
+        _write(args.json, text + "\n")
     if args.trace is not None:
         _write(args.trace, _trace_text(runs, args.trace))
     if args.plot is not None:
@@ -219,11 +220,21 @@ def _num(x: float, width: int) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
+    """What ``json.dumps`` cannot write itself: numpy scalars as numbers, anything else as text."""
+    if hasattr(value, "item"):
+        return _finite(value.item())
     return str(value)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinity replaced by ``None``: strict JSON has neither."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _json(scenario: Scenario, runs: list[Run]) -> dict[str, Any]:
@@ -246,7 +257,7 @@ def _trace_rows(runs: list[Run]) -> Iterator[dict[str, Any]]:
 def _trace_text(runs: list[Run], path: str) -> str:
     """Every trace entry of every replication: JSON for a ``.json`` path, else CSV."""
     if Path(path).suffix.lower() == ".json":
-        return json.dumps(list(_trace_rows(runs)), indent=1) + "\n"
+        return json.dumps(_finite(list(_trace_rows(runs))), indent=1, allow_nan=False) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=TRACE_COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -334,6 +334,8 @@ class Engine:
         fs = self.functions.pop(name)
         if fs.reserved is not None:
             self.set_reserved(fs, None)
+        # Its provisioned concurrency goes back to the account too.
+        self.unreserved_limit = self.concurrency_limit - self.reserved_total()
         fs.deleted = True
 
     def reserved_total(self, excluding: FunctionState | None = None) -> int:

@@ -88,8 +88,9 @@ class EnvironmentPool:
             entry = idle.pop()
             if now <= entry[0]:
                 st = self._stats
+                freed = entry[2]
                 # Idle time before a statistics reset (a warm-up) is not counted.
-                st.idle_environment_s += now - max(entry[2], st.since)
+                st.idle_environment_s += now - (freed if freed > st.since else st.since)
                 if entry[3]:
                     st.environments_reinitialised += 1
                 return entry
@@ -108,10 +109,11 @@ class EnvironmentPool:
             st.environments_shut_down += 1
             st.environment_lifespan.add(now - born)
             return
-        timeout = self._timeout
+        shuts = now + self._timeout
         if self._jitter:
-            timeout += self._jitter * self._uniform()  # type: ignore[misc]
-        self._idle.append((min(now + timeout, born + self._max_life), born, now, reset))
+            shuts += self._jitter * self._uniform()  # type: ignore[misc]
+        retires = born + self._max_life
+        self._idle.append((shuts if shuts < retires else retires, born, now, reset))
 
     def _end(self, entry: IdleEntry) -> None:
         st = self._stats

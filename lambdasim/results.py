@@ -192,6 +192,27 @@ class Results:
                 f"  concurrency          mean {conc['mean']:.2f}   max {conc['max']:.0f}"
                 f"   queue depth mean {depth['mean']:.2f}   max {depth['max']:.0f}"
             )
+            env = f.get("environments")
+            if env is not None:
+                cold = env["cold_start_probability"]
+                lines.append(
+                    f"  environments         mean busy {env['busy_mean']:.2f}   idle {env['idle_mean']:.2f}"
+                    f"   total {env['total_mean']:.2f}   cold-start probability "
+                    + ("-" if cold is None else f"{cold:.2%}")
+                )
+            prov = f.get("provisioned")
+            if prov is not None and (prov["invocations"] or prov["spillover_invocations"]):
+                util = prov["utilization_mean"]
+                lines.append(
+                    f"  provisioned          invocations {prov['invocations']:,}   spill-over "
+                    f"{prov['spillover_invocations']:,}   utilisation " + ("-" if util is None else f"{util:.1%}")
+                )
+            if f.get("caller_requests"):
+                errors = ", ".join(f"{c} {n:,}" for c, n in f["caller_errors"].items()) or "none"
+                lines.append(
+                    f"  sync callers         requests {f['caller_requests']:,}   SDK retries {f['caller_retries']:,}"
+                    f"   failed ({errors})"
+                )
         lines.extend(self._delivery_lines())
         return "\n".join(lines)
 

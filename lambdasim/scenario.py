@@ -24,8 +24,12 @@ accepts, with the same validation::
     rate_per_s = 10
     stop_s = 600
 
-Distributions are a number of seconds or a one-key table naming a :mod:`lambdasim.dist` class in lower case
-(``{ exponential = { mean_s = 0.5 } }``). ``[[faults]]`` tables map onto :mod:`lambdasim.faults` the same way.
+Distributions are a number of seconds or a one-key table naming a :mod:`lambdasim.dist` class in snake_case
+(``{ exponential = { mean_s = 0.5 } }``; ``lognormal`` and ``log_normal`` both name ``LogNormal``). The same
+one-key form builds a workload's rate profile (``rate = { daily_cycle = { mean_per_s = 5 } }``). A key naming a
+class's constructor builds through it: ``csv = "trace.csv"`` in a ``replay`` workload calls ``Replay.from_csv``, with
+the path relative to the scenario file. ``[[faults]]`` tables map onto :mod:`lambdasim.faults` (``outage``,
+``fault_schedule``) as ``[[workloads]]`` map onto :mod:`lambdasim.workload`.
 The SQS queues, SNS topics, S3 buckets and EventBridge buses that destinations and dead-letter queues name are
 created before the run; a Lambda destination must be one of the scenario's functions.
 

@@ -334,11 +334,8 @@ class Expected:
         for wanted, value in checks:
             if wanted is not None and (i >= len(wanted) or not self._same(value, wanted[i])):
                 return False
-        if self.kinds is not None and (i >= len(self.kinds) or got is None or got.kind != self.kinds[i]):
-            return False
-        # An attempt nobody expected is a mismatch as soon as any per-attempt list was given.
-        given = [w for w in (self.starts, self.ends, self.kinds) if w is not None]
-        return not (given and got is not None and i >= max(len(w) for w in given))
+        # An attempt beyond a given list is one nobody expected: a mismatch too.
+        return self.kinds is None or (i < len(self.kinds) and got is not None and got.kind == self.kinds[i])
 
     def _throttle_ok(self, actual: RequestTrace, i: int) -> bool:
         if self.throttled_at is None:

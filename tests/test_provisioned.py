@@ -280,3 +280,14 @@ def test_provisioned_concurrency_metrics_per_minute() -> None:
         Statistics=["Sum"],
     )["Datapoints"]
     assert [p["Sum"] for p in points] == [1.0]
+
+
+def test_deleting_the_alias_or_the_function_returns_the_provisioned_concurrency_to_the_account() -> None:
+    sim, lam = setup()
+    lam.put_provisioned_concurrency_config(FunctionName="f", Qualifier="live", ProvisionedConcurrentExecutions=300)
+    lam.delete_alias(FunctionName="f", Name="live")
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000
+    lam.put_provisioned_concurrency_config(FunctionName="f", Qualifier="1", ProvisionedConcurrentExecutions=300)
+    lam.delete_function(FunctionName="f")
+    assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000
+    assert sim.engine.unreserved_limit == 1000

@@ -15,6 +15,7 @@ from typing import Any
 
 from lambdasim.arn import LATEST
 from lambdasim.clients._lambda_base import AliasRecord, FunctionRecord, LambdaBase, VersionRecord
+from lambdasim.provisioned import unconfigure
 
 # Fields AWS leaves out of list responses (ListVersionsByFunction, ListFunctions).
 _NOT_LISTED = (
@@ -160,6 +161,8 @@ class VersionsMixin(LambdaBase):
         if rec.aliases.pop(name, None) is not None:
             rec.event_invoke_configs.pop(name, None)
             rec.targets.pop(name, None)
+            if name in rec.state.provisioned:  # its provisioned concurrency config goes with it
+                unconfigure(self._sim.engine, rec.state, name)
         return {"ResponseMetadata": self._metadata(204)}
 
     # -- helpers ----------------------------------------------------------------------------------------------

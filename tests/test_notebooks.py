@@ -1,0 +1,71 @@
+"""The notebooks: thin, outputs cleared, and they run end to end (executed with nbclient; slow, so in CI)."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+IDS = [p.stem for p in NOTEBOOKS]
+
+
+def code_cells(path: Path) -> list[str]:
+    book = nbformat.read(path, as_version=4)
+    return [c.source for c in book.cells if c.cell_type == "code"]
+
+
+def test_the_three_stories_are_there() -> None:
+    assert IDS == ["01-sizing-reserved-concurrency", "02-downstream-outage", "03-cost-memory-concurrency"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_outputs_are_cleared_and_the_notebook_is_valid(path: Path) -> None:
+    book = nbformat.read(path, as_version=4)
+    nbformat.validate(book)
+    assert book.metadata["kernelspec"]["name"] == "python3"
+    for cell in book.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], cell.source[:60]
+            assert cell.execution_count is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebooks_are_thin_no_model_code(path: Path) -> None:
+    """Notebooks compose the library; functions, classes and lambdas belong in lambdasim, tested there."""
+    cells = code_cells(path)
+    parameters = [c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(parameters) == 1, "one cell tagged 'parameters' holds the knobs"
+    for source in cells:
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)), source
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_runs_end_to_end(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    # The kernel imports lambdasim from this tree, installed or not.
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    book = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        book, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    client.execute()
+    errors = [o for c in book.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    # Each story reaches its conclusion.
+    text = "".join(
+        o.get("text", "") for c in book.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream"
+    )
+    assert {"01": "least functions[orders].reserved_concurrency", "02": "to the DLQ", "03": "cheapest setting"}[
+        path.stem[:2]
+    ] in text
