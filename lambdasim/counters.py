@@ -84,8 +84,9 @@ class FunctionStats:
         self.queued = Level(start)
         self.retry_waiting = Level(start)
         self.concurrency = Level(start)  # busy environments, provisioned ones included (ConcurrentExecutions)
-        # Execution environments (lambdasim.environments): the pool itself is linked for figures read at `now`.
-        self.environments: EnvironmentPool | None = None
+        # Execution environments (lambdasim.environments): the pools (one per version) are linked for figures read
+        # at `now`.
+        self.environments: list[EnvironmentPool] = []
         self.environments_created = 0  # on-demand environments born by a cold start
         self.environments_reinitialised = 0  # init phases of environments reset by a timeout or crash
         self.environments_shut_down = 0  # idle timeout or maximum lifetime reached
@@ -199,8 +200,9 @@ class FunctionStats:
         span = now - self.since
         busy = self.concurrency.mean(now)
         provisioned = self.provisioned_allocated.mean(now)
-        pool = self.environments
-        idle_s = self.idle_environment_s if pool is None else pool.idle_seconds(now)
+        pools = self.environments
+        open_s = sum(pool.open_idle_seconds(now) for pool in pools)  # first: settling adds to idle_environment_s
+        idle_s = self.idle_environment_s + open_s
         idle = idle_s / span if span > 0 else 0.0
         on_demand_busy = busy - self.provisioned_busy.mean(now)
         probability = self.cold_start_probability
@@ -210,7 +212,7 @@ class FunctionStats:
             "created": self.environments_created,
             "reinitialised": self.environments_reinitialised,
             "shut_down": self.environments_shut_down,
-            "idle_now": 0 if pool is None else pool.idle_count(now),
+            "idle_now": sum(pool.idle_count(now) for pool in pools),
             "busy_mean": busy,
             "idle_mean": idle,
             "total_mean": on_demand_busy + idle + provisioned,

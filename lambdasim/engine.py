@@ -212,14 +212,15 @@ class FunctionState:
         jitter = None
         if s.idle_timeout_jitter_s:
             jitter = partial(next, _blocks(engine.generator(name, "idle_jitter").random))
-        self.pool = EnvironmentPool(
-            self.stats,
-            idle_timeout_s=s.idle_timeout_s,
-            max_lifetime_s=s.max_environment_lifetime_s,
-            idle_jitter_s=s.idle_timeout_jitter_s,
-            uniform=jitter,
-        )
-        self.stats.environments = self.pool
+        self._pool_args: dict[str, Any] = {
+            "idle_timeout_s": s.idle_timeout_s,
+            "max_lifetime_s": s.max_environment_lifetime_s,
+            "idle_jitter_s": s.idle_timeout_jitter_s,
+            "uniform": jitter,
+        }
+        self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
+        self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number
+        self.stats.environments.append(self.pool)
         self.scaling: ScalingBucket | None = None
         if s.scaling_environments is not None:
             self.scaling = ScalingBucket(s.scaling_environments, s.scaling_period_s, engine.env.now)
@@ -251,6 +252,16 @@ class FunctionState:
     def generator(self, source: str) -> np.random.Generator:
         """This function's numpy generator for ``source`` (see :data:`SOURCES`)."""
         return self._rngs[source]
+
+    def pool_for(self, version: FunctionVersion) -> EnvironmentPool:
+        """The execution environments of ``version``: an environment runs one version's code only."""
+        if version is self.latest.version:
+            return self.pool
+        pool = self.pools.get(version.version)
+        if pool is None:
+            pool = self.pools[version.version] = EnvironmentPool(self.stats, **self._pool_args)
+            self.stats.environments.append(pool)
+        return pool
 
 
 class Engine:
@@ -386,12 +397,14 @@ class Engine:
                 return ThrottleReason.ACCOUNT
         elif fs.in_use >= reserved - fs.provisioned_total:
             return ThrottleReason.RESERVED
-        entry = fs.pool.take(now)
+        version = target.version
+        envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
+        entry = envs.take(now)
         if entry is None:
-            # Only a new environment uses up scaling rate; reusing a warm one does not.
+            # Only a new environment uses up scaling rate (per function, all versions); reusing a warm one does not.
             if fs.scaling is not None and not fs.scaling.take(now):
                 return ThrottleReason.SCALING
-            fs.chosen = fs.pool.create(now)
+            fs.chosen = envs.create(now)
             fs.chosen_init = True
         else:
             fs.chosen = entry[1]
@@ -420,7 +433,9 @@ class Engine:
         fs.in_use -= 1
         if fs.reserved is None:
             self.unreserved_in_use -= 1
-        fs.pool.release(now, env, error is not None and error[0] in RESETS)
+        version = call.target.version  # type: ignore[attr-defined]
+        envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
+        envs.release(now, env, error is not None and error[0] in RESETS)
 
     def _service_error(self, fs: FunctionState, now: float) -> bool:
         """Whether Lambda answers this try with HTTP 5xx: the settings' rate, or an outage (lambdasim.faults)."""

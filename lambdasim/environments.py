@@ -139,8 +139,9 @@ class EnvironmentPool:
         self.settle(now)
         return len(self._idle)
 
-    def idle_seconds(self, now: float) -> float:
-        """Environment-seconds spent idle from the statistics' start until ``now``."""
+    def open_idle_seconds(self, now: float) -> float:
+        """Environment-seconds spent idle until ``now`` (from the statistics' start) by the environments idle now;
+        those no longer idle are in the statistics' ``idle_environment_s``."""
         self.settle(now)
         since = self._stats.since
-        return self._stats.idle_environment_s + sum(now - max(e[2], since) for e in self._idle)
+        return sum(now - max(e[2], since) for e in self._idle)

@@ -80,7 +80,8 @@ def test_pool_settle_counts_idle_environments_alive_now() -> None:
     pool.release(0.0, born=0.0, reset=False)
     pool.release(50.0, born=0.0, reset=False)
     assert pool.idle_count(120.0) == 1
-    assert pool.idle_seconds(120.0) == pytest.approx(100.0 + 70.0)
+    assert pool.open_idle_seconds(120.0) == pytest.approx(70.0)
+    assert st.idle_environment_s == pytest.approx(100.0)
 
 
 # -- through the simulation ---------------------------------------------------------------------------------------
@@ -265,3 +266,19 @@ def test_littles_law_busy_environments_equal_arrival_rate_times_mean_duration(se
     env = f["environments"]
     assert env["cold_starts"] == env["created"] >= f["concurrency"]["max"]
     assert env["cold_start_probability"] < 0.01
+
+
+def test_each_version_has_its_own_environments() -> None:
+    """An environment runs one version's code: a warm $LATEST environment does not serve version 1."""
+    sim, lam = setup(InitDuration=2.0, Duration=1.0)
+    lam.publish_version(FunctionName="f")
+    assert call_at(sim, lam, 0.0) == 3.0  # $LATEST, cold
+    sim.run(until=10.0)
+    start = sim.now
+    lam.invoke(FunctionName="f", Qualifier="1", Payload=b"{}")
+    assert sim.now - start == 3.0  # version 1, cold too
+    assert call_at(sim, lam, 20.0) == 1.0  # $LATEST, warm
+    res = sim.run(until=1000.0)
+    env = res.functions["f"]["environments"]
+    assert (env["created"], env["shut_down"]) == (2, 2)
+    assert env["idle_mean"] == pytest.approx((17 + 600 + 600) / 1000)  # $LATEST's idle 3..20 and 21..621

@@ -211,9 +211,17 @@ def test_list_metrics(sim: ls.Simulation) -> None:
     ("change", "code", "message"),
     [
         ({"Statistics": None}, "InvalidParameterCombination", "Must specify either Statistics or ExtendedStatistics"),
-        ({"ExtendedStatistics": ["p99"]}, "InvalidParameterCombination", "Only one of Statistics or ExtendedStatistics"),
+        (
+            {"ExtendedStatistics": ["p99"]},
+            "InvalidParameterCombination",
+            "Only one of Statistics or ExtendedStatistics",
+        ),
         ({"Period": 90}, "InvalidParameterValue", "The parameter Period must be a multiple of 60."),
-        ({"EndTime": START}, "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime."),
+        (
+            {"EndTime": START},
+            "InvalidParameterValue",
+            "The parameter StartTime must be less than the parameter EndTime.",
+        ),
         ({"Statistics": ["Median"]}, "InvalidParameterValue", "Statistics.member.1"),
         (
             {"EndTime": START + 2 * dt.timedelta(days=1)},

@@ -81,7 +81,9 @@ def test_raw_delivery_and_filter_policies(sim: ls.Simulation) -> None:
             Message=f"order {amount}",
             MessageAttributes={"amount": {"DataType": "Number", "StringValue": str(amount)}},
         )
-    messages = [m["Body"] for m in sim.client("sqs").receive_message(QueueUrl=big_url, MaxNumberOfMessages=10)["Messages"]]
+    messages = [
+        m["Body"] for m in sim.client("sqs").receive_message(QueueUrl=big_url, MaxNumberOfMessages=10)["Messages"]
+    ]
     assert messages == ["order 150", "order 500"]
 
 

@@ -132,9 +132,7 @@ def test_per_minute_metrics_equal_the_trace(run: tuple[ls.Simulation, ls.Results
     )
     assert sums("Throttles") == Counter(minute(x.start) for x in t["throttles"])
     assert sums("AsyncEventsReceived") == Counter(minute(o.start) for o in t["outcomes"].values())
-    assert sums("AsyncEventsDropped") == Counter(
-        minute(o.end) for o in t["outcomes"].values() if o.detail != "Success"
-    )
+    assert sums("AsyncEventsDropped") == Counter(minute(o.end) for o in t["outcomes"].values() if o.detail != "Success")
     for metric, samples in (
         ("Duration", [(minute(a.start), (a.end - a.start) * 1000) for a in t["attempts"]]),
         ("AsyncEventAge", [(minute(a.start), (a.start - enqueued[a.request_id]) * 1000) for a in t["attempts"]]),
