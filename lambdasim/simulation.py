@@ -17,7 +17,7 @@ from lambdasim.results import Results
 from lambdasim.rules import Condition
 from lambdasim.services import Services
 from lambdasim.settings import Settings
-from lambdasim.sinks import Attachment, conditions_of
+from lambdasim.sinks import Attachment, SinkStats, conditions_of
 
 if TYPE_CHECKING:
     from lambdasim.clients.base import BaseClient
@@ -111,6 +111,7 @@ class Simulation:
         self.services = Services(self)
         self.engine.destinations = Destinations(self.services)
         self._sinks: dict[str, Attachment] = {}
+        self.engine.statistics_reset_hooks.append(self._reset_sink_statistics)
         self._api_requests = 0
         self.running = False
 
@@ -187,6 +188,16 @@ class Simulation:
             self.engine.functions[function].sinks.append(attachment)
         self._sinks[name] = attachment
         return attachment
+
+    def _reset_sink_statistics(self, _now: float) -> None:
+        """A warm-up ended (``Engine.reset_statistics``): sinks and destinations count afresh, as the functions do."""
+        attachments = list(self._sinks.values())
+        destinations = self.engine.destinations
+        if destinations is not None:
+            for role in (destinations.on_success, destinations.on_failure, destinations.dead_letter):
+                attachments.extend(role.values())
+        for attachment in attachments:
+            attachment.stats = SinkStats()
 
     def advance_until(self, event: simpy.Event) -> None:
         """Run until ``event`` has been processed (used by top-level ``RequestResponse`` invokes)."""

@@ -498,3 +498,18 @@ def test_the_spec_api_example_works_end_to_end() -> None:
     assert record["requestContext"]["requestId"] == resp["ResponseMetadata"]["RequestId"]
     assert record["responsePayload"]["errorMessage"] == "boom"
     assert record["timestamp"] == iso(3 * 0.2 + 180)
+
+
+def test_a_warm_up_resets_sink_and_destination_statistics() -> None:
+    sim = ls.Simulation(seed=3)
+    _url, arn = queue(sim, "done")
+    make_function(sim, "Success", arn)
+    watcher = sim.add_sink(CollectingSink())
+    send(sim, PAYLOAD)  # done at 0.5 s, inside the warm-up
+    sim.engine.reset_statistics(10.0)
+    sim.run(until=20)
+    send(sim, PAYLOAD)
+    results = sim.run()
+    assert results.sinks["CollectingSink"]["delivered"] == 1
+    assert results.destinations["on_success"][arn]["delivered"] == 1
+    assert len(watcher.sink) == 2  # type: ignore[arg-type]  # the sink itself saw both
