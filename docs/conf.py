@@ -19,7 +19,7 @@ import lambdasim  # noqa: E402
 
 project = "lambdasim"
 author = "lambdasim developers"
-copyright = "lambdasim developers"  # noqa: A001
+copyright = "lambdasim developers"
 release = version = lambdasim.__version__
 
 extensions = [

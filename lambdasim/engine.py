@@ -845,7 +845,10 @@ class Engine:
 
         The rounding is on the microsecond-rounded value so that 0.2 s bills 200 ms, not 201 (float noise).
         """
-        billed = _billed_ms(duration * 1000.0)
+        ms = duration * 1000.0
+        billed = math.ceil(ms)
+        if ms - billed + 1.0 < 1e-6:  # _billed_ms inline: the common case costs no call
+            billed = math.ceil(round(ms, 6))
         st.billed_ms += billed
         if init:
             st.billed_init_ms += _billed_ms((init + duration) * 1000.0) - billed

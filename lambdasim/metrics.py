@@ -45,6 +45,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from lambdasim.stats import ZERO_BELOW, QuantileSketch
 
 __all__ = [
@@ -75,6 +77,12 @@ METRIC_UNITS: dict[str, str] = {
 """Every metric lambdasim publishes, with its CloudWatch unit."""
 
 METRICS: tuple[str, ...] = tuple(METRIC_UNITS)
+PEAK_METRICS: tuple[str, ...] = (
+    "ConcurrentExecutions",
+    "ProvisionedConcurrentExecutions",
+    "ProvisionedConcurrencyUtilization",
+)
+"""Metrics reported as each period's peak: a sum over functions would not be the account's peak."""
 STATISTICS: tuple[str, ...] = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 """CloudWatch's basic statistics."""
 
@@ -97,50 +105,150 @@ def parse_percentile(stat: str) -> float | None:
     return float(stat[1:]) / 100.0
 
 
+HISTOGRAM_BUFFER = 1024
+"""Samples a period's :class:`Samples` buffers before folding them in bulk into its figures and histogram."""
+
+
+def _bucket_keys(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The log-bucket key ``ceil(log(v) / log(gamma))`` of each value (all >= ZERO_BELOW), as ``math`` computes it."""
+    scaled = np.log(values) * _INV_LOG_GAMMA
+    keys: np.ndarray[Any, Any] = np.ceil(scaled)
+    # numpy's vectorised log may differ from math.log in the last bit: recompute, exactly as one sample at a time
+    # would, the few values that sit within rounding of a bucket boundary.
+    near = np.abs(scaled - np.rint(scaled)) < 1e-9
+    if near.any():
+        keys[near] = [math.ceil(math.log(v) * _INV_LOG_GAMMA) for v in values[near].tolist()]
+    return keys.astype(np.int64)
+
+
 class Samples:
     """Samples of one period: count, sum, minimum, maximum and a log-bucket histogram (values >= 0).
 
-    The histogram is filled inline (one ``log`` and a dict step per sample) and turned into a
-    :class:`~lambdasim.stats.QuantileSketch` only when read.
+    Adding a sample only appends it to :attr:`pending` (the hot path does that inline, calling :meth:`fold` when
+    :data:`HISTOGRAM_BUFFER` are pending); folding adds the pending samples to the figures in bulk, the sum in
+    order (so it is exactly the one-at-a-time sum) and the histogram as a dense numpy array of counts per bucket:
+    a few kB per period however many samples, where a dict of buckets took tens. Reading any figure folds first.
+    The histogram becomes a :class:`~lambdasim.stats.QuantileSketch` only when read.
     """
 
-    __slots__ = ("buckets", "count", "maximum", "minimum", "total", "zeros")
+    __slots__ = ("_count", "_hist", "_hist_low", "_maximum", "_minimum", "_total", "_zeros", "pending")
 
     def __init__(self) -> None:
-        self.count = 0
-        self.total = 0.0
-        self.minimum = math.inf
-        self.maximum = -math.inf
-        self.zeros = 0
-        self.buckets: dict[int, int] = {}
+        self.pending: list[float] = []
+        self._count = 0
+        self._total = 0.0
+        self._minimum = math.inf
+        self._maximum = -math.inf
+        self._zeros = 0
+        self._hist: np.ndarray[Any, Any] | None = None  # counts of buckets _hist_low, _hist_low + 1, ...
+        self._hist_low = 0
 
     def add(self, value: float) -> None:
-        self.count += 1
-        self.total += value
-        if value < self.minimum:
-            self.minimum = value
-        if value > self.maximum:
-            self.maximum = value
-        if value < ZERO_BELOW:
-            self.zeros += 1
-        else:
-            key = math.ceil(math.log(value) * _INV_LOG_GAMMA)
-            buckets = self.buckets
-            buckets[key] = buckets.get(key, 0) + 1
+        pending = self.pending
+        pending.append(value)
+        if len(pending) >= HISTOGRAM_BUFFER:
+            self.fold()
+
+    def fold(self) -> None:
+        """Add the pending samples to the figures and the histogram."""
+        pending = self.pending
+        if not pending:
+            return
+        self.pending = []
+        total = self._total
+        for value in pending:
+            total += value
+        self._total = total
+        self._count += len(pending)
+        low, high = min(pending), max(pending)
+        if low < self._minimum:
+            self._minimum = low
+        if high > self._maximum:
+            self._maximum = high
+        arr = np.asarray(pending, dtype=float)
+        positive = arr[arr >= ZERO_BELOW]
+        self._zeros += int(arr.size - positive.size)
+        if positive.size == 0:
+            return
+        keys = _bucket_keys(positive)
+        low = int(keys.min())
+        counts = np.bincount(keys - low)
+        hist = self._hist
+        if hist is None:
+            self._hist = counts.astype(np.int32)
+            self._hist_low = low
+            return
+        hist_low = self._hist_low
+        new_low = min(hist_low, low)
+        new_high = max(hist_low + hist.size, low + counts.size)
+        if new_low < hist_low or new_high > hist_low + hist.size:
+            wider = np.zeros(new_high - new_low, dtype=np.int32)
+            wider[hist_low - new_low : hist_low - new_low + hist.size] = hist
+            hist = self._hist = wider
+            hist_low = self._hist_low = new_low
+        hist[low - hist_low : low - hist_low + counts.size] += counts
+
+    @property
+    def count(self) -> int:
+        return self._count + len(self.pending)
+
+    @property
+    def total(self) -> float:
+        self.fold()
+        return self._total
+
+    @property
+    def minimum(self) -> float:
+        self.fold()
+        return self._minimum
+
+    @property
+    def maximum(self) -> float:
+        self.fold()
+        return self._maximum
+
+    @property
+    def zeros(self) -> int:
+        self.fold()
+        return self._zeros
+
+    @property
+    def buckets(self) -> dict[int, int]:
+        """``{bucket key: count}`` of the non-empty buckets (a new dict)."""
+        self.fold()
+        hist = self._hist
+        if hist is None:
+            return {}
+        low = self._hist_low
+        nonzero = np.flatnonzero(hist)
+        return dict(zip((nonzero + low).tolist(), hist[nonzero].tolist(), strict=True))
 
     def copy(self) -> Samples:
+        self.fold()
         twin = copy.copy(self)
-        twin.buckets = dict(self.buckets)
+        twin.pending = []
+        if self._hist is not None:
+            twin._hist = self._hist.copy()
         return twin
 
     def sketch(self) -> QuantileSketch:
         """The histogram as a :class:`~lambdasim.stats.QuantileSketch` (same buckets as one filled by ``add``)."""
         sketch = QuantileSketch(SKETCH_ALPHA)
         # Same alpha, same bucket keys: filling the sketch's own state is exact and avoids re-adding samples.
-        sketch._buckets = dict(self.buckets)
+        sketch._buckets = self.buckets
         sketch._zeros = self.zeros
         sketch.count = self.count
         return sketch
+
+
+def _fold_recent(series: dict[int, Samples], before: int, period_s: float) -> None:
+    """Fold the pending samples of the periods before ``before`` that can still be receiving samples (an attempt
+    lasts under :data:`LONGEST_ATTEMPT_S`), so that an ended period keeps a histogram, not a buffer."""
+    oldest = before - int(LONGEST_ATTEMPT_S // period_s) - 2
+    for i in reversed(series):
+        if i < oldest:
+            break
+        series[i].fold()
 
 
 class Aggregate:
@@ -243,11 +351,13 @@ class FunctionMetrics:
     """
 
     __slots__ = (
+        "_edge",
         "_held",
         "_level_index",
         "_provisioned_allocated",
         "_provisioned_held",
         "_provisioned_index",
+        "_start",
         "concurrency",
         "dead_letter_errors",
         "destination_failures",
@@ -280,7 +390,11 @@ class FunctionMetrics:
         self.event_age: dict[int, Samples] = {}
         self.concurrency: dict[int, int] = {}  # peak concurrency in use per period
         self._held = 0  # concurrency in use after the last change
-        self._level_index = 0  # the period of the last concurrency change
+        # The current period (of the latest time reported), its start and the start of the next: the hot path
+        # compares a time with _edge instead of dividing, and carries the level held into each period it enters.
+        self._level_index = 0
+        self._start = 0.0
+        self._edge = self.period
         # Provisioned concurrency (lambdasim.provisioned): reported only by functions that have some.
         self.provisioned_invocations: dict[int, int] = {}
         self.spillover_invocations: dict[int, int] = {}
@@ -294,11 +408,9 @@ class FunctionMetrics:
 
     def acquired(self, now: float, in_use: int) -> None:
         """An attempt started running, and the concurrency in use rose to ``in_use``."""
-        i = int(now // self.period)
+        i = self._level_index if now < self._edge else self._advance(now)
         d = self.invocations
         d[i] = d.get(i, 0) + 1
-        if i != self._level_index:
-            self._carry(i)
         self._held = in_use
         peaks = self.concurrency
         if in_use > peaks.get(i, 0):
@@ -307,76 +419,56 @@ class FunctionMetrics:
     def async_attempt(self, now: float, in_use: int, age_s: float) -> None:
         """An asynchronous event's attempt started at age ``age_s``: :meth:`acquired` and ``AsyncEventAge`` in one
         call, the histogram step inline (the hot path's busiest call)."""
-        i = int(now // self.period)
+        i = self._level_index if now < self._edge else self._advance(now)
         d = self.invocations
         d[i] = d.get(i, 0) + 1
-        if i != self._level_index:
-            self._carry(i)
         self._held = in_use
         peaks = self.concurrency
         if in_use > peaks.get(i, 0):
             peaks[i] = in_use
         samples = self.event_age.get(i)
         if samples is None:
+            _fold_recent(self.event_age, i, self.period)
             samples = self.event_age[i] = Samples()
-        value = age_s * 1000.0
-        samples.count += 1
-        samples.total += value
-        if value < samples.minimum:
-            samples.minimum = value
-        if value > samples.maximum:
-            samples.maximum = value
-        if value < ZERO_BELOW:
-            samples.zeros += 1
-        else:
-            key = math.ceil(math.log(value) * _INV_LOG_GAMMA)
-            buckets = samples.buckets
-            buckets[key] = buckets.get(key, 0) + 1
+        pending = samples.pending  # Samples.add, inline
+        pending.append(age_s * 1000.0)
+        if len(pending) >= HISTOGRAM_BUFFER:
+            samples.fold()
 
     def ended(self, started_at: float, now: float, duration_s: float, failed: bool, in_use: int) -> None:
         """An attempt that started at ``started_at`` ran ``duration_s``, failed or not, and ended ``now``, leaving
         ``in_use`` concurrency in use. ``Duration`` and ``Errors`` are stamped at its start."""
-        period = self.period
-        i = int(now // period)
-        if i != self._level_index:
-            self._carry(i)
+        if now >= self._edge:
+            self._advance(now)
         self._held = in_use
-        i = int(started_at // period)
+        i = self._level_index if started_at >= self._start else int(started_at // self.period)
         samples = self.duration.get(i)
         if samples is None:
+            _fold_recent(self.duration, i, self.period)
             samples = self.duration[i] = Samples()
-        value = duration_s * 1000.0
-        samples.count += 1
-        samples.total += value
-        if value < samples.minimum:
-            samples.minimum = value
-        if value > samples.maximum:
-            samples.maximum = value
-        if value < ZERO_BELOW:
-            samples.zeros += 1
-        else:
-            key = math.ceil(math.log(value) * _INV_LOG_GAMMA)
-            buckets = samples.buckets
-            buckets[key] = buckets.get(key, 0) + 1
+        pending = samples.pending  # Samples.add, inline
+        pending.append(duration_s * 1000.0)
+        if len(pending) >= HISTOGRAM_BUFFER:
+            samples.fold()
         if failed:
             d = self.errors
             d[i] = d.get(i, 0) + 1
 
     def throttled(self, now: float) -> None:
         """A try was throttled."""
-        i = int(now // self.period)
+        i = self._level_index if now < self._edge else self._advance(now)
         d = self.throttles
         d[i] = d.get(i, 0) + 1
 
     def event_received(self, now: float) -> None:
         """An ``Event`` invoke was queued."""
-        i = int(now // self.period)
+        i = self._level_index if now < self._edge else self._advance(now)
         d = self.received
         d[i] = d.get(i, 0) + 1
 
     def event_age_at_attempt(self, now: float, age_s: float) -> None:
         """An attempt of an event of age ``age_s`` started."""
-        i = int(now // self.period)
+        i = self._level_index if now < self._edge else self._advance(now)
         samples = self.event_age.get(i)
         if samples is None:
             samples = self.event_age[i] = Samples()
@@ -384,21 +476,30 @@ class FunctionMetrics:
 
     def event_dropped(self, now: float) -> None:
         """An event was discarded without success."""
-        i = int(now // self.period)
+        i = self._level_index if now < self._edge else self._advance(now)
         d = self.dropped
         d[i] = d.get(i, 0) + 1
 
     def dead_letter_failed(self, now: float) -> None:
         """A dead-letter delivery failed."""
-        i = int(now // self.period)
+        i = self._level_index if now < self._edge else self._advance(now)
         d = self.dead_letter_errors
         d[i] = d.get(i, 0) + 1
 
     def destination_failed(self, now: float) -> None:
         """A destination delivery failed."""
-        i = int(now // self.period)
+        i = self._level_index if now < self._edge else self._advance(now)
         d = self.destination_failures
         d[i] = d.get(i, 0) + 1
+
+    def _advance(self, now: float) -> int:
+        """Time ``now`` is past the current period: enter its period (carrying the level held); return its index."""
+        index = int(now // self.period)
+        if index > self._level_index:
+            self._carry(index)
+        self._start = self._level_index * self.period
+        self._edge = self._start + self.period
+        return self._level_index
 
     def _carry(self, index: int) -> None:
         # The periods entered since the last change began with the level held then: it is their peak so far, so a
@@ -447,9 +548,8 @@ class FunctionMetrics:
 
     def settle(self, now: float) -> None:
         """Bring the concurrency peaks up to ``now`` (periods entered since the last change)."""
+        self._advance(now)
         i = int(now // self.period)
-        if i > self._level_index:
-            self._carry(i)
         if i > self._provisioned_index:
             self._carry_provisioned(i)
 
@@ -473,6 +573,10 @@ class FunctionMetrics:
             "dead_letter_errors",
             "destination_failures",
             "concurrency",
+            "provisioned_invocations",
+            "spillover_invocations",
+            "provisioned_peaks",
+            "utilization_peaks",
         ):
             setattr(out, name, dict(getattr(self, name)))
         out.duration = {i: d if i < settled else d.copy() for i, d in self.duration.items()}

@@ -3,6 +3,7 @@ returns it, so figures compose; nothing here needs a display (use any backend, `
 
 - :func:`timeline` and :func:`dashboard`: arrivals, queue depth, concurrency, throttles and outcomes over time,
   from a run's timeline (:func:`lambdasim.experiment.simulate`, :class:`lambdasim.probe.Probe`);
+- :func:`metric`: one CloudWatch-style metric per period, as the console graphs it (``Results.metric``);
 - :func:`outcomes_over_time`: where events ended, interval by interval;
 - :func:`cdf`: the distribution of event age or end-to-end time, from the results' quantile sketches;
 - :func:`outcome_breakdown`: outcome shares per function;
@@ -25,7 +26,16 @@ if TYPE_CHECKING:
     from lambdasim.probe import TimeSeries
     from lambdasim.results import Results
 
-__all__ = ["cdf", "dashboard", "heatmap", "outcome_breakdown", "outcomes_over_time", "sweep_curve", "timeline"]
+__all__ = [
+    "cdf",
+    "dashboard",
+    "heatmap",
+    "metric",
+    "outcome_breakdown",
+    "outcomes_over_time",
+    "sweep_curve",
+    "timeline",
+]
 
 _TIME_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0}
 _LABELS = {
@@ -86,6 +96,33 @@ def timeline(
         ax.step(t, series[name], where="post" if name.endswith("_mean") else "mid", label=_LABELS.get(name, name))
     ax.set_xlabel(f"simulated time ({time_unit})")
     ax.set_title(f"{series.function} (every {series.interval_s:g} s)")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def metric(
+    results: Results,
+    function: str,
+    name: str,
+    statistic: str = "Sum",
+    *,
+    ax: Axes | None = None,
+    time_unit: str = "min",
+) -> Axes:
+    """One CloudWatch-style metric of ``function`` (namespace ``AWS/Lambda``) per period, for example
+    ``metric(results, "orders", "ConcurrentExecutions", "Maximum")`` or ``(..., "AsyncEventAge", "p99")``.
+
+    Periods without data are not drawn (CloudWatch shows no datapoint there either).
+    """
+    if time_unit not in _TIME_UNITS:
+        raise ValueError(f"time_unit must be one of {list(_TIME_UNITS)}, got {time_unit!r}")
+    points = results.metric(function, name, statistic)
+    ax = _axes(ax)
+    scale = _TIME_UNITS[time_unit]
+    ax.plot([t / scale for t, _ in points], [v for _, v in points], marker=".", label=f"{name} {statistic}")
+    ax.set_xlabel(f"simulated time ({time_unit}), period start")
+    ax.set_ylabel(f"{name} ({statistic})")
+    ax.set_title(function)
     ax.legend(loc="best", fontsize="small")
     return ax
 

@@ -108,9 +108,7 @@ def test_init_phase_is_billed_since_august_2025_and_not_before() -> None:
     assert before["f"].billed_ms == 300
     assert bill(res, init_billing=False)["f"].billed_ms == 300
     assert now["f"].duration_cost == pytest.approx(0.55 * X86)
-    assert estimate(requests=3, duration_s=0.1, memory_mb=1024, init_s=0.25, cold_starts=1) == pytest.approx(
-        now.total
-    )
+    assert estimate(requests=3, duration_s=0.1, memory_mb=1024, init_s=0.25, cold_starts=1) == pytest.approx(now.total)
 
 
 def test_synchronous_invocations_are_billed_too() -> None:

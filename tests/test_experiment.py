@@ -264,9 +264,7 @@ def test_sweep_results_are_identical_on_serial_process_thread_and_dask_executors
         pd.testing.assert_frame_equal(serial, sweep(model, GRID, replications=2, seed=9, executor=threads).frame)
     distributed = pytest.importorskip("distributed")
     with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
-        ) as cluster,
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
         on_dask = sweep(model, GRID, replications=2, seed=9, executor=client.get_executor()).frame

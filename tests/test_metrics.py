@@ -288,7 +288,7 @@ def test_destination_and_dead_letter_failures_are_metrics() -> None:
 
 def test_results_are_a_snapshot_and_json_ready(sim: ls.Simulation) -> None:
     r = sim.results()
-    data = json.loads(json.dumps(r.to_dict()))
+    data = json.loads(json.dumps(r.to_dict(), allow_nan=False))  # strict JSON: no NaN or Infinity
     assert data["seed"] == 21 and data["settings"]["metrics_period_s"] == 60.0
     series = data["metrics"]["functions"]["f"]["AsyncEventAge"]
     assert series[0]["period_start_s"] == 0 and series[0]["Maximum"] == pytest.approx(15_000.0)

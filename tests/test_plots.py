@@ -9,15 +9,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import lambdasim as ls  # noqa: E402
-from lambdasim import dist, plots  # noqa: E402
-from lambdasim.experiment import simulate, sweep  # noqa: E402
-from lambdasim.model import EventInvoke, Function, Model  # noqa: E402
-from lambdasim.workload import Burst, Poisson  # noqa: E402
+import lambdasim as ls
+from lambdasim import dist, plots
+from lambdasim.experiment import simulate, sweep
+from lambdasim.model import EventInvoke, Function, Model
+from lambdasim.workload import Burst, Poisson
 
 pytest.importorskip("pandas")
 
@@ -38,7 +38,10 @@ def model() -> Model:
                 event_invoke=EventInvoke(maximum_retry_attempts=0, maximum_event_age_s=60),
             )
         ],
-        workloads=[Poisson(function="orders", rate_per_s=5.0, stop_s=600.0), Burst(function="orders", at_s=200, count=300)],
+        workloads=[
+            Poisson(function="orders", rate_per_s=5.0, stop_s=600.0),
+            Burst(function="orders", at_s=200, count=300),
+        ],
         horizon_s=600.0,
     )
 
@@ -79,6 +82,18 @@ def test_dashboard_and_outcomes_over_time() -> None:
     rendered(axes[0])
     with pytest.raises(ValueError, match="4 axes"):
         plots.dashboard(series, axes=[ax])
+
+
+def test_cloudwatch_style_metric_per_period() -> None:
+    res = model().run(seed=4)
+    _, ax = plt.subplots()
+    assert plots.metric(res, "orders", "Invocations", ax=ax) is ax
+    x, y = ax.get_lines()[0].get_data()
+    assert sum(y) == res.functions["orders"]["invocations"]
+    assert list(x) == sorted(x)
+    plots.metric(res, "orders", "ConcurrentExecutions", "Maximum", ax=ax)
+    assert max(ax.get_lines()[1].get_data()[1]) == 3  # the reserved concurrency
+    rendered(ax)
 
 
 def test_cdf_comes_from_the_quantile_sketch() -> None:

@@ -283,3 +283,24 @@ def test_responses_use_only_botocores_output_members(sim: ls.Simulation) -> None
     for (service, operation), response in calls.items():
         output = session.get_service_model(service).operation_model(operation).output_shape
         assert set(response) - {"ResponseMetadata"} <= set(output.members), (service, operation)
+
+
+def test_listings_have_boto3s_paginators(sim: ls.Simulation) -> None:
+    s3_client = sim.client("s3")
+    s3_client.create_bucket(Bucket="bkt")
+    for n in range(5):
+        s3_client.put_object(Bucket="bkt", Key=f"k{n}", Body=b"x")
+    pages = s3_client.get_paginator("list_objects_v2").paginate(Bucket="bkt", PaginationConfig={"PageSize": 2})
+    assert [[o["Key"] for o in page["Contents"]] for page in pages] == [["k0", "k1"], ["k2", "k3"], ["k4"]]
+    sns_client = sim.client("sns")
+    for n in range(3):
+        sns_client.create_topic(Name=f"t{n}")
+    topics = sns_client.get_paginator("list_topics").paginate().build_full_result()["Topics"]
+    assert len(topics) == 3
+    events_client = sim.client("events")
+    for n in range(4):
+        events_client.put_rule(Name=f"r{n}", EventPattern=json.dumps({"source": ["x"]}))
+    rules = events_client.get_paginator("list_rules").paginate(PaginationConfig={"PageSize": 3})
+    assert [len(page["Rules"]) for page in rules] == [3, 1]
+    with pytest.raises(Exception, match="Operation cannot be paginated: put_events"):
+        events_client.get_paginator("put_events")

@@ -286,3 +286,11 @@ def test_responses_use_only_botocores_output_members(sim: ls.Simulation, sqs: An
     assert set(message["Attributes"]) <= system
     queue_attributes = set(model.shape_for("QueueAttributeName").enum)
     assert set(calls["GetQueueAttributes"]["Attributes"]) <= queue_attributes
+
+
+def test_list_queues_has_boto3s_paginator(sqs: Any) -> None:
+    urls = [sqs.create_queue(QueueName=f"q{n:02d}")["QueueUrl"] for n in range(7)]
+    assert sqs.can_paginate("list_queues") and not sqs.can_paginate("send_message")
+    pages = sqs.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": 3})
+    assert [len(page["QueueUrls"]) for page in pages] == [3, 3, 1]
+    assert sqs.get_paginator("list_queues").paginate().build_full_result()["QueueUrls"] == urls

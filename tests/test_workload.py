@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_daily_cycle_counts_per_bin_follow_the_rate_by_chi_square() -> None:
 
 
 def itertools_pairs(edges: np.ndarray[Any, Any]) -> list[tuple[float, float]]:
-    return [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return [(float(a), float(b)) for a, b in itertools.pairwise(edges)]
 
 
 def test_piecewise_rates_hold_piece_by_piece() -> None:

@@ -88,14 +88,18 @@ class SettingsTable(SphinxDirective):
         for field in attrs.fields(Settings):
             text = docs.get(field.name)
             if not text:
-                logger.warning("Settings.%s has no documentation in the Attributes section", field.name,
-                               location=self.get_location())
+                logger.warning(
+                    "Settings.%s has no documentation in the Attributes section",
+                    field.name,
+                    location=self.get_location(),
+                )
                 text = ""
             default: Any = field.default
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                 default = default.factory()
-            body += _row([nodes.literal(field.name, field.name)], [nodes.literal(repr(default), repr(default))],
-                         _inline(text))
+            body += _row(
+                [nodes.literal(field.name, field.name)], [nodes.literal(repr(default), repr(default))], _inline(text)
+            )
         group += body
         table += group
         return [table]
@@ -114,9 +118,14 @@ def drop_empty_globs(app: Sphinx, docname: str, source: list[str]) -> None:
             in_toctree = True
         elif stripped.startswith("```"):
             in_toctree = False
-        elif in_toctree and stripped and not stripped.startswith(":") and any(c in stripped for c in "*?["):
-            if not any(srcdir.glob(stripped + ".md")):
-                continue
+        elif (
+            in_toctree
+            and stripped
+            and not stripped.startswith(":")
+            and any(c in stripped for c in "*?[")
+            and not any(srcdir.glob(stripped + ".md"))
+        ):
+            continue
         kept.append(line)
     source[0] = "\n".join(kept) + "\n"
 

@@ -13,6 +13,7 @@ import datetime as _dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lambdasim.clients.base import BaseClient
+from lambdasim.clients.paginators import OperationNotPageableError, Paginator, xform_name
 from lambdasim.errors import ClientError, ClientExceptions, error_class
 
 if TYPE_CHECKING:
@@ -41,10 +42,24 @@ class ServiceClient(BaseClient):
     aliases: ClassVar[dict[str, str]] = {}
     """``{botocore shape name: the key of the class raised}`` where the two differ."""
 
+    paginators: ClassVar[dict[str, dict[str, str]]] = {}
+    """botocore's paginator configuration of each pageable operation (single result key: the first of botocore's)."""
+
     def __init__(self, sim: Simulation) -> None:
         super().__init__(sim)
         self.exceptions = ServiceExceptions(self.error_codes, self.aliases)
         self._services: Services = sim.services
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """Whether ``get_paginator(operation_name)`` works (``operation_name`` as the method is named)."""
+        return any(xform_name(op) == operation_name for op in self.paginators)
+
+    def get_paginator(self, operation_name: str) -> Paginator:
+        """A boto3-style paginator of a listing operation (``client.get_paginator("list_queues")``)."""
+        for op, config in self.paginators.items():
+            if xform_name(op) == operation_name:
+                return Paginator(getattr(self, operation_name), config)
+        raise OperationNotPageableError(operation_name)
 
     def _fail(self, exc: ServiceError, operation: str) -> ClientError:
         """The botocore-shaped error for a :class:`~lambdasim.services.ServiceError`."""

@@ -3,7 +3,8 @@ read API, in boto3's shapes: ``get_metric_statistics``, ``get_metric_data`` (``M
 expressions are not evaluated) and ``list_metrics``.
 
 Metrics are per function (dimension ``FunctionName``) or, without dimensions, for the whole account (every metric
-but ``ConcurrentExecutions``, whose account-wide peak is not the sum of the functions' peaks). Periods must be
+but the peaks, ``ConcurrentExecutions`` and the provisioned ones, whose account-wide peak is not the sum of the
+functions' peaks). Periods must be
 multiples of ``Settings.metrics_period_s`` (60 s by default, as CloudWatch's standard resolution) and are aligned to
 the simulation's start. What each metric counts: :mod:`lambdasim.metrics`.
 """
@@ -16,7 +17,15 @@ from typing import Any, ClassVar
 from lambdasim.clients._params import Member, validate
 from lambdasim.clients._services import ServiceClient, as_epoch, decode_token, encode_token, utc
 from lambdasim.errors import ParamValidationError
-from lambdasim.metrics import METRIC_UNITS, METRICS, STATISTICS, Aggregate, combine, parse_percentile
+from lambdasim.metrics import (
+    METRIC_UNITS,
+    METRICS,
+    PEAK_METRICS,
+    STATISTICS,
+    Aggregate,
+    combine,
+    parse_percentile,
+)
 from lambdasim.services import ServiceError
 
 NAMESPACE = "AWS/Lambda"
@@ -86,6 +95,10 @@ class CloudWatchClient(ServiceClient):
         "MissingParameter": "MissingRequiredParameterException",
     }
 
+    paginators: ClassVar[dict[str, dict[str, str]]] = {
+        "ListMetrics": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Metrics"}
+    }
+
     def _call(self, method: str, params: dict[str, Any]) -> str:
         operation, members = OPERATIONS[method]
         validate(params, members)
@@ -113,7 +126,7 @@ class CloudWatchClient(ServiceClient):
         functions = self._sim.engine.functions
         now = self._sim.now
         if not dimensions:
-            if metric == "ConcurrentExecutions":
+            if metric in PEAK_METRICS:
                 return {}
             for fs in functions.values():
                 fs.metrics.settle(now)
@@ -341,7 +354,7 @@ class CloudWatchClient(ServiceClient):
             items.extend(
                 {"Namespace": NAMESPACE, "MetricName": m, "Dimensions": []}
                 for m in METRICS
-                if m in account and m != "ConcurrentExecutions"
+                if m in account and m not in PEAK_METRICS
             )
         if "MetricName" in params:
             items = [m for m in items if m["MetricName"] == params["MetricName"]]

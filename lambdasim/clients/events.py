@@ -8,7 +8,7 @@ Operations: ``create_event_bus``, ``describe_event_bus``, ``list_event_buses``, 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from lambdasim.clients._params import Member, validate
 from lambdasim.clients._services import ServiceClient, as_epoch, decode_token, encode_token, utc
@@ -91,6 +91,21 @@ class EventsClient(ServiceClient):
         "ValidationException",
         "LimitExceededException",
     )
+
+    paginators: ClassVar[dict[str, dict[str, str]]] = {
+        "ListRules": {
+            "input_token": "NextToken",
+            "output_token": "NextToken",
+            "limit_key": "Limit",
+            "result_key": "Rules",
+        },
+        "ListTargetsByRule": {
+            "input_token": "NextToken",
+            "output_token": "NextToken",
+            "limit_key": "Limit",
+            "result_key": "Targets",
+        },
+    }
 
     def _call(self, method: str, params: dict[str, Any]) -> str:
         operation, members = OPERATIONS[method]

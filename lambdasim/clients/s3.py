@@ -7,7 +7,7 @@ Ranges, versions, multipart uploads and ACLs are not simulated.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from lambdasim.clients._params import Member, validate
 from lambdasim.clients._services import ServiceClient, decode_token, encode_token, utc
@@ -89,6 +89,15 @@ class S3Client(ServiceClient):
         "IllegalLocationConstraintException",
         "InvalidArgument",
     )
+
+    paginators: ClassVar[dict[str, dict[str, str]]] = {
+        "ListObjectsV2": {
+            "input_token": "ContinuationToken",
+            "output_token": "NextContinuationToken",
+            "limit_key": "MaxKeys",
+            "result_key": "Contents",
+        }
+    }
 
     def _call(self, method: str, params: dict[str, Any]) -> str:
         operation, members = OPERATIONS[method]

@@ -85,6 +85,16 @@ class SnsClient(ServiceClient):
         "AuthorizationErrorException": "AuthorizationError",
     }
 
+    paginators: ClassVar[dict[str, dict[str, str]]] = {
+        "ListSubscriptions": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Subscriptions"},
+        "ListSubscriptionsByTopic": {
+            "input_token": "NextToken",
+            "output_token": "NextToken",
+            "result_key": "Subscriptions",
+        },
+        "ListTopics": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Topics"},
+    }
+
     def _call(self, method: str, params: dict[str, Any]) -> str:
         operation, members = OPERATIONS[method]
         validate(params, members)

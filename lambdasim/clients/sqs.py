@@ -8,7 +8,7 @@ See :mod:`lambdasim.services.sqs` for what the queues model.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from lambdasim.clients._params import Member, validate
 from lambdasim.clients._services import ServiceClient, decode_token, encode_token
@@ -98,6 +98,15 @@ class SqsClient(ServiceClient):
         "BatchEntryIdsNotDistinct",
         "InvalidBatchEntryId",
     )
+
+    paginators: ClassVar[dict[str, dict[str, str]]] = {
+        "ListQueues": {
+            "input_token": "NextToken",
+            "limit_key": "MaxResults",
+            "output_token": "NextToken",
+            "result_key": "QueueUrls",
+        }
+    }
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
