@@ -9,6 +9,10 @@ The rules (us-east-1, on-demand; prices from a :class:`~lambdasim.prices.PriceTa
   (``init_billing=False`` applies the rule before that date: ``ceil(duration)`` ms);
 - a monthly projection scales the bill of the measured window (after any warm-up) to a month of 730 hours.
 
+Not in the bill: provisioned concurrency's own charge and its lower duration rate (invocations on provisioned
+environments are priced here at on-demand rates), the lower prices of the higher monthly duration tiers, the free
+tier, ephemeral storage beyond 512 MB and data transfer.
+
 The engine counts billed milliseconds per attempt as it runs (``FunctionStats.billed_ms`` and
 ``billed_init_ms``), so a bill costs nothing per event and needs no trace.
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import json
 import traceback
 from collections.abc import Callable, Generator
@@ -89,10 +90,19 @@ class Context:
         return Wait(self._engine.invoke_from_model(**kwargs))
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
 def error_info(exc: BaseException) -> ErrorInfo:
-    """The Python runtime's view of an exception raised by a handler."""
-    stack = [line for line in traceback.format_tb(exc.__traceback__)]
-    return (type(exc).__name__, str(exc), stack)
+    """The Python runtime's view of an exception raised by a handler.
+
+    The stack trace starts at the handler, as the Lambda runtime's does: lambdasim's own frames that called it
+    are left out.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    while frames and frames[0].filename.startswith(_PACKAGE_DIR):
+        frames = traceback.StackSummary.from_list(frames[1:])
+    return (type(exc).__name__, str(exc), traceback.format_list(frames))
 
 
 def timeout_error(timeout_s: float) -> ErrorInfo:
