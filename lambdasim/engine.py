@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from heapq import heappush
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -75,6 +76,12 @@ if TYPE_CHECKING:
 SOURCES = ("duration", "init", "errors", "retry_jitter", "backoff_jitter", "duplicates", "drops", "service_errors")
 SERVICE_ERROR_STATUS = 500
 TIMED_OUT = "Sandbox.Timedout"
+# Enum members the hot path names, as module constants: on Python 3.11 ``Condition.SUCCESS`` is a descriptor call
+# on the enum class (about 80 ns), a module global a dict lookup.
+_SUCCESS = Condition.SUCCESS
+_ACCOUNT = ThrottleReason.ACCOUNT
+_RESERVED = ThrottleReason.RESERVED
+_SCALING = ThrottleReason.SCALING
 # Errors after which Lambda resets the execution environment: its next invoke runs the init phase again.
 RESETS = frozenset({TIMED_OUT, "Runtime.ExitError"})
 
@@ -302,6 +309,7 @@ class Engine:
         self._duplicate_p = s.duplicate_probability
         self._service_error_p = s.service_error_probability
         self._drop_p = s.drop_probability
+        self._backoff_varies = bool(s.throttle_backoff_jitter or s.backlog_backoff_factor)
         # The throttle backoff of the n-th consecutive throttle, n = 1..61 (index 0 unused): from the 61st on it is
         # the cap (rules.throttle_backoff), so a table lookup replaces a call per throttle.
         self._backoffs = tuple(
@@ -310,9 +318,13 @@ class Engine:
         # Service errors (HTTP 5xx): the settings' rate and the outages lambdasim.faults attaches.
         self.service_faults = bool(s.service_error_probability)
         self.outages: OutageTimeline | None = None
-        # The hot path queues its own objects (see Scheduled): SimPy's public schedule() and one callbacks tuple
-        # per kind of step, built once, instead of a Timeout and a partial per step.
+        # The hot path queues its own objects (see Scheduled) with one callbacks tuple per kind of step, built
+        # once, instead of a Timeout and a partial per step. It pushes onto SimPy's queue itself, exactly as
+        # Environment.schedule(event, NORMAL, delay) does (a heap of (time, priority, event id, event)), without
+        # the call; _schedule is that public method for the colder paths.
         self._schedule: Callable[..., None] = env.schedule  # typed for Events; Scheduled is one to step()
+        self._queue: list[Any] = env._queue
+        self._eid: Iterator[int] = env._eid
         self._poll_step = (self._poll,)
         self._to_reader_step = (self._to_reader,)
         self._retry_step = (self._retry,)
@@ -394,16 +406,16 @@ class Engine:
         reserved = fs.reserved
         if reserved is None:
             if self.unreserved_in_use >= self.unreserved_limit:
-                return ThrottleReason.ACCOUNT
+                return _ACCOUNT
         elif fs.in_use >= reserved - fs.provisioned_total:
-            return ThrottleReason.RESERVED
+            return _RESERVED
         version = target.version
         envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
         entry = envs.take(now)
         if entry is None:
             # Only a new environment uses up scaling rate (per function, all versions); reusing a warm one does not.
             if fs.scaling is not None and not fs.scaling.take(now):
-                return ThrottleReason.SCALING
+                return _SCALING
             fs.chosen = envs.create(now)
             fs.chosen_init = True
         else:
@@ -459,7 +471,7 @@ class Engine:
         fs.metrics.event_received(now)
         st.queued.change(now, 1)
         ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll, inline
-        self._schedule(ev, NORMAL, self._dispatch)
+        heappush(self._queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
         if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
             twin = AsyncEvent(fs, seq, payload, now, target)
             st.duplicates += 1
@@ -469,7 +481,7 @@ class Engine:
 
     def _schedule_poll(self, ev: AsyncEvent, delay: float) -> None:
         ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
-        self._schedule(ev, NORMAL, delay)
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), ev))
 
     def _to_reader(self, ev: AsyncEvent, _: object = None) -> None:
         """With a poller read rate, events wait in the function's FIFO until a poller reads them."""
@@ -537,7 +549,6 @@ class Engine:
             self.trace.append(
                 TraceEntry(self.request_id(ev.seq), fs.name, ev.attempts + 1, now, now, kind, str(detail))
             )
-        s = self.settings
         if self._drop_p and fs.uniform["drops"]() < self._drop_p:
             st.queued.change(now, -1)
             self._finish(ev, Condition.DROPPED)
@@ -545,15 +556,18 @@ class Engine:
         n = ev.throttles = ev.throttles + 1
         backoffs = self._backoffs
         delay = backoffs[n] if n < 62 else backoffs[61]
-        if s.throttle_backoff_jitter:
-            delay *= 1.0 - s.throttle_backoff_jitter * fs.uniform["backoff_jitter"]()
-        if s.backlog_backoff_factor:
-            delay *= 1.0 + s.backlog_backoff_factor * st.queued.value / 1000.0
+        if self._backoff_varies:  # jitter or a backlog factor (settings): off by default
+            s = self.settings
+            if s.throttle_backoff_jitter:
+                delay *= 1.0 - s.throttle_backoff_jitter * fs.uniform["backoff_jitter"]()
+            if s.backlog_backoff_factor:
+                delay *= 1.0 + s.backlog_backoff_factor * st.queued.value / 1000.0
         if now - ev.enqueued_at + delay > ev.target.max_event_age_s:  # age look-ahead
             st.queued.change(now, -1)
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
-        self._schedule_poll(ev, delay)
+        ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll, inline
+        heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = ev.fs
@@ -579,7 +593,7 @@ class Engine:
         if error is None:
             ev.response = response
             ev.error = None
-            self._finish(ev, Condition.SUCCESS)
+            self._finish(ev, _SUCCESS)
             return
         st.errors += 1
         if error[0] == TIMED_OUT:
@@ -597,7 +611,7 @@ class Engine:
             return
         st.retry_waiting.change(now, 1)
         ev.callbacks = self._retry_step
-        self._schedule(ev, NORMAL, delay)
+        heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
 
     def _retry(self, ev: AsyncEvent, _: object = None) -> None:
         now = self.env._now  # the clock, without a property call (see the module notes)
@@ -645,7 +659,7 @@ class Engine:
                     sink.deliver(outcome)
                 except Exception:  # a user's sink must never crash the run (see Sink): count it and go on
                     fs.stats.sink_errors += 1
-        if condition is not Condition.SUCCESS:
+        if condition is not _SUCCESS:
             # AsyncEventsDropped: every discard, after any dead-letter or destination delivery.
             fs.metrics.event_dropped(now)
 
@@ -744,11 +758,15 @@ class Engine:
             duration = version.timeout_s
             error = timeout_error(version.timeout_s)
             response = None
+        if not (duration >= 0.0 and init >= 0.0):  # a custom distribution gone wrong (or nan): time never runs back
+            raise ValueError(
+                f"function {fs.name!r}: durations must be numbers >= 0 s, got duration {duration!r}, init {init!r}"
+            )
         self._bill(st, init, duration)
         # The attempt's result waits on its own event object: no Timeout, no closure per attempt.
         call.ending = (on_end, error, response, duration)
         call.callbacks = self._end_step
-        self._schedule(call, NORMAL, init + duration)
+        heappush(self._queue, (now + (init + duration), NORMAL, next(self._eid), call))
 
     def _ended(self, call: Scheduled) -> None:
         """An attempt's time is up: hand its result to its ``on_end``."""
