@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ import simpy
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import lambdasim as ls
+import lambdasim.engine as engine_module
 from lambdasim import dist
 from lambdasim.model import Function, Model
 from lambdasim.workload import Poisson
@@ -87,13 +88,13 @@ def simpy_mmc(gaps: list[float], services: list[float], servers: int = SERVERS) 
     server = simpy.Resource(env, capacity=servers)
     served = [0]
 
-    def customer(service: float) -> Iterator[simpy.Event]:
+    def customer(service: float) -> Generator[simpy.Event, Any, None]:
         with server.request() as req:
             yield req
             yield env.timeout(service)
         served[0] += 1
 
-    def source() -> Iterator[simpy.Event]:
+    def source() -> Generator[simpy.Event, Any, None]:
         for gap, service in zip(gaps, services, strict=True):
             yield env.timeout(gap)
             env.process(customer(service))
@@ -113,7 +114,7 @@ def simpy_mmc(gaps: list[float], services: list[float], servers: int = SERVERS) 
 class Replay(dist.Distribution):
     """The given durations in order (the benchmark's service times), through the public Distribution extension."""
 
-    values: tuple[float, ...] = attrs.field(converter=tuple)
+    values: tuple[float, ...] = attrs.field(converter=tuple[float, ...])
 
     @property
     def mean(self) -> float:
@@ -230,16 +231,77 @@ def storm(customers: int, storm_s: float, repetitions: int) -> dict[str, float]:
     }
 
 
-def features(customers: int, repetitions: int) -> dict[str, float]:
-    """Cost per invocation with a trace or an outcome sink switched on, relative to both off (medians)."""
+def optional_work(
+    gaps: list[float], services: list[float], *, trace: bool = False, sink: bool = False
+) -> dict[str, int]:
+    """How many request ids, trace entries and outcome objects one run builds (the optional per-event work)."""
+    sim = lambdasim_model(gaps, services, trace=trace).build(seed=SEED)
+    if sink:
+        sim.engine.sinks.append(CountingSink())
+    counts = {"request_ids": 0, "trace_entries": 0, "outcomes": 0}
+    module = vars(engine_module)
+    originals = {"TraceEntry": module["TraceEntry"], "Outcome": module["Outcome"]}
+    request_id = engine_module.Engine.request_id
+
+    def counting(key: str, make: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counts[key] += 1
+            return make(*args, **kwargs)
+
+        return wrapper
+
+    # Counted during the run only (creating the function makes API calls, each with its own request id).
+    module["TraceEntry"] = counting("trace_entries", originals["TraceEntry"])
+    module["Outcome"] = counting("outcomes", originals["Outcome"])
+    setattr(engine_module.Engine, "request_id", counting("request_ids", request_id))  # noqa: B010
+    try:
+        sim.run()
+    finally:
+        module.update(originals)
+        setattr(engine_module.Engine, "request_id", request_id)  # noqa: B010
+    return counts
+
+
+def features(customers: int, repetitions: int) -> dict[str, Any]:
+    """Opt-in features: the optional work done with them off (must be none) and on, and their cost when on
+    relative to off (medians of CPU time)."""
     gaps, services = streams(customers, SEED)
+    work = {
+        "off": optional_work(gaps, services),
+        "trace": optional_work(gaps, services, trace=True),
+        "sink": optional_work(gaps, services, sink=True),
+    }
     rel_trace: list[float] = []
     rel_sink: list[float] = []
     for _ in range(repetitions):
         off = timed(lambda: lambdasim_async(gaps, services))
         rel_trace.append(timed(lambda: lambdasim_async(gaps, services, trace=True)) / off)
         rel_sink.append(timed(lambda: lambdasim_async(gaps, services, sink=True)) / off)
-    return {"trace_on": round(statistics.median(rel_trace), 3), "sink_on": round(statistics.median(rel_sink), 3)}
+    return {
+        "optional_work_when_off": work["off"],
+        "optional_work_per_invocation_when_on": {
+            name: {key: round(n / customers, 2) for key, n in counts.items() if n}
+            for name, counts in work.items()
+            if name != "off"
+        },
+        "trace_on": round(statistics.median(rel_trace), 3),
+        "sink_on": round(statistics.median(rel_sink), 3),
+    }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (MB): Linux's VmHWM, else ``ru_maxrss``.
+
+    VmHWM belongs to the process image, so it starts afresh at ``exec``; ``ru_maxrss`` survives ``exec`` and would
+    include the benchmark process this child was forked from.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    per_mb = 1024 * 1024 if sys.platform == "darwin" else 1024  # macOS reports bytes, Linux and BSD KiB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / per_mb
 
 
 def memory_child(invocations: int) -> None:
@@ -260,7 +322,7 @@ def memory_child(invocations: int) -> None:
     results = model.run(seed=SEED)
     spent = clock() - start
     received = results.functions[FUNCTION]["async_events_received"]
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    peak_mb = peak_rss_mb()
     print(json.dumps({"invocations": received, "peak_mb": round(peak_mb, 1), "per_s": round(received / spent)}))
 
 

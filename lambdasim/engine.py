@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import math
-from heapq import heappush
 import zlib
 from collections import deque
 from collections.abc import Callable
 from functools import partial
+from heapq import heappush
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np

@@ -226,9 +226,10 @@ class Results:
         rows.extend(("sink", name, figures) for name, figures in self.sinks.items())
         if not rows:
             return []
-        lines = ["", "deliveries                                              delivered      failed"]
+        width = max(len(target) for _, target, _ in rows)
+        lines = ["", f"{'deliveries':<15}{'target':<{width}} {'delivered':>10}  {'failed':>10}"]
         for role, target, figures in rows:
-            lines.append(f"  {role:<12} {target[-44:]:<44} {figures['delivered']:>10,}  {figures['failed']:>10,}")
+            lines.append(f"  {role:<12} {target:<{width}} {figures['delivered']:>10,}  {figures['failed']:>10,}")
         return lines
 
     def __repr__(self) -> str:

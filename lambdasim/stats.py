@@ -164,7 +164,7 @@ class QuantileSketch:
         return len(self._settle()) + (self._zeros > 0)
 
 
-def _moments(values: list[float]) -> tuple[int, float, float, float, float]:
+def _moments(values: list[float] | np.ndarray[Any, Any]) -> tuple[int, float, float, float, float]:
     """``(count, mean, M2, min, max)`` of a non-empty block (M2: sum of squared deviations from the mean)."""
     arr = np.asarray(values, dtype=float)
     mean = float(arr.mean())
@@ -221,8 +221,9 @@ class Tally:
         buf = self._buf
         if not buf:
             return
-        self._sketch.add_many(buf[self._sketched :])
-        self._folded = _combine(self._folded, _moments(buf))
+        arr = np.asarray(buf, dtype=float)  # one conversion for both
+        self._sketch.add_many(arr[self._sketched :])
+        self._folded = _combine(self._folded, _moments(arr))
         self._buf = []
         self._sketched = 0
 

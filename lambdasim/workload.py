@@ -36,8 +36,9 @@ import datetime as _dt
 import json
 import math
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
+from heapq import heappush
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
@@ -155,13 +156,15 @@ class _Arrivals:
     (time, priority, order) entries as with one ``Timeout`` per arrival, so same-time ties are unchanged.
     """
 
-    __slots__ = ("_env", "_fire", "_schedule", "callbacks")
+    __slots__ = ("_eid", "_env", "_fire", "_queue", "callbacks")
     _ok = True  # never a failed event: Environment.step checks this after the callbacks
 
     def __init__(self, env: simpy.Environment) -> None:
         self._env = env
-        # SimPy's public schedule(), typed for Events: this object is one in all that step() looks at.
-        self._schedule: Callable[..., None] = env.schedule
+        # Pushed onto SimPy's queue as Environment.schedule(self, NORMAL, delay) does, without the call (as the
+        # engine does: see lambdasim.engine.Scheduled).
+        self._queue: list[Any] = env._queue
+        self._eid: Iterator[int] = env._eid
         self._fire = (self.fire,)
         self.callbacks: tuple[Callable[[object], None], ...] | None = None
 
@@ -185,7 +188,7 @@ class _Ticker(_Arrivals):
             if delay < 0:
                 raise ValueError(f"Negative delay {delay}")
             self.callbacks = self._fire
-            self._schedule(self, NORMAL, delay)
+            heappush(self._queue, (self._env._now + delay, NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
         self._arrive()
@@ -207,9 +210,10 @@ class _AtTimes(_Arrivals):
         nxt = next(self._times, None)
         if nxt is not None:
             self._i, t = nxt
-            delay = t - self._env._now  # the clock without a property call, as in lambdasim.engine
+            now = self._env._now  # the clock without a property call, as in lambdasim.engine
+            delay = t - now
             self.callbacks = self._fire
-            self._schedule(self, NORMAL, delay if delay > 0.0 else 0.0)
+            heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
         self._arrive(self._i)
@@ -222,7 +226,7 @@ def _drive(
     """From ``start_s`` on, repeatedly wait ``next_delay()`` seconds (``None`` ends the workload) and ``arrive()``."""
     ticker = _Ticker(env, next_delay, arrive)
     ticker.callbacks = (ticker.next,)
-    ticker._schedule(ticker, NORMAL, max(0.0, start_s - env.now))
+    env.schedule(ticker, NORMAL, max(0.0, start_s - env.now))  # type: ignore[arg-type]  # an event to step()
 
 
 def _at_times(env: simpy.Environment, times: Iterable[float], arrive: Callable[[int], None]) -> None:
