@@ -76,14 +76,18 @@ if TYPE_CHECKING:
 SOURCES = ("duration", "init", "errors", "retry_jitter", "backoff_jitter", "duplicates", "drops", "service_errors")
 SERVICE_ERROR_STATUS = 500
 TIMED_OUT = "Sandbox.Timedout"
+# Lambda limits the init phase to 10 s; an init that needs longer is stopped then and run again at the start of the
+# first invoke, within the function's timeout (the "suppressed init"; provisioned environments are exempt).
+INIT_LIMIT_S = 10.0
 # Enum members the hot path names, as module constants: on Python 3.11 ``Condition.SUCCESS`` is a descriptor call
 # on the enum class (about 80 ns), a module global a dict lookup.
 _SUCCESS = Condition.SUCCESS
 _ACCOUNT = ThrottleReason.ACCOUNT
 _RESERVED = ThrottleReason.RESERVED
 _SCALING = ThrottleReason.SCALING
-# Errors after which Lambda resets the execution environment: its next invoke runs the init phase again.
-RESETS = frozenset({TIMED_OUT, "Runtime.ExitError"})
+# Errors after which Lambda resets the execution environment: its next invoke runs the init phase again
+# (a timeout, the runtime exiting, or running out of memory, which kills the runtime).
+RESETS = frozenset({TIMED_OUT, "Runtime.ExitError", "Runtime.OutOfMemory"})
 
 __all__ = ["KIND_ASYNC", "KIND_BEHAVIOUR", "KIND_IMPORT", "KIND_NONE", "KIND_PLAIN", "AsyncEvent", "Engine"]
 
@@ -104,6 +108,43 @@ class TraceEntry(NamedTuple):
     end: float
     kind: str
     detail: str
+
+
+class _Lane:
+    """Events scheduled with one and the same delay, of which only the next due sits on SimPy's event queue.
+
+    With a constant delay ``d``, an event scheduled at ``t`` is due at ``t + d``; time never runs backwards (and
+    float addition is monotonic), so the events of a lane come due in the order they were scheduled, and the order
+    SimPy breaks ties in (due time, priority, event id) is that order too. So a lane keeps its events in a FIFO,
+    each with the queue entry it would have had, and puts the next one on the queue when the previous one comes
+    due: SimPy pops every event at exactly the same point as if all were on its queue, while the queue stays small.
+    Throttle backoffs (1, 2, 4 ... 300 s) and function-error retries (60 s, 120 s) use lanes, so a storm that keeps
+    tens of thousands of events waiting costs a heap of a few hundred entries, not tens of thousands.
+    """
+
+    __slots__ = ("_queue", "busy", "pending", "poll_step", "reader_step", "retry_step")
+
+    def __init__(self, engine: Engine) -> None:
+        self._queue = engine._queue
+        self.pending: deque[tuple[float, int, int, Scheduled]] = deque()
+        self.busy = False  # an entry of this lane is on SimPy's queue
+        # Environment.step calls each callback in turn: first bring the lane's next entry onto the queue.
+        self.poll_step = (self.advance, engine._poll)
+        self.reader_step = (self.advance, engine._to_reader)
+        self.retry_step = (self.advance, engine._retry)
+
+    def add(self, entry: tuple[float, int, int, Scheduled]) -> None:
+        if self.busy:
+            self.pending.append(entry)
+        else:
+            self.busy = True
+            heappush(self._queue, entry)
+
+    def advance(self, _event: object) -> None:
+        if self.pending:
+            heappush(self._queue, self.pending.popleft())
+        else:
+            self.busy = False
 
 
 class Scheduled:
@@ -224,6 +265,7 @@ class FunctionState:
             "max_lifetime_s": s.max_environment_lifetime_s,
             "idle_jitter_s": s.idle_timeout_jitter_s,
             "uniform": jitter,
+            "reuse": s.environment_reuse,
         }
         self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
         self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number
@@ -329,6 +371,11 @@ class Engine:
         self._to_reader_step = (self._to_reader,)
         self._retry_step = (self._retry,)
         self._end_step = (self._ended,)
+        self._lanes: dict[float, _Lane] = {}  # constant-delay schedules (see _Lane), by delay
+
+    def _lane(self, delay: float) -> _Lane:
+        lane = self._lanes[delay] = _Lane(self)
+        return lane
 
     # -- randomness -------------------------------------------------------------------------------------------
 
@@ -566,8 +613,13 @@ class Engine:
             st.queued.change(now, -1)
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
-        ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll, inline
-        heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
+        if self._backoff_varies:  # a delay of its own: straight onto the queue (_schedule_poll, inline)
+            ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
+            heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
+            return
+        lane = self._lanes.get(delay) or self._lane(delay)
+        ev.callbacks = lane.reader_step if self._reads_limited else lane.poll_step
+        lane.add((now + delay, NORMAL, next(self._eid), ev))
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = ev.fs
@@ -604,14 +656,20 @@ class Engine:
         if delay is None:
             self._finish(ev, Condition.RETRIES_EXHAUSTED)
             return
-        if self.settings.retry_jitter_s:
-            delay += self.settings.retry_jitter_s * fs.uniform["retry_jitter"]()
+        jitter = self.settings.retry_jitter_s
+        if jitter:
+            delay += jitter * fs.uniform["retry_jitter"]()
         if now - ev.enqueued_at + delay > target.max_event_age_s:  # age look-ahead
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
         st.retry_waiting.change(now, 1)
-        ev.callbacks = self._retry_step
-        heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
+        if jitter:  # a delay of its own: straight onto the queue
+            ev.callbacks = self._retry_step
+            heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
+            return
+        lane = self._lanes.get(delay) or self._lane(delay)
+        ev.callbacks = lane.retry_step
+        lane.add((now + delay, NORMAL, next(self._eid), ev))
 
     def _retry(self, ev: AsyncEvent, _: object = None) -> None:
         now = self.env._now  # the clock, without a property call (see the module notes)
@@ -718,8 +776,12 @@ class Engine:
         if fs.chosen_init:
             init = version.sample_init()
             st.cold_starts += 1
+            if init > INIT_LIMIT_S:  # stopped at 10 s and run again inside the invoke phase, under its timeout
+                reinit, init = init, INIT_LIMIT_S
+            else:
+                reinit = 0.0
         else:
-            init = 0.0
+            init = reinit = 0.0
         kind = version.kind
         error: ErrorInfo | None = None
         response: Any = None
@@ -730,6 +792,9 @@ class Engine:
                 error, override = drawn
                 if error is not None:
                     kind = KIND_NONE  # an injected failure: the handler is not entered
+        if reinit and reinit >= version.timeout_s:  # the retried init alone uses up the timeout: handler never entered
+            kind = KIND_NONE
+            error = timeout_error(version.timeout_s)
         if kind == KIND_NONE:
             duration = version.sample_duration()
         elif kind == KIND_BEHAVIOUR:
@@ -745,15 +810,18 @@ class Engine:
             if kind == KIND_IMPORT:
                 handler, error = resolve(version.handler)
             if error is None and (kind == KIND_ASYNC or (kind == KIND_IMPORT and is_async(handler))):
-                self._drive(fs, call, request_id, handler, payload, on_end, init)
+                self._drive(fs, call, request_id, handler, payload, on_end, init, reinit)
                 return
             duration = version.sample_duration()
             if error is None:
-                # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining.
-                ctx = Context(self, call.target, request_id, now + version.timeout_s)
+                # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
+                # retried init, which runs inside the invoke phase).
+                ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
                 error, response = _call_plain(handler, payload, ctx)
         if override is not None:
             duration = override
+        if reinit:
+            duration += reinit
         if duration > version.timeout_s:
             duration = version.timeout_s
             error = timeout_error(version.timeout_s)
@@ -785,20 +853,25 @@ class Engine:
         payload: Any,
         on_end: OnEnd,
         init: float,
+        reinit: float = 0.0,
     ) -> None:
-        """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it."""
+        """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it.
+
+        The invoke phase starts after ``init``; the handler is entered ``reinit`` later (an init retried inside the
+        invoke phase, shorter than the timeout), and the timeout and duration count from the invoke phase's start.
+        """
         env = self.env
-        entered = env.now + init
+        invoked = env.now + init
         timeout_s = call.target.version.timeout_s
-        deadline = entered + timeout_s
+        deadline = invoked + timeout_s
         ctx = Context(self, call.target, request_id, deadline)
         state = {"done": False, "token": 0}
         coro: Any = None
 
         def finish(error: ErrorInfo | None, response: Any) -> None:
             state["done"] = True
-            self._bill(fs.stats, init, env.now - entered)
-            on_end(call, error, response, env.now - entered)
+            self._bill(fs.stats, init, env.now - invoked)
+            on_end(call, error, response, env.now - invoked)
 
         def time_out(token: int, _e: object = None) -> None:
             if state["done"] or token != state["token"]:
@@ -854,7 +927,7 @@ class Engine:
                 return
             step()
 
-        Timeout(env, init).callbacks.append(enter)
+        Timeout(env, init + reinit).callbacks.append(enter)
 
     # -- results ----------------------------------------------------------------------------------------------
 

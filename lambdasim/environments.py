@@ -2,15 +2,17 @@
 
 An environment is born by a cold start (it runs the init phase before its first invoke), serves one invocation at a
 time, and waits idle in between. Lambda reuses the **most recently freed** idle environment first (measurements of
-cold-start probability and instance counts agree with that [meas]), shuts an environment down after it has been
+cold-start probability and instance counts agree with that [meas]; a [model] choice, ``Settings.environment_reuse``,
+which can also reuse the least recently freed one first), shuts an environment down after it has been
 idle for ``idle_timeout_s`` (about 10 min measured [meas]) and retires it when it reaches
 ``max_environment_lifetime_s`` ("every few hours, even when busy" [doc]). A timeout or crash resets it: it stays,
 but its next invoke runs the init phase again. [doc]
 
-Cost per event is O(1) amortised, never a scan over all environments: idle environments sit on a LIFO stack, each
-entry carrying the time it shuts down on its own; an entry found dead when popped is discarded then, and its
-shutdown is accounted at the time it really happened. Statistics that need every idle environment (how many are
-alive at ``now``) are computed when results are read, not per event.
+Cost per event is O(1) amortised, never a scan over all environments: idle environments sit on a LIFO stack (a FIFO
+queue when the least recently freed is reused first), each entry carrying the time it shuts down on its own; an
+entry found dead when popped is discarded then, and its shutdown is accounted at the time it really happened.
+Statistics that need every idle environment (how many are alive at ``now``) are computed when results are read, not
+per event.
 
 >>> from lambdasim.counters import FunctionStats
 >>> stats = FunctionStats(0.0)
@@ -32,6 +34,7 @@ True
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -53,9 +56,10 @@ class EnvironmentPool:
         max_lifetime_s: An environment is retired at this age; ``None`` for no limit.
         idle_jitter_s: Upper bound of a uniform extra idle timeout per idle period (>= 0).
         uniform: Draws uniform on [0, 1) for that jitter (needed only when ``idle_jitter_s > 0``).
+        reuse: Which idle environment an invocation takes: ``"most_recent"`` (default) or ``"least_recent"`` freed.
     """
 
-    __slots__ = ("_idle", "_jitter", "_max_life", "_stats", "_timeout", "_uniform")
+    __slots__ = ("_idle", "_jitter", "_max_life", "_pop", "_stats", "_timeout", "_uniform")
 
     def __init__(
         self,
@@ -65,27 +69,32 @@ class EnvironmentPool:
         max_lifetime_s: float | None,
         idle_jitter_s: float = 0.0,
         uniform: Callable[[], float] | None = None,
+        reuse: str = "most_recent",
     ) -> None:
         if idle_jitter_s and uniform is None:
             raise ValueError("idle_jitter_s > 0 needs a uniform random source")
+        if reuse not in ("most_recent", "least_recent"):
+            raise ValueError(f"reuse must be one of ['most_recent', 'least_recent'], got {reuse!r}")
         self._stats = stats
         self._timeout = float(idle_timeout_s)
         self._max_life = math.inf if max_lifetime_s is None else float(max_lifetime_s)
         self._jitter = float(idle_jitter_s)
         self._uniform = uniform
-        self._idle: list[IdleEntry] = []  # the last entry is the most recently freed
+        self._idle: deque[IdleEntry] = deque()  # the last entry is the most recently freed
+        self._pop = self._idle.pop if reuse == "most_recent" else self._idle.popleft
 
     # -- the hot path -----------------------------------------------------------------------------------------
 
     def take(self, now: float) -> IdleEntry | None:
-        """Pop the most recently freed environment still alive at ``now``; ``None`` if there is none.
+        """Pop the most (or least) recently freed environment still alive at ``now``; ``None`` if there is none.
 
         Entries found dead on the way are shut down at the time they died. ``entry[1]`` is the environment's birth
         time, ``entry[3]`` whether it must run the init phase again (it was reset).
         """
         idle = self._idle
+        pop = self._pop
         while idle:
-            entry = idle.pop()
+            entry = pop()
             if now <= entry[0]:
                 st = self._stats
                 freed = entry[2]
@@ -125,14 +134,15 @@ class EnvironmentPool:
     # -- when results are read --------------------------------------------------------------------------------
 
     def settle(self, now: float) -> None:
-        """Shut down every idle environment that died by ``now`` (keeps the LIFO order of the others)."""
+        """Shut down every idle environment that died by ``now`` (keeps the order of the others)."""
         alive: list[IdleEntry] = []
         for entry in self._idle:
             if now <= entry[0]:
                 alive.append(entry)
             else:
                 self._end(entry)
-        self._idle[:] = alive
+        self._idle.clear()
+        self._idle.extend(alive)
 
     def idle_count(self, now: float) -> int:
         """Idle environments alive at ``now``."""

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 import json
+import os
 import traceback
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any

@@ -155,6 +155,22 @@ def test_a_runtime_exit_resets_the_environment_but_an_exception_does_not() -> No
     assert stats(sim).environments_reinitialised == 1
 
 
+def test_running_out_of_memory_resets_the_environment() -> None:
+    """AWS kills the runtime on out-of-memory: the next invoke initialises again (spec 5, "a crash resets it")."""
+    oom = ls.Behaviour(
+        duration=1.0,
+        error_rate=1.0,
+        error_type="Runtime.OutOfMemory",
+        error_message="Runtime exited with error: signal: killed",
+    )
+    sim = ls.Simulation(seed=1)
+    lam = sim.client("lambda")
+    lam.create_function(FunctionName="f", Handler=oom, InitDuration=1.0, Timeout=30)
+    assert call_at(sim, lam, 0.0) == 2.0  # cold
+    assert call_at(sim, lam, 10.0) == 2.0  # reset by the OOM kill: cold again
+    assert stats(sim).environments_reinitialised == 1
+
+
 def test_maximum_lifetime_retires_a_busy_environment_when_its_invocation_ends() -> None:
     sim, lam = setup(ls.Settings(max_environment_lifetime_s=100.0), InitDuration=0.5, Duration=1.0)
     call_at(sim, lam, 0.0)

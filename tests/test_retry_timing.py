@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 import lambdasim as ls
@@ -98,7 +100,7 @@ def test_throttle_backoff_caps_at_300_s_and_ages_out_with_look_ahead() -> None:
     second = send(lam)
     res = sim.run()
     times = throttles(res)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert gaps[:8] == [1, 2, 4, 8, 16, 32, 64, 128]
     # 255 s after 8 throttles; the 9th waits 256 s (511), the 10th would wait 300 s: 811; then 1111 > 1000.
     assert times[-1] == 811.0
