@@ -46,4 +46,5 @@ __all__ = [
     "Worker",
     "__version__",
     "dist",
+    "register_client",
 ]

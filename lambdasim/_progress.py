@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdasim._optional import available, require
+
+if TYPE_CHECKING:
+    from lambdasim.results import Results
+    from lambdasim.simulation import Simulation
+
+PROGRESS_STEPS = 100
+"""A run with a progress bar advances the clock in this many steps (the results do not depend on them)."""
 
 
 def in_notebook() -> bool:
@@ -38,3 +45,18 @@ def progress_bar(total: float, *, progress: bool | None, desc: str, unit: str = 
         warnings.simplefilter("ignore")
         from tqdm.auto import tqdm
     return tqdm(total=total, desc=desc, unit=unit, leave=False)
+
+
+def run_with_progress(sim: Simulation, until: float | None, bar: Any | None) -> Results:
+    """Run ``sim`` to absolute time ``until`` (s; ``None``: until nothing is left to do) and return its results.
+
+    With a ``bar``, the clock advances in :data:`PROGRESS_STEPS` equal steps and the bar by the simulated seconds of
+    each; the caller closes the bar. Stepping changes nothing in the results.
+    """
+    if bar is None or until is None:
+        return sim.run(until=until)
+    for k in range(1, PROGRESS_STEPS + 1):
+        before = sim.now
+        sim.run(until=until * k / PROGRESS_STEPS if k < PROGRESS_STEPS else until)
+        bar.update(sim.now - before)
+    return sim.results()

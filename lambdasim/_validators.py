@@ -6,6 +6,7 @@ and :func:`check_range` / :func:`check_type` serve plain functions.
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from collections.abc import Callable
@@ -122,3 +123,23 @@ def one_of(*choices: object) -> Validator:
             raise ValueError(f"{attribute.name} must be one of {list(choices)!r}, got {value!r}")
 
     return validate
+
+
+def non_empty_text(_instance: Any, attribute: Any, value: Any) -> None:
+    """An attrs validator for a non-empty string (a name, an ``errorType``, a price table's region)."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
+
+
+def function_name(_instance: Any, attribute: Any, value: Any) -> None:
+    """An attrs validator for the name of the function a workload invokes (a non-empty string)."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{attribute.name} must be a function name, got {value!r}")
+
+
+def json_serialisable(_instance: Any, attribute: Any, value: Any) -> None:
+    """An attrs validator for an event payload: anything ``json.dumps`` can write, as Lambda's ``Invoke`` needs."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{attribute.name} must be JSON-serialisable, got {value!r}: {exc}") from None

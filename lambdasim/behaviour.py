@@ -14,20 +14,12 @@ from typing import Any
 
 from attrs import field, frozen
 
-from lambdasim._validators import probability
+from lambdasim._validators import non_empty_text, probability
 from lambdasim.dist import Constant, Distribution, as_distribution
 
 
 def _duration(value: object) -> Distribution:
     return as_distribution("duration", value)
-
-
-def _text(name: str) -> Any:
-    def validate(_instance: Any, _attribute: Any, value: Any) -> None:
-        if not isinstance(value, str) or not value:
-            raise TypeError(f"{name} must be a non-empty string, got {value!r}")
-
-    return validate
 
 
 @frozen(kw_only=True)
@@ -44,6 +36,6 @@ class Behaviour:
 
     duration: Distribution = field(default=Constant(0.1), converter=_duration)
     error_rate: float = field(default=0.0, validator=probability)
-    error_type: str = field(default="Error", validator=_text("error_type"))
-    error_message: str = field(default="Simulated function error", validator=_text("error_message"))
+    error_type: str = field(default="Error", validator=non_empty_text)
+    error_message: str = field(default="Simulated function error", validator=non_empty_text)
     response: Any = None

@@ -21,14 +21,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lambdasim._progress import progress_bar, run_with_progress
+from lambdasim.results import json_ready
+
 if TYPE_CHECKING:
     from lambdasim.results import Results
     from lambdasim.scenario import Scenario
     from lambdasim.simulation import Simulation
 
 EXIT_OK, EXIT_OUTPUT, EXIT_BAD_INPUT = 0, 1, 2
-PROGRESS_STEPS = 100
-"""A run with a progress bar advances the clock in this many steps (the results do not depend on it)."""
 PLOT_SAMPLES = 120
 """A plotted run's timeline is sampled this many times over the horizon."""
 
@@ -46,23 +47,10 @@ class CommandError(Exception):
 
 def _bar(total: float, enabled: bool | None, desc: str, unit: str) -> Any:
     """A tqdm bar (see :mod:`lambdasim._progress`: by default only on a terminal), or ``None``."""
-    from lambdasim._progress import progress_bar
-
     try:
         return progress_bar(total, progress=enabled, desc=desc, unit=unit)
     except ImportError as exc:
         raise CommandError(str(exc), EXIT_BAD_INPUT) from None
-
-
-def run_with_progress(sim: Simulation, until: float | None, bar: Any) -> Results:
-    """Run ``sim`` to ``until``; with a bar, in :data:`PROGRESS_STEPS` steps (the results are the same)."""
-    if bar is None or until is None:
-        return sim.run(until=until)
-    for k in range(1, PROGRESS_STEPS + 1):
-        before = sim.now
-        sim.run(until=until * k / PROGRESS_STEPS if k < PROGRESS_STEPS else until)
-        bar.update(sim.now - before)
-    return sim.results()
 
 
 # -- run --------------------------------------------------------------------------------------------------------
@@ -102,6 +90,7 @@ class Run:
         self.series = series  # {function: TimeSeries} of a plotted run, else empty
 
     def to_dict(self) -> dict[str, Any]:
+        """The replication as ``--json`` writes it: seed, results and queue depths."""
         return {"seed": self.seed, "results": self.results.to_dict(), "queues": self.queues}
 
 
@@ -135,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
             bar.close()
     print(_report(scenario, runs, args))
     if args.json is not None:
-        text = json.dumps(_finite(_json(scenario, runs)), indent=2, default=_jsonable, allow_nan=False)
+        text = json.dumps(json_ready(_json(scenario, runs)), indent=2, default=_jsonable, allow_nan=False)
         _write(args.json, text + "\n")
     if args.trace is not None:
         _write(args.trace, _trace_text(runs, args.trace))
@@ -222,19 +211,8 @@ def _num(x: float, width: int) -> str:
 def _jsonable(value: Any) -> Any:
     """What ``json.dumps`` cannot write itself: numpy scalars as numbers, anything else as text."""
     if hasattr(value, "item"):
-        return _finite(value.item())
+        return json_ready(value.item())
     return str(value)
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with every NaN or infinity replaced by ``None``: strict JSON has neither."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _json(scenario: Scenario, runs: list[Run]) -> dict[str, Any]:
@@ -257,7 +235,7 @@ def _trace_rows(runs: list[Run]) -> Iterator[dict[str, Any]]:
 def _trace_text(runs: list[Run], path: str) -> str:
     """Every trace entry of every replication: JSON for a ``.json`` path, else CSV."""
     if Path(path).suffix.lower() == ".json":
-        return json.dumps(_finite(list(_trace_rows(runs))), indent=1, allow_nan=False) + "\n"
+        return json.dumps(json_ready(list(_trace_rows(runs))), indent=1, allow_nan=False) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=TRACE_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -353,6 +331,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``lambdasim`` command line: ``run``, ``validate`` and ``demo``."""
     parser = argparse.ArgumentParser(
         prog="lambdasim",
         description="AWS Lambda asynchronous invocation, simulated: run scenario files and the demo.",

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
+from lambdasim._optional import require
 from lambdasim._validators import check_range
 from lambdasim.prices import PriceTable, price_table
 
@@ -185,8 +186,6 @@ class Bill:
 
     def to_frame(self) -> Any:
         """One row per function (needs pandas)."""
-        from lambdasim._optional import require
-
         pandas = require("pandas", "pandas")
         return pandas.DataFrame(self.to_dict()["functions"])
 

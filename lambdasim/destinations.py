@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lambdasim.arn import service_of
@@ -38,6 +39,8 @@ from lambdasim.sinks import Attachment, DeliveryError
 if TYPE_CHECKING:
     from lambdasim.metrics import FunctionMetrics
     from lambdasim.services import Services
+    from lambdasim.services.sns import Topic
+    from lambdasim.services.sqs import Queue
 
 __all__ = ["DeadLetterQueue", "Destination", "Destinations", "Targets"]
 
@@ -63,7 +66,46 @@ class Targets(Protocol):
     def dead_letter_arn(self) -> str | None: ...
 
 
-class Destination:
+class _TargetSink(ABC):
+    """A sink that sends each outcome to the target ``arn``; what the target's service refuses is a delivery
+    failure (:class:`~lambdasim.sinks.DeliveryError`), counted by the attachment, never raised into the run."""
+
+    def __init__(self, services: Services, arn: str) -> None:
+        self.services = services
+        self.arn = arn
+
+    def deliver(self, outcome: Outcome) -> None:
+        try:
+            self._send(outcome)
+        except ServiceError as exc:
+            raise DeliveryError(f"{self.arn}: {exc.code}: {exc.message}") from None
+
+    @abstractmethod
+    def _send(self, outcome: Outcome) -> None:
+        """Send ``outcome`` to the target (``DeliveryError`` or ``ServiceError`` if it cannot take it)."""
+
+
+def _standard_queue(services: Services, arn: str, role: str) -> Queue:
+    """The SQS queue ``arn``, which must exist and be a standard queue to serve as ``role`` (for the error)."""
+    queue = services.sqs.by_arn(arn)
+    if queue is None:
+        raise DeliveryError(f"{arn}: the queue does not exist")
+    if queue.fifo:
+        raise DeliveryError(f"{arn}: FIFO queues are not supported as {role}")
+    return queue
+
+
+def _standard_topic(services: Services, arn: str, role: str) -> Topic:
+    """The SNS topic ``arn``, which must exist and be a standard topic to serve as ``role`` (for the error)."""
+    topic = services.sns.by_arn(arn)
+    if topic is None:
+        raise DeliveryError(f"{arn}: the topic does not exist")
+    if topic.fifo:
+        raise DeliveryError(f"{arn}: FIFO topics are not supported as {role}")
+    return topic
+
+
+class Destination(_TargetSink):
     """A sink that sends each outcome's invocation record to the target ``arn``.
 
     Args:
@@ -73,15 +115,8 @@ class Destination:
     """
 
     def __init__(self, services: Services, arn: str, *, on_failure: bool) -> None:
-        self.services = services
-        self.arn = arn
+        super().__init__(services, arn)
         self.on_failure = on_failure
-
-    def deliver(self, outcome: Outcome) -> None:
-        try:
-            self._send(outcome)
-        except ServiceError as exc:
-            raise DeliveryError(f"{self.arn}: {exc.code}: {exc.message}") from None
 
     def _send(self, outcome: Outcome) -> None:
         services = self.services
@@ -89,18 +124,9 @@ class Destination:
         kind = service_of(arn)
         record = outcome.record()
         if kind == "sqs":
-            queue = services.sqs.by_arn(arn)
-            if queue is None:
-                raise DeliveryError(f"{arn}: the queue does not exist")
-            if queue.fifo:
-                raise DeliveryError(f"{arn}: FIFO queues are not supported as destinations")
-            queue.send(json.dumps(record))
+            _standard_queue(services, arn, "destinations").send(json.dumps(record))
         elif kind == "sns":
-            topic = services.sns.by_arn(arn)
-            if topic is None:
-                raise DeliveryError(f"{arn}: the topic does not exist")
-            if topic.fifo:
-                raise DeliveryError(f"{arn}: FIFO topics are not supported as destinations")
+            topic = _standard_topic(services, arn, "destinations")
             message = json.dumps(record)
             if self.on_failure and len(message.encode()) > SNS_LIMIT_BYTES:
                 # Lambda drops the payload of an on-failure record that would exceed SNS's limit.
@@ -156,18 +182,8 @@ def dead_letter_attributes(outcome: Outcome) -> dict[str, dict[str, str]]:
     }
 
 
-class DeadLetterQueue:
+class DeadLetterQueue(_TargetSink):
     """A sink that sends each discarded event, as it was invoked, to an SQS queue or SNS topic."""
-
-    def __init__(self, services: Services, arn: str) -> None:
-        self.services = services
-        self.arn = arn
-
-    def deliver(self, outcome: Outcome) -> None:
-        try:
-            self._send(outcome)
-        except ServiceError as exc:
-            raise DeliveryError(f"{self.arn}: {exc.code}: {exc.message}") from None
 
     def _send(self, outcome: Outcome) -> None:
         services = self.services
@@ -175,18 +191,9 @@ class DeadLetterQueue:
         attributes = dead_letter_attributes(outcome)
         kind = service_of(self.arn)
         if kind == "sqs":
-            queue = services.sqs.by_arn(self.arn)
-            if queue is None:
-                raise DeliveryError(f"{self.arn}: the queue does not exist")
-            if queue.fifo:
-                raise DeliveryError(f"{self.arn}: FIFO queues are not supported as dead-letter queues")
-            queue.send(body, attributes)
+            _standard_queue(services, self.arn, "dead-letter queues").send(body, attributes)
         elif kind == "sns":
-            topic = services.sns.by_arn(self.arn)
-            if topic is None:
-                raise DeliveryError(f"{self.arn}: the topic does not exist")
-            if topic.fifo:
-                raise DeliveryError(f"{self.arn}: FIFO topics are not supported as dead-letter queues")
+            topic = _standard_topic(services, self.arn, "dead-letter queues")
             services.sns.publish(topic, body, attributes=attributes)
         else:
             raise DeliveryError(f"{self.arn}: a dead-letter queue must be an SQS queue or SNS topic")

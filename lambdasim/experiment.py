@@ -47,7 +47,8 @@ import attrs
 import numpy as np
 from attrs import field, frozen
 
-from lambdasim._progress import progress_bar
+from lambdasim._optional import require
+from lambdasim._progress import progress_bar, run_with_progress
 from lambdasim._validators import check_range
 from lambdasim.rules import Condition
 from lambdasim.stats import Tally
@@ -254,13 +255,13 @@ class Metrics:
             figures = _function_metrics(results, name, self.quantiles)
             out.update(figures if single else {f"{name}.{k}": v for k, v in figures.items()})
         if self.cost:
-            from lambdasim.cost import bill
+            from lambdasim.cost import MONTH_S, bill
 
             b = bill(results)
             lines = [b[n] for n in names]
             out["cost"] = sum(line.total for line in lines)
             out["gb_seconds"] = sum(line.gb_seconds for line in lines)
-            out["cost_monthly"] = out["cost"] * (730 * 3600) / b.window_s if b.window_s > 0 else math.nan
+            out["cost_monthly"] = out["cost"] * MONTH_S / b.window_s if b.window_s > 0 else math.nan
         return out
 
 
@@ -485,16 +486,12 @@ class Replications:
 
     def frame(self) -> Any:
         """A pandas DataFrame, one row per replication: ``replication``, ``seed`` and every metric."""
-        from lambdasim._optional import require
-
         pandas = require("pandas", "pandas")
         rows = [{"replication": r, "seed": s, **m} for r, (s, m) in enumerate(zip(self.seeds, self.runs, strict=True))]
         return pandas.DataFrame(rows)
 
     def summary(self) -> Any:
         """A pandas DataFrame, one row per metric: ``mean``, ``std``, ``n``, ``ci_low``, ``ci_high``, ``half_width``."""
-        from lambdasim._optional import require
-
         pandas = require("pandas", "pandas")
         rows = [_interval_row(m, self.interval(m)) for m in self.metrics]
         return pandas.DataFrame(rows).set_index("metric")
@@ -585,8 +582,6 @@ class Sweep:
     @property
     def frame(self) -> Any:
         """Tidy pandas DataFrame: one row per setting and replication."""
-        from lambdasim._optional import require
-
         pandas = require("pandas", "pandas")
         return pandas.DataFrame(list(self.rows))
 
@@ -610,8 +605,6 @@ class Sweep:
     def summary(self) -> Any:
         """Tidy pandas DataFrame: one row per setting and metric, with ``mean``, ``std``, ``n``, ``ci_low``,
         ``ci_high`` and ``half_width``."""
-        from lambdasim._optional import require
-
         pandas = require("pandas", "pandas")
         out = []
         for key, rows in self._groups():
@@ -702,13 +695,8 @@ def simulate(model: Model, seed: int = 0, *, interval_s: float = 60.0, progress:
     sim = model.build(seed)
     probe = Probe(sim, interval_s=interval_s, until_s=horizon)
     bar = progress_bar(horizon, progress=progress, desc="simulated s", unit="s")
-    steps = 1 if bar is None else 100
     try:
-        for k in range(1, steps + 1):
-            before = sim.now
-            sim.run(until=horizon * k / steps if k < steps else horizon)
-            if bar is not None:
-                bar.update(sim.now - before)
+        run_with_progress(sim, horizon, bar)
     finally:
         if bar is not None:
             bar.close()

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from lambdasim._validators import check_range, in_range, probability, real
+from lambdasim._validators import check_range, in_range, non_empty_text, probability, real
 from lambdasim.dist import Distribution, Sampler, _blocks, as_distribution
 from lambdasim.handler import ErrorInfo
 
@@ -64,22 +64,8 @@ def _function_name(_instance: Any, attribute: Any, value: Any) -> None:
         raise TypeError(f"{attribute.name} must be a function name or None (every function), got {value!r}")
 
 
-def _text(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
-
-
 def _optional_duration(value: object) -> Distribution | None:
     return None if value is None else as_distribution("duration", value)
-
-
-def _lookup(sim: Simulation, name: str) -> FunctionState:
-    try:
-        return sim.engine.functions[name]
-    except KeyError:
-        raise ValueError(
-            f"function {name!r} does not exist; create it first (functions: {sorted(sim.engine.functions)})"
-        ) from None
 
 
 # -- service errors -----------------------------------------------------------------------------------------------
@@ -135,7 +121,7 @@ class Outage:
                 engine.outages = OutageTimeline()
             engine.outages.add(self.start_s, self.end_s, self.probability)
         else:
-            plan_for(engine, _lookup(sim, self.function)).outages.add(self.start_s, self.end_s, self.probability)
+            plan_for(engine, sim.function_state(self.function)).outages.add(self.start_s, self.end_s, self.probability)
         engine.service_faults = True
 
 
@@ -166,8 +152,8 @@ class Phase:
     end_s: float = field(converter=real, validator=_end_after_start)
     error_rate: float = field(default=0.0, validator=probability)
     timeout_rate: float = field(default=0.0, validator=probability)
-    error_type: str = field(default="DependencyFailure", validator=_text)
-    error_message: str = field(default="Simulated downstream dependency failure", validator=_text)
+    error_type: str = field(default="DependencyFailure", validator=non_empty_text)
+    error_message: str = field(default="Simulated downstream dependency failure", validator=non_empty_text)
     duration: Distribution | None = field(default=None, converter=_optional_duration)
 
     def __attrs_post_init__(self) -> None:
@@ -202,13 +188,12 @@ class FaultSchedule:
         phases: Non-overlapping :class:`Phase` objects (across every schedule attached to the function).
     """
 
-    function: str = field(validator=_text)
+    function: str = field(validator=non_empty_text)
     phases: tuple[Phase, ...] = field(converter=_phases)
 
     def attach(self, sim: Simulation) -> None:
         """Apply the phases to invocations of ``function`` that start from now on."""
-        fs = _lookup(sim, self.function)
-        plan_for(sim.engine, fs).add_phases(self.phases)
+        plan_for(sim.engine, sim.function_state(self.function)).add_phases(self.phases)
 
 
 class FaultPlan:

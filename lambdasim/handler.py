@@ -138,6 +138,11 @@ def resolve(handler: str) -> tuple[Callable[..., Any] | None, ErrorInfo | None]:
     return fn, None
 
 
+def is_handler(value: object) -> bool:
+    """Whether ``value`` is one of the kinds of handler above (``None`` included)."""
+    return value is None or isinstance(value, (str, Behaviour)) or callable(value)
+
+
 def describe(handler: object) -> str:
     """The ``Handler`` string shown in function configurations."""
     if handler is None:

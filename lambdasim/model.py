@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 from attrs import field, frozen
 
-from lambdasim._validators import in_range, one_of, real
+from lambdasim._validators import in_range, non_empty_text, one_of, real
 from lambdasim.arn import service_of
 from lambdasim.behaviour import Behaviour
 from lambdasim.dist import Distribution, as_distribution
-from lambdasim.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S
+from lambdasim.handler import is_handler
+from lambdasim.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,11 +55,6 @@ def _init_duration(value: object) -> Distribution | None:
     return None if value is None else as_distribution("init_duration", value)
 
 
-def _name(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
-
-
 def _optional_arn(_instance: Any, attribute: Any, value: Any) -> None:
     if value is None:
         return
@@ -79,7 +75,7 @@ def _start(_instance: Any, attribute: Any, value: Any) -> None:
 
 
 def _handler(_instance: Any, attribute: Any, value: Any) -> None:
-    if value is None or isinstance(value, (str, Behaviour)) or callable(value):
+    if is_handler(value):
         return
     raise TypeError(
         f"{attribute.name} must be a lambdasim.Behaviour, a callable (event, context), an async def handler or a "
@@ -140,7 +136,7 @@ class Function:
         dead_letter_arn: SQS queue or SNS topic ARN for the dead-letter queue, or ``None``.
     """
 
-    name: str = field(validator=_name)
+    name: str = field(validator=non_empty_text)
     behaviour: Any = field(default=None, validator=_handler)
     duration: Distribution | None = field(default=None, converter=_duration)
     init_duration: Distribution | None = field(default=None, converter=_init_duration)
@@ -240,7 +236,7 @@ class Model:
     functions: tuple[Function, ...] = field(converter=_functions)
     workloads: tuple[Workload, ...] = field(default=(), converter=_workloads)
     settings: Settings = field(factory=Settings, validator=attrs.validators.instance_of(Settings))
-    concurrency_limit: int = field(default=1000, validator=in_range(100, integer=True))
+    concurrency_limit: int = field(default=1000, validator=in_range(MIN_UNRESERVED_CONCURRENCY, integer=True))
     horizon_s: float | None = field(default=None, validator=in_range(0.0, low_open=True, optional=True))
     trace: bool = field(default=False, validator=attrs.validators.instance_of(bool))
     warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
@@ -303,17 +299,11 @@ class Model:
         horizon = self.horizon_s
         if horizon is None:
             return sim.run()
-        from lambdasim._progress import progress_bar
+        from lambdasim._progress import progress_bar, run_with_progress
 
         bar = progress_bar(horizon, progress=progress, desc="simulated s", unit="s")
-        if bar is None:
-            return sim.run(until=horizon)
-        steps = 100
         try:
-            for k in range(1, steps + 1):
-                before = sim.now
-                sim.run(until=horizon * k / steps if k < steps else horizon)
-                bar.update(sim.now - before)
+            return run_with_progress(sim, horizon, bar)
         finally:
-            bar.close()
-        return sim.results()
+            if bar is not None:
+                bar.close()

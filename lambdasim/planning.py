@@ -42,6 +42,7 @@ from lambdasim.experiment import (
     _label,
     replicate,
 )
+from lambdasim.rules import MIN_UNRESERVED_CONCURRENCY
 
 if TYPE_CHECKING:
     from lambdasim.model import Model
@@ -355,7 +356,7 @@ def least_reserved_concurrency(
     model.function(function)  # a KeyError naming the functions, before anything runs
     if high is None:
         others = sum(f.reserved_concurrency or 0 for f in model.functions if f.name != function)
-        high = model.concurrency_limit - 100 - others
+        high = model.concurrency_limit - MIN_UNRESERVED_CONCURRENCY - others
     check_range("low", low, 0, integer=True)
     check_range("high", high, low, integer=True)
     return least(

@@ -70,10 +70,24 @@ def _axes(ax: Axes | None) -> Axes:
     return new
 
 
-def _time(series: TimeSeries, unit: str) -> np.ndarray[Any, Any]:
+def _seconds_per(unit: str) -> float:
+    """Seconds in one ``time_unit`` (``"s"``, ``"min"`` or ``"h"``)."""
     if unit not in _TIME_UNITS:
         raise ValueError(f"time_unit must be one of {list(_TIME_UNITS)}, got {unit!r}")
-    return series.time_s / _TIME_UNITS[unit]
+    return _TIME_UNITS[unit]
+
+
+def _time(series: TimeSeries, unit: str) -> np.ndarray[Any, Any]:
+    return series.time_s / _seconds_per(unit)
+
+
+def _summary_of(sweep: Sweep, metric: str) -> Any:
+    """The rows of ``sweep.summary`` for ``metric`` (``ValueError`` naming the metrics if it has none)."""
+    table = sweep.summary
+    table = table[table["metric"] == metric]
+    if table.empty:
+        raise ValueError(f"no metric {metric!r} in this sweep; metrics: {sweep.metrics}")
+    return table
 
 
 def timeline(
@@ -114,11 +128,9 @@ def metric(
 
     Periods without data are not drawn (CloudWatch shows no datapoint there either).
     """
-    if time_unit not in _TIME_UNITS:
-        raise ValueError(f"time_unit must be one of {list(_TIME_UNITS)}, got {time_unit!r}")
+    scale = _seconds_per(time_unit)
     points = results.metric(function, name, statistic)
     ax = _axes(ax)
-    scale = _TIME_UNITS[time_unit]
     ax.plot([t / scale for t, _ in points], [v for _, v in points], marker=".", label=f"{name} {statistic}")
     ax.set_xlabel(f"simulated time ({time_unit}), period start")
     ax.set_ylabel(f"{name} ({statistic})")
@@ -131,7 +143,7 @@ def outcomes_over_time(series: TimeSeries, *, ax: Axes | None = None, time_unit:
     """Stacked bars of outcomes per interval, by condition (only conditions that occurred)."""
     ax = _axes(ax)
     t = _time(series, time_unit)
-    width = series.interval_s / _TIME_UNITS[time_unit]
+    width = series.interval_s / _seconds_per(time_unit)
     bottom = np.zeros_like(t)
     for condition, counts in series.outcomes().items():
         if counts.any():
@@ -261,10 +273,7 @@ def sweep_curve(
     hue = hue if hue is not None else (others[0] if others else None)
     if hue is not None and hue not in others:
         raise ValueError(f"hue must be another of the sweep's parameters {others}, got {hue!r}")
-    table = sweep.summary
-    table = table[table["metric"] == metric]
-    if table.empty:
-        raise ValueError(f"no metric {metric!r} in this sweep; metrics: {sweep.metrics}")
+    table = _summary_of(sweep, metric)
     groups = [(None, table)] if hue is None else list(table.groupby(hue, sort=True))
     for value, group in groups:
         part = group.sort_values(x)
@@ -295,10 +304,7 @@ def heatmap(
         raise ValueError(f"a heatmap needs a sweep over two parameters, got {params}")
     x = x or params[1]
     y = y or params[0]
-    table = sweep.summary
-    table = table[table["metric"] == metric]
-    if table.empty:
-        raise ValueError(f"no metric {metric!r} in this sweep; metrics: {sweep.metrics}")
+    table = _summary_of(sweep, metric)
     grid = table.pivot_table(index=y, columns=x, values="mean")
     ax = _axes(ax)
     image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", origin="lower", cmap=cmap)

@@ -23,16 +23,11 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from lambdasim._validators import in_range, real
+from lambdasim._validators import in_range, non_empty_text, real
 
 __all__ = ["CURRENT", "PRE_INIT_BILLING", "TABLES", "PriceTable", "price_table"]
 
 ARCHITECTURES = ("x86_64", "arm64")
-
-
-def _text(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
 
 
 @frozen(kw_only=True)
@@ -50,14 +45,14 @@ class PriceTable:
         source: Where the figures come from.
     """
 
-    version: str = field(validator=_text)
-    region: str = field(default="us-east-1", validator=_text)
-    currency: str = field(default="USD", validator=_text)
+    version: str = field(validator=non_empty_text)
+    region: str = field(default="us-east-1", validator=non_empty_text)
+    currency: str = field(default="USD", validator=non_empty_text)
     request_per_million: float = field(default=0.20, converter=real, validator=in_range(0.0))
     gb_second_x86_64: float = field(default=0.0000166667, converter=real, validator=in_range(0.0))
     gb_second_arm64: float = field(default=0.0000133334, converter=real, validator=in_range(0.0))
     init_billed: bool = field(default=True, validator=attrs.validators.instance_of(bool))
-    source: str = field(default="https://aws.amazon.com/lambda/pricing/", validator=_text)
+    source: str = field(default="https://aws.amazon.com/lambda/pricing/", validator=non_empty_text)
 
     def gb_second(self, architecture: str) -> float:
         """Price of one GB-second on ``architecture`` (``"x86_64"`` or ``"arm64"``)."""

@@ -28,6 +28,7 @@ import numpy as np
 from attrs import frozen
 from simpy.events import Timeout
 
+from lambdasim._optional import require
 from lambdasim._validators import check_range
 from lambdasim.rules import Condition
 
@@ -104,8 +105,6 @@ class TimeSeries:
 
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per interval (needs pandas)."""
-        from lambdasim._optional import require
-
         pandas = require("pandas", "pandas")
         return pandas.DataFrame({"time_s": self.time_s, **self.counts, **self.levels})
 
@@ -136,8 +135,7 @@ class Probe:
         self.interval_s = float(interval_s)
         names = list(sim.engine.functions) if functions is None else list(functions)
         for name in names:
-            if name not in sim.engine.functions:
-                raise ValueError(f"function {name!r} does not exist; functions: {sorted(sim.engine.functions)}")
+            sim.function_state(name)  # a ValueError naming the functions if there is no such function
         self.functions = names
         self._times: list[float] = []
         self._rows: dict[str, list[list[float]]] = {n: [] for n in names}

@@ -108,7 +108,7 @@ class Results:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, JSON-ready (``None`` for undefined figures), with the seed and settings that produced it."""
-        out: dict[str, Any] = _json_ready(
+        out: dict[str, Any] = json_ready(
             {
                 "seed": self.seed,
                 "now_s": self.now,
@@ -251,12 +251,13 @@ def _flatten(value: Any, prefix: str, into: dict[str, Any]) -> None:
         into[prefix] = None if isinstance(value, (dict, list)) and not value else value
 
 
-def _json_ready(value: Any) -> Any:
-    """``value`` with NaN and infinities as ``None`` and tuples as lists, so ``json.dumps`` writes valid JSON."""
+def json_ready(value: Any) -> Any:
+    """``value`` with NaN and infinities as ``None`` (strict JSON has neither), tuples as lists and keys as strings,
+    so ``json.dumps(..., allow_nan=False)`` writes it."""
     if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

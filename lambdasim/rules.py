@@ -18,6 +18,9 @@ DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2
 DEFAULT_MAXIMUM_EVENT_AGE_S = 21600
 MIN_MAXIMUM_EVENT_AGE_S = 60
 MAX_MAXIMUM_EVENT_AGE_S = 21600
+MIN_UNRESERVED_CONCURRENCY = 100
+"""Lambda keeps at least this much of an account's concurrency unreserved (``UnreservedConcurrentExecutions``), so
+the account's limit is at least this too."""
 
 
 class Condition(StrEnum):

@@ -69,7 +69,7 @@ import sys
 import tomllib
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -201,6 +201,12 @@ def _lookup(known: dict[str, type], key: str) -> type | None:
     return squashed.get(_squash(key))
 
 
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` naming the choice closest to a misspelt ``word``, or ``""`` if none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def _names(known: dict[str, type]) -> str:
     return ", ".join(k if _squash(k) == k else f"{k} (or {_squash(k)})" for k in sorted(known))
 
@@ -256,8 +262,7 @@ def _unknown(path: str, key: str, valid: list[str]) -> _ProblemError:
             _join(path, key),
             f"unknown key here; {key!r} is a top-level key: write it above the first [table] or [[array]] header",
         )
-    close = difflib.get_close_matches(key, valid, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    hint = _did_you_mean(key, valid)
     return _ProblemError(_join(path, key), f"unknown key; {hint}valid keys: {', '.join(valid)}")
 
 
@@ -346,8 +351,7 @@ def _choice(base: type, value: object, path: str) -> object:
     ((name, params),) = value.items()
     cls = _lookup(known, name)
     if cls is None:
-        close = difflib.get_close_matches(name, [*known, *map(_squash, known)], n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = _did_you_mean(name, [*known, *map(_squash, known)])
         raise _ProblemError(_join(path, name), f"unknown {base.__name__}; {hint}valid: {_names(known)}")
     return _build(cls, params, _join(path, name))
 
@@ -468,8 +472,7 @@ def _kind(array: str, value: object, path: str) -> object:
     if not isinstance(kind, str):
         raise _ProblemError(_join(path, "type"), f"must be a string, {_got(kind)}")
     if kind not in known:
-        close = difflib.get_close_matches(kind, list(known), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = _did_you_mean(kind, list(known))
         raise _ProblemError(
             _join(path, "type"), f"unknown type {kind!r}; {hint}valid types: {', '.join(sorted(known))}"
         )

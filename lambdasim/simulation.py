@@ -14,7 +14,7 @@ from lambdasim.destinations import Destinations
 from lambdasim.engine import Engine
 from lambdasim.outcome import Sink
 from lambdasim.results import Results
-from lambdasim.rules import Condition
+from lambdasim.rules import MIN_UNRESERVED_CONCURRENCY, Condition
 from lambdasim.services import Services
 from lambdasim.settings import Settings
 from lambdasim.sinks import Attachment, SinkStats, conditions_of
@@ -22,9 +22,9 @@ from lambdasim.sinks import Attachment, SinkStats, conditions_of
 if TYPE_CHECKING:
     from lambdasim.clients.base import BaseClient
     from lambdasim.clients.lambda_ import FunctionRecord
+    from lambdasim.engine import FunctionState
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
-MIN_CONCURRENCY_LIMIT = 100  # Lambda keeps at least 100 unreserved
 
 _CLIENTS: dict[str, Callable[[Simulation], BaseClient]] = {}
 
@@ -82,7 +82,7 @@ class Simulation:
         if seed is None:
             seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
         check_range("seed", seed, 0, integer=True)
-        check_range("concurrency_limit", concurrency_limit, MIN_CONCURRENCY_LIMIT, integer=True)
+        check_range("concurrency_limit", concurrency_limit, MIN_UNRESERVED_CONCURRENCY, integer=True)
         check_type("region", region, str, "a region name such as 'us-east-1'")
         check_type("account_id", account_id, str, "a 12-digit string")
         if not (len(account_id) == 12 and account_id.isdigit()):
@@ -128,6 +128,18 @@ class Simulation:
             self._clients[service] = _CLIENTS[service](self)
         return self._clients[service]
 
+    def function_state(self, name: str) -> FunctionState:
+        """The engine's state of function ``name``, for workloads, faults and sinks attaching to it.
+
+        Raises ``ValueError`` naming the functions that exist when there is no function ``name``.
+        """
+        try:
+            return self.engine.functions[name]
+        except KeyError:
+            raise ValueError(
+                f"function {name!r} does not exist; create it first (functions: {sorted(self.engine.functions)})"
+            ) from None
+
     def run(self, until: float | None = None) -> Results:
         """Advance the clock to absolute time ``until`` (s), or until nothing is left to do; return the results."""
         if until is not None:
@@ -165,10 +177,8 @@ class Simulation:
         """
         if not isinstance(sink, Sink):
             raise TypeError(f"sink must have a deliver(outcome) method, got {sink!r} ({type(sink).__name__})")
-        if function is not None and function not in self.engine.functions:
-            raise ValueError(
-                f"function {function!r} does not exist; create it first (functions: {sorted(self.engine.functions)})"
-            )
+        if function is not None:
+            self.function_state(function)
         wanted = conditions_of(conditions)
         if name is None:
             base = type(sink).__name__

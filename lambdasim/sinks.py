@@ -168,6 +168,7 @@ class CollectingSink:
         self.outcomes: deque[Outcome] = deque(maxlen=limit)
 
     def deliver(self, outcome: Outcome) -> None:
+        """Keep ``outcome`` (forgetting the oldest beyond ``limit``)."""
         self.outcomes.append(outcome)
 
     @property
@@ -239,6 +240,7 @@ class Worker:
         self.busy = Level(self.env.now)
 
     def deliver(self, outcome: Outcome) -> None:
+        """Serve ``outcome`` now if a server is free, else queue it; ``DeliveryError`` when the queue is full."""
         now = self.env.now
         if self._busy < self.servers:
             self._start(outcome, now)

@@ -33,7 +33,6 @@ True
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -43,7 +42,7 @@ from attrs import field, frozen
 from attrs.validators import instance_of, optional
 from simpy.events import Timeout
 
-from lambdasim._validators import in_range, real
+from lambdasim._validators import function_name, in_range, json_serialisable, real
 from lambdasim.dist import _blocks
 from lambdasim.faults import ServiceFault
 
@@ -101,18 +100,6 @@ class RetryQuota:
     def release(self, amount: int) -> None:
         """Give back capacity after a success, never beyond the capacity."""
         self.available = min(self.capacity, self.available + amount)
-
-
-def _function_name(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a function name, got {value!r}")
-
-
-def _json_payload(_instance: Any, attribute: Any, value: Any) -> None:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{attribute.name} must be JSON-serialisable, got {value!r}: {exc}") from None
 
 
 class Caller:
@@ -195,23 +182,18 @@ class SyncPoisson:
         name: Distinguishes two workloads on one function (each gets its own random streams).
     """
 
-    function: str = field(validator=_function_name)
+    function: str = field(validator=function_name)
     rate_per_s: float = field(converter=real, validator=in_range(0.0, low_open=True))
     stop_s: float = field(converter=real, validator=in_range(0.0))
     start_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
-    payload: Any = field(default=None, validator=_json_payload)
+    payload: Any = field(default=None, validator=json_serialisable)
     retry: StandardRetry | None = field(default=None, validator=optional(instance_of(StandardRetry)))
     name: str = "sync"
 
     def attach(self, sim: Simulation) -> None:
         """Schedule this workload's requests on ``sim``."""
         engine = sim.engine
-        try:
-            fs = engine.functions[self.function]
-        except KeyError:
-            raise ValueError(
-                f"function {self.function!r} does not exist; create it first (functions: {sorted(engine.functions)})"
-            ) from None
+        fs = sim.function_state(self.function)
         rng = engine.generator(self.function, f"arrivals:{self.name}")
         jitter = engine.generator(self.function, f"sdk_retry:{self.name}")
         scale = 1.0 / self.rate_per_s

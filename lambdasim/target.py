@@ -107,6 +107,7 @@ class FunctionVersion:
         self.sample_duration: Sampler = duration.sampler(rngs["duration"])
 
     def set_init_duration(self, rngs: dict[str, np.random.Generator], init_duration: Distribution) -> None:
+        """Set the cold-start init time (s) and its sampler on the function's ``"init"`` stream."""
         self.init_duration = init_duration
         self.sample_init: Sampler = init_duration.sampler(rngs["init"])
 

@@ -9,15 +9,19 @@ is the old query code (``AWS.SimpleQueueService.NonExistentQueue``) and ``Error.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as _dt
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from lambdasim.clients._params import Member, validate
 from lambdasim.clients.base import BaseClient
 from lambdasim.clients.paginators import OperationNotPageableError, Paginator, xform_name
 from lambdasim.errors import ClientError, ClientExceptions, error_class
+from lambdasim.services import ServiceError
 
 if TYPE_CHECKING:
-    from lambdasim.services import ServiceError, Services
+    from lambdasim.services import Services
     from lambdasim.simulation import Simulation
 
 
@@ -42,6 +46,9 @@ class ServiceClient(BaseClient):
     aliases: ClassVar[dict[str, str]] = {}
     """``{botocore shape name: the key of the class raised}`` where the two differ."""
 
+    operations: ClassVar[Mapping[str, tuple[str, Mapping[str, Member]]]] = {}
+    """Each operation by method name (``"send_message"``): its botocore name (``"SendMessage"``) and input members."""
+
     paginators: ClassVar[dict[str, dict[str, str]]] = {}
     """botocore's paginator configuration of each pageable operation (single result key: the first of botocore's)."""
 
@@ -61,6 +68,12 @@ class ServiceClient(BaseClient):
                 return Paginator(getattr(self, operation_name), config)
         raise OperationNotPageableError(operation_name)
 
+    def _call(self, method: str, params: dict[str, Any]) -> str:
+        """Check ``params`` of ``method`` as botocore does before sending them; return the operation's name."""
+        operation, members = self.operations[method]
+        validate(params, members)
+        return operation
+
     def _fail(self, exc: ServiceError, operation: str) -> ClientError:
         """The botocore-shaped error for a :class:`~lambdasim.services.ServiceError`."""
         base = self._error(exc.code, exc.message, operation, exc.status)
@@ -71,9 +84,15 @@ class ServiceClient(BaseClient):
         error.update(exc.error_extra)
         return error_class(exc.shape or exc.code)(base.response, operation)
 
-    def _invalid(self, code: str, message: str, operation: str, shape: str | None = None) -> ClientError:
-        from lambdasim.services import ServiceError
+    @contextlib.contextmanager
+    def _client_errors(self, operation: str) -> Iterator[None]:
+        """Inside, what the simulated service refuses (a ``ServiceError``) raises ``operation``'s ``ClientError``."""
+        try:
+            yield
+        except ServiceError as exc:
+            raise self._fail(exc, operation) from None
 
+    def _invalid(self, code: str, message: str, operation: str, shape: str | None = None) -> ClientError:
         return self._fail(ServiceError(code, message, shape=shape), operation)
 
 

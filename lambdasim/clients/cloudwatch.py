@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-from lambdasim.clients._params import Member, validate
+from lambdasim.clients._params import Member
 from lambdasim.clients._services import ServiceClient, as_epoch, decode_token, encode_token, utc
 from lambdasim.errors import ParamValidationError
 from lambdasim.metrics import (
@@ -82,6 +82,7 @@ class CloudWatchClient(ServiceClient):
     """The simulated CloudWatch metrics of the run's functions."""
 
     service_name = "cloudwatch"
+    operations = OPERATIONS
     # Query-compatible errors: Error.Code is the query code, the class is botocore's shape (as for SQS).
     error_codes = (
         "InvalidParameterValueException",
@@ -99,15 +100,11 @@ class CloudWatchClient(ServiceClient):
         "ListMetrics": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Metrics"}
     }
 
-    def _call(self, method: str, params: dict[str, Any]) -> str:
-        operation, members = OPERATIONS[method]
-        validate(params, members)
-        return operation
-
     def _bad(self, code: str, message: str, op: str) -> Exception:
         return self._fail(ServiceError(code, message, shape=self.shapes.get(code)), op)
 
-    def _window(self, params: dict[str, Any]) -> tuple[float, float]:
+    def _window(self, params: dict[str, Any], op: str) -> tuple[float, float]:
+        """``StartTime`` and ``EndTime`` as Unix times; the start must come first."""
         times = []
         for name in ("StartTime", "EndTime"):
             value = as_epoch(params[name])
@@ -117,7 +114,12 @@ class CloudWatchClient(ServiceClient):
                     "valid types: <class 'datetime.datetime'>, timestamp-string"
                 )
             times.append(value)
-        return times[0], times[1]
+        start, end = times
+        if start >= end:
+            raise self._bad(
+                "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.", op
+            )
+        return start, end
 
     def _series(self, metric: str, dimensions: list[dict[str, Any]]) -> dict[int, Aggregate]:
         """The per-period series of ``metric`` for the dimensions given (empty when nothing matches)."""
@@ -179,11 +181,7 @@ class CloudWatchClient(ServiceClient):
         """Datapoints of one metric, oldest first, one per ``Period`` that has samples."""
         op = self._call("get_metric_statistics", params)
         dims = self._check_dimensions(params.get("Dimensions"), op)
-        start, end = self._window(params)
-        if start >= end:
-            raise self._bad(
-                "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.", op
-            )
+        start, end = self._window(params, op)
         period = params["Period"]
         self._check_period(period, op)
         stats = list(params.get("Statistics", []))
@@ -238,11 +236,7 @@ class CloudWatchClient(ServiceClient):
     def get_metric_data(self, **params: Any) -> dict[str, Any]:
         """Values of ``MetricStat`` queries, newest first by default (``ScanBy``)."""
         op = self._call("get_metric_data", params)
-        start, end = self._window(params)
-        if start >= end:
-            raise self._bad(
-                "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.", op
-            )
+        start, end = self._window(params, op)
         queries = list(params["MetricDataQueries"])
         if not 1 <= len(queries) <= 500:
             raise self._bad(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from lambdasim.clients._params import Member, validate
+from lambdasim.clients._params import Member
 from lambdasim.clients._services import ServiceClient, as_epoch, decode_token, encode_token, utc
 from lambdasim.services import ServiceError
-from lambdasim.services.events import EVENT_SIZE_LIMIT_BYTES, EventBus
+from lambdasim.services.events import EVENT_SIZE_LIMIT_BYTES, EventBus, Rule
 
 S = Member("string")
 
@@ -84,6 +84,7 @@ class EventsClient(ServiceClient):
     """The simulated EventBridge service. Every method takes and returns what boto3's events client does."""
 
     service_name = "events"
+    operations = OPERATIONS
     error_codes = (
         "ResourceNotFoundException",
         "ResourceAlreadyExistsException",
@@ -107,16 +108,15 @@ class EventsClient(ServiceClient):
         },
     }
 
-    def _call(self, method: str, params: dict[str, Any]) -> str:
-        operation, members = OPERATIONS[method]
-        validate(params, members)
-        return operation
-
     def _bus(self, name: str | None, op: str) -> EventBus:
-        try:
+        with self._client_errors(op):
             return self._services.events.bus(name)
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
+
+    def _rule(self, params: dict[str, Any], op: str) -> Rule:
+        """The rule ``params["Rule"]`` on the bus ``params["EventBusName"]`` (the default bus if not given)."""
+        bus = self._bus(params.get("EventBusName"), op)
+        with self._client_errors(op):
+            return self._services.events.rule(bus, params["Rule"])
 
     def _validation(self, op: str, value: Any, field: str, constraint: str) -> Exception:
         return self._fail(
@@ -148,10 +148,8 @@ class EventsClient(ServiceClient):
     def create_event_bus(self, **params: Any) -> dict[str, Any]:
         """Create a custom event bus."""
         op = self._call("create_event_bus", params)
-        try:
+        with self._client_errors(op):
             bus = self._services.events.create_bus(params["Name"])
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         if "Description" in params:
             bus.description = params["Description"]
         out: dict[str, Any] = {"EventBusArn": bus.arn}
@@ -185,10 +183,8 @@ class EventsClient(ServiceClient):
     def delete_event_bus(self, **params: Any) -> dict[str, Any]:
         """Delete a custom bus (deleting a missing one succeeds, as on AWS)."""
         op = self._call("delete_event_bus", params)
-        try:
+        with self._client_errors(op):
             self._services.events.delete_bus(params["Name"])
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"ResponseMetadata": self._metadata()}
 
     # -- rules ------------------------------------------------------------------------------------------------
@@ -212,12 +208,10 @@ class EventsClient(ServiceClient):
         if state is not None and state not in STATES:
             raise self._validation(op, state, "state", f"Member must satisfy enum value set: [{', '.join(STATES)}]")
         bus = self._bus(params.get("EventBusName"), op)
-        try:
+        with self._client_errors(op):
             rule = self._services.events.put_rule(
                 bus, params["Name"], params["EventPattern"], state, params.get("Description")
             )
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"RuleArn": rule.arn, "ResponseMetadata": self._metadata()}
 
     def list_rules(self, **params: Any) -> dict[str, Any]:
@@ -243,11 +237,7 @@ class EventsClient(ServiceClient):
     def put_targets(self, **params: Any) -> dict[str, Any]:
         """Add or replace targets (``Id``, ``Arn``, optional ``Input`` / ``InputPath`` / ``SqsParameters``)."""
         op = self._call("put_targets", params)
-        bus = self._bus(params.get("EventBusName"), op)
-        try:
-            rule = self._services.events.rule(bus, params["Rule"])
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
+        rule = self._rule(params, op)
         targets = list(params["Targets"])
         if not 1 <= len(targets) <= 10:
             raise self._validation(op, targets, "targets", "Member must have length between 1 and 10")
@@ -272,21 +262,13 @@ class EventsClient(ServiceClient):
     def list_targets_by_rule(self, **params: Any) -> dict[str, Any]:
         """A rule's targets."""
         op = self._call("list_targets_by_rule", params)
-        bus = self._bus(params.get("EventBusName"), op)
-        try:
-            rule = self._services.events.rule(bus, params["Rule"])
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
+        rule = self._rule(params, op)
         return self._paged([dict(t) for t in rule.targets.values()], params, "Targets", op)
 
     def remove_targets(self, **params: Any) -> dict[str, Any]:
         """Remove targets by id."""
         op = self._call("remove_targets", params)
-        bus = self._bus(params.get("EventBusName"), op)
-        try:
-            rule = self._services.events.rule(bus, params["Rule"])
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
+        rule = self._rule(params, op)
         for target_id in params["Ids"]:
             rule.targets.pop(target_id, None)
         return {"FailedEntryCount": 0, "FailedEntries": [], "ResponseMetadata": self._metadata()}

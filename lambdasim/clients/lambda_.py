@@ -30,14 +30,14 @@ from lambdasim.clients.lambda_versions import VersionsMixin, listed
 from lambdasim.clients.paginators import OperationNotPageableError, Paginator, xform_name
 from lambdasim.dist import Distribution, as_distribution
 from lambdasim.engine import FunctionState
-from lambdasim.handler import describe
+from lambdasim.handler import describe, is_handler
+from lambdasim.rules import MIN_UNRESERVED_CONCURRENCY
 
 if TYPE_CHECKING:
     from lambdasim.simulation import Simulation
 
 __all__ = ["FunctionRecord", "LambdaClient"]
 
-MIN_UNRESERVED = 100
 DEFAULT_TIMEOUT_S = 3
 DEFAULT_MEMORY_MB = 128
 _PAGEABLE = {xform_name(op): op for op in PAGINATORS}
@@ -72,7 +72,7 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin, Provision
             raise self._invalid(op, str(exc)) from None
 
     def _handler(self, op: str, value: Any) -> object:
-        if value is None or isinstance(value, (str, Behaviour)) or callable(value):
+        if is_handler(value):
             return value
         raise self._invalid(
             op,
@@ -309,11 +309,11 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin, Provision
         rec = self._unqualified(op, params["FunctionName"], latest_in_message=True)
         n = params["ReservedConcurrentExecutions"]
         engine = self._sim.engine
-        if engine.concurrency_limit - engine.reserved_total(excluding=rec.state) - n < MIN_UNRESERVED:
+        if engine.concurrency_limit - engine.reserved_total(excluding=rec.state) - n < MIN_UNRESERVED_CONCURRENCY:
             raise self._invalid(
                 op,
                 "Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].",
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED_CONCURRENCY}].",
             )
         engine.set_reserved(rec.state, n)
         return {"ReservedConcurrentExecutions": n, "ResponseMetadata": self._metadata()}

@@ -15,7 +15,8 @@ from typing import Any
 from lambdasim.arn import parse_function_name, service_of
 from lambdasim.clients._lambda_base import FunctionRecord, LambdaBase
 
-_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+_ERROR_HANDLING = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")
+_SETTINGS = (*_ERROR_HANDLING, "DestinationConfig")
 _SIDES = ("OnSuccess", "OnFailure")
 # Destination services Lambda accepts per side (S3 takes failed events only).
 _SERVICES = {"OnSuccess": ("sqs", "sns", "lambda", "events"), "OnFailure": ("sqs", "sns", "lambda", "events", "s3")}
@@ -31,7 +32,7 @@ class EventInvokeConfigMixin(LambdaBase):
         self._require_a_setting(op, params)
         rec, key = self._config_owner(op, params)
         self._check_destinations(op, rec, params.get("DestinationConfig"))
-        cfg: dict[str, Any] = {k: params[k] for k in _SETTINGS[:2] if k in params}
+        cfg: dict[str, Any] = {k: params[k] for k in _ERROR_HANDLING if k in params}
         cfg["DestinationConfig"] = _destinations(params.get("DestinationConfig", {}))
         cfg["LastModified"] = self._sim.epoch_now()
         rec.event_invoke_configs[key] = cfg
@@ -53,7 +54,7 @@ class EventInvokeConfigMixin(LambdaBase):
         if cfg is None:
             raise self._no_config(op, rec.name, key)
         self._check_destinations(op, rec, params.get("DestinationConfig"))
-        for setting in _SETTINGS[:2]:
+        for setting in _ERROR_HANDLING:
             if setting in params:
                 cfg[setting] = params[setting]
         if "DestinationConfig" in params:
@@ -155,7 +156,7 @@ class EventInvokeConfigMixin(LambdaBase):
     def _config_response(self, rec: FunctionRecord, key: str) -> dict[str, Any]:
         cfg = rec.event_invoke_configs[key]
         out: dict[str, Any] = {"LastModified": cfg["LastModified"], "FunctionArn": self._arn(rec.name, key)}
-        for setting in _SETTINGS[:2]:
+        for setting in _ERROR_HANDLING:
             if setting in cfg:
                 out[setting] = cfg[setting]
         dest = cfg["DestinationConfig"]

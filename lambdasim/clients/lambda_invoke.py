@@ -75,12 +75,12 @@ class InvokeMixin(LambdaBase):
         rec, target, kind, event = self._prepare_invoke(params)
         sim = self._sim
         if kind == "DryRun":
-            return {"StatusCode": 204, "Payload": StreamingBody(b""), "ResponseMetadata": self._metadata(204)}
+            return self._no_payload(204)
         seq = sim.engine.next_seq()
         rid = sim.engine.request_id(seq)
         if kind == "Event":
             sim.engine.enqueue(rec.state, event, seq, target)
-            return {"StatusCode": 202, "Payload": StreamingBody(b""), "ResponseMetadata": self._metadata(202, rid)}
+            return self._no_payload(202, rid)
         if sim.running:
             raise RuntimeError(
                 "a RequestResponse invoke cannot advance the clock from inside the simulation; in an async def "
@@ -100,6 +100,14 @@ class InvokeMixin(LambdaBase):
         error, response = cast("tuple[ErrorInfo | None, Any]", done.value)
         tail = params.get("LogType") == "Tail"
         return self._sync_response(target, rid, error, response, sim.now - started, tail)
+
+    def _no_payload(self, status: int, request_id: str | None = None) -> dict[str, Any]:
+        """The response of a ``DryRun`` (204) or an accepted ``Event`` invoke (202): no payload."""
+        return {
+            "StatusCode": status,
+            "Payload": StreamingBody(b""),
+            "ResponseMetadata": self._metadata(status, request_id),
+        }
 
     def _refused(self, why: ThrottleReason | ServiceFault) -> ClientError:
         """A synchronous invoke Lambda refused at once: HTTP 429 with its ``Reason``, or HTTP 500."""
@@ -148,16 +156,12 @@ class InvokeMixin(LambdaBase):
             return result.fail(exc)
         engine = self._sim.engine
         if kind == "DryRun":
-            return result.succeed(
-                {"StatusCode": 204, "Payload": StreamingBody(b""), "ResponseMetadata": self._metadata(204)}
-            )
+            return result.succeed(self._no_payload(204))
         seq = engine.next_seq()
         rid = engine.request_id(seq)
         if kind == "Event":
             engine.enqueue(rec.state, event, seq, target)
-            return result.succeed(
-                {"StatusCode": 202, "Payload": StreamingBody(b""), "ResponseMetadata": self._metadata(202, rid)}
-            )
+            return result.succeed(self._no_payload(202, rid))
         done = engine.invoke_sync(rec.state, event, seq, target)
         if not isinstance(done, simpy.Event):
             return result.fail(self._refused(done))

@@ -14,8 +14,8 @@ from lambdasim.arn import LATEST
 from lambdasim.clients._lambda_base import FunctionRecord, LambdaBase
 from lambdasim.errors import ClientError
 from lambdasim.provisioned import configure, unconfigure
+from lambdasim.rules import MIN_UNRESERVED_CONCURRENCY
 
-MIN_UNRESERVED = 100
 NOT_PUBLISHED = "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
 NOT_A_VERSION = "The function resource provided must be an alias or a published version."
 NOT_FOUND = "No Provisioned Concurrency Config found for this function"
@@ -85,11 +85,11 @@ class ProvisionedConcurrencyMixin(LambdaBase):
             raise self._invalid(op, OVER_RESERVED)
         engine = self._sim.engine
         unreserved_left = engine.concurrency_limit - engine.reserved_total(excluding=fs) - others - n
-        if fs.reserved is None and unreserved_left < MIN_UNRESERVED:
+        if fs.reserved is None and unreserved_left < MIN_UNRESERVED_CONCURRENCY:
             raise self._invalid(
                 op,
                 "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below "
-                f"its minimum value of [{MIN_UNRESERVED}].",
+                f"its minimum value of [{MIN_UNRESERVED_CONCURRENCY}].",
             )
         pool = configure(engine, fs, qualifier, n, self._sim.last_modified())
         return {**pool.describe(), "ResponseMetadata": self._metadata(202)}

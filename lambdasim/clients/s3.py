@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from lambdasim.clients._params import Member, validate
+from lambdasim.clients._params import Member
 from lambdasim.clients._services import ServiceClient, decode_token, encode_token, utc
 from lambdasim.clients._stream import StreamingBody
 from lambdasim.services import ServiceError
@@ -78,6 +78,7 @@ class S3Client(ServiceClient):
     """The simulated S3 service. Every method takes and returns what boto3's S3 client does."""
 
     service_name = "s3"
+    operations = OPERATIONS
     error_codes = (
         "NoSuchBucket",
         "NoSuchKey",
@@ -99,22 +100,13 @@ class S3Client(ServiceClient):
         }
     }
 
-    def _call(self, method: str, params: dict[str, Any]) -> str:
-        operation, members = OPERATIONS[method]
-        validate(params, members)
-        return operation
-
     def _bucket(self, name: str, op: str) -> Bucket:
-        try:
+        with self._client_errors(op):
             return self._services.s3.bucket(name)
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
 
     def _object(self, bucket: Bucket, key: str, op: str) -> S3Object:
-        try:
+        with self._client_errors(op):
             return self._services.s3.get(bucket, key)
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
 
     # -- buckets ----------------------------------------------------------------------------------------------
 
@@ -150,10 +142,8 @@ class S3Client(ServiceClient):
                 ),
                 op,
             )
-        try:
+        with self._client_errors(op):
             bucket = self._services.s3.create(params["Bucket"], constraint or region)
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         location = f"/{bucket.name}" if region == "us-east-1" else f"http://{bucket.name}.s3.amazonaws.com/"
         return {"Location": location, "BucketArn": bucket.arn, "ResponseMetadata": self._metadata()}
 
@@ -175,10 +165,8 @@ class S3Client(ServiceClient):
     def delete_bucket(self, **params: Any) -> dict[str, Any]:
         """Delete an empty bucket."""
         op = self._call("delete_bucket", params)
-        try:
+        with self._client_errors(op):
             self._services.s3.delete(params["Bucket"])
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"ResponseMetadata": self._metadata(204)}
 
     # -- objects ----------------------------------------------------------------------------------------------
@@ -191,12 +179,10 @@ class S3Client(ServiceClient):
         if hasattr(body, "read"):
             body = body.read()
         data = body.encode() if isinstance(body, str) else bytes(body)
-        try:
+        with self._client_errors(op):
             obj = self._services.s3.put(
                 bucket, params["Key"], data, params.get("ContentType", "binary/octet-stream"), params.get("Metadata")
             )
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"ETag": obj.etag, "ResponseMetadata": self._metadata()}
 
     def _head(self, obj: S3Object) -> dict[str, Any]:

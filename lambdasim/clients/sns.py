@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from lambdasim.clients._params import Member, validate
+from lambdasim.clients._params import Member
 from lambdasim.clients._services import ServiceClient, decode_token, encode_token
 from lambdasim.services import ServiceError
 from lambdasim.services.sns import Topic
@@ -77,6 +77,7 @@ class SnsClient(ServiceClient):
     """The simulated SNS service. Every method takes and returns what boto3's SNS client does."""
 
     service_name = "sns"
+    operations = OPERATIONS
     error_codes = ("InvalidParameter", "NotFound", "ParameterValueInvalid", "AuthorizationError")
     aliases: ClassVar[dict[str, str]] = {
         "InvalidParameterException": "InvalidParameter",
@@ -94,11 +95,6 @@ class SnsClient(ServiceClient):
         },
         "ListTopics": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Topics"},
     }
-
-    def _call(self, method: str, params: dict[str, Any]) -> str:
-        operation, members = OPERATIONS[method]
-        validate(params, members)
-        return operation
 
     def _topic(self, arn: str, op: str) -> Topic:
         topic = self._services.sns.by_arn(arn)
@@ -124,10 +120,8 @@ class SnsClient(ServiceClient):
     def create_topic(self, **params: Any) -> dict[str, Any]:
         """Create a topic (``Name`` ending ``.fifo`` with ``FifoTopic="true"`` for FIFO); idempotent."""
         op = self._call("create_topic", params)
-        try:
+        with self._client_errors(op):
             topic = self._services.sns.create(params["Name"], dict(params.get("Attributes", {})))
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"TopicArn": topic.arn, "ResponseMetadata": self._metadata()}
 
     def get_topic_attributes(self, **params: Any) -> dict[str, Any]:
@@ -176,10 +170,8 @@ class SnsClient(ServiceClient):
                     ServiceError("InvalidParameter", f"Invalid parameter: Attributes Reason: Unknown attribute {key}"),
                     op,
                 )
-        try:
+        with self._client_errors(op):
             sub = self._services.sns.subscribe(topic, params["Protocol"], params["Endpoint"], attributes)
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"SubscriptionArn": sub.arn, "ResponseMetadata": self._metadata()}
 
     def unsubscribe(self, **params: Any) -> dict[str, Any]:
@@ -255,7 +247,7 @@ class SnsClient(ServiceClient):
                     op,
                 )
             attributes[name] = dict(attr)
-        try:
+        with self._client_errors(op):
             message_id, sequence = self._services.sns.publish(
                 topic,
                 message,
@@ -264,8 +256,6 @@ class SnsClient(ServiceClient):
                 group_id=params.get("MessageGroupId"),
                 dedup_id=params.get("MessageDeduplicationId"),
             )
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         out: dict[str, Any] = {"MessageId": message_id}
         if sequence is not None:
             out["SequenceNumber"] = sequence

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from lambdasim.clients._params import Member, validate
+from lambdasim.clients._params import Member
 from lambdasim.clients._services import ServiceClient, decode_token, encode_token
 from lambdasim.services import ServiceError
 from lambdasim.services.sqs import READ_ONLY, SETTABLE, Message, Queue, check_attributes, md5_of_attributes
@@ -71,8 +71,6 @@ OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
 }
 """``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
 
-SYSTEM_ATTRIBUTES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp")
-FIFO_SYSTEM_ATTRIBUTES = ("SequenceNumber", "MessageDeduplicationId", "MessageGroupId")
 DATA_TYPES = ("String", "Number", "Binary")
 MAX_BATCH = 10
 
@@ -81,6 +79,7 @@ class SqsClient(ServiceClient):
     """The simulated SQS service. Every method takes and returns what boto3's SQS client does."""
 
     service_name = "sqs"
+    operations = OPERATIONS
     error_codes = (
         "QueueDoesNotExist",
         "QueueNameExists",
@@ -109,11 +108,6 @@ class SqsClient(ServiceClient):
     }
 
     # -- helpers ----------------------------------------------------------------------------------------------
-
-    def _call(self, method: str, params: dict[str, Any]) -> str:
-        operation, members = OPERATIONS[method]
-        validate(params, members)
-        return operation
 
     def _queue(self, url: str, op: str) -> Queue:
         queue = self._services.sqs.by_url(url)
@@ -188,7 +182,7 @@ class SqsClient(ServiceClient):
         if not body:
             raise self._invalid("MissingParameter", "The request must contain the parameter MessageBody.", op)
         attributes = self._check_message_attributes(op, entry.get("MessageAttributes", {}))
-        try:
+        with self._client_errors(op):
             return queue.send(
                 body,
                 attributes,
@@ -196,18 +190,14 @@ class SqsClient(ServiceClient):
                 group_id=entry.get("MessageGroupId"),
                 dedup_id=entry.get("MessageDeduplicationId"),
             )
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
 
     # -- queues -----------------------------------------------------------------------------------------------
 
     def create_queue(self, **params: Any) -> dict[str, Any]:
         """Create a queue (a name ending ``.fifo`` with ``FifoQueue="true"`` makes a FIFO queue); idempotent."""
         op = self._call("create_queue", params)
-        try:
+        with self._client_errors(op):
             queue = self._services.sqs.create(params["QueueName"], dict(params.get("Attributes", {})))
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"QueueUrl": queue.url, "ResponseMetadata": self._metadata()}
 
     def get_queue_url(self, **params: Any) -> dict[str, Any]:
@@ -246,10 +236,8 @@ class SqsClient(ServiceClient):
         op = self._call("set_queue_attributes", params)
         queue = self._queue(params["QueueUrl"], op)
         attributes = dict(params["Attributes"])
-        try:
+        with self._client_errors(op):
             check_attributes(attributes, creating_fifo=queue.fifo)
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         if "FifoQueue" in attributes:
             raise self._invalid("InvalidAttributeName", "Unknown Attribute FifoQueue.", op)
         queue.attributes.update(attributes)
@@ -298,10 +286,8 @@ class SqsClient(ServiceClient):
         """Delete every message (once per 60 simulated seconds)."""
         op = self._call("purge_queue", params)
         queue = self._queue(params["QueueUrl"], op)
-        try:
+        with self._client_errors(op):
             queue.purge()
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"ResponseMetadata": self._metadata()}
 
     # -- messages ---------------------------------------------------------------------------------------------
@@ -448,10 +434,8 @@ class SqsClient(ServiceClient):
         """Delete a received message by its receipt handle."""
         op = self._call("delete_message", params)
         queue = self._queue(params["QueueUrl"], op)
-        try:
+        with self._client_errors(op):
             queue.delete(params["ReceiptHandle"])
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"ResponseMetadata": self._metadata()}
 
     def delete_message_batch(self, **params: Any) -> dict[str, Any]:
@@ -477,10 +461,8 @@ class SqsClient(ServiceClient):
         queue = self._queue(params["QueueUrl"], op)
         timeout = params["VisibilityTimeout"]
         self._range(op, "VisibilityTimeout", timeout, 0, 43200, "Must be >= 0 and <= 43200, if provided.")
-        try:
+        with self._client_errors(op):
             queue.change_visibility(params["ReceiptHandle"], timeout)
-        except ServiceError as exc:
-            raise self._fail(exc, op) from None
         return {"ResponseMetadata": self._metadata()}
 
 

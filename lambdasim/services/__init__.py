@@ -70,10 +70,12 @@ class Services:
 
     @property
     def region(self) -> str:
+        """The simulation's region, as ARNs and URLs name it."""
         return self.sim.region
 
     @property
     def account_id(self) -> str:
+        """The simulation's 12-digit account id."""
         return self.sim.account_id
 
     @property

@@ -216,6 +216,7 @@ class EventBus:
         self.events = 0
 
     def rule_arn(self, services: Services, rule: str) -> str:
+        """The ARN of rule ``rule`` on this bus (``rule/NAME`` on ``default``, ``rule/BUS/NAME`` elsewhere)."""
         path = rule if self.name == DEFAULT_BUS else f"{self.name}/{rule}"
         return f"arn:aws:events:{services.region}:{services.account_id}:rule/{path}"
 
@@ -241,12 +242,14 @@ class EventBridgeService:
         return bus
 
     def by_arn(self, arn: str) -> EventBus | None:
+        """The bus an ARN names in this account and region, or ``None``."""
         prefix = f"arn:aws:events:{self._services.region}:{self._services.account_id}:event-bus/"
         if not arn.startswith(prefix):
             return None
         return self.buses.get(arn[len(prefix) :])
 
     def create_bus(self, name: str) -> EventBus:
+        """Create a custom bus (``ServiceError`` if it exists or the name is invalid)."""
         if name in self.buses:
             raise ServiceError("ResourceAlreadyExistsException", f"Event bus {name} already exists.")
         if not name or len(name) > 256 or "/" in name or not all(c.isalnum() or c in ".-_" for c in name):
@@ -260,6 +263,7 @@ class EventBridgeService:
         return bus
 
     def delete_bus(self, name: str) -> None:
+        """Delete a custom bus (a missing one is fine; ``default`` cannot be deleted)."""
         if name == DEFAULT_BUS:
             raise ServiceError("ValidationException", "Cannot delete event bus default.")
         self.buses.pop(name, None)
@@ -267,6 +271,7 @@ class EventBridgeService:
     def put_rule(
         self, bus: EventBus, name: str, pattern_text: str | None, state: str | None, description: str | None
     ) -> Rule:
+        """Create or update rule ``name`` on ``bus`` (``state`` or ``description`` ``None``: keep the current one)."""
         pattern = None
         if pattern_text is not None:
             try:
@@ -287,6 +292,7 @@ class EventBridgeService:
         return rule
 
     def rule(self, bus: EventBus, name: str) -> Rule:
+        """Rule ``name`` on ``bus`` (``ResourceNotFoundException`` if there is none)."""
         rule = bus.rules.get(name)
         if rule is None:
             raise ServiceError("ResourceNotFoundException", f"Rule {name} does not exist on EventBus {bus.name}.")

@@ -46,6 +46,7 @@ class S3Service:
         self.buckets: dict[str, Bucket] = {}
 
     def create(self, name: str, region: str) -> Bucket:
+        """Create bucket ``name`` in ``region`` (re-creating your own in us-east-1 answers the existing one)."""
         if not BUCKET_NAME.match(name) or ".." in name:
             raise ServiceError(
                 "InvalidBucketName", "The specified bucket is not valid.", error_extra={"BucketName": name}
@@ -66,6 +67,7 @@ class S3Service:
         return bucket
 
     def bucket(self, name: str) -> Bucket:
+        """Bucket ``name`` (``NoSuchBucket`` if there is none)."""
         found = self.buckets.get(name)
         if found is None:
             raise ServiceError(
@@ -74,11 +76,13 @@ class S3Service:
         return found
 
     def by_arn(self, arn: str) -> Bucket | None:
+        """The bucket an ARN (``arn:aws:s3:::NAME``) names, or ``None``."""
         if not arn.startswith("arn:aws:s3:::"):
             return None
         return self.buckets.get(arn[len("arn:aws:s3:::") :])
 
     def delete(self, name: str) -> None:
+        """Delete an empty bucket (``BucketNotEmpty`` otherwise)."""
         bucket = self.bucket(name)
         if bucket.objects:
             raise ServiceError(
@@ -94,6 +98,7 @@ class S3Service:
         content_type: str = "binary/octet-stream",
         metadata: dict[str, str] | None = None,
     ) -> S3Object:
+        """Store ``body`` at ``key`` (1 to 1024 bytes of UTF-8), replacing what was there."""
         if not key or len(key.encode()) > 1024:
             raise ServiceError("KeyTooLongError", "Your key is too long", error_extra={"Key": key})
         obj = S3Object(body, content_type, dict(metadata or {}), self._services.now)
@@ -101,6 +106,7 @@ class S3Service:
         return obj
 
     def get(self, bucket: Bucket, key: str) -> S3Object:
+        """The object at ``key`` (``NoSuchKey`` if there is none)."""
         obj = bucket.objects.get(key)
         if obj is None:
             raise ServiceError("NoSuchKey", "The specified key does not exist.", 404, error_extra={"Key": key})

@@ -42,6 +42,7 @@ class Subscription:
 
     @property
     def raw(self) -> bool:
+        """Whether ``RawMessageDelivery`` is on: the subscriber gets the bare message, not the envelope."""
         return self.attributes.get("RawMessageDelivery", "false").lower() == "true"
 
     def describe(self, owner: str) -> dict[str, str]:
@@ -69,6 +70,7 @@ class Topic:
         self._sequence = 0
 
     def next_sequence(self) -> str:
+        """The next ``SequenceNumber`` of a FIFO topic (20 digits)."""
         self._sequence += 1
         return f"{self._sequence:020d}"
 
@@ -103,13 +105,16 @@ class SnsService:
         return topic
 
     def by_arn(self, arn: str) -> Topic | None:
+        """The topic ``arn`` names, or ``None``."""
         return self.topics.get(arn)
 
     def delete(self, topic: Topic) -> None:
+        """Delete ``topic`` and, with it, its subscriptions."""
         topic.deleted = True
         self.topics.pop(topic.arn, None)
 
     def subscription(self, arn: str) -> Subscription | None:
+        """The subscription ``arn`` names, or ``None``."""
         topic_arn = arn.rsplit(":", 1)[0]
         topic = self.topics.get(topic_arn)
         return None if topic is None else topic.subscriptions.get(arn)

@@ -63,6 +63,7 @@ QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
 def md5_hex(data: bytes) -> str:
+    """``MD5OfMessageBody``: the hex MD5 digest SQS reports (a checksum, not for security)."""
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
@@ -378,13 +379,7 @@ class SqsService:
                 "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
             )
         fifo_attr = attributes.get("FifoQueue")
-        if fifo_name and fifo_attr != "true":
-            raise ServiceError(
-                "InvalidParameterValue",
-                "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
-                "must end with .fifo suffix and be 1 to 80 in length.",
-            )
-        if not fifo_name and fifo_attr == "true":
+        if fifo_name != (fifo_attr == "true"):  # a .fifo name needs FifoQueue "true", and only a .fifo name takes it
             raise ServiceError(
                 "InvalidParameterValue",
                 "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
@@ -416,11 +411,13 @@ class SqsService:
         return queue
 
     def delete(self, queue: Queue) -> None:
+        """Delete ``queue``; its name can be used again 60 s later."""
         queue.deleted = True
         self.queues.pop(queue.name, None)
         self._deleted_at[queue.name] = self._services.now
 
     def by_name(self, name: str) -> Queue | None:
+        """The queue called ``name``, or ``None``."""
         return self.queues.get(name)
 
     def by_arn(self, arn: str) -> Queue | None:
