@@ -45,6 +45,16 @@ def _blocks(draw: Callable[[int], np.ndarray[Any, Any]]) -> Iterator[float]:
     return itertools.chain.from_iterable(iter(lambda: draw(BLOCK).tolist(), None))
 
 
+def stream(draw: Callable[[int], np.ndarray[Any, Any]]) -> Sampler:
+    """A zero-argument callable serving successive values of ``draw(n)`` (a numpy generator method such as
+    ``rng.random`` or ``lambda n: rng.exponential(scale, n)``), drawn in blocks of :data:`BLOCK`.
+
+    Blocks keep the per-draw cost to a list step; the sequence is the same as drawing one value at a time from a
+    generator dedicated to this stream, so it depends only on the stream's seed.
+    """
+    return partial(next, _blocks(draw))
+
+
 @frozen
 class Distribution:
     """Base class: subclasses define ``mean``, ``variance`` and ``_draw(rng, n)``."""
@@ -68,7 +78,7 @@ class Distribution:
 
     def sampler(self, rng: np.random.Generator) -> Sampler:
         """A zero-argument callable returning successive draws, buffered in blocks of :data:`BLOCK`."""
-        return partial(next, _blocks(partial(self._draw, rng)))
+        return stream(partial(self._draw, rng))
 
 
 @frozen

@@ -32,7 +32,7 @@ from simpy.events import NORMAL, Timeout
 
 from lambdasim.behaviour import Behaviour
 from lambdasim.counters import FunctionStats
-from lambdasim.dist import Distribution, _blocks
+from lambdasim.dist import Distribution, stream
 from lambdasim.environments import EnvironmentPool
 from lambdasim.faults import OutageTimeline, ServiceFault
 from lambdasim.handler import (
@@ -253,13 +253,13 @@ class FunctionState:
         self.stats = FunctionStats(engine.env.now)
         self.metrics = FunctionMetrics(engine.settings.metrics_period_s)  # CloudWatch-style, per period
         self._rngs = {src: engine.generator(name, src) for src in SOURCES}
-        self.uniform = {src: partial(next, _blocks(self._rngs[src].random)) for src in SOURCES}
+        self.uniform = {src: stream(self._rngs[src].random) for src in SOURCES}
         s = engine.settings
         # Execution environments and the scaling rate (lambdasim.environments, lambdasim.scaling), provisioned
         # concurrency per qualifier (lambdasim.provisioned) and injected faults (lambdasim.faults).
         jitter = None
         if s.idle_timeout_jitter_s:
-            jitter = partial(next, _blocks(engine.generator(name, "idle_jitter").random))
+            jitter = stream(engine.generator(name, "idle_jitter").random)
         self._pool_args: dict[str, Any] = {
             "idle_timeout_s": s.idle_timeout_s,
             "max_lifetime_s": s.max_environment_lifetime_s,

@@ -25,14 +25,13 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from enum import StrEnum
-from functools import partial
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
 from lambdasim._validators import check_range, in_range, non_empty_text, probability, real
-from lambdasim.dist import Distribution, Sampler, _blocks, as_distribution
+from lambdasim.dist import Distribution, Sampler, as_distribution, stream
 from lambdasim.handler import ErrorInfo
 
 if TYPE_CHECKING:
@@ -214,7 +213,7 @@ class FaultPlan:
         self._ends: list[float] = []
         self._samplers: list[Sampler | None] = []
         rng = engine.generator(fs.name, "faults")
-        self._uniform: Callable[[], float] = partial(next, _blocks(rng.random))
+        self._uniform: Callable[[], float] = stream(rng.random)
 
     def add_phases(self, phases: Sequence[Phase]) -> None:
         """Add phases (they must not overlap those already added)."""

@@ -81,7 +81,9 @@ class Context:
 
     def sleep(self, seconds: float) -> Wait:
         """Await ``seconds`` of simulated time (``async def`` handlers only)."""
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise TypeError(f"seconds must be a number >= 0, got {seconds!r} ({type(seconds).__name__})")
+        if not seconds >= 0:  # also refuses nan
             raise ValueError(f"seconds must be a number >= 0, got {seconds!r}")
         return Wait(self._engine.env.timeout(seconds))
 

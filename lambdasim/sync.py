@@ -43,7 +43,7 @@ from attrs.validators import instance_of, optional
 from simpy.events import Timeout
 
 from lambdasim._validators import function_name, in_range, json_serialisable, real
-from lambdasim.dist import _blocks
+from lambdasim.dist import stream
 from lambdasim.faults import ServiceFault
 
 if TYPE_CHECKING:
@@ -197,8 +197,8 @@ class SyncPoisson:
         rng = engine.generator(self.function, f"arrivals:{self.name}")
         jitter = engine.generator(self.function, f"sdk_retry:{self.name}")
         scale = 1.0 / self.rate_per_s
-        gap = partial(next, _blocks(lambda n: rng.exponential(scale, n)))
-        caller = Caller(engine, fs, self.retry, partial(next, _blocks(jitter.random)))
+        gap = stream(lambda n: rng.exponential(scale, n))
+        caller = Caller(engine, fs, self.retry, stream(jitter.random))
         payload = {} if self.payload is None else self.payload
         env = sim.env
         stop = self.stop_s

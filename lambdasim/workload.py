@@ -37,7 +37,6 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import partial
 from heapq import heappush
 from os import PathLike
 from pathlib import Path
@@ -47,8 +46,16 @@ import numpy as np
 from attrs import field, frozen
 from simpy.events import NORMAL, Timeout
 
-from lambdasim._validators import check_range, check_real, in_range, one_of, real
-from lambdasim.dist import _blocks
+from lambdasim._validators import (
+    check_range,
+    check_real,
+    function_name,
+    in_range,
+    json_serialisable,
+    one_of,
+    real,
+)
+from lambdasim.dist import stream
 from lambdasim.schedule import Cron, Rate, parse_schedule
 
 if TYPE_CHECKING:
@@ -76,27 +83,6 @@ INVOCATION_TYPES = ("Event", "RequestResponse")
 
 
 # -- shared checks and plumbing --------------------------------------------------------------------------------
-
-
-def _json_payload(_instance: Any, attribute: Any, value: Any) -> None:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{attribute.name} must be JSON-serialisable, got {value!r}: {exc}") from None
-
-
-def _function(sim: Simulation, name: str) -> FunctionState:
-    try:
-        return sim.engine.functions[name]
-    except KeyError:
-        raise ValueError(
-            f"function {name!r} does not exist; create it first (functions: {sorted(sim.engine.functions)})"
-        ) from None
-
-
-def _function_name(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a function name, got {value!r}")
 
 
 def _name(_instance: Any, attribute: Any, value: Any) -> None:
@@ -253,11 +239,11 @@ class Poisson:
 
     random: ClassVar[bool] = True
 
-    function: str = field(validator=_function_name)
+    function: str = field(validator=function_name)
     rate_per_s: float = field(converter=real, validator=in_range(0.0, low_open=True))
     stop_s: float = field(converter=real, validator=in_range(0.0))
     start_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
-    payload: Any = field(default=None, validator=_json_payload)
+    payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
     name: str = field(default="poisson", validator=_name)
 
@@ -267,10 +253,10 @@ class Poisson:
 
     def attach(self, sim: Simulation) -> None:
         """Schedule this workload's arrivals on ``sim``."""
-        fs = _function(sim, self.function)
+        fs = sim.function_state(self.function)
         rng = sim.engine.generator(self.function, f"arrivals:{self.name}")
         scale = 1.0 / self.rate_per_s
-        gap = partial(next, _blocks(lambda n: rng.exponential(scale, n)))
+        gap = stream(lambda n: rng.exponential(scale, n))
         env = sim.env
         payload = {} if self.payload is None else self.payload
         size = _payload_size(payload)
@@ -603,14 +589,14 @@ class VaryingPoisson:
 
     random: ClassVar[bool] = True
 
-    function: str = field(validator=_function_name)
+    function: str = field(validator=function_name)
     rate: Any = field(validator=lambda _i, _a, v: _rate_profile(v))
     stop_s: float = field(converter=real, validator=in_range(0.0))
     start_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
     max_rate_per_s: float | None = field(
         default=None, converter=real, validator=in_range(0.0, low_open=True, optional=True)
     )
-    payload: Any = field(default=None, validator=_json_payload)
+    payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
     name: str = field(default="varying", validator=_name)
 
@@ -632,10 +618,10 @@ class VaryingPoisson:
 
     def attach(self, sim: Simulation) -> None:
         """Schedule this workload's arrivals on ``sim``."""
-        fs = _function(sim, self.function)
+        fs = sim.function_state(self.function)
         rng = sim.engine.generator(self.function, f"arrivals:{self.name}")
-        unit_gap = partial(next, _blocks(rng.standard_exponential))
-        uniform = partial(next, _blocks(rng.random))
+        unit_gap = stream(rng.standard_exponential)
+        uniform = stream(rng.random)
         profile = self.profile
         rate_at = profile.rate
         bound_at = profile.bound
@@ -684,11 +670,11 @@ class Burst:
 
     random: ClassVar[bool] = False
 
-    function: str = field(validator=_function_name)
+    function: str = field(validator=function_name)
     at_s: float = field(converter=real, validator=in_range(0.0))
     count: int = field(validator=in_range(1, integer=True))
     over_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
-    payload: Any = field(default=None, validator=_json_payload)
+    payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
     name: str = field(default="burst", validator=_name)
 
@@ -698,7 +684,7 @@ class Burst:
 
     def attach(self, sim: Simulation) -> None:
         """Schedule the burst on ``sim``."""
-        fs = _function(sim, self.function)
+        fs = sim.function_state(self.function)
         env = sim.env
         payload = {} if self.payload is None else self.payload
         size = _payload_size(payload)
@@ -737,11 +723,11 @@ class Schedule:
 
     random: ClassVar[bool] = False
 
-    function: str = field(validator=_function_name)
+    function: str = field(validator=function_name)
     expression: str = field(validator=_expression)
     stop_s: float = field(converter=real, validator=in_range(0.0))
     start_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
-    payload: Any = field(default=None, validator=_json_payload)
+    payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
     name: str = field(default="schedule", validator=_name)
 
@@ -762,7 +748,7 @@ class Schedule:
 
     def attach(self, sim: Simulation) -> None:
         """Schedule the firings on ``sim``."""
-        fs = _function(sim, self.function)
+        fs = sim.function_state(self.function)
         invoke = _invoker(sim, fs, self.invocation_type)
         times = self.parsed.times(sim.start, max(self.start_s, sim.now), self.stop_s)
         if self.payload is not None:
@@ -839,7 +825,7 @@ class Replay:
 
     random: ClassVar[bool] = False
 
-    function: str = field(validator=_function_name)
+    function: str = field(validator=function_name)
     times_s: tuple[float, ...] = field(converter=_float_times)
     payloads: tuple[Any, ...] | None = field(default=None, converter=_optional_tuple)
     sizes_bytes: tuple[int | None, ...] | None = field(default=None, converter=_optional_tuple)
@@ -973,7 +959,7 @@ class Replay:
 
     def attach(self, sim: Simulation) -> None:
         """Schedule the trace's arrivals on ``sim`` (arrivals before the current time are skipped)."""
-        fs = _function(sim, self.function)
+        fs = sim.function_state(self.function)
         invoke = _invoker(sim, fs, self.invocation_type)
         first = bisect.bisect_left(self.times_s, sim.now)
         payloads = self.payloads

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.arn import FUNCTION_NAME_PATTERN, LATEST, FunctionRef, function_arn, parse_function_name
 from lambdasim.clients._lambda_model import ERROR_CODES, SHAPES, input_shape
 from lambdasim.clients._shapes import Problem, constraint_violations, validate_input, validation_message
 from lambdasim.clients.base import BaseClient
-from lambdasim.dist import _blocks
+from lambdasim.dist import stream
 from lambdasim.errors import ClientError
 from lambdasim.rules import DEFAULT_MAXIMUM_EVENT_AGE_S, DEFAULT_MAXIMUM_RETRY_ATTEMPTS
 from lambdasim.target import FunctionVersion, Target
@@ -91,7 +90,7 @@ class FunctionRecord:
         """A uniform draw in [0, 1) from the function's seeded ``"routing"`` stream (weighted aliases)."""
         if self._route is None:
             rng = self.state.engine.generator(self.state.name, "routing")
-            self._route = partial(next, _blocks(rng.random))
+            self._route = stream(rng.random)
         return self._route()
 
 
