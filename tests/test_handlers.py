@@ -365,6 +365,16 @@ def test_context_sleep_rejects_negative_time() -> None:
     assert "seconds must be a number >= 0" in body["errorMessage"]
 
 
+def test_context_sleep_rejects_a_non_number_with_a_type_error() -> None:
+    async def handler(event: Any, context: Any) -> None:
+        await context.sleep("5")
+
+    _sim, lam = make(handler)
+    _resp, body = sync(lam)
+    assert body["errorType"] == "TypeError"
+    assert "seconds must be a number >= 0, got '5' (str)" in body["errorMessage"]
+
+
 # -- durations as distributions, cold starts ------------------------------------------------------------------------
 
 
