@@ -122,7 +122,7 @@ class _Lane:
     tens of thousands of events waiting costs a heap of a few hundred entries, not tens of thousands.
     """
 
-    __slots__ = ("_queue", "busy", "pending", "poll_step", "reader_step", "retry_step")
+    __slots__ = ("_queue", "busy", "pending", "poll_step", "reader_step", "retry_step", "throttled_step")
 
     def __init__(self, engine: Engine) -> None:
         self._queue = engine._queue
@@ -132,6 +132,8 @@ class _Lane:
         self.poll_step = (self.advance, engine._poll)
         self.reader_step = (self.advance, engine._to_reader)
         self.retry_step = (self.advance, engine._retry)
+        # The same as poll_step when Engine._fast_throttles holds, in one call (Engine._retry_throttled).
+        self.throttled_step = (partial(engine._retry_throttled, self),)
 
     def add(self, entry: tuple[float, int, int, Scheduled]) -> None:
         if self.busy:
@@ -352,6 +354,9 @@ class Engine:
         self._service_error_p = s.service_error_probability
         self._drop_p = s.drop_probability
         self._backoff_varies = bool(s.throttle_backoff_jitter or s.backlog_backoff_factor)
+        # A throttle backoff's poll can take the fast path of _retry_throttled: no trace, no drops, no jitter or
+        # backlog factor, no read rate (fixed for the run; service errors and the rest are checked per try).
+        self._fast_throttles = not (self._reads_limited or self._drop_p or self._backoff_varies or trace)
         # The throttle backoff of the n-th consecutive throttle, n = 1..61 (index 0 unused): from the 61st on it is
         # the cap (rules.throttle_backoff), so a table lookup replaces a call per throttle.
         self._backoffs = tuple(
@@ -573,7 +578,10 @@ class Engine:
         reason = self._acquire(fs, ev.target)
         if reason is not None:
             st.throttles[reason] += 1
-            fs.metrics.throttled(now)
+            m = fs.metrics  # m.throttled(now), inline
+            i = m._level_index if now < m._edge else m._advance(now)
+            d = m.throttles
+            d[i] = d.get(i, 0) + 1
             self._back_off(ev, 429, "Throttled", reason)  # a StrEnum: .value (a Python call) only for the trace
             return
         st.queued.change(now, -1)
@@ -618,8 +626,67 @@ class Engine:
             heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
             return
         lane = self._lanes.get(delay) or self._lane(delay)
-        ev.callbacks = lane.reader_step if self._reads_limited else lane.poll_step
+        if self._fast_throttles:
+            ev.callbacks = lane.throttled_step
+        else:
+            ev.callbacks = lane.reader_step if self._reads_limited else lane.poll_step
         lane.add((now + delay, NORMAL, next(self._eid), ev))
+
+    def _retry_throttled(self, lane: _Lane, ev: AsyncEvent) -> None:
+        """``lane.advance`` then :meth:`_poll`, for an event back from a backoff, when :attr:`_fast_throttles` holds.
+
+        A storm is mostly such polls throttled again (five or six per invocation), so this one call does the lane
+        step, the age and concurrency checks and, when throttled, what :meth:`_poll`, ``metrics.throttled`` and
+        :meth:`_back_off` do, inline: the same counters, the same backoff and the same queue entry (event id
+        included) at the same point. Anything else (an attempt, a deleted function, zero reserved concurrency, an
+        age exceeded, service errors, provisioned concurrency) goes to :meth:`_poll`, which makes the same checks
+        again from the start: they only read state.
+        """
+        pending = lane.pending  # lane.advance, inline: the lane's next entry onto the queue first
+        if pending:
+            heappush(self._queue, pending.popleft())
+        else:
+            lane.busy = False
+        fs = ev.fs
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        reserved = fs.reserved
+        target = ev.target
+        age = now - ev.enqueued_at
+        if fs.deleted or reserved == 0 or age > target.max_event_age_s or self.service_faults or fs.provisioned:
+            self._poll(ev)
+            return
+        if reserved is None:
+            if self.unreserved_in_use < self.unreserved_limit:
+                self._poll(ev)
+                return
+            reason = _ACCOUNT
+        elif fs.in_use < reserved - fs.provisioned_total:
+            self._poll(ev)
+            return
+        else:
+            reason = _RESERVED
+        st = fs.stats
+        st.throttles[reason] += 1
+        m = fs.metrics  # m.throttled(now), inline
+        i = m._level_index if now < m._edge else m._advance(now)
+        d = m.throttles
+        d[i] = d.get(i, 0) + 1
+        ev.status = 429  # _back_off, inline, without its optional work (none is on)
+        n = ev.throttles = ev.throttles + 1
+        backoffs = self._backoffs
+        delay = backoffs[n] if n < 62 else backoffs[61]
+        if age + delay > target.max_event_age_s:  # age look-ahead
+            st.queued.change(now, -1)
+            self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
+            return
+        lane = self._lanes.get(delay) or self._lane(delay)
+        ev.callbacks = lane.throttled_step
+        entry = (now + delay, NORMAL, next(self._eid), ev)
+        if lane.busy:  # lane.add, inline
+            lane.pending.append(entry)
+        else:
+            lane.busy = True
+            heappush(self._queue, entry)
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = ev.fs

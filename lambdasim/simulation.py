@@ -240,6 +240,10 @@ class Simulation:
         """Unix time of the simulated now."""
         return self.start.timestamp() + self.now
 
+    def moment_now(self) -> _dt.datetime:
+        """The simulated now as a UTC ``datetime``: what boto3 gives for timestamp members (``LastModified``)."""
+        return self.start + _dt.timedelta(seconds=self.now)
+
     def last_modified(self) -> str:
         """``LastModified`` as Lambda writes it: ``2026-01-01T00:00:00.000+0000``."""
         moment = self.start + _dt.timedelta(seconds=self.now)

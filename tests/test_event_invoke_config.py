@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from typing import Any
@@ -61,7 +62,8 @@ def test_put_then_get_gives_the_qualified_arn_the_set_fields_and_an_empty_destin
     sim.run(until=100)
     put = lam.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=1)
     expected = {
-        "LastModified": sim.start.timestamp() + 100.0,  # epoch seconds on the simulated clock
+        # A timestamp member: boto3 parses it into a UTC datetime; here it is the simulated clock's.
+        "LastModified": sim.start + datetime.timedelta(seconds=100),
         "FunctionArn": f"{ARN}:f:$LATEST",
         "MaximumRetryAttempts": 1,
         "DestinationConfig": EMPTY,
@@ -69,7 +71,8 @@ def test_put_then_get_gives_the_qualified_arn_the_set_fields_and_an_empty_destin
     assert body(put) == expected
     assert put["ResponseMetadata"]["HTTPStatusCode"] == 200
     assert body(lam.get_function_event_invoke_config(FunctionName="f")) == expected
-    assert isinstance(put["LastModified"], float)
+    assert isinstance(put["LastModified"], datetime.datetime)
+    assert put["LastModified"].tzinfo is not None
 
 
 def test_put_overwrites_the_whole_config() -> None:
@@ -93,7 +96,7 @@ def test_update_merges_the_fields_given_and_each_destination_separately() -> Non
     sim.run(until=5)
     upd = lam.update_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=0)
     assert (upd["MaximumRetryAttempts"], upd["MaximumEventAgeInSeconds"]) == (0, 60)  # recorded: update_response
-    assert upd["LastModified"] == sim.start.timestamp() + 5.0
+    assert upd["LastModified"] == sim.start + datetime.timedelta(seconds=5)
     other_queue = QUEUE.replace("failed", "failed2")
     upd = lam.update_function_event_invoke_config(
         FunctionName="f", DestinationConfig={"OnFailure": {"Destination": other_queue}}

@@ -15,6 +15,8 @@ import pytest
 import lambdasim as ls
 from lambdasim import dist
 from lambdasim.engine import Engine
+from lambdasim.faults import Outage
+from lambdasim.rules import ThrottleReason
 from lambdasim.workload import Burst, Poisson
 
 
@@ -67,3 +69,73 @@ def test_lanes_give_exactly_the_run_without_them(settings: ls.Settings) -> None:
     assert f["throttles"] > 1_000 and f["errors"] > 100  # the lanes were busy
     assert laned.trace == direct.trace
     assert laned.to_dict() == direct.to_dict()
+
+
+def mixed_storm(*, fast: bool, trace: bool) -> ls.Results:
+    """Throttling storms of every kind, with the changes a throttled event may meet while it backs off.
+
+    ``f`` (reserved 5) has function errors, an outage of service errors and a short maximum age; ``u`` shares an
+    account of 130 (100 unreserved) with a burst that takes all of it (account throttles, and a scaling rate); ``p`` has provisioned
+    concurrency on its alias and spills over; ``z`` loses its reserved concurrency (set to 0) and ``d`` is deleted
+    while their events back off.
+    """
+    sim = ls.Simulation(
+        seed=5, trace=trace, concurrency_limit=130, settings=ls.Settings(scaling_environments=60, scaling_period_s=1.0)
+    )
+    sim.engine._fast_throttles = fast
+    lam = sim.client("lambda")
+    behaviour = ls.Behaviour(duration=dist.Exponential(0.5), error_rate=0.3)
+    for name in ("f", "z", "d"):
+        lam.create_function(FunctionName=name, Handler=behaviour, Timeout=10)
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=5)
+    lam.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=2, MaximumEventAgeInSeconds=200)
+    Outage(start_s=40.0, end_s=60.0, probability=0.5, function="f").attach(sim)
+    lam.create_function(FunctionName="u", Duration=5.0, Timeout=10)
+    lam.create_function(FunctionName="p", Duration=2.0, Timeout=10)
+    lam.publish_version(FunctionName="p")
+    lam.create_alias(FunctionName="p", Name="live", FunctionVersion="1")
+    lam.put_function_concurrency(FunctionName="p", ReservedConcurrentExecutions=15)
+    lam.put_provisioned_concurrency_config(FunctionName="p", Qualifier="live", ProvisionedConcurrentExecutions=5)
+    for name in ("f", "z", "d"):
+        Poisson(function=name, rate_per_s=20.0, stop_s=120.0).attach(sim)
+    Burst(function="u", at_s=30.0, count=400, over_s=1.0).attach(sim)
+    env = sim.engine.env
+
+    def invoke_alias() -> Any:  # 25/s on the alias with provisioned concurrency
+        for _ in range(3_000):
+            lam.invoke(FunctionName="p", Qualifier="live", InvocationType="Event", Payload=b"{}")
+            yield env.timeout(0.04)
+
+    env.process(invoke_alias())
+    simpy_timeout = type(env.timeout(0))
+    simpy_timeout(env, 70.0).callbacks.append(
+        lambda _e: lam.put_function_concurrency(FunctionName="z", ReservedConcurrentExecutions=0)
+    )
+    simpy_timeout(env, 80.0).callbacks.append(lambda _e: lam.delete_function(FunctionName="d"))
+    return sim.run()
+
+
+def test_the_fast_path_of_throttled_tries_gives_exactly_the_general_one() -> None:
+    """``Engine._retry_throttled`` (taken when no trace or other optional feature is on) against ``_poll``."""
+    fast = mixed_storm(fast=True, trace=False)
+    general = mixed_storm(fast=False, trace=False)
+    figures = fast.functions
+    reserved, account, scaling = (
+        r.value for r in (ThrottleReason.RESERVED, ThrottleReason.ACCOUNT, ThrottleReason.SCALING)
+    )
+    assert figures["f"]["throttles_by_reason"][reserved] > 1_000 and figures["f"]["service_errors"] > 10
+    assert figures["u"]["throttles_by_reason"][account] > 100 and figures["u"]["throttles_by_reason"][scaling] > 0
+    assert figures["p"]["throttles"] > 1_000
+    assert figures["p"]["provisioned"]["invocations"] > 100 and figures["p"]["provisioned"]["spillover_invocations"] > 0
+    assert figures["f"]["outcomes"]["EventAgeExceeded"] > 0
+    assert figures["z"]["outcomes"]["ZeroReservedConcurrency"] > 0
+    assert fast.to_dict() == general.to_dict()
+    # With a trace, the run takes the general path; forced onto the fast one, it leaves out the trace entries of
+    # throttled retries (the fast path's one difference): the attempts and outcomes come at the same times, in the
+    # same order.
+    traced = mixed_storm(fast=False, trace=True)
+    forced = mixed_storm(fast=True, trace=True)
+    assert traced.to_dict() == fast.to_dict()
+    assert traced.trace is not None and forced.trace is not None
+    kept = [entry for entry in forced.trace if entry.kind != "Throttled"]
+    assert len(kept) > 10_000 and kept == [entry for entry in traced.trace if entry.kind != "Throttled"]

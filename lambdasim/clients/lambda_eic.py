@@ -2,9 +2,11 @@
 
 A config belongs to ``$LATEST`` (also what an unqualified invoke uses), a version or an alias; a config on
 ``$LATEST`` does not carry over to versions published later, and an invoke through an alias uses the alias's.
-Responses are ``{"LastModified": <epoch seconds, float, simulated clock>, "FunctionArn": <qualified ARN>,
+Responses are ``{"LastModified": <the simulated clock>, "FunctionArn": <qualified ARN>,
 "MaximumRetryAttempts"?, "MaximumEventAgeInSeconds"?, "DestinationConfig": {"OnSuccess": {...},
-"OnFailure": {...}}}``: ``DestinationConfig`` is always there, a field never set is left out.
+"OnFailure": {...}}}``: ``DestinationConfig`` is always there, a field never set is left out. AWS sends
+``LastModified`` as epoch seconds; boto3 parses that timestamp into a UTC ``datetime``, and so do we, since users'
+code is written against boto3.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class EventInvokeConfigMixin(LambdaBase):
         self._check_destinations(op, rec, params.get("DestinationConfig"))
         cfg: dict[str, Any] = {k: params[k] for k in _ERROR_HANDLING if k in params}
         cfg["DestinationConfig"] = _destinations(params.get("DestinationConfig", {}))
-        cfg["LastModified"] = self._sim.epoch_now()
+        cfg["LastModified"] = self._sim.moment_now()
         rec.event_invoke_configs[key] = cfg
         self._apply_event_invoke_config(rec, key)
         return {**self._config_response(rec, key), "ResponseMetadata": self._metadata()}
@@ -61,7 +63,7 @@ class EventInvokeConfigMixin(LambdaBase):
             merged = dict(cfg["DestinationConfig"])
             merged.update(_destinations(params["DestinationConfig"], only_given=True))
             cfg["DestinationConfig"] = merged
-        cfg["LastModified"] = self._sim.epoch_now()
+        cfg["LastModified"] = self._sim.moment_now()
         self._apply_event_invoke_config(rec, key)
         return {**self._config_response(rec, key), "ResponseMetadata": self._metadata()}
 
