@@ -116,17 +116,22 @@ class _Lane:
     With a constant delay ``d``, an event scheduled at ``t`` is due at ``t + d``; time never runs backwards (and
     float addition is monotonic), so the events of a lane come due in the order they were scheduled, and the order
     SimPy breaks ties in (due time, priority, event id) is that order too. So a lane keeps its events in a FIFO,
-    each with the queue entry it would have had, and puts the next one on the queue when the previous one comes
-    due: SimPy pops every event at exactly the same point as if all were on its queue, while the queue stays small.
+    each with the due time and event id of the queue entry it would have had, and puts the next one on the queue
+    when the previous one comes due: SimPy pops every event at exactly the same point as if all were on its queue,
+    while the queue stays small.
     Throttle backoffs (1, 2, 4 ... 300 s) and function-error retries (60 s, 120 s) use lanes, so a storm that keeps
     tens of thousands of events waiting costs a heap of a few hundred entries, not tens of thousands.
     """
 
-    __slots__ = ("_queue", "busy", "pending", "poll_step", "reader_step", "retry_step", "throttled_step")
+    __slots__ = ("_queue", "busy", "delay", "pending", "poll_step", "reader_step", "retry_step", "throttled_step")
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, delay: float) -> None:
         self._queue = engine._queue
-        self.pending: deque[tuple[float, int, int, Scheduled]] = deque()
+        self.delay = delay
+        # The events waiting behind the one on the queue, each holding its due time and event id (AsyncEvent.due
+        # and .eid): a queue entry is built only when it goes on the queue, so the thousands waiting in a storm
+        # are not also thousands of long-lived tuples for the garbage collector to traverse, again and again.
+        self.pending: deque[AsyncEvent] = deque()
         self.busy = False  # an entry of this lane is on SimPy's queue
         # Environment.step calls each callback in turn: first bring the lane's next entry onto the queue.
         self.poll_step = (self.advance, engine._poll)
@@ -135,16 +140,20 @@ class _Lane:
         # The same as poll_step when Engine._fast_throttles holds, in one call (Engine._retry_throttled).
         self.throttled_step = (partial(engine._retry_throttled, self),)
 
-    def add(self, entry: tuple[float, int, int, Scheduled]) -> None:
+    def add(self, ev: AsyncEvent, due: float, eid: int) -> None:
+        """Schedule ``ev`` for ``due`` with SimPy event id ``eid`` (the entry ``(due, NORMAL, eid, ev)``)."""
         if self.busy:
-            self.pending.append(entry)
+            ev.due = due
+            ev.eid = eid
+            self.pending.append(ev)
         else:
             self.busy = True
-            heappush(self._queue, entry)
+            heappush(self._queue, (due, NORMAL, eid, ev))
 
     def advance(self, _event: object) -> None:
         if self.pending:
-            heappush(self._queue, self.pending.popleft())
+            ev = self.pending.popleft()
+            heappush(self._queue, (ev.due, NORMAL, ev.eid, ev))
         else:
             self.busy = False
 
@@ -180,6 +189,8 @@ class AsyncEvent(Scheduled):
 
     __slots__ = (
         "attempts",
+        "due",
+        "eid",
         "enqueued_at",
         "error",
         "fs",
@@ -191,6 +202,10 @@ class AsyncEvent(Scheduled):
         "target",
         "throttles",
     )
+
+    # Set only while the event waits in a lane (_Lane.add), never read before: its due time and event id.
+    due: float
+    eid: int
 
     def __init__(self, fs: FunctionState, seq: int, payload: Any, now: float, target: Target) -> None:
         self.callbacks = None
@@ -377,9 +392,12 @@ class Engine:
         self._retry_step = (self._retry,)
         self._end_step = (self._ended,)
         self._lanes: dict[float, _Lane] = {}  # constant-delay schedules (see _Lane), by delay
+        # The fast path's lane for the backoff after the n-th consecutive throttle (n = 0..61, as _backoffs): an
+        # index into a tuple instead of hashing the delay per throttle (the same lanes as in _lanes).
+        self._throttle_lanes = tuple(self._lanes.get(d) or self._lane(d) for d in self._backoffs)
 
     def _lane(self, delay: float) -> _Lane:
-        lane = self._lanes[delay] = _Lane(self)
+        lane = self._lanes[delay] = _Lane(self, delay)
         return lane
 
     # -- randomness -------------------------------------------------------------------------------------------
@@ -630,7 +648,7 @@ class Engine:
             ev.callbacks = lane.throttled_step
         else:
             ev.callbacks = lane.reader_step if self._reads_limited else lane.poll_step
-        lane.add((now + delay, NORMAL, next(self._eid), ev))
+        lane.add(ev, now + delay, next(self._eid))
 
     def _retry_throttled(self, lane: _Lane, ev: AsyncEvent) -> None:
         """``lane.advance`` then :meth:`_poll`, for an event back from a backoff, when :attr:`_fast_throttles` holds.
@@ -644,7 +662,8 @@ class Engine:
         """
         pending = lane.pending  # lane.advance, inline: the lane's next entry onto the queue first
         if pending:
-            heappush(self._queue, pending.popleft())
+            nxt = pending.popleft()
+            heappush(self._queue, (nxt.due, NORMAL, nxt.eid, nxt))
         else:
             lane.busy = False
         fs = ev.fs
@@ -673,20 +692,20 @@ class Engine:
         d[i] = d.get(i, 0) + 1
         ev.status = 429  # _back_off, inline, without its optional work (none is on)
         n = ev.throttles = ev.throttles + 1
-        backoffs = self._backoffs
-        delay = backoffs[n] if n < 62 else backoffs[61]
+        lane = self._throttle_lanes[n if n < 62 else 61]  # that of the delay _backoffs gives
+        delay = lane.delay
         if age + delay > target.max_event_age_s:  # age look-ahead
             st.queued.change(now, -1)
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
-        lane = self._lanes.get(delay) or self._lane(delay)
         ev.callbacks = lane.throttled_step
-        entry = (now + delay, NORMAL, next(self._eid), ev)
         if lane.busy:  # lane.add, inline
-            lane.pending.append(entry)
+            ev.due = now + delay
+            ev.eid = next(self._eid)
+            lane.pending.append(ev)
         else:
             lane.busy = True
-            heappush(self._queue, entry)
+            heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = ev.fs
@@ -736,7 +755,7 @@ class Engine:
             return
         lane = self._lanes.get(delay) or self._lane(delay)
         ev.callbacks = lane.retry_step
-        lane.add((now + delay, NORMAL, next(self._eid), ev))
+        lane.add(ev, now + delay, next(self._eid))
 
     def _retry(self, ev: AsyncEvent, _: object = None) -> None:
         now = self.env._now  # the clock, without a property call (see the module notes)

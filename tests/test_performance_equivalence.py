@@ -11,6 +11,7 @@ from heapq import heappush
 from typing import Any
 
 import pytest
+from simpy.events import NORMAL
 
 import lambdasim as ls
 from lambdasim import dist
@@ -29,8 +30,8 @@ class DirectLane:
         self.reader_step = (engine._to_reader,)
         self.retry_step = (engine._retry,)
 
-    def add(self, entry: tuple[float, int, int, Any]) -> None:
-        heappush(self._queue, entry)
+    def add(self, ev: Any, due: float, eid: int) -> None:
+        heappush(self._queue, (due, NORMAL, eid, ev))
 
 
 class DirectLanes(dict[float, Any]):
@@ -71,13 +72,13 @@ def test_lanes_give_exactly_the_run_without_them(settings: ls.Settings) -> None:
     assert laned.to_dict() == direct.to_dict()
 
 
-def mixed_storm(*, fast: bool, trace: bool) -> ls.Results:
+def mixed_storm(*, fast: bool, trace: bool, outage: bool) -> ls.Results:
     """Throttling storms of every kind, with the changes a throttled event may meet while it backs off.
 
-    ``f`` (reserved 5) has function errors, an outage of service errors and a short maximum age; ``u`` shares an
-    account of 130 (100 unreserved) with a burst that takes all of it (account throttles, and a scaling rate); ``p`` has provisioned
-    concurrency on its alias and spills over; ``z`` loses its reserved concurrency (set to 0) and ``d`` is deleted
-    while their events back off.
+    ``f`` (reserved 5) has function errors, a short maximum age and, with ``outage``, service errors (which turn
+    the fast path off for the whole account); ``u`` shares an account of 130 (100 unreserved) with a burst that
+    takes all of it (account throttles, and a scaling rate); ``p`` has provisioned concurrency on its alias and
+    spills over; ``z`` loses its reserved concurrency (set to 0) and ``d`` is deleted while their events back off.
     """
     sim = ls.Simulation(
         seed=5, trace=trace, concurrency_limit=130, settings=ls.Settings(scaling_environments=60, scaling_period_s=1.0)
@@ -89,7 +90,8 @@ def mixed_storm(*, fast: bool, trace: bool) -> ls.Results:
         lam.create_function(FunctionName=name, Handler=behaviour, Timeout=10)
         lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=5)
     lam.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=2, MaximumEventAgeInSeconds=200)
-    Outage(start_s=40.0, end_s=60.0, probability=0.5, function="f").attach(sim)
+    if outage:
+        Outage(start_s=40.0, end_s=60.0, probability=0.5, function="f").attach(sim)
     lam.create_function(FunctionName="u", Duration=5.0, Timeout=10)
     lam.create_function(FunctionName="p", Duration=2.0, Timeout=10)
     lam.publish_version(FunctionName="p")
@@ -115,15 +117,17 @@ def mixed_storm(*, fast: bool, trace: bool) -> ls.Results:
     return sim.run()
 
 
-def test_the_fast_path_of_throttled_tries_gives_exactly_the_general_one() -> None:
+@pytest.mark.parametrize("outage", [False, True], ids=["fast", "outage"])
+def test_the_fast_path_of_throttled_tries_gives_exactly_the_general_one(outage: bool) -> None:
     """``Engine._retry_throttled`` (taken when no trace or other optional feature is on) against ``_poll``."""
-    fast = mixed_storm(fast=True, trace=False)
-    general = mixed_storm(fast=False, trace=False)
+    fast = mixed_storm(fast=True, trace=False, outage=outage)
+    general = mixed_storm(fast=False, trace=False, outage=outage)
     figures = fast.functions
     reserved, account, scaling = (
         r.value for r in (ThrottleReason.RESERVED, ThrottleReason.ACCOUNT, ThrottleReason.SCALING)
     )
-    assert figures["f"]["throttles_by_reason"][reserved] > 1_000 and figures["f"]["service_errors"] > 10
+    assert figures["f"]["throttles_by_reason"][reserved] > 1_000
+    assert (figures["f"]["service_errors"] > 10) is outage
     assert figures["u"]["throttles_by_reason"][account] > 100 and figures["u"]["throttles_by_reason"][scaling] > 0
     assert figures["p"]["throttles"] > 1_000
     assert figures["p"]["provisioned"]["invocations"] > 100 and figures["p"]["provisioned"]["spillover_invocations"] > 0
@@ -131,11 +135,14 @@ def test_the_fast_path_of_throttled_tries_gives_exactly_the_general_one() -> Non
     assert figures["z"]["outcomes"]["ZeroReservedConcurrency"] > 0
     assert fast.to_dict() == general.to_dict()
     # With a trace, the run takes the general path; forced onto the fast one, it leaves out the trace entries of
-    # throttled retries (the fast path's one difference): the attempts and outcomes come at the same times, in the
-    # same order.
-    traced = mixed_storm(fast=False, trace=True)
-    forced = mixed_storm(fast=True, trace=True)
+    # the throttled tries it handles (its one difference): the attempts and outcomes come at the same times, in
+    # the same order. Without an outage, those after the first of each event take it.
+    traced = mixed_storm(fast=False, trace=True, outage=outage)
+    forced = mixed_storm(fast=True, trace=True, outage=outage)
     assert traced.to_dict() == fast.to_dict()
     assert traced.trace is not None and forced.trace is not None
+    throttled = sum(entry.kind == "Throttled" for entry in traced.trace)
+    left = sum(entry.kind == "Throttled" for entry in forced.trace)
+    assert left == throttled if outage else throttled - left > 10_000
     kept = [entry for entry in forced.trace if entry.kind != "Throttled"]
     assert len(kept) > 10_000 and kept == [entry for entry in traced.trace if entry.kind != "Throttled"]
