@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeAlias
@@ -56,19 +57,22 @@ def stream(draw: Callable[[int], np.ndarray[Any, Any]]) -> Sampler:
 
 
 @frozen
-class Distribution:
+class Distribution(ABC):
     """Base class: subclasses define ``mean``, ``variance`` and ``_draw(rng, n)``."""
 
     @property
+    @abstractmethod
     def mean(self) -> float:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """The distribution's mean."""
 
     @property
+    @abstractmethod
     def variance(self) -> float:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """The distribution's variance."""
 
+    @abstractmethod
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """``n`` draws from ``rng``."""
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         """Draw one value (``size=None``) or an array of ``size`` values from ``rng``."""

@@ -585,34 +585,14 @@ class FunctionMetrics:
 
     def series(self, metric: str) -> dict[int, Aggregate]:
         """``{period index: Aggregate}`` of ``metric`` for every period with samples."""
-        if metric == "Invocations":
-            return _ones(self.invocations)
-        if metric == "Errors":
+        if metric in _COUNTED:
+            return _ones(getattr(self, _COUNTED[metric]))
+        if metric in _SAMPLED:
+            return {i: Aggregate.of_samples(d) for i, d in getattr(self, _SAMPLED[metric]).items()}
+        if metric in _PEAKED:
+            return {i: Aggregate.of_value(peak) for i, peak in getattr(self, _PEAKED[metric]).items()}
+        if metric == "Errors":  # one sample per invocation: 1 if it failed, so Average is the error rate
             return {i: Aggregate.of_counts(d.count, self.errors.get(i, 0)) for i, d in self.duration.items()}
-        if metric == "Throttles":
-            return _ones(self.throttles)
-        if metric == "Duration":
-            return {i: Aggregate.of_samples(d) for i, d in self.duration.items()}
-        if metric == "ConcurrentExecutions":
-            return {i: Aggregate.of_value(peak) for i, peak in self.concurrency.items()}
-        if metric == "AsyncEventsReceived":
-            return _ones(self.received)
-        if metric == "AsyncEventAge":
-            return {i: Aggregate.of_samples(d) for i, d in self.event_age.items()}
-        if metric == "AsyncEventsDropped":
-            return _ones(self.dropped)
-        if metric == "DeadLetterErrors":
-            return _ones(self.dead_letter_errors)
-        if metric == "DestinationDeliveryFailures":
-            return _ones(self.destination_failures)
-        if metric == "ProvisionedConcurrentExecutions":
-            return {i: Aggregate.of_value(peak) for i, peak in self.provisioned_peaks.items()}
-        if metric == "ProvisionedConcurrencyUtilization":
-            return {i: Aggregate.of_value(peak) for i, peak in self.utilization_peaks.items()}
-        if metric == "ProvisionedConcurrencyInvocations":
-            return _ones(self.provisioned_invocations)
-        if metric == "ProvisionedConcurrencySpilloverInvocations":
-            return _ones(self.spillover_invocations)
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
 
     def metrics_with_data(self) -> list[str]:
@@ -639,6 +619,25 @@ class FunctionMetrics:
             if rows:
                 out[metric] = rows
         return out
+
+
+# Where each metric's per-period figures live: counts of events (each a sample of 1), samples, and peaks.
+_COUNTED = {
+    "Invocations": "invocations",
+    "Throttles": "throttles",
+    "AsyncEventsReceived": "received",
+    "AsyncEventsDropped": "dropped",
+    "DeadLetterErrors": "dead_letter_errors",
+    "DestinationDeliveryFailures": "destination_failures",
+    "ProvisionedConcurrencyInvocations": "provisioned_invocations",
+    "ProvisionedConcurrencySpilloverInvocations": "spillover_invocations",
+}
+_SAMPLED = {"Duration": "duration", "AsyncEventAge": "event_age"}
+_PEAKED = {
+    "ConcurrentExecutions": "concurrency",
+    "ProvisionedConcurrentExecutions": "provisioned_peaks",
+    "ProvisionedConcurrencyUtilization": "utilization_peaks",
+}
 
 
 def _ones(counts: dict[int, int]) -> dict[int, Aggregate]:

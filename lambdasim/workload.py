@@ -36,6 +36,7 @@ import datetime as _dt
 import json
 import math
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from heapq import heappush
 from os import PathLike
@@ -134,7 +135,7 @@ def _payload_size(payload: Any) -> int:
     return len(json.dumps(payload).encode())
 
 
-class _Arrivals:
+class _Arrivals(ABC):
     """A workload's next arrival, put back on SimPy's event queue after each one.
 
     Like :class:`lambdasim.engine.Scheduled`, the object itself is the queued event (``Environment.step`` reads only
@@ -154,8 +155,9 @@ class _Arrivals:
         self._fire = (self.fire,)
         self.callbacks: tuple[Callable[[object], None], ...] | None = None
 
+    @abstractmethod
     def fire(self, _event: object) -> None:
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
+        """The arrival is due: invoke, and queue the next one."""
 
 
 class _Ticker(_Arrivals):
