@@ -134,6 +134,10 @@ class Function:
         reserved_concurrency: Reserved concurrency, or ``None`` for the unreserved pool.
         event_invoke: Retry and age settings and destinations (``None``: AWS defaults).
         dead_letter_arn: SQS queue or SNS topic ARN for the dead-letter queue, or ``None``.
+        alias: If given, version 1 is published and this alias points at it; workloads invoke it as
+            ``"name:alias"``, with the same event invoke settings as the unqualified function.
+        provisioned_concurrency: Provisioned concurrency (>= 1) on ``alias``, which it needs: AWS sets it on
+            versions and aliases, never ``$LATEST``. It counts against ``reserved_concurrency`` when both are set.
     """
 
     name: str = field(validator=non_empty_text)
@@ -148,10 +152,26 @@ class Function:
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(EventInvoke))
     )
     dead_letter_arn: str | None = field(default=None, validator=_optional_arn)
+    alias: str | None = field(default=None, validator=attrs.validators.optional(non_empty_text))
+    provisioned_concurrency: int | None = field(default=None, validator=in_range(1, integer=True, optional=True))
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.behaviour, Behaviour) and self.duration is not None:
             raise ValueError(f"function {self.name!r}: give duration either in the Behaviour or as duration, not both")
+        if self.provisioned_concurrency is not None and self.alias is None:
+            raise ValueError(
+                f"function {self.name!r}: provisioned_concurrency={self.provisioned_concurrency} needs an alias "
+                "(AWS sets it on versions and aliases, never $LATEST), e.g. alias='live'"
+            )
+        if (
+            self.provisioned_concurrency is not None
+            and self.reserved_concurrency is not None
+            and self.provisioned_concurrency > self.reserved_concurrency
+        ):
+            raise ValueError(
+                f"function {self.name!r}: provisioned_concurrency must be <= reserved_concurrency "
+                f"({self.reserved_concurrency}), got {self.provisioned_concurrency}"
+            )
 
     def create(self, sim: Simulation) -> None:
         """Create this function on ``sim`` through the Lambda client."""
@@ -174,6 +194,19 @@ class Function:
             lam.put_function_concurrency(FunctionName=self.name, ReservedConcurrentExecutions=self.reserved_concurrency)
         if self.event_invoke is not None:
             lam.put_function_event_invoke_config(FunctionName=self.name, **self.event_invoke.to_api())
+        if self.alias is not None:
+            version = lam.publish_version(FunctionName=self.name)["Version"]
+            lam.create_alias(FunctionName=self.name, Name=self.alias, FunctionVersion=version)
+            if self.event_invoke is not None:  # a qualifier has its own config: the alias gets the same
+                lam.put_function_event_invoke_config(
+                    FunctionName=self.name, Qualifier=self.alias, **self.event_invoke.to_api()
+                )
+            if self.provisioned_concurrency is not None:
+                lam.put_provisioned_concurrency_config(
+                    FunctionName=self.name,
+                    Qualifier=self.alias,
+                    ProvisionedConcurrentExecutions=self.provisioned_concurrency,
+                )
 
 
 def _creation_order(functions: Sequence[Function]) -> list[Function]:
@@ -243,11 +276,18 @@ class Model:
     start: str = field(default="2026-01-01T00:00:00Z", validator=_start)
 
     def __attrs_post_init__(self) -> None:
-        names = {f.name for f in self.functions}
+        by_name = {f.name: f for f in self.functions}
         for w in self.workloads:
             target = getattr(w, "function", None)
-            if target is not None and target not in names:
-                raise ValueError(f"workload {w!r} invokes {target!r}, which is not among functions {sorted(names)}")
+            if target is None:
+                continue
+            name, _, qualifier = target.partition(":")
+            if name not in by_name:
+                raise ValueError(f"workload {w!r} invokes {target!r}, which is not among functions {sorted(by_name)}")
+            alias = by_name[name].alias
+            known = ["$LATEST", *(("1", alias) if alias else ())]
+            if qualifier and qualifier not in known:
+                raise ValueError(f"workload {w!r} invokes {target!r}, but function {name!r} has qualifiers {known}")
         # Two random workloads with one stream would draw identical arrivals: ask for distinct names.
         streams: dict[tuple[str, str], Workload] = {}
         for w in self.workloads:

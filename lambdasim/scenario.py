@@ -709,7 +709,7 @@ def _from_dict(data: dict[str, Any], source: str) -> Scenario:
     for array, items in (("workloads", workloads), ("faults", faults)):
         for i, item in enumerate(items):
             target = getattr(item, "function", None)
-            if target is not None and target not in names:
+            if target is not None and target.partition(":")[0] not in names:  # "name" or "name:qualifier"
                 raise _ProblemError(f"{array}[{i}].function", f"no function {target!r}; functions: {', '.join(names)}")
     hints = _hints(Model)
     kwargs: dict[str, Any] = {"functions": functions, "workloads": [*workloads, *faults]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from lambdasim.clients.base import BaseClient
     from lambdasim.clients.lambda_ import FunctionRecord
     from lambdasim.engine import FunctionState
+    from lambdasim.target import Target
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
 
@@ -129,16 +131,34 @@ class Simulation:
         return self._clients[service]
 
     def function_state(self, name: str) -> FunctionState:
-        """The engine's state of function ``name``, for workloads, faults and sinks attaching to it.
+        """The engine's state of function ``name`` (or ``name:qualifier``), for workloads, faults and sinks.
 
         Raises ``ValueError`` naming the functions that exist when there is no function ``name``.
         """
+        bare = name.partition(":")[0]
         try:
-            return self.engine.functions[name]
+            return self.engine.functions[bare]
         except KeyError:
             raise ValueError(
-                f"function {name!r} does not exist; create it first (functions: {sorted(self.engine.functions)})"
+                f"function {bare!r} does not exist; create it first (functions: {sorted(self.engine.functions)})"
             ) from None
+
+    def targeter(self, function: str) -> Callable[[], Target] | None:
+        """For ``name:qualifier`` (a version or an alias), a callable giving the target of each invoke, routed
+        by the alias's weights as ``Invoke`` would; ``None`` for an unqualified name (the engine's default target).
+
+        Raises ``ValueError`` naming the qualifiers that exist when the version or alias does not.
+        """
+        name, _, qualifier = function.partition(":")
+        if not qualifier:
+            return None
+        self.function_state(name)
+        lam = self.client("lambda")
+        rec = lam._functions[name]
+        known = ["$LATEST", *rec.versions, *rec.aliases]
+        if qualifier not in known:
+            raise ValueError(f"function {name!r} has no version or alias {qualifier!r}; it has {known}")
+        return partial(lam._target, rec, qualifier)
 
     def run(self, until: float | None = None) -> Results:
         """Advance the clock to absolute time ``until`` (s), or until nothing is left to do; return the results."""

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from lambdasim.counters import FunctionStats
     from lambdasim.engine import Engine, FunctionState
     from lambdasim.simulation import Simulation
+    from lambdasim.target import Target
 
 __all__ = ["Caller", "RetryQuota", "StandardRetry", "SyncPoisson"]
 
@@ -111,12 +112,14 @@ class Caller:
 
     Args:
         engine: The simulation's engine.
-        fs: The function invoked (unqualified).
+        fs: The function invoked.
         retry: SDK retries, or ``None``.
         uniform: Draws uniform on [0, 1) for the retry jitter (a seeded stream of the caller's own).
+        target_of: For a qualified ``FunctionName``, the target of each request (see
+            :meth:`~lambdasim.simulation.Simulation.targeter`); ``None`` invokes the function unqualified.
     """
 
-    __slots__ = ("_engine", "_env", "_fs", "_quota", "_retry", "_stats", "_uniform")
+    __slots__ = ("_engine", "_env", "_fs", "_quota", "_retry", "_stats", "_target_of", "_uniform")
 
     def __init__(
         self,
@@ -124,8 +127,10 @@ class Caller:
         fs: FunctionState,
         retry: StandardRetry | None,
         uniform: Callable[[], float],
+        target_of: Callable[[], Target] | None = None,
     ) -> None:
         self._engine = engine
+        self._target_of = target_of
         self._env = engine.env
         self._fs = fs
         self._retry = retry
@@ -140,7 +145,8 @@ class Caller:
 
     def _attempt(self, payload: Any, started: float, attempt: int, paid: int, _e: object = None) -> None:
         engine = self._engine
-        done = engine.invoke_sync(self._fs, payload, engine.next_seq())
+        target = None if self._target_of is None else self._target_of()
+        done = engine.invoke_sync(self._fs, payload, engine.next_seq(), target)
         if isinstance(done, simpy.Event):
             done.callbacks.append(partial(self._respond, started, paid))
             return
@@ -198,7 +204,7 @@ class SyncPoisson:
         jitter = engine.generator(self.function, f"sdk_retry:{self.name}")
         scale = 1.0 / self.rate_per_s
         gap = stream(lambda n: rng.exponential(scale, n))
-        caller = Caller(engine, fs, self.retry, stream(jitter.random))
+        caller = Caller(engine, fs, self.retry, stream(jitter.random), sim.targeter(self.function))
         payload = {} if self.payload is None else self.payload
         env = sim.env
         stop = self.stop_s

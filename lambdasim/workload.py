@@ -97,14 +97,19 @@ Invoke = Callable[[Any, "int | None"], None]
 """Invoke the workload's function with ``(payload, size_bytes or None)``."""
 
 
-def _invoker(sim: Simulation, fs: FunctionState, invocation_type: str) -> Invoke:
+def _invoker(sim: Simulation, fs: FunctionState, invocation_type: str, function: str) -> Invoke:
     """One invoke as the Lambda API would take it, straight into the engine (the payload is already valid JSON).
+
+    ``function`` is the workload's ``name`` or ``name:qualifier``: a qualified invoke runs the version (or the
+    alias's version, routed by its weights) that an ``Invoke`` with that ``FunctionName`` would run, with that
+    qualifier's event invoke config and provisioned concurrency.
 
     A payload larger than the invocation type's limit is refused before it reaches Lambda (HTTP 413) and counted in
     the function's ``rejected_too_large``; an invoke of a deleted function is refused likewise (HTTP 404).
     """
     engine = sim.engine
     settings = sim.settings
+    target_of = sim.targeter(function)
     if invocation_type == "Event":
         limit = settings.async_payload_limit_bytes
 
@@ -114,7 +119,7 @@ def _invoker(sim: Simulation, fs: FunctionState, invocation_type: str) -> Invoke
             if size is not None and size > limit:
                 fs.stats.rejected_too_large += 1
                 return
-            engine.enqueue(fs, payload, engine.next_seq())
+            engine.enqueue(fs, payload, engine.next_seq(), None if target_of is None else target_of())
 
         return invoke
     sync_limit = settings.sync_payload_limit_bytes
@@ -126,7 +131,7 @@ def _invoker(sim: Simulation, fs: FunctionState, invocation_type: str) -> Invoke
             fs.stats.rejected_too_large += 1
             return
         # A throttle (429) is counted by the engine in sync_throttles; a synchronous caller is not retried.
-        engine.invoke_sync(fs, payload, engine.next_seq())
+        engine.invoke_sync(fs, payload, engine.next_seq(), None if target_of is None else target_of())
 
     return invoke_sync
 
@@ -262,7 +267,7 @@ class Poisson:
         env = sim.env
         payload = {} if self.payload is None else self.payload
         size = _payload_size(payload)
-        invoke = _invoker(sim, fs, self.invocation_type)
+        invoke = _invoker(sim, fs, self.invocation_type, self.function)
         stop = self.stop_s
 
         def next_delay() -> float | None:
@@ -631,7 +636,7 @@ class VaryingPoisson:
         stop = self.stop_s
         payload = {} if self.payload is None else self.payload
         size = _payload_size(payload)
-        invoke = _invoker(sim, fs, self.invocation_type)
+        invoke = _invoker(sim, fs, self.invocation_type, self.function)
 
         def next_delay() -> float | None:
             now = env.now
@@ -690,7 +695,7 @@ class Burst:
         env = sim.env
         payload = {} if self.payload is None else self.payload
         size = _payload_size(payload)
-        invoke = _invoker(sim, fs, self.invocation_type)
+        invoke = _invoker(sim, fs, self.invocation_type, self.function)
         step = self.over_s / self.count
         remaining = [self.count]
 
@@ -751,7 +756,7 @@ class Schedule:
     def attach(self, sim: Simulation) -> None:
         """Schedule the firings on ``sim``."""
         fs = sim.function_state(self.function)
-        invoke = _invoker(sim, fs, self.invocation_type)
+        invoke = _invoker(sim, fs, self.invocation_type, self.function)
         times = self.parsed.times(sim.start, max(self.start_s, sim.now), self.stop_s)
         if self.payload is not None:
             payload = self.payload
@@ -962,7 +967,7 @@ class Replay:
     def attach(self, sim: Simulation) -> None:
         """Schedule the trace's arrivals on ``sim`` (arrivals before the current time are skipped)."""
         fs = sim.function_state(self.function)
-        invoke = _invoker(sim, fs, self.invocation_type)
+        invoke = _invoker(sim, fs, self.invocation_type, self.function)
         first = bisect.bisect_left(self.times_s, sim.now)
         payloads = self.payloads
         sizes = self.sizes_bytes
