@@ -161,7 +161,12 @@ class Simulation:
         return partial(lam._target, rec, qualifier)
 
     def run(self, until: float | None = None) -> Results:
-        """Advance the clock to absolute time ``until`` (s), or until nothing is left to do; return the results."""
+        """Advance the clock to absolute time ``until`` (s), or until nothing is left to do; return the results.
+
+        As in SimPy, the run stops *before* anything scheduled at exactly ``until``: an attempt that ends at
+        ``until`` still holds its concurrency when this returns, and completes first when the run resumes. Running
+        to ``t1`` and then to ``t2`` gives exactly the same run as running straight to ``t2``.
+        """
         if until is not None:
             check_range("until", until, self.now)
         self.running = True
