@@ -50,6 +50,7 @@ from lambdasim.provisioned import ProvisionedConcurrency
 from lambdasim.rules import (
     Condition,
     ThrottleReason,
+    exceeds_age,
     function_error_retry_delay,
     throttle_backoff,
 )
@@ -635,7 +636,7 @@ class Engine:
                 delay *= 1.0 - s.throttle_backoff_jitter * fs.uniform["backoff_jitter"]()
             if s.backlog_backoff_factor:
                 delay *= 1.0 + s.backlog_backoff_factor * st.queued.value / 1000.0
-        if now - ev.enqueued_at + delay > ev.target.max_event_age_s:  # age look-ahead
+        if now - ev.enqueued_at + delay > ev.target.max_event_age_s:  # rules.exceeds_age, inline: per throttle
             st.queued.change(now, -1)
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
@@ -694,7 +695,7 @@ class Engine:
         n = ev.throttles = ev.throttles + 1
         lane = self._throttle_lanes[n if n < 62 else 61]  # that of the delay _backoffs gives
         delay = lane.delay
-        if age + delay > target.max_event_age_s:  # age look-ahead
+        if age + delay > target.max_event_age_s:  # rules.exceeds_age, inline: per throttle
             st.queued.change(now, -1)
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
@@ -745,7 +746,7 @@ class Engine:
         jitter = self.settings.retry_jitter_s
         if jitter:
             delay += jitter * fs.uniform["retry_jitter"]()
-        if now - ev.enqueued_at + delay > target.max_event_age_s:  # age look-ahead
+        if exceeds_age(now - ev.enqueued_at, delay, target.max_event_age_s):
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
         st.retry_waiting.change(now, 1)

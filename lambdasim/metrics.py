@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from lambdasim.stats import ZERO_BELOW, QuantileSketch
+from lambdasim.stats import ZERO_BELOW, QuantileSketch, add_dense
 
 __all__ = [
     "METRICS",
@@ -172,21 +172,9 @@ class Samples:
             return
         keys = _bucket_keys(positive)
         low = int(keys.min())
-        counts = np.bincount(keys - low)
-        hist = self._hist
-        if hist is None:
-            self._hist = counts.astype(np.int32)
-            self._hist_low = low
-            return
-        hist_low = self._hist_low
-        new_low = min(hist_low, low)
-        new_high = max(hist_low + hist.size, low + counts.size)
-        if new_low < hist_low or new_high > hist_low + hist.size:
-            wider = np.zeros(new_high - new_low, dtype=np.int32)
-            wider[hist_low - new_low : hist_low - new_low + hist.size] = hist
-            hist = self._hist = wider
-            hist_low = self._hist_low = new_low
-        hist[low - hist_low : low - hist_low + counts.size] += counts
+        # int32 counts: one histogram per period, kept for the whole run.
+        counts = np.bincount(keys - low).astype(np.int32)
+        self._hist, self._hist_low = add_dense(self._hist, self._hist_low, counts, low)
 
     @property
     def count(self) -> int:
@@ -454,14 +442,17 @@ class FunctionMetrics:
             d = self.errors
             d[i] = d.get(i, 0) + 1
 
-    def throttled(self, now: float) -> None:
-        """A try was throttled."""
+    def _count(self, series: dict[int, int], now: float) -> None:
+        """One more in ``series`` for the period of ``now``."""
         i = self._level_index if now < self._edge else self._advance(now)
-        d = self.throttles
-        d[i] = d.get(i, 0) + 1
+        series[i] = series.get(i, 0) + 1
+
+    def throttled(self, now: float) -> None:
+        """A try was throttled (the asynchronous hot paths in the engine do this inline)."""
+        self._count(self.throttles, now)
 
     def event_received(self, now: float) -> None:
-        """An ``Event`` invoke was queued."""
+        """An ``Event`` invoke was queued (once per event: inline rather than through :meth:`_count`)."""
         i = self._level_index if now < self._edge else self._advance(now)
         d = self.received
         d[i] = d.get(i, 0) + 1
@@ -476,21 +467,15 @@ class FunctionMetrics:
 
     def event_dropped(self, now: float) -> None:
         """An event was discarded without success."""
-        i = self._level_index if now < self._edge else self._advance(now)
-        d = self.dropped
-        d[i] = d.get(i, 0) + 1
+        self._count(self.dropped, now)
 
     def dead_letter_failed(self, now: float) -> None:
         """A dead-letter delivery failed."""
-        i = self._level_index if now < self._edge else self._advance(now)
-        d = self.dead_letter_errors
-        d[i] = d.get(i, 0) + 1
+        self._count(self.dead_letter_errors, now)
 
     def destination_failed(self, now: float) -> None:
         """A destination delivery failed."""
-        i = self._level_index if now < self._edge else self._advance(now)
-        d = self.destination_failures
-        d[i] = d.get(i, 0) + 1
+        self._count(self.destination_failures, now)
 
     def _advance(self, now: float) -> int:
         """Time ``now`` is past the current period: enter its period (carrying the level held); return its index."""

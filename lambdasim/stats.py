@@ -26,6 +26,26 @@ TALLY_BUFFER = 1024
 """Observations a :class:`Tally` buffers before folding them into its moments and sketch (bounds its memory)."""
 
 
+def add_dense(
+    dense: np.ndarray[Any, Any] | None, dense_low: int, counts: np.ndarray[Any, Any], low: int
+) -> tuple[np.ndarray[Any, Any], int]:
+    """Add bucket ``counts`` (buckets ``low``, ``low + 1``, ...) into ``dense`` (buckets ``dense_low``, ...).
+
+    Returns the array and its first bucket: ``counts`` itself when ``dense`` is ``None``, ``dense`` widened (keeping
+    its dtype) when the block reaches outside it, which is rare since bucket ranges are logarithmic.
+    """
+    if dense is None:
+        return counts, low
+    new_low = min(dense_low, low)
+    new_high = max(dense_low + dense.size, low + counts.size)
+    if new_low < dense_low or new_high > dense_low + dense.size:
+        wider = np.zeros(new_high - new_low, dtype=dense.dtype)
+        wider[dense_low - new_low : dense_low - new_low + dense.size] = dense
+        dense, dense_low = wider, new_low
+    dense[low - dense_low : low - dense_low + counts.size] += counts
+    return dense, dense_low
+
+
 class QuantileSketch:
     """Relative-error quantiles of non-negative values in memory logarithmic in their range.
 
@@ -90,21 +110,7 @@ class QuantileSketch:
         ikeys = keys.astype(np.int64)
         low = int(ikeys.min())
         counts = np.bincount(ikeys - low)
-        dense = self._dense
-        if dense is None:
-            self._dense = counts
-            self._dense_low = low
-            return
-        # Widen the dense range when the block reaches outside it (rarely: the range is logarithmic).
-        dense_low = self._dense_low
-        new_low = min(dense_low, low)
-        new_high = max(dense_low + dense.size, low + counts.size)
-        if new_low < dense_low or new_high > dense_low + dense.size:
-            wider = np.zeros(new_high - new_low, dtype=np.int64)
-            wider[dense_low - new_low : dense_low - new_low + dense.size] = dense
-            dense = self._dense = wider
-            dense_low = self._dense_low = new_low
-        dense[low - dense_low : low - dense_low + counts.size] += counts
+        self._dense, self._dense_low = add_dense(self._dense, self._dense_low, counts, low)
 
     def _settle(self) -> dict[int, int]:
         """Fold the dense counts into the bucket dict; return the dict."""

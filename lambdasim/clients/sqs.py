@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from lambdasim.clients._params import Member
 from lambdasim.clients._services import ServiceClient, decode_token, encode_token
+from lambdasim.errors import ClientError
 from lambdasim.services import ServiceError
 from lambdasim.services.sqs import READ_ONLY, SETTABLE, Message, Queue, check_attributes, md5_of_attributes
 
@@ -356,15 +357,10 @@ class SqsClient(ServiceClient):
         for entry in entries:
             try:
                 msg = self._send(op, queue, entry)
-            except Exception as exc:  # ClientError from one entry: reported per entry
-                error = getattr(exc, "response", {}).get("Error", {})
+            except ClientError as exc:  # one entry's error: reported for that entry, the others still go
+                error = exc.response["Error"]
                 failed.append(
-                    {
-                        "Id": entry["Id"],
-                        "SenderFault": True,
-                        "Code": error.get("Code", "InvalidParameterValue"),
-                        "Message": error.get("Message", str(exc)),
-                    }
+                    {"Id": entry["Id"], "SenderFault": True, "Code": error["Code"], "Message": error["Message"]}
                 )
                 continue
             ok: dict[str, Any] = {"Id": entry["Id"], "MessageId": msg.message_id, "MD5OfMessageBody": msg.md5_body}
