@@ -12,7 +12,9 @@ Speed (``benchmarks/bench_async.py``, ``docs/performance.md``): the per-event me
 
 Tie-breaking: SimPy processes events scheduled for the same time in the order they were scheduled, so a seeded
 run is exactly repeatable. An attempt that ends at time ``t`` releases its concurrency before anything else
-scheduled later for ``t`` tries to take it.
+scheduled later for ``t`` tries to take it. Events back from a throttle (or 5xx) backoff try last at their instant
+(priority :data:`~lambdasim.backlog.BACKOFF`), in the order the events were created: what happened before them at
+that instant (attempts ending, new events polled) comes first, whenever it was scheduled. [model]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, Timeout
 
+from lambdasim.backlog import BACKOFF, Backlog
 from lambdasim.behaviour import Behaviour
 from lambdasim.counters import FunctionStats
 from lambdasim.dist import Distribution, stream
@@ -115,46 +118,64 @@ class _Lane:
     """Events scheduled with one and the same delay, of which only the next due sits on SimPy's event queue.
 
     With a constant delay ``d``, an event scheduled at ``t`` is due at ``t + d``; time never runs backwards (and
-    float addition is monotonic), so the events of a lane come due in the order they were scheduled, and the order
-    SimPy breaks ties in (due time, priority, event id) is that order too. So a lane keeps its events in a FIFO,
-    each with the due time and event id of the queue entry it would have had, and puts the next one on the queue
-    when the previous one comes due: SimPy pops every event at exactly the same point as if all were on its queue,
-    while the queue stays small.
-    Throttle backoffs (1, 2, 4 ... 300 s) and function-error retries (60 s, 120 s) use lanes, so a storm that keeps
-    tens of thousands of events waiting costs a heap of a few hundred entries, not tens of thousands.
+    float addition is monotonic), so the events of a lane come due in the order they were scheduled. A lane keeps
+    them in a FIFO, each with its due time and the third field of its queue entry (``ev.due``, ``ev.eid``), and
+    puts the next one on the queue when the previous one comes due: SimPy pops every event at exactly the same
+    point as if all were on its queue, while the queue stays small. Function-error retries (60 s, 120 s) are
+    ordered among same-time entries by when they were scheduled (a SimPy event id); throttle backoffs (1, 2, 4 ...
+    300 s) by the event's uid, after everything else due then (priority :data:`~lambdasim.backlog.BACKOFF`): an
+    event that ties with the last one in but belongs before it goes on the queue by itself, which orders it.
     """
 
-    __slots__ = ("_queue", "busy", "delay", "pending", "poll_step", "reader_step", "retry_step", "throttled_step")
+    __slots__ = (
+        "_queue",
+        "busy",
+        "delay",
+        "last_due",
+        "last_order",
+        "pending",
+        "poll_step",
+        "priority",
+        "reader_step",
+        "retry_step",
+    )
 
-    def __init__(self, engine: Engine, delay: float) -> None:
+    def __init__(self, engine: Engine, delay: float, priority: int) -> None:
         self._queue = engine._queue
         self.delay = delay
-        # The events waiting behind the one on the queue, each holding its due time and event id (AsyncEvent.due
-        # and .eid): a queue entry is built only when it goes on the queue, so the thousands waiting in a storm
-        # are not also thousands of long-lived tuples for the garbage collector to traverse, again and again.
+        self.priority = priority
+        # The events waiting behind the one on the queue, each holding its due time and order (AsyncEvent.due and
+        # .eid): a queue entry is built only when it goes on the queue, so the thousands waiting in a storm are
+        # not also thousands of long-lived tuples for the garbage collector to traverse, again and again.
         self.pending: deque[AsyncEvent] = deque()
         self.busy = False  # an entry of this lane is on SimPy's queue
+        self.last_due = -math.inf  # the key of the last event added
+        self.last_order = -1
         # Environment.step calls each callback in turn: first bring the lane's next entry onto the queue.
         self.poll_step = (self.advance, engine._poll)
         self.reader_step = (self.advance, engine._to_reader)
         self.retry_step = (self.advance, engine._retry)
-        # The same as poll_step when Engine._fast_throttles holds, in one call (Engine._retry_throttled).
-        self.throttled_step = (partial(engine._retry_throttled, self),)
 
-    def add(self, ev: AsyncEvent, due: float, eid: int) -> None:
-        """Schedule ``ev`` for ``due`` with SimPy event id ``eid`` (the entry ``(due, NORMAL, eid, ev)``)."""
+    def add(self, ev: AsyncEvent, due: float, order: int) -> bool:
+        """Schedule ``ev`` for ``due`` (the entry ``(due, priority, order, ev)``); False if it must go on the queue
+        by itself instead (it ties with the last one added but orders before it: only for uid-ordered lanes)."""
+        if due == self.last_due and order < self.last_order:
+            return False
+        self.last_due = due
+        self.last_order = order
         if self.busy:
             ev.due = due
-            ev.eid = eid
+            ev.eid = order
             self.pending.append(ev)
         else:
             self.busy = True
-            heappush(self._queue, (due, NORMAL, eid, ev))
+            heappush(self._queue, (due, self.priority, order, ev))
+        return True
 
     def advance(self, _event: object) -> None:
         if self.pending:
             ev = self.pending.popleft()
-            heappush(self._queue, (ev.due, NORMAL, ev.eid, ev))
+            heappush(self._queue, (ev.due, self.priority, ev.eid, ev))
         else:
             self.busy = False
 
@@ -171,6 +192,11 @@ class Scheduled:
 
     __slots__ = ("callbacks", "ending", "environment")
     _ok = True  # never a failed event: Environment.step checks this after the callbacks
+
+    def __lt__(self, other: object) -> bool:
+        # Only for two queue entries of equal (time, priority, order): an event's entry and an outdated Wake of it
+        # (lambdasim.backlog). Either order is right, so never raise as objects without ``<`` would.
+        return False
 
     def __init__(self) -> None:
         self.callbacks: tuple[Callable[[Any], None], ...] | None = None
@@ -190,6 +216,7 @@ class AsyncEvent(Scheduled):
 
     __slots__ = (
         "attempts",
+        "backlog",
         "due",
         "eid",
         "enqueued_at",
@@ -202,9 +229,11 @@ class AsyncEvent(Scheduled):
         "status",
         "target",
         "throttles",
+        "uid",
     )
 
-    # Set only while the event waits in a lane (_Lane.add), never read before: its due time and event id.
+    # Set only while the event waits in a lane (_Lane.add) or a Backlog, never read before: its due time and the
+    # third field of its queue entry.
     due: float
     eid: int
 
@@ -214,6 +243,8 @@ class AsyncEvent(Scheduled):
         self.fs = fs
         self.target = target
         self.seq = seq
+        self.uid = seq << 1  # unique: seq is, and a duplicate copy adds 1
+        self.backlog: Backlog | None = None  # the Backlog it is parked in
         self.payload = payload
         self.enqueued_at = now
         self.attempts = 0
@@ -294,6 +325,7 @@ class FunctionState:
         self.provisioned: dict[str | None, ProvisionedConcurrency] = {}  # by qualifier (version or alias)
         self.provisioned_total = 0  # requested over all qualifiers: carved out of the function's concurrency
         self.faults: FaultPlan | None = None
+        self.backlog = Backlog(engine, self)  # its events parked while its reserved concurrency is full
         # What _acquire chose for the attempt _run_attempt starts right after it (never across events): an
         # on-demand environment's birth time or a provisioned pool, and whether it runs the init phase first.
         self.chosen: float | ProvisionedConcurrency = 0.0
@@ -392,14 +424,49 @@ class Engine:
         self._to_reader_step = (self._to_reader,)
         self._retry_step = (self._retry,)
         self._end_step = (self._ended,)
-        self._lanes: dict[float, _Lane] = {}  # constant-delay schedules (see _Lane), by delay
-        # The fast path's lane for the backoff after the n-th consecutive throttle (n = 0..61, as _backoffs): an
-        # index into a tuple instead of hashing the delay per throttle (the same lanes as in _lanes).
-        self._throttle_lanes = tuple(self._lanes.get(d) or self._lane(d) for d in self._backoffs)
+        # Constant-delay schedules (see _Lane), by delay: function-error retries, and backoffs (throttles, 5xx).
+        self._lanes: dict[float, _Lane] = {}
+        self._backoff_lanes: dict[float, _Lane] = {}
+        # Events back from a backoff are ordered by uid (AsyncEvent.uid: their order of acceptance) at a tie, not by
+        # when they were scheduled: that lets a Backlog count their throttled tries late without changing the run.
+        # Throttled events parked while their pool is full (lambdasim.backlog): the account's unreserved pool here,
+        # each function's reserved pool on its FunctionState. Only when no optional feature needs each try stepped
+        # (no trace, drops, jitter, backlog factor or read rate) and no service errors can come (set_service_faults).
+        self.account_backlog = Backlog(self, None)
 
     def _lane(self, delay: float) -> _Lane:
-        lane = self._lanes[delay] = _Lane(self, delay)
+        lane = self._lanes[delay] = _Lane(self, delay, NORMAL)
         return lane
+
+    def _backoff_lane(self, delay: float) -> _Lane:
+        lane = self._backoff_lanes[delay] = _Lane(self, delay, BACKOFF)
+        return lane
+
+    # -- parked throttles (lambdasim.backlog) -----------------------------------------------------------------
+
+    def backlogs(self) -> Iterator[Backlog]:
+        yield self.account_backlog
+        for fs in self.functions.values():
+            yield fs.backlog
+
+    def settle(self) -> None:
+        """Count every parked try due before now: call before reading throttle counts during a run."""
+        now = self.env._now
+        for backlog in self.backlogs():
+            if backlog.count:
+                backlog.catch_up(now)
+
+    def unpark(self, fs: FunctionState | None = None) -> None:
+        """A pool's limits, or the rules for its events, change now: every parked event (of ``fs``'s pools, or of
+        all) goes back on SimPy's queue, from where its tries are stepped one by one."""
+        for backlog in (self.account_backlog, fs.backlog) if fs is not None else self.backlogs():
+            if backlog.count:
+                backlog.release_all()
+
+    def set_service_faults(self) -> None:
+        """Service errors may come from now on (lambdasim.faults): a try is no longer a certain throttle."""
+        self.service_faults = True
+        self.unpark()
 
     # -- randomness -------------------------------------------------------------------------------------------
 
@@ -425,6 +492,7 @@ class Engine:
         self.functions[fs.name] = fs
 
     def remove(self, name: str) -> None:
+        self.unpark(self.functions[name])
         fs = self.functions.pop(name)
         if fs.reserved is not None:
             self.set_reserved(fs, None)
@@ -443,6 +511,7 @@ class Engine:
 
     def set_reserved(self, fs: FunctionState, reserved: int | None) -> None:
         """Carve ``reserved`` out of the account pool (``None`` returns the function to the unreserved pool)."""
+        self.unpark()  # the account's limit changes too
         was_unreserved = fs.reserved is None
         fs.reserved = reserved
         # Attempts in flight move with the function to its new pool.
@@ -516,6 +585,10 @@ class Engine:
         fs.in_use -= 1
         if fs.reserved is None:
             self.unreserved_in_use -= 1
+            if self.account_backlog.count:
+                self.account_backlog.freed()
+        elif fs.backlog.count:
+            fs.backlog.freed()
         version = call.target.version  # type: ignore[attr-defined]
         envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
         envs.release(now, env, error is not None and error[0] in RESETS)
@@ -545,6 +618,7 @@ class Engine:
         heappush(self._queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
         if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
             twin = AsyncEvent(fs, seq, payload, now, target)
+            twin.uid += 1  # after its original, at a tie
             st.duplicates += 1
             st.queued.change(now, 1)
             self._schedule_poll(twin, self._dispatch)
@@ -601,6 +675,25 @@ class Engine:
             i = m._level_index if now < m._edge else m._advance(now)
             d = m.throttles
             d[i] = d.get(i, 0) + 1
+            if not ev.throttles and self._fast_throttles and not self.service_faults and not fs.provisioned:
+                # The first throttle in a row, for lack of concurrency: park it while the pool is full, if an
+                # attempt in the pool will end (lambdasim.backlog); what _back_off does for it, without the options.
+                if reason is _RESERVED:
+                    backlog = fs.backlog
+                    parks = fs.in_use > 0
+                else:
+                    backlog = self.account_backlog
+                    parks = reason is _ACCOUNT and self.unreserved_in_use > 0
+                if parks:
+                    ev.status = 429
+                    ev.throttles = 1
+                    delay = self._backoffs[1]
+                    if now - ev.enqueued_at + delay > ev.target.max_event_age_s:  # rules.exceeds_age, inline
+                        st.queued.change(now, -1)
+                        self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
+                        return
+                    backlog.park(ev, now + delay)
+                    return
             self._back_off(ev, 429, "Throttled", reason)  # a StrEnum: .value (a Python call) only for the trace
             return
         st.queued.change(now, -1)
@@ -640,73 +733,14 @@ class Engine:
             st.queued.change(now, -1)
             self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
             return
-        if self._backoff_varies:  # a delay of its own: straight onto the queue (_schedule_poll, inline)
-            ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
-            heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
-            return
-        lane = self._lanes.get(delay) or self._lane(delay)
-        if self._fast_throttles:
-            ev.callbacks = lane.throttled_step
-        else:
+        if not self._backoff_varies:  # the lane of its delay (see _Lane)
+            lane = self._backoff_lanes.get(delay) or self._backoff_lane(delay)
             ev.callbacks = lane.reader_step if self._reads_limited else lane.poll_step
-        lane.add(ev, now + delay, next(self._eid))
-
-    def _retry_throttled(self, lane: _Lane, ev: AsyncEvent) -> None:
-        """``lane.advance`` then :meth:`_poll`, for an event back from a backoff, when :attr:`_fast_throttles` holds.
-
-        A storm is mostly such polls throttled again (five or six per invocation), so this one call does the lane
-        step, the age and concurrency checks and, when throttled, what :meth:`_poll`, ``metrics.throttled`` and
-        :meth:`_back_off` do, inline: the same counters, the same backoff and the same queue entry (event id
-        included) at the same point. Anything else (an attempt, a deleted function, zero reserved concurrency, an
-        age exceeded, service errors, provisioned concurrency) goes to :meth:`_poll`, which makes the same checks
-        again from the start: they only read state.
-        """
-        pending = lane.pending  # lane.advance, inline: the lane's next entry onto the queue first
-        if pending:
-            nxt = pending.popleft()
-            heappush(self._queue, (nxt.due, NORMAL, nxt.eid, nxt))
-        else:
-            lane.busy = False
-        fs = ev.fs
-        now = self.env._now  # the clock, without a property call (see the module notes)
-        reserved = fs.reserved
-        target = ev.target
-        age = now - ev.enqueued_at
-        if fs.deleted or reserved == 0 or age > target.max_event_age_s or self.service_faults or fs.provisioned:
-            self._poll(ev)
-            return
-        if reserved is None:
-            if self.unreserved_in_use < self.unreserved_limit:
-                self._poll(ev)
+            if lane.add(ev, now + delay, ev.uid):
                 return
-            reason = _ACCOUNT
-        elif fs.in_use < reserved - fs.provisioned_total:
-            self._poll(ev)
-            return
-        else:
-            reason = _RESERVED
-        st = fs.stats
-        st.throttles[reason] += 1
-        m = fs.metrics  # m.throttled(now), inline
-        i = m._level_index if now < m._edge else m._advance(now)
-        d = m.throttles
-        d[i] = d.get(i, 0) + 1
-        ev.status = 429  # _back_off, inline, without its optional work (none is on)
-        n = ev.throttles = ev.throttles + 1
-        lane = self._throttle_lanes[n if n < 62 else 61]  # that of the delay _backoffs gives
-        delay = lane.delay
-        if age + delay > target.max_event_age_s:  # rules.exceeds_age, inline: per throttle
-            st.queued.change(now, -1)
-            self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
-            return
-        ev.callbacks = lane.throttled_step
-        if lane.busy:  # lane.add, inline
-            ev.due = now + delay
-            ev.eid = next(self._eid)
-            lane.pending.append(ev)
-        else:
-            lane.busy = True
-            heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
+        # A delay of its own (jitter or a backlog factor), or a tie out of order: straight onto the queue.
+        ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
+        heappush(self._queue, (now + delay, BACKOFF, ev.uid, ev))
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = ev.fs
@@ -756,7 +790,7 @@ class Engine:
             return
         lane = self._lanes.get(delay) or self._lane(delay)
         ev.callbacks = lane.retry_step
-        lane.add(ev, now + delay, next(self._eid))
+        lane.add(ev, now + delay, next(self._eid))  # never out of order: event ids grow
 
     def _retry(self, ev: AsyncEvent, _: object = None) -> None:
         now = self.env._now  # the clock, without a property call (see the module notes)
@@ -1042,6 +1076,7 @@ class Engine:
 
         def reset(_e: object = None) -> None:
             now = self.env.now
+            self.settle()  # throttles before the reset are counted before it
             for hook in self.statistics_reset_hooks:
                 hook(now)
             for fs in self.functions.values():

@@ -121,7 +121,7 @@ class Outage:
             engine.outages.add(self.start_s, self.end_s, self.probability)
         else:
             plan_for(engine, sim.function_state(self.function)).outages.add(self.start_s, self.end_s, self.probability)
-        engine.service_faults = True
+        engine.set_service_faults()
 
 
 # -- function behaviour over time ---------------------------------------------------------------------------------

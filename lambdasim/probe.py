@@ -148,6 +148,7 @@ class Probe:
         Timeout(sim.env, self.interval_s).callbacks.append(self._sample)
 
     def _raw(self, name: str, now: float) -> list[float]:
+        self.sim.engine.settle()  # count the throttles of parked events (lambdasim.backlog)
         st = self.sim.engine.functions[name].stats
         return _counters(st) + _integrals(st, now)
 

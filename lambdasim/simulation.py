@@ -244,6 +244,7 @@ class Simulation:
 
     def results(self) -> Results:
         """The results so far, without advancing the clock."""
+        self.engine.settle()  # count the throttles of parked events (lambdasim.backlog)
         stats = {name: fs.stats for name, fs in self.engine.functions.items()}
         return Results(
             seed=self.seed,

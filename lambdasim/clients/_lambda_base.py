@@ -241,7 +241,11 @@ class LambdaBase(BaseClient):
     def _configure(target: Target, cfg: Mapping[str, Any] | None) -> None:
         cfg = cfg or {}
         target.max_retry_attempts = cfg.get("MaximumRetryAttempts", DEFAULT_MAXIMUM_RETRY_ATTEMPTS)
-        target.max_event_age_s = float(cfg.get("MaximumEventAgeInSeconds", DEFAULT_MAXIMUM_EVENT_AGE_S))
+        max_age = float(cfg.get("MaximumEventAgeInSeconds", DEFAULT_MAXIMUM_EVENT_AGE_S))
+        if max_age != target.max_event_age_s:
+            # Parked events were parked for tries that would not end them (lambdasim.backlog): no longer known.
+            target.function.engine.unpark(target.function)
+            target.max_event_age_s = max_age
         destinations = cfg.get("DestinationConfig", {})
         target.on_success = destinations.get("OnSuccess", {}).get("Destination") or None
         target.on_failure = destinations.get("OnFailure", {}).get("Destination") or None

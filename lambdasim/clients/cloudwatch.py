@@ -127,6 +127,7 @@ class CloudWatchClient(ServiceClient):
             return {}
         functions = self._sim.engine.functions
         now = self._sim.now
+        self._sim.engine.settle()  # count the throttles of parked events (lambdasim.backlog)
         if not dimensions:
             if metric in PEAK_METRICS:
                 return {}
@@ -332,6 +333,7 @@ class CloudWatchClient(ServiceClient):
         items: list[dict[str, Any]] = []
         if namespace == NAMESPACE:
             now = self._sim.now
+            self._sim.engine.settle()
             account: set[str] = set()
             for name in sorted(self._sim.engine.functions):
                 fm = self._sim.engine.functions[name].metrics
