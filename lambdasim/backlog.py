@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 # among those, the entry's third field (the event's uid, its order of creation) decides. [model]
 BACKOFF = 2
 _NEVER = math.inf
+# Lanes 1 to 60: an event throttled 61 times in a row (about 4.5 hours of throttles with the default backoffs, less
+# with a short cap) is stepped one try at a time from then on. Lanes cost a little per catch-up each, and from the
+# 61st throttle on the backoff is the cap (Engine._backoffs), so more of them would buy little.
+_LAST_LANE = 60
 
 __all__ = ["BACKOFF", "Backlog", "Wake"]
 
@@ -100,6 +104,7 @@ class Backlog:
         "_tick_entry",
         "_ticker",
         "_ticker_step",
+        "_to_last_lane",
         "_woken",
         "_woken_due",
         "count",
@@ -125,8 +130,8 @@ class Backlog:
         self.dues: list[deque[float]] = [deque(), deque()]
         self.heads = [_NEVER, _NEVER]  # the due time of each lane's first event
         # By lane n: the backoff after the (n + 1)-th throttle in a row, and after the (n + 2)-th (see _backoffs).
-        self._delays = [backoffs[min(n + 1, 61)] for n in range(80)]
-        self._afters = [backoffs[min(n + 2, 61)] for n in range(80)]
+        self._delays = [backoffs[min(n + 1, 61)] for n in range(_LAST_LANE + 1)]
+        self._afters = [backoffs[min(n + 2, 61)] for n in range(_LAST_LANE + 1)]
         self._period = engine.settings.metrics_period_s
         self._start_index = -1
         self._start = 0.0
@@ -139,6 +144,8 @@ class Backlog:
         self._woken_due = 0.0
         self.wake_step = (self._wake,)
         self._cap = max(backoffs)  # the longest backoff and the shortest (the tick's period)
+        # From the first throttle to the try in the last lane (about: floats round each step's sum).
+        self._to_last_lane = sum(backoffs[min(k, 61)] for k in range(1, _LAST_LANE + 1))
         self._shortest = min(backoffs[1:])
         # The earliest time a parked event could be within a backoff of its maximum age (a lower bound), and the
         # tick on SimPy's queue: a queue entry, removed when the backlog empties, so it never prolongs a run.
@@ -162,38 +169,43 @@ class Backlog:
 
     def park(self, ev: AsyncEvent, due: float) -> None:
         """Park ``ev``, just throttled for the first time in a row (``ev.throttles`` 1), until its try at ``due``."""
-        if due - ev.enqueued_at + self._afters[0] > ev.target.max_event_age_s:
+        enqueued_at = ev.enqueued_at
+        max_age = ev.target.max_event_age_s
+        if due - enqueued_at + self._afters[0] > max_age:
             self._to_queue(ev, due)  # that try ends the event if it is throttled: at its own time
             return
         lane = self.lanes[1]
         dues = self.dues[1]
-        if dues and not _after(dues[-1], lane[-1].uid, due, ev.uid):
-            self._to_queue(ev, due)  # out of order at a tie (rare): on SimPy's queue, which orders it
-            return
-        ev.backlog = self
-        if not lane:
+        if dues:
+            if due <= dues[-1] and not _after(dues[-1], lane[-1].uid, due, ev.uid):
+                self._to_queue(ev, due)  # out of order at a tie (rare): on SimPy's queue, which orders it
+                return
+        else:
             self.heads[1] = due
+        ev.backlog = self
         lane.append(ev)
         dues.append(due)
-        first = self.first
         if not self.count:
             self.first = ev
             self.first_lane = 1
             self.next_due = due
-        elif first is not None and _after(self.next_due, first.uid, due, ev.uid) is False:
-            self.first = ev  # (when not known, the next catch-up finds it)
-            self.first_lane = 1
-            self.next_due = due
         elif due < self.next_due:
             self.next_due = due
+            if self.first is not None:  # (when not known, the next catch-up finds it)
+                self.first = ev
+                self.first_lane = 1
+        elif due == self.next_due and self.first is not None and ev.uid < self.first.uid:
+            self.first = ev
+            self.first_lane = 1
         self.count += 1
         # Its tries from `near` on may end it: from then on, catch up at least once per shortest backoff, so that
         # the try before the one that ends it is counted (and that one put on SimPy's queue) in time. (A second
         # early, so that catch_up may skip the exact test for tries before it, whatever the rounding.)
-        near = ev.enqueued_at + ev.target.max_event_age_s - self._cap - 1.0
+        # Likewise from its try in the last lane on, after which it leaves (see _LAST_LANE).
+        now = self._engine.env._now
+        near = min(enqueued_at + max_age, now + self._to_last_lane) - self._cap - 1.0
         if near < self.oldest_at:
             self.oldest_at = near
-            now = self._engine.env._now
             self._schedule_tick(near if near > now else now)
 
     def _to_queue(self, ev: AsyncEvent, due: float) -> None:
@@ -235,6 +247,9 @@ class Backlog:
                 nxt_dues = all_dues[n + 1]
                 nxt = lanes[n + 1]
                 delay = delays[n]  # the backoff after the (n + 1)-th throttle in a row
+                # From the last lane on, events go back on SimPy's queue (see _LAST_LANE); else near their maximum
+                # age, if the try ends them.
+                leave_at = oldest_at if n < _LAST_LANE else -_NEVER
                 while True:  # the lane's tries due before `limit`, from its first (due at `due`)
                     dues.popleft()
                     ev = lane.popleft()
@@ -248,7 +263,9 @@ class Backlog:
                             earlier = {}
                         earlier[i] = earlier.get(i, 0) + 1
                     due += delay
-                    if due >= oldest_at and due - ev.enqueued_at + afters[n] > ev.target.max_event_age_s:
+                    if due >= leave_at and (
+                        n == _LAST_LANE or due - ev.enqueued_at + afters[n] > ev.target.max_event_age_s
+                    ):
                         self._leave(ev, due, n + 1)  # that try ends the event if throttled: at its own time
                     elif nxt_dues and due <= nxt_dues[-1] and not _after(nxt_dues[-1], nxt[-1].uid, due, ev.uid):
                         self._leave(ev, due, n + 1)  # ties out of order (rare): SimPy's queue orders it
@@ -309,7 +326,12 @@ class Backlog:
         if self.next_due < now or self.first is None:
             self.catch_up(now)
         first = self.first
-        if first is not None and (first is not self._woken or self.next_due != self._woken_due) and self.has_room():
+        if first is None or (first is self._woken and self.next_due == self._woken_due):
+            return  # none parked, or its wake is on the queue
+        fs = self.fs
+        if fs is not None and fs.reserved is not None and fs.in_use < fs.reserved - fs.provisioned_total:
+            self._wake_first()  # (has_room, inline for a function's pool)
+        elif fs is None and self.has_room():
             self._wake_first()
 
     def _wake_first(self) -> None:

@@ -604,8 +604,15 @@ class Engine:
 
     # -- the asynchronous path --------------------------------------------------------------------------------
 
-    def enqueue(self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None) -> AsyncEvent:
-        """Accept an ``Event`` invoke on ``target`` (default: unqualified): queue it and schedule its first poll."""
+    def enqueue(
+        self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None, *, last: bool = False
+    ) -> AsyncEvent:
+        """Accept an ``Event`` invoke on ``target`` (default: unqualified): queue it and schedule its first poll.
+
+        ``last``: the caller does nothing more in this step that the poll could see (a workload's arrival, which
+        only schedules the next one). Then, when the poll would be a certain throttle (the pool full, nothing else
+        due before it) it is made at once, without a step of its own: exactly what the step would do.
+        """
         now = self.env._now  # the clock, without a property call (see the module notes)
         if target is None:
             target = fs.latest
@@ -614,8 +621,27 @@ class Engine:
         st.received += 1
         fs.metrics.event_received(now)
         st.queued.change(now, 1)
-        ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll, inline
-        heappush(self._queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
+        queue = self._queue
+        reserved = fs.reserved
+        if (
+            last
+            and (fs.in_use >= reserved if reserved is not None else self.unreserved_in_use >= self.unreserved_limit)
+            and self._parks_at_once(fs, target)
+            and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
+        ):
+            # (Nothing is due before the poll would be, at (now, NORMAL, a new event id): it is next, at once.)
+            reason = _RESERVED if reserved is not None else _ACCOUNT
+            st.throttles[reason] += 1
+            m = fs.metrics  # m.throttled(now), inline
+            i = m._level_index if now < m._edge else m._advance(now)
+            d = m.throttles
+            d[i] = d.get(i, 0) + 1
+            ev.status = 429
+            ev.throttles = 1
+            (fs.backlog if reason is _RESERVED else self.account_backlog).park(ev, now + self._backoffs[1])
+        else:
+            ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll
+            heappush(queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
         if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
             twin = AsyncEvent(fs, seq, payload, now, target)
             twin.uid += 1  # after its original, at a tie
@@ -623,6 +649,21 @@ class Engine:
             st.queued.change(now, 1)
             self._schedule_poll(twin, self._dispatch)
         return ev
+
+    def _parks_at_once(self, fs: FunctionState, target: Target) -> bool:
+        """Whether an event of ``fs`` polled at once would be throttled, for lack of concurrency, and parked
+        (``_poll``'s tests, in its order, for a new event: not deleted, no zero reservation, no service error, no
+        provisioned concurrency, then the pool full with an attempt in it to end)."""
+        if self._dispatch or not self._fast_throttles or self.service_faults or fs.provisioned or fs.deleted:
+            return False
+        reserved = fs.reserved
+        if reserved is None:
+            in_use = self.unreserved_in_use
+            full = in_use >= self.unreserved_limit
+        else:
+            in_use = fs.in_use
+            full = in_use >= reserved
+        return full and in_use > 0 and reserved != 0 and self._backoffs[1] <= target.max_event_age_s
 
     def _schedule_poll(self, ev: AsyncEvent, delay: float) -> None:
         ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step

@@ -119,7 +119,8 @@ def _invoker(sim: Simulation, fs: FunctionState, invocation_type: str, function:
             if size is not None and size > limit:
                 fs.stats.rejected_too_large += 1
                 return
-            engine.enqueue(fs, payload, engine.next_seq(), None if target_of is None else target_of())
+            # last: a workload's arrival does nothing more in its step but schedule the next arrival.
+            engine.enqueue(fs, payload, engine.next_seq(), None if target_of is None else target_of(), last=True)
 
         return invoke
     sync_limit = settings.sync_payload_limit_bytes
