@@ -99,6 +99,7 @@ class Backlog:
         "_period",
         "_queue",
         "_shortest",
+        "_spare",
         "_start",
         "_start_index",
         "_tick_entry",
@@ -143,6 +144,7 @@ class Backlog:
         self._woken: AsyncEvent | None = None
         self._woken_due = 0.0
         self.wake_step = (self._wake,)
+        self._spare: list[Wake] = []  # wakes that came, to use again
         self._cap = max(backoffs)  # the longest backoff and the shortest (the tick's period)
         # From the first throttle to the try in the last lane (about: floats round each step's sum).
         self._to_last_lane = sum(backoffs[min(k, 61)] for k in range(1, _LAST_LANE + 1))
@@ -203,7 +205,10 @@ class Backlog:
         # early, so that catch_up may skip the exact test for tries before it, whatever the rounding.)
         # Likewise from its try in the last lane on, after which it leaves (see _LAST_LANE).
         now = self._engine.env._now
-        near = min(enqueued_at + max_age, now + self._to_last_lane) - self._cap - 1.0
+        near = enqueued_at + max_age
+        if now + self._to_last_lane < near:
+            near = now + self._to_last_lane
+        near -= self._cap + 1.0
         if near < self.oldest_at:
             self.oldest_at = near
             self._schedule_tick(near if near > now else now)
@@ -233,6 +238,9 @@ class Backlog:
         here = 0
         earlier: dict[int, int] | None = None
         top = len(lanes) - 1
+        earliest = _NEVER  # the earliest try left, in lane `best` (`tie`: and in another lane too)
+        best = 0
+        tie = False
         n = 1
         while n <= top:
             due = heads[n]
@@ -273,7 +281,7 @@ class Backlog:
                         nxt_dues.append(due)
                         nxt.append(ev)
                     if not dues:
-                        heads[n] = _NEVER
+                        heads[n] = due = _NEVER
                         break
                     due = dues[0]
                     if due >= limit:
@@ -281,6 +289,13 @@ class Backlog:
                         break
                 if nxt_dues:
                     heads[n + 1] = nxt_dues[0]
+            if due <= earliest:
+                if due < earliest:
+                    earliest = due
+                    best = n
+                    tie = False
+                else:
+                    tie = True
             n += 1
         if single is not None:
             if here:
@@ -288,15 +303,13 @@ class Backlog:
             if earlier is not None:
                 for i, k in earlier.items():
                     _count(single, reason, i, k)
-        earliest = min(heads)
         if earliest == _NEVER:
             self._emptied()
             return
-        n = heads.index(earliest)
-        if heads.count(earliest) > 1:  # a tie between lanes (rare): the event first created goes first
-            n = min((k for k, h in enumerate(heads) if h == earliest), key=lambda k: lanes[k][0].uid)
-        self.first = lanes[n][0]
-        self.first_lane = n
+        if tie:  # the earliest try in two lanes or more (rare): the event accepted first goes first
+            best = min((k for k, h in enumerate(heads) if h == earliest), key=lambda k: lanes[k][0].uid)
+        self.first = lanes[best][0]
+        self.first_lane = best
         self.next_due = earliest
 
     def _period_start(self, index: int) -> float:
@@ -341,19 +354,34 @@ class Backlog:
         assert first is not None
         self._woken = first
         self._woken_due = due = self.next_due
-        heappush(self._queue, (due, BACKOFF, first.uid, Wake(self, first, self.first_lane, due)))
+        spare = self._spare
+        if spare:  # a wake that came, again (SimPy took its callbacks when it popped it)
+            wake = spare.pop()
+            wake.ev = first
+            wake.lane = self.first_lane
+            wake.due = due
+            wake.callbacks = self.wake_step
+        else:
+            wake = Wake(self, first, self.first_lane, due)
+        heappush(self._queue, (due, BACKOFF, first.uid, wake))
 
     def _wake(self, wake: Wake) -> None:
         ev = wake.ev
+        n = wake.lane
+        due = wake.due
+        self._spare.append(wake)  # off the queue: free for the next wake
         if ev is self._woken:
             self._woken = None
-        n = wake.lane
         lane = self.lanes[n]
         dues = self.dues[n]
-        if ev.backlog is not self or not lane or lane[0] is not ev or dues[0] != wake.due:
+        if ev.backlog is not self or not lane or lane[0] is not ev or dues[0] != due:
             return  # outdated: the event was tried, or moved on, since
-        if not self.has_room():
-            return  # throttled again: the next catch-up counts it
+        fs = self.fs
+        if fs is None:
+            if not self.has_room():
+                return  # throttled again: the next catch-up counts it
+        elif fs.reserved is None or fs.in_use >= fs.reserved - fs.provisioned_total:
+            return  # (has_room, inline for a function's pool)
         # No parked try comes before this one (it was the earliest when the pool last had room, and the pool has
         # had room since), so it is its lane's first: take it out and try it for real.
         lane.popleft()

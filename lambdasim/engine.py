@@ -402,8 +402,9 @@ class Engine:
         self._service_error_p = s.service_error_probability
         self._drop_p = s.drop_probability
         self._backoff_varies = bool(s.throttle_backoff_jitter or s.backlog_backoff_factor)
-        # A throttle backoff's poll can take the fast path of _retry_throttled: no trace, no drops, no jitter or
-        # backlog factor, no read rate (fixed for the run; service errors and the rest are checked per try).
+        # Throttled events may be parked (lambdasim.backlog) when nothing optional needs each try stepped: no
+        # trace, no drops, no jitter or backlog factor, no read rate (fixed for the run; service errors, provisioned
+        # concurrency and the rest are checked when an event is parked).
         self._fast_throttles = not (self._reads_limited or self._drop_p or self._backoff_varies or trace)
         # The throttle backoff of the n-th consecutive throttle, n = 1..61 (index 0 unused): from the 61st on it is
         # the cap (rules.throttle_backoff), so a table lookup replaces a call per throttle.

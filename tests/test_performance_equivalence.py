@@ -15,6 +15,7 @@ from simpy.events import NORMAL
 
 import lambdasim as ls
 from lambdasim import dist
+from lambdasim.backlog import BACKOFF
 from lambdasim.engine import Engine
 from lambdasim.faults import Outage
 from lambdasim.rules import ThrottleReason
@@ -24,30 +25,34 @@ from lambdasim.workload import Burst, Poisson
 class DirectLane:
     """A lane that is no lane: every event goes straight onto SimPy's queue, as without lanes."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, priority: int) -> None:
         self._queue = engine._queue
+        self.priority = priority
         self.poll_step = (engine._poll,)
         self.reader_step = (engine._to_reader,)
         self.retry_step = (engine._retry,)
 
-    def add(self, ev: Any, due: float, eid: int) -> None:
-        heappush(self._queue, (due, NORMAL, eid, ev))
+    def add(self, ev: Any, due: float, order: int) -> bool:
+        heappush(self._queue, (due, self.priority, order, ev))
+        return True
 
 
 class DirectLanes(dict[float, Any]):
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, priority: int) -> None:
         super().__init__()
         self._engine = engine
+        self._priority = priority
 
     def get(self, delay: float, default: Any = None) -> DirectLane:  # type: ignore[override]
-        return DirectLane(self._engine)
+        return DirectLane(self._engine, self._priority)
 
 
 def storm(*, direct: bool, settings: ls.Settings) -> ls.Results:
     """Twice the reserved concurrency for two minutes, with bursts, function errors and retries."""
     sim = ls.Simulation(seed=11, trace=True, settings=settings)
-    if direct:
-        sim.engine._lanes = DirectLanes(sim.engine)
+    if direct:  # function-error retries and backoffs (with a trace, every throttled try is one)
+        sim.engine._lanes = DirectLanes(sim.engine, NORMAL)
+        sim.engine._backoff_lanes = DirectLanes(sim.engine, BACKOFF)
     lam = sim.client("lambda")
     behaviour = ls.Behaviour(duration=dist.Exponential(0.5), error_rate=0.3)
     lam.create_function(FunctionName="f", Handler=behaviour, Timeout=10)
@@ -119,7 +124,8 @@ def mixed_storm(*, fast: bool, trace: bool, outage: bool) -> ls.Results:
 
 @pytest.mark.parametrize("outage", [False, True], ids=["fast", "outage"])
 def test_the_fast_path_of_throttled_tries_gives_exactly_the_general_one(outage: bool) -> None:
-    """``Engine._retry_throttled`` (taken when no trace or other optional feature is on) against ``_poll``."""
+    """Parked throttles (``lambdasim.backlog``, taken when no trace or other optional feature is on) against every
+    try stepped through ``Engine._poll``."""
     fast = mixed_storm(fast=True, trace=False, outage=outage)
     general = mixed_storm(fast=False, trace=False, outage=outage)
     figures = fast.functions
