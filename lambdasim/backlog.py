@@ -17,17 +17,23 @@ keeps such events *parked*, and
 - a try that would end the event (its age would pass ``MaximumEventAgeInSeconds`` at the next backoff) is never
   parked: it goes on SimPy's queue, so the outcome comes at its own time and in its own order. To find such a try
   in time, a pool whose events may be that old catches up at least once per shortest backoff (a *tick*), from the
-  earliest time any of them could be (``MaximumEventAgeInSeconds`` less the longest backoff after enqueueing).
+  earliest time any of them could be (``MaximumEventAgeInSeconds`` less the longest backoff after enqueueing);
+  likewise for an event throttled :data:`_LAST_LANE` times in a row, which is stepped one try at a time from then.
+
+Events are parked at their first throttle in a row, from ``Engine._poll``, or straight from ``Engine.enqueue`` when a
+workload's event arrives while its pool is full and nothing else is due before its poll would be.
 
 Why this is exact: tries of backed-off events are ordered by their due time and then by event (SimPy entries
 ``(due, BACKOFF, uid)``, :data:`BACKOFF` after everything else due at the same instant), never by when they were
 scheduled, so counting a try late does not change where it falls; and a pool's fullness changes only at the points
-above. ``tests/test_performance_equivalence.py`` checks runs with parking against runs without it.
+above. ``tests/test_backlog.py`` and ``tests/test_performance_equivalence.py`` check runs with parking against runs
+with every try stepped, bit for bit.
 
 Speed: a catch-up moves each event from the lane of ``n`` throttles in a row to that of ``n + 1``, lanes being FIFOs
 (every event of a lane got there by the same backoff, so they come due in the order they came in). The due times
-are kept in the lanes beside the events, not on them: moving on an event that has waited for seconds then touches
-the event's memory not at all (a storm keeps tens of thousands waiting, more than the processor's caches hold).
+are kept in the lanes beside the events, not on them, and a catch-up reads nothing of an event it moves on (but
+near its maximum age, at a tie, or to count an account pool's throttles by function): a storm keeps tens of
+thousands waiting, more than the processor's caches hold, each touched again only after seconds.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ if TYPE_CHECKING:
 
 # SimPy's priority of a backed-off event's next try: after URGENT (0) and NORMAL (1), so at one and the same instant
 # attempts that end free their concurrency, and new events are polled, before events back from a backoff try again;
-# among those, the entry's third field (the event's uid, its order of creation) decides. [model]
+# among those, the entry's third field (the event's uid, its order of acceptance) decides. [model]
 BACKOFF = 2
 _NEVER = math.inf
 # Lanes 1 to 60: an event throttled 61 times in a row (about 4.5 hours of throttles with the default backoffs, less
