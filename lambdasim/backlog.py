@@ -401,7 +401,11 @@ class Backlog:
             self._emptied()
         engine = self._engine
         engine._poll(ev)
-        if self.count and self.has_room():
+        if self.count and (
+            fs.reserved is not None and fs.in_use < fs.reserved - fs.provisioned_total
+            if fs is not None
+            else self.has_room()
+        ):
             self.catch_up(engine.env._now)  # nothing is due before now: this finds the next first
             self._wake_first()
 
