@@ -46,7 +46,9 @@ class FunctionStats:
         "provisioned_allocated",
         "provisioned_billed_ms",
         "provisioned_busy",
+        "provisioned_configured",
         "provisioned_invocations",
+        "provisioned_periods",
         "provisioned_spillover_invocations",
         "queued",
         "received",
@@ -98,6 +100,11 @@ class FunctionStats:
         self.provisioned_busy = Level(start)  # ProvisionedConcurrentExecutions
         self.provisioned_allocated = Level(start)  # allocated provisioned environments
         self.provisioned_billed_ms = 0  # the part of billed_ms that ran on provisioned environments
+        # What the bill needs (lambdasim.cost), moved only by configuration changes: the concurrency configured
+        # (requested, all qualifiers, from the Put on), and the configurations deleted since `since` as
+        # (enabled at, disabled at, concurrency configured when disabled), s.
+        self.provisioned_configured = Level(start)
+        self.provisioned_periods: list[tuple[float, float, int]] = []
         # Synchronous callers (lambdasim.sync): requests, SDK retries, errors after retries, latency (s).
         self.caller_requests = 0
         self.caller_retries = 0
@@ -220,7 +227,8 @@ class FunctionStats:
         }
 
     def provisioned_figures(self, now: float) -> dict[str, Any]:
-        """Provisioned concurrency at ``now``: invocations, spill-over, busy and allocated levels, utilisation."""
+        """Provisioned concurrency at ``now``: invocations, spill-over, busy, allocated and configured (requested)
+        levels, utilisation."""
         busy = self.provisioned_busy.mean(now)
         allocated = self.provisioned_allocated.mean(now)
         return {
@@ -228,6 +236,7 @@ class FunctionStats:
             "spillover_invocations": self.provisioned_spillover_invocations,
             "busy": self.provisioned_busy.to_dict(now),
             "allocated": self.provisioned_allocated.to_dict(now),
+            "configured": self.provisioned_configured.to_dict(now),
             "utilization_mean": busy / allocated if allocated > 0 else None,
             "billed_duration_ms": self.provisioned_billed_ms,
         }

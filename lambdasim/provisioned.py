@@ -17,6 +17,11 @@ Metrics (CloudWatch names) kept per function in :class:`~lambdasim.counters.Func
 ran on a provisioned environment) and ``ProvisionedConcurrencySpilloverInvocations`` (invocations of a qualifier
 with provisioned concurrency that ran on an on-demand environment).
 
+For the bill (:mod:`lambdasim.cost`) the statistics also keep the concurrency *configured* over time
+(``FunctionStats.provisioned_configured``, a level moved only by ``configure``/``unconfigure``) and the configuration
+periods that ended (``FunctionStats.provisioned_periods``): [model] provisioned concurrency is billed from the
+``PutProvisionedConcurrencyConfig`` call that enables it, at the requested amount, not from ``READY``.
+
 >>> pool = ProvisionedConcurrency(requested=2, last_modified="2026-01-01T00:00:00.000+0000")
 >>> pool.status, pool.take()
 ('IN_PROGRESS', False)
@@ -49,12 +54,17 @@ class ProvisionedConcurrency:
         status: ``IN_PROGRESS`` while allocating, then ``READY``.
         last_modified: ``LastModified`` of the config, as Lambda writes it.
         generation: Counts configuration changes, so that an allocation timer set for an older request is ignored.
+        enabled_at: Simulated time (s) of the ``Put`` that created the config; later ``Put`` calls change the amount
+            without starting a new billing period.
     """
 
-    __slots__ = ("allocated", "busy", "generation", "last_modified", "requested", "stats", "status")
+    __slots__ = ("allocated", "busy", "enabled_at", "generation", "last_modified", "requested", "stats", "status")
 
-    def __init__(self, requested: int, last_modified: str, stats: FunctionStats | None = None) -> None:
+    def __init__(
+        self, requested: int, last_modified: str, stats: FunctionStats | None = None, enabled_at: float = 0.0
+    ) -> None:
         self.requested = requested
+        self.enabled_at = enabled_at
         self.allocated = 0
         self.busy = 0
         self.status = IN_PROGRESS
@@ -117,15 +127,17 @@ def configure(
 ) -> ProvisionedConcurrency:
     """Put a config of ``requested`` environments on ``qualifier``: carved out of concurrency at once, allocated
     ``engine.settings.provisioned_allocation_s`` later (the caller has checked the limits)."""
+    env = engine.env
     pool = fs.provisioned.get(qualifier)
     if pool is None:
-        pool = ProvisionedConcurrency(requested, last_modified, fs.stats)
+        pool = ProvisionedConcurrency(requested, last_modified, fs.stats, enabled_at=env.now)
         fs.provisioned[qualifier] = pool
+        fs.stats.provisioned_configured.change(env.now, requested)
         generation = pool.generation
     else:
+        fs.stats.provisioned_configured.change(env.now, requested - pool.requested)
         generation = pool.request(requested, last_modified)
     _recarve(engine, fs)
-    env = engine.env
 
     def allocated(_e: object = None) -> None:
         if pool.generation == generation:  # not replaced or deleted since
@@ -138,7 +150,11 @@ def configure(
 def unconfigure(engine: Engine, fs: FunctionState, qualifier: str) -> None:
     """Delete the config of ``qualifier``: its environments go at once (running invocations finish)."""
     pool = fs.provisioned.pop(qualifier)
-    pool.release_all(engine.env.now)
+    now = engine.env.now
+    st = fs.stats
+    st.provisioned_configured.change(now, -pool.requested)
+    st.provisioned_periods.append((pool.enabled_at, now, pool.requested))  # billed rounded up (lambdasim.cost)
+    pool.release_all(now)
     _recarve(engine, fs)
 
 
