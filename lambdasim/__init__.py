@@ -14,7 +14,7 @@ from lambdasim.clients.lambda_ import LambdaClient
 from lambdasim.clients.s3 import S3Client
 from lambdasim.clients.sns import SnsClient
 from lambdasim.clients.sqs import SqsClient
-from lambdasim.errors import ClientError, ParamValidationError
+from lambdasim.errors import ClientError, ParamValidationError, WaiterError
 from lambdasim.outcome import Outcome, Sink
 from lambdasim.results import Results
 from lambdasim.rules import Condition, ThrottleReason
@@ -43,6 +43,7 @@ __all__ = [
     "Simulation",
     "Sink",
     "ThrottleReason",
+    "WaiterError",
     "Worker",
     "__version__",
     "dist",

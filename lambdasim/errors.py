@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import importlib
+from functools import cache
 from typing import Any
 
 
@@ -28,6 +30,42 @@ class ParamValidationError(ValueError):
     def __init__(self, report: str) -> None:
         self.kwargs = {"report": report}
         super().__init__(f"Parameter validation failed:\n{report}")
+
+
+class WaiterError(Exception):
+    """A waiter reached a failure state or ran out of attempts, shaped like ``botocore.exceptions.WaiterError``:
+    ``str(error)`` is ``Waiter <Name> failed: <reason>``, ``.kwargs`` holds ``name`` and ``reason``, and
+    ``.last_response`` is the last response polled (an error response is its ``ClientError.response``).
+
+    Raise it with :func:`waiter_error`, which also makes it a ``botocore.exceptions.WaiterError`` when botocore is
+    installed, so that either ``except`` clause catches it.
+    """
+
+    fmt = "Waiter {name} failed: {reason}"
+
+    def __init__(self, name: str, reason: str, last_response: dict[str, Any]) -> None:
+        self.kwargs = {"name": name, "reason": reason}
+        self.last_response = last_response
+        super().__init__(self.fmt.format(name=name, reason=reason))
+
+
+@cache
+def _waiter_error_class() -> type[WaiterError]:
+    """:class:`WaiterError`, joined with botocore's own class when botocore can be imported (it is optional)."""
+    try:
+        botocore_exceptions = importlib.import_module("botocore.exceptions")
+    except ImportError:
+        return WaiterError
+    theirs = botocore_exceptions.WaiterError
+    # botocore's __init__ runs (it sets the same message, .kwargs and .last_response as ours).
+    joined: type[WaiterError] = type("WaiterError", (theirs, WaiterError), {"__module__": __name__})
+    return joined
+
+
+def waiter_error(name: str, reason: str, last_response: dict[str, Any]) -> WaiterError:
+    """The exception a botocore waiter raises: a :class:`WaiterError`, and a ``botocore.exceptions.WaiterError``
+    too if botocore is installed."""
+    return _waiter_error_class()(name=name, reason=reason, last_response=last_response)
 
 
 _CLASSES: dict[str, type[ClientError]] = {}

@@ -57,7 +57,7 @@ def test_the_committed_model_is_what_the_generator_makes_from_the_installed_boto
 
 def test_the_client_serves_exactly_the_operations_of_the_model_table() -> None:
     public = {name for name in dir(LambdaClient) if not name.startswith("_") and callable(getattr(LambdaClient, name))}
-    assert public - {"can_paginate", "get_paginator"} == {xform_name(op) for op in IMPLEMENTED}
+    assert public - {"can_paginate", "get_paginator", "get_waiter"} == {xform_name(op) for op in IMPLEMENTED}
     for op in IMPLEMENTED:
         assert op in MODEL.operation_names
         assert MODEL.operation_model(op).input_shape.name == OPERATIONS[op][0]
@@ -267,6 +267,10 @@ def every_operation() -> dict[str, list[dict[str, Any]]]:
     run("DeleteFunctionConcurrency", FunctionName="f")
     run("GetFunctionConcurrency", FunctionName="f")
     run("GetAccountSettings")
+    run("TagResource", Resource=f"{ARN}:f", Tags={"stage": "prod"})
+    run("ListTags", Resource=f"{ARN}:f")
+    run("UntagResource", Resource=f"{ARN}:f", TagKeys=["team"])
+    run("ListTags", Resource=f"{ARN}:g")
     run("Invoke", FunctionName="f:live", Payload=json.dumps({"a": 1}), LogType="Tail")
     run("Invoke", FunctionName="f", InvocationType="Event", Payload=b"{}")
     run("Invoke", FunctionName="f", InvocationType="DryRun")
@@ -320,6 +324,9 @@ def test_error_codes_are_modelled_for_their_operation() -> None:
             lambda: lam.put_function_concurrency(FunctionName="f:1", ReservedConcurrentExecutions=1),
         ),
         ("Invoke", lambda: lam.invoke(FunctionName="f", Payload=b"not json")),
+        ("TagResource", lambda: lam.tag_resource(Resource=f"{ARN}:f:1", Tags={"a": "b"})),
+        ("UntagResource", lambda: lam.untag_resource(Resource=f"{ARN}:nope", TagKeys=["a"])),
+        ("ListTags", lambda: lam.list_tags(Resource=f"{ARN}:nope")),
     ]
     for op, call in calls:
         with pytest.raises(ls.ClientError) as exc:

@@ -2,8 +2,9 @@
 from botocore 1.43.11 (API 2015-03-31): do not edit by hand.
 
 ``OPERATIONS``: operation -> (input shape, output shape, HTTP status of success). ``SHAPES``: every input
-shape reachable from those operations. ``PAGINATORS``: botocore's paginator configuration. ``ERROR_CODES``:
-the service's modelled exceptions.
+shape reachable from those operations. ``PAGINATORS``: botocore's paginator configuration. ``WAITERS``:
+botocore's waiter configuration (waiters-2.json, version 2). ``ERROR_CODES``: the service's modelled
+exceptions.
 """
 
 # ruff: noqa: E501 (botocore's patterns are long strings)
@@ -44,6 +45,7 @@ OPERATIONS: dict[str, tuple[str | None, str | None, int]] = {
         "ListProvisionedConcurrencyConfigsResponse",
         200,
     ),
+    "ListTags": ("ListTagsRequest", "ListTagsResponse", 200),
     "ListVersionsByFunction": ("ListVersionsByFunctionRequest", "ListVersionsByFunctionResponse", 200),
     "PublishVersion": ("PublishVersionRequest", "FunctionConfiguration", 201),
     "PutFunctionConcurrency": ("PutFunctionConcurrencyRequest", "Concurrency", 200),
@@ -53,6 +55,8 @@ OPERATIONS: dict[str, tuple[str | None, str | None, int]] = {
         "PutProvisionedConcurrencyConfigResponse",
         202,
     ),
+    "TagResource": ("TagResourceRequest", None, 204),
+    "UntagResource": ("UntagResourceRequest", None, 204),
     "UpdateAlias": ("UpdateAliasRequest", "AliasConfiguration", 200),
     "UpdateFunctionCode": ("UpdateFunctionCodeRequest", "FunctionConfiguration", 200),
     "UpdateFunctionConfiguration": ("UpdateFunctionConfigurationRequest", "FunctionConfiguration", 200),
@@ -326,6 +330,7 @@ SHAPES: dict[str, dict[str, Any]] = {
             "MaxItems": "MaxProvisionedConcurrencyConfigListItems",
         },
     },
+    "ListTagsRequest": {"type": "structure", "required": ["Resource"], "members": {"Resource": "TaggableResource"}},
     "ListVersionsByFunctionRequest": {
         "type": "structure",
         "required": ["FunctionName"],
@@ -475,7 +480,19 @@ SHAPES: dict[str, dict[str, Any]] = {
     "SubnetIds": {"type": "list", "min": 0, "max": 16, "member": "SubnetId"},
     "SystemLogLevel": {"type": "string", "enum": ["DEBUG", "INFO", "WARN"]},
     "TagKey": {"type": "string"},
+    "TagKeyList": {"type": "list", "member": "TagKey"},
+    "TagResourceRequest": {
+        "type": "structure",
+        "required": ["Resource", "Tags"],
+        "members": {"Resource": "TaggableResource", "Tags": "Tags"},
+    },
     "TagValue": {"type": "string"},
+    "TaggableResource": {
+        "type": "string",
+        "min": 1,
+        "max": 256,
+        "pattern": "arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)",
+    },
     "Tags": {"type": "map", "key": "TagKey", "value": "TagValue"},
     "TenancyConfig": {
         "type": "structure",
@@ -487,6 +504,11 @@ SHAPES: dict[str, dict[str, Any]] = {
     "Timeout": {"type": "integer", "min": 1},
     "TracingConfig": {"type": "structure", "required": [], "members": {"Mode": "TracingMode"}},
     "TracingMode": {"type": "string", "enum": ["Active", "PassThrough"]},
+    "UntagResourceRequest": {
+        "type": "structure",
+        "required": ["Resource", "TagKeys"],
+        "members": {"Resource": "TaggableResource", "TagKeys": "TagKeyList"},
+    },
     "UpdateAliasRequest": {
         "type": "structure",
         "required": ["FunctionName", "Name"],
@@ -604,6 +626,89 @@ PAGINATORS: dict[str, dict[str, str]] = {
         "limit_key": "MaxItems",
         "output_token": "NextMarker",
         "result_key": "Versions",
+    },
+}
+
+WAITERS: dict[str, dict[str, Any]] = {
+    "FunctionActive": {
+        "description": "Waits for the function's State to be Active. This waiter uses "
+        "GetFunctionConfiguration API. This should be used after new function creation.",
+        "delay": 5,
+        "maxAttempts": 60,
+        "operation": "GetFunctionConfiguration",
+        "acceptors": [
+            {"matcher": "path", "argument": "State", "state": "success", "expected": "Active"},
+            {"matcher": "path", "argument": "State", "state": "failure", "expected": "Failed"},
+            {"matcher": "path", "argument": "State", "state": "retry", "expected": "Pending"},
+        ],
+    },
+    "FunctionActiveV2": {
+        "description": "Waits for the function's State to be Active. This waiter uses GetFunction "
+        "API. This should be used after new function creation.",
+        "delay": 1,
+        "maxAttempts": 300,
+        "operation": "GetFunction",
+        "acceptors": [
+            {"matcher": "path", "argument": "Configuration.State", "state": "success", "expected": "Active"},
+            {"matcher": "path", "argument": "Configuration.State", "state": "failure", "expected": "Failed"},
+            {"matcher": "path", "argument": "Configuration.State", "state": "retry", "expected": "Pending"},
+        ],
+    },
+    "FunctionExists": {
+        "delay": 1,
+        "maxAttempts": 20,
+        "operation": "GetFunction",
+        "acceptors": [
+            {"matcher": "error", "state": "success", "expected": False},
+            {"matcher": "error", "state": "retry", "expected": "ResourceNotFoundException"},
+        ],
+    },
+    "FunctionUpdated": {
+        "description": "Waits for the function's LastUpdateStatus to be Successful. This waiter uses "
+        "GetFunctionConfiguration API. This should be used after function updates.",
+        "delay": 5,
+        "maxAttempts": 60,
+        "operation": "GetFunctionConfiguration",
+        "acceptors": [
+            {"matcher": "path", "argument": "LastUpdateStatus", "state": "success", "expected": "Successful"},
+            {"matcher": "path", "argument": "LastUpdateStatus", "state": "failure", "expected": "Failed"},
+            {"matcher": "path", "argument": "LastUpdateStatus", "state": "retry", "expected": "InProgress"},
+        ],
+    },
+    "FunctionUpdatedV2": {
+        "description": "Waits for the function's LastUpdateStatus to be Successful. This waiter "
+        "uses GetFunction API. This should be used after function updates.",
+        "delay": 1,
+        "maxAttempts": 300,
+        "operation": "GetFunction",
+        "acceptors": [
+            {
+                "matcher": "path",
+                "argument": "Configuration.LastUpdateStatus",
+                "state": "success",
+                "expected": "Successful",
+            },
+            {"matcher": "path", "argument": "Configuration.LastUpdateStatus", "state": "failure", "expected": "Failed"},
+            {
+                "matcher": "path",
+                "argument": "Configuration.LastUpdateStatus",
+                "state": "retry",
+                "expected": "InProgress",
+            },
+        ],
+    },
+    "PublishedVersionActive": {
+        "description": "Waits for the published version's State to be Active. This waiter uses "
+        "GetFunctionConfiguration API. This should be used after new version is "
+        "published.",
+        "delay": 5,
+        "maxAttempts": 312,
+        "operation": "GetFunctionConfiguration",
+        "acceptors": [
+            {"matcher": "path", "argument": "State", "state": "success", "expected": "Active"},
+            {"matcher": "path", "argument": "State", "state": "failure", "expected": "Failed"},
+            {"matcher": "path", "argument": "State", "state": "retry", "expected": "Pending"},
+        ],
     },
 }
 

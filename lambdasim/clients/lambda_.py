@@ -7,7 +7,10 @@ extensions (a callable ``Handler``, ``Duration``, ``InitDuration``). The operati
 - here: functions (create, get, list, update, delete), reserved concurrency, account settings, paginators;
 - :mod:`~lambdasim.clients.lambda_invoke`: ``invoke``;
 - :mod:`~lambdasim.clients.lambda_eic`: event invoke configs;
-- :mod:`~lambdasim.clients.lambda_versions`: versions and aliases.
+- :mod:`~lambdasim.clients.lambda_versions`: versions and aliases;
+- :mod:`~lambdasim.clients.lambda_provisioned`: provisioned concurrency;
+- :mod:`~lambdasim.clients.lambda_tags`: tags (``tag_resource``, ``untag_resource``, ``list_tags``);
+- :mod:`~lambdasim.clients.lambda_waiters`: waiters (``get_waiter``, ``waiter_names``), on the simulated clock.
 
 Names, partial and full ARNs and ``name:qualifier`` are accepted wherever AWS accepts them.
 """
@@ -26,7 +29,9 @@ from lambdasim.clients._lambda_model import PAGINATORS
 from lambdasim.clients.lambda_eic import EventInvokeConfigMixin
 from lambdasim.clients.lambda_invoke import InvokeMixin
 from lambdasim.clients.lambda_provisioned import ProvisionedConcurrencyMixin
+from lambdasim.clients.lambda_tags import TagsMixin
 from lambdasim.clients.lambda_versions import VersionsMixin, listed
+from lambdasim.clients.lambda_waiters import WaitersMixin
 from lambdasim.clients.paginators import OperationNotPageableError, Paginator, xform_name
 from lambdasim.dist import Distribution, as_distribution
 from lambdasim.engine import FunctionState
@@ -43,7 +48,9 @@ DEFAULT_MEMORY_MB = 128
 _PAGEABLE = {xform_name(op): op for op in PAGINATORS}
 
 
-class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin, ProvisionedConcurrencyMixin):
+class LambdaClient(
+    EventInvokeConfigMixin, VersionsMixin, InvokeMixin, ProvisionedConcurrencyMixin, TagsMixin, WaitersMixin
+):
     """The simulated Lambda service. Every method takes and returns what boto3's Lambda client does."""
 
     def __init__(self, sim: Simulation) -> None:
@@ -108,6 +115,7 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin, Provision
         name = ref.name
         if ref.qualifier is not None:
             raise self._invalid(op, "Unsupported function name: a qualifier is not allowed when creating a function.")
+        tags = self._new_tags(op, params.get("Tags", {}))
         if name in self._functions:
             raise self._fail("ResourceConflictException", f"Function already exist: {name}", op, 409)
         handler = self._handler(op, params.get("Handler"))
@@ -162,7 +170,7 @@ class LambdaClient(EventInvokeConfigMixin, VersionsMixin, InvokeMixin, Provision
         if "DeadLetterConfig" in params:
             state.latest.version.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
         rec = FunctionRecord(config, state)
-        rec.tags = dict(params.get("Tags", {}))
+        rec.tags = tags
         self._functions[name] = rec
         self._sim.engine.add(state)
         out = self._configuration(rec)
