@@ -235,6 +235,20 @@ def test_deleting_the_alias_ends_its_period() -> None:
     assert configured_s(sim, 600.0) == 4 * 300.0
 
 
+def test_deleting_the_version_ends_its_period_and_gives_the_concurrency_back() -> None:
+    """AWS deletes a version's provisioned concurrency config with the version: its billing period ends (rounded up
+    to 5 minutes) and the account's unreserved concurrency gets the 4 units back."""
+    sim, lam = setup()
+    lam.delete_alias(FunctionName="f", Name="live")
+    put(lam, 4, qualifier="1")
+    unreserved = sim.engine.unreserved_limit
+    sim.run(until=30.0)
+    lam.delete_function(FunctionName="f", Qualifier="1")
+    assert sim.engine.unreserved_limit == unreserved + 4
+    assert lam.list_provisioned_concurrency_configs(FunctionName="f")["ProvisionedConcurrencyConfigs"] == []
+    assert configured_s(sim, 600.0) == 4 * 300.0
+
+
 def test_several_qualifiers_add_up() -> None:
     sim, lam = setup()
     lam.create_alias(FunctionName="f", Name="canary", FunctionVersion="1")

@@ -36,6 +36,7 @@ from lambdasim.clients.paginators import OperationNotPageableError, Paginator, x
 from lambdasim.dist import Distribution, as_distribution
 from lambdasim.engine import FunctionState
 from lambdasim.handler import describe, is_handler
+from lambdasim.provisioned import unconfigure
 from lambdasim.rules import MIN_UNRESERVED_CONCURRENCY
 
 if TYPE_CHECKING:
@@ -249,6 +250,8 @@ class LambdaClient(
         del rec.versions[version]
         rec.event_invoke_configs.pop(version, None)
         rec.targets.pop(version, None)
+        if version in rec.state.provisioned:  # its provisioned concurrency config goes with it, as an alias's does
+            unconfigure(self._sim.engine, rec.state, version)
 
     def update_function_configuration(self, **params: Any) -> dict[str, Any]:
         """Change ``$LATEST``'s settings; attempts that start from now on use them. Published versions keep
