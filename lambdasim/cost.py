@@ -64,10 +64,12 @@ __all__ = [
     "PROVISIONED_ROUNDING_S",
     "Bill",
     "FunctionBill",
+    "Usage",
     "bill",
     "billed_ms",
     "estimate",
     "provisioned_billed_s",
+    "usage",
 ]
 
 MONTH_S = 730 * 3600
@@ -323,6 +325,45 @@ class Bill:
         return pandas.DataFrame(self.to_dict()["functions"])
 
 
+@frozen(kw_only=True)
+class Usage:
+    """What a bill needs of one function's statistics, as they were at one moment (:func:`usage`): a
+    :class:`~lambdasim.results.Results` keeps one per function, so that its bill stays that of its own window
+    even if the simulation runs on.
+
+    Attributes:
+        since: Start of the window (s): the start of the run, or the end of a warm-up.
+        requests: Attempts that ran (all billed requests).
+        provisioned_requests: Those that ran on provisioned environments.
+        billed_ms: Billed milliseconds of the handler phase, over all attempts.
+        billed_init_ms: Extra milliseconds billed for cold starts' init phase (under the init-billing rule).
+        provisioned_billed_ms: The part of ``billed_ms`` that ran on provisioned environments.
+        provisioned_concurrency_s: Environment-seconds of provisioned concurrency configured over the window, with
+            each ended period rounded up to 5 minutes.
+    """
+
+    since: float
+    requests: int
+    provisioned_requests: int
+    billed_ms: int
+    billed_init_ms: int
+    provisioned_billed_ms: int
+    provisioned_concurrency_s: float
+
+
+def usage(st: FunctionStats, now: float) -> Usage:
+    """``st``'s billing figures over ``[st.since, now]``."""
+    return Usage(
+        since=st.since,
+        requests=st.invocations,
+        provisioned_requests=st.provisioned_invocations,
+        billed_ms=st.billed_ms,
+        billed_init_ms=st.billed_init_ms,
+        provisioned_billed_ms=st.provisioned_billed_ms,
+        provisioned_concurrency_s=_provisioned_concurrency_s(st, now),
+    )
+
+
 def _provisioned_concurrency_s(st: FunctionStats, now: float) -> float:
     """Environment-seconds of provisioned concurrency configured over ``[st.since, now]``, with the round-up to
     5 minutes of each period that ended in it (at the concurrency configured when it ended)."""
@@ -346,7 +387,7 @@ def bill(results: Results, prices: PriceTable | str | None = None, *, init_billi
     now = results.now
     since = now
     for name in results.functions:
-        st = results.stats(name)
+        st = results.usage[name]
         since = min(since, st.since)
         config = results.configs.get(name)
         if config is None:
@@ -358,22 +399,22 @@ def bill(results: Results, prices: PriceTable | str | None = None, *, init_billi
         provisioned_ms = st.provisioned_billed_ms
         gb_s = ms / 1000.0 * gb
         provisioned_gb_s = provisioned_ms / 1000.0 * gb
-        configured_s = _provisioned_concurrency_s(st, now)
+        configured_s = st.provisioned_concurrency_s
         configured_gb_s = configured_s * gb
         lines.append(
             FunctionBill(
                 function=name,
                 architecture=architecture,
                 memory_mb=memory,
-                requests=st.invocations,
-                provisioned_requests=st.provisioned_invocations,
+                requests=st.requests,
+                provisioned_requests=st.provisioned_requests,
                 billed_ms=ms,
                 provisioned_billed_ms=provisioned_ms,
                 gb_seconds=gb_s,
                 provisioned_gb_seconds=provisioned_gb_s,
                 provisioned_concurrency_s=configured_s,
                 provisioned_concurrency_gb_seconds=configured_gb_s,
-                request_cost=st.invocations * table.per_request,
+                request_cost=st.requests * table.per_request,
                 on_demand_duration_cost=(ms - provisioned_ms) / 1000.0 * gb * table.gb_second(architecture),
                 provisioned_duration_cost=provisioned_gb_s * table.provisioned_gb_second(architecture),
                 provisioned_concurrency_cost=configured_gb_s * table.provisioned_concurrency(architecture),

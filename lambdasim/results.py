@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 
 from lambdasim._optional import require
+from lambdasim.cost import usage
 from lambdasim.counters import FunctionStats
 from lambdasim.metrics import METRIC_UNITS, STATISTICS, FunctionMetrics, parse_percentile
 from lambdasim.rules import Condition
@@ -42,6 +43,8 @@ class Results:
         self.concurrency_limit = concurrency_limit
         self._stats = stats
         self.functions: dict[str, dict[str, Any]] = {name: st.to_dict(now) for name, st in stats.items()}
+        # What the bill needs, frozen at `now` like `functions` (the statistics are live: the run may go on).
+        self.usage = {name: usage(st, now) for name, st in stats.items()}
         self.trace = trace
         # Each function's configuration as GetFunctionConfiguration reports it (MemorySize, Architectures, ...).
         self.configs: dict[str, dict[str, Any]] = dict(configs or {})

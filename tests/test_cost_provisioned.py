@@ -249,6 +249,20 @@ def test_deleting_the_version_ends_its_period_and_gives_the_concurrency_back() -
     assert configured_s(sim, 600.0) == 4 * 300.0
 
 
+def test_a_bill_is_that_of_its_results_even_when_the_run_goes_on() -> None:
+    """``Results`` keep what the bill needs as of their own end (``Results.usage``): billing them again after the
+    simulation has run further gives the same bill."""
+    sim, lam = setup()
+    put(lam, 2)
+    invoke(lam, 3)
+    early = sim.run(until=300.0)
+    first = bill(early).to_dict()
+    invoke(lam, 5)
+    later = sim.run(until=900.0)
+    assert bill(early).to_dict() == first
+    assert bill(later).functions[0].requests == 8 and bill(early).functions[0].requests == 3
+
+
 def test_several_qualifiers_add_up() -> None:
     sim, lam = setup()
     lam.create_alias(FunctionName="f", Name="canary", FunctionVersion="1")
