@@ -13,8 +13,8 @@ Speed (``benchmarks/bench_async.py``, ``docs/performance.md``): the per-event me
 Tie-breaking: SimPy processes events scheduled for the same time in the order they were scheduled, so a seeded
 run is exactly repeatable. An attempt that ends at time ``t`` releases its concurrency before anything else
 scheduled later for ``t`` tries to take it. Events back from a throttle (or 5xx) backoff try last at their instant
-(priority :data:`~lambdasim.backlog.BACKOFF`), in the order the events were created: what happened before them at
-that instant (attempts ending, new events polled) comes first, whenever it was scheduled. [model]
+(priority :data:`~lambdasim.backlog.BACKOFF`), in the order the events were accepted: what else happens at that
+instant (attempts ending, new events polled, function-error retries) comes first, whenever it was scheduled. [model]
 """
 
 from __future__ import annotations
@@ -428,11 +428,11 @@ class Engine:
         # Constant-delay schedules (see _Lane), by delay: function-error retries, and backoffs (throttles, 5xx).
         self._lanes: dict[float, _Lane] = {}
         self._backoff_lanes: dict[float, _Lane] = {}
+        # Throttled events parked while their pool is full (lambdasim.backlog): the account's unreserved pool here,
+        # each function's reserved pool on its FunctionState; only when no optional feature needs each try stepped
+        # (no trace, drops, jitter, backlog factor or read rate) and no service errors can come (set_service_faults).
         # Events back from a backoff are ordered by uid (AsyncEvent.uid: their order of acceptance) at a tie, not by
         # when they were scheduled: that lets a Backlog count their throttled tries late without changing the run.
-        # Throttled events parked while their pool is full (lambdasim.backlog): the account's unreserved pool here,
-        # each function's reserved pool on its FunctionState. Only when no optional feature needs each try stepped
-        # (no trace, drops, jitter, backlog factor or read rate) and no service errors can come (set_service_faults).
         self.account_backlog = Backlog(self, None)
 
     def _lane(self, delay: float) -> _Lane:
