@@ -62,7 +62,11 @@ class Results:
         self.sinks: dict[str, dict[str, Any]] = dict(sinks or {})
 
     def stats(self, function: str) -> FunctionStats:
-        """The live running statistics of ``function`` (tallies with quantiles, levels)."""
+        """The live running statistics of ``function`` (tallies with quantiles, levels).
+
+        Live: if the simulation runs on, they move on, and their throttle counts may lag behind the clock while
+        throttled events are parked (:mod:`lambdasim.backlog`) until the next ``sim.results()`` or ``sim.run()``
+        brings them up to date. The figures in :attr:`functions` and the bill are those of these results' end."""
         try:
             return self._stats[function]
         except KeyError:
