@@ -2,8 +2,10 @@
 
 Operations: ``create_queue`` (standard and FIFO), ``get_queue_url``, ``get_queue_attributes``,
 ``set_queue_attributes``, ``send_message``, ``send_message_batch``, ``receive_message``, ``delete_message``,
-``delete_message_batch``, ``change_message_visibility``, ``purge_queue``, ``list_queues``, ``delete_queue``.
-See :mod:`lambdasim.services.sqs` for what the queues model.
+``delete_message_batch``, ``change_message_visibility``, ``purge_queue``, ``list_queues``,
+``list_dead_letter_source_queues``, ``delete_queue``. Queue attributes include ``RedrivePolicy`` and
+``RedriveAllowPolicy`` (dead-letter queues); messages moved to a dead-letter queue carry the
+``DeadLetterQueueSourceArn`` system attribute. See :mod:`lambdasim.services.sqs` for what the queues model.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
         "ListQueues",
         {"QueueNamePrefix": S, "NextToken": S, "MaxResults": Member("integer")},
     ),
+    "list_dead_letter_source_queues": (
+        "ListDeadLetterSourceQueues",
+        {"QueueUrl": _URL, "NextToken": S, "MaxResults": Member("integer")},
+    ),
     "delete_queue": ("DeleteQueue", {"QueueUrl": _URL}),
 }
 """``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
@@ -105,7 +111,13 @@ class SqsClient(ServiceClient):
             "limit_key": "MaxResults",
             "output_token": "NextToken",
             "result_key": "QueueUrls",
-        }
+        },
+        "ListDeadLetterSourceQueues": {
+            "input_token": "NextToken",
+            "limit_key": "MaxResults",
+            "output_token": "NextToken",
+            "result_key": "queueUrls",
+        },
     }
 
     # -- helpers ----------------------------------------------------------------------------------------------
@@ -233,7 +245,7 @@ class SqsClient(ServiceClient):
         return out
 
     def set_queue_attributes(self, **params: Any) -> dict[str, Any]:
-        """Change attributes (``FifoQueue`` cannot change)."""
+        """Change attributes (``FifoQueue`` cannot change; ``RedrivePolicy=""`` removes the redrive policy)."""
         op = self._call("set_queue_attributes", params)
         queue = self._queue(params["QueueUrl"], op)
         attributes = dict(params["Attributes"])
@@ -241,17 +253,44 @@ class SqsClient(ServiceClient):
             check_attributes(attributes, creating_fifo=queue.fifo)
         if "FifoQueue" in attributes:
             raise self._invalid("InvalidAttributeName", "Unknown Attribute FifoQueue.", op)
-        queue.attributes.update(attributes)
-        queue.modified_at = self._services.now
+        with self._client_errors(op):
+            attributes = self._services.sqs.normalize(attributes, queue.name, fifo=queue.fifo)
+        queue.configure(attributes)
         return {"ResponseMetadata": self._metadata()}
 
     def list_queues(self, **params: Any) -> dict[str, Any]:
         """Queue URLs in name order, optionally by prefix; paged with ``MaxResults`` (1..1000) and ``NextToken``."""
         op = self._call("list_queues", params)
-        limit = params.get("MaxResults")
-        self._range(op, "MaxResults", limit, 1, 1000, "Must be between 1 and 1000, if provided.")
         prefix = params.get("QueueNamePrefix", "")
         names = sorted(n for n in self._services.sqs.queues if n.startswith(prefix))
+        urls, token = self._page(op, params, [self._services.sqs.queues[n].url for n in names])
+        out: dict[str, Any] = {}
+        if urls:
+            out["QueueUrls"] = urls
+        if token is not None:
+            out["NextToken"] = token
+        out["ResponseMetadata"] = self._metadata()
+        return out
+
+    def list_dead_letter_source_queues(self, **params: Any) -> dict[str, Any]:
+        """URLs of the queues whose ``RedrivePolicy`` names this queue, in name order; paged as ``list_queues``.
+
+        ``queueUrls`` is always there (botocore marks it required), empty when no queue names this one.
+        """
+        op = self._call("list_dead_letter_source_queues", params)
+        queue = self._queue(params["QueueUrl"], op)
+        sources = [source.url for source in self._services.sqs.dead_letter_sources(queue)]
+        urls, token = self._page(op, params, sources)
+        out: dict[str, Any] = {"queueUrls": urls}
+        if token is not None:
+            out["NextToken"] = token
+        out["ResponseMetadata"] = self._metadata()
+        return out
+
+    def _page(self, op: str, params: dict[str, Any], items: list[str]) -> tuple[list[str], str | None]:
+        """One page of ``items`` by ``MaxResults`` (1..1000; at most 1000 without it) and ``NextToken``."""
+        limit = params.get("MaxResults")
+        self._range(op, "MaxResults", limit, 1, 1000, "Must be between 1 and 1000, if provided.")
         start = 0
         if "NextToken" in params:
             if limit is None:
@@ -264,17 +303,9 @@ class SqsClient(ServiceClient):
             if position is None:
                 raise self._invalid("InvalidParameterValue", "Invalid NextToken value.", op)
             start = position
-        end = len(names) if limit is None else min(len(names), start + limit)
-        if limit is None:
-            end = min(end, 1000)
-        out: dict[str, Any] = {}
-        page = names[start:end]
-        if page:
-            out["QueueUrls"] = [self._services.sqs.queues[n].url for n in page]
-        if limit is not None and end < len(names):
-            out["NextToken"] = encode_token(end)
-        out["ResponseMetadata"] = self._metadata()
-        return out
+        end = min(len(items), start + (1000 if limit is None else limit))
+        token = encode_token(end) if limit is not None and end < len(items) else None
+        return items[start:end], token
 
     def delete_queue(self, **params: Any) -> dict[str, Any]:
         """Delete the queue and its messages (a queue of that name can be created again after 60 s)."""
@@ -408,6 +439,8 @@ class SqsClient(ServiceClient):
                     round(self._services.epoch(msg.first_receive_at or msg.sent_at) * 1000)
                 ),
             }
+            if msg.dead_letter_source_arn is not None:
+                available["DeadLetterQueueSourceArn"] = msg.dead_letter_source_arn
             if queue.fifo:
                 available["SequenceNumber"] = msg.sequence_number or ""
                 available["MessageDeduplicationId"] = msg.dedup_id or ""

@@ -4,12 +4,30 @@ What is modelled: at-least-once standard queues (messages come back after their 
 (order within a message group, a group is blocked while one of its messages is in flight, 5-minute deduplication),
 ``DelaySeconds``, ``MessageRetentionPeriod``, ``MaximumMessageSize`` and the 60-second rules of ``PurgeQueue`` and of
 re-creating a deleted queue. Long polling (``WaitTimeSeconds``) is accepted but does not advance the clock: a
-receive returns what is visible now. Redrive policies are stored, not acted on.
+receive returns what is visible now.
+
+Dead-letter queues: a queue whose ``RedrivePolicy`` names a dead-letter queue moves a message there instead of
+delivering it, on the first ``ReceiveMessage`` that finds it visible after ``maxReceiveCount`` receives (SQS: "when
+the ReceiveCount for a message exceeds the maxReceiveCount"). The move keeps the ``MessageId``, body, message
+attributes, ``SentTimestamp``, ``ApproximateFirstReceiveTimestamp`` and the receive count (``ApproximateReceiveCount``
+counts receives "across all queues", so the first receive from the dead-letter queue answers
+``maxReceiveCount + 1``), and adds the ``DeadLetterQueueSourceArn`` system attribute. A standard dead-letter queue
+keeps the original enqueue time for retention; a FIFO one restarts it, gives the message a new sequence number and
+its ``MessageId`` as deduplication id (AWS's documented rules). ``RedrivePolicy`` and ``RedriveAllowPolicy`` are
+validated with SQS's error messages, and stored in SQS's compact form (``maxReceiveCount`` as a number).
+
+[model] choices where AWS publishes nothing: a moved message is visible in the dead-letter queue at once (no
+``DelaySeconds``); the move happens only on a receive, so until one the message counts as visible in the source
+queue; if the dead-letter queue does not exist (deleted after the policy was set), nothing moves and the message is
+delivered as if there were no policy, until a queue with that ARN exists again; a dead-letter queue's
+``RedriveAllowPolicy`` is checked when a source queue names it, and changing it later does not stop an existing
+source; the message when that check fails is lambdasim's.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +74,12 @@ _RANGES = {
     "DelaySeconds": (0, 900),
     "ReceiveMessageWaitTimeSeconds": (0, 20),
 }
+REDRIVE_ATTRIBUTES = ("RedrivePolicy", "RedriveAllowPolicy")
+MAX_RECEIVE_COUNT = 1000
+"""``maxReceiveCount`` is 1..1000."""
+MAX_SOURCE_QUEUE_ARNS = 10
+"""A ``byQueue`` redrive allow policy names 1..10 source queues."""
+REDRIVE_PERMISSIONS = ("allowAll", "denyAll", "byQueue")
 DEDUPLICATION_WINDOW_S = 300.0
 PURGE_INTERVAL_S = 60.0
 RECREATE_WAIT_S = 60.0
@@ -104,7 +128,9 @@ class Message:
     __slots__ = (
         "attributes",
         "body",
+        "dead_letter_source_arn",
         "dedup_id",
+        "enqueued_at",
         "first_receive_at",
         "group_id",
         "md5_attributes",
@@ -125,6 +151,7 @@ class Message:
         self.md5_body = md5_hex(body.encode())
         self.md5_attributes = md5_of_attributes(attributes) if attributes else None
         self.sent_at = now
+        self.enqueued_at = now  # retention counts from here (a FIFO dead-letter queue restarts it)
         self.visible_at = now
         self.receive_count = 0
         self.first_receive_at: float | None = None
@@ -133,6 +160,7 @@ class Message:
         self.dedup_id: str | None = None
         self.sequence_number: str | None = None
         self.sender_id = ""
+        self.dead_letter_source_arn: str | None = None
 
 
 class Queue:
@@ -156,9 +184,37 @@ class Queue:
         self.sent = 0
         self.received = 0
         self.deleted_messages = 0
+        self.redrive_target: str | None = None  # the dead-letter queue's ARN
+        self.max_receive_count = 0  # 0: no redrive policy
+        # Retention expires messages from the front (enqueue order); a message moved in from a standard source keeps
+        # its older enqueue time, so it may expire before messages ahead of it: the oldest such straggler's enqueue
+        # time tells when a full scan is due, and the latest enqueue time so far tells a straggler.
+        self._latest_enqueue = services.now
+        self._straggler_at: float | None = None
+        self._refresh_redrive()
 
     def _int(self, name: str) -> int:
         return int(self.attributes[name])
+
+    def configure(self, attributes: dict[str, str]) -> None:
+        """Apply attributes already checked and normalized (an empty redrive policy removes it, as in SQS)."""
+        for name, value in attributes.items():
+            if name in REDRIVE_ATTRIBUTES and value == "":
+                self.attributes.pop(name, None)
+            else:
+                self.attributes[name] = value
+        self.modified_at = self._services.now
+        self._refresh_redrive()
+
+    def _refresh_redrive(self) -> None:
+        policy = self.attributes.get("RedrivePolicy")
+        if policy:
+            parsed = json.loads(policy)  # stored normalized: both keys present, the count an int
+            self.redrive_target = parsed["deadLetterTargetArn"]
+            self.max_receive_count = parsed["maxReceiveCount"]
+        else:
+            self.redrive_target = None
+            self.max_receive_count = 0
 
     # -- sending ----------------------------------------------------------------------------------------------
 
@@ -209,6 +265,7 @@ class Queue:
             assert dedup_id is not None
             self._dedup[dedup_id] = (now, msg)
         self.messages[msg.message_id] = msg
+        self._latest_enqueue = now
         self.sent += 1
         return msg
 
@@ -224,20 +281,46 @@ class Queue:
     # -- receiving --------------------------------------------------------------------------------------------
 
     def _expire(self, now: float) -> None:
-        # Messages are in send order, so the expired ones are at the front.
+        # Messages are in enqueue order, so the expired ones are at the front (stragglers aside).
         retention = self._int("MessageRetentionPeriod")
         messages = self.messages
         while messages:
             first = next(iter(messages.values()))
-            if now - first.sent_at < retention:
+            if now - first.enqueued_at < retention:
                 break
             del messages[first.message_id]
+        if self._straggler_at is not None and now - self._straggler_at >= retention:
+            self._expire_stragglers(now, retention)
+
+    def _expire_stragglers(self, now: float, retention: int) -> None:
+        expired = [m.message_id for m in self.messages.values() if now - m.enqueued_at >= retention]
+        for message_id in expired:
+            del self.messages[message_id]
+        latest = float("-inf")
+        oldest: float | None = None
+        for msg in self.messages.values():
+            if msg.enqueued_at < latest:
+                oldest = msg.enqueued_at if oldest is None else min(oldest, msg.enqueued_at)
+            else:
+                latest = msg.enqueued_at
+        self._straggler_at = oldest
 
     def receive(self, max_messages: int, visibility_timeout: int | None) -> list[Message]:
-        """Up to ``max_messages`` visible messages; each becomes invisible for the visibility timeout."""
+        """Up to ``max_messages`` visible messages; each becomes invisible for the visibility timeout.
+
+        With a redrive policy, a visible message already received ``maxReceiveCount`` times moves to the dead-letter
+        queue instead, and the receive goes on to the next message.
+        """
         now = self._services.now
         self._expire(now)
         timeout = self._int("VisibilityTimeout") if visibility_timeout is None else visibility_timeout
+        limit = self.max_receive_count
+        dead_letter_queue: Queue | None = None
+        if limit:
+            dead_letter_queue = self._services.sqs.by_arn(self.redrive_target or "")
+            if dead_letter_queue is None:
+                limit = 0  # [model] no dead-letter queue (deleted): deliver as if there were no policy
+        moving: list[Message] = []
         taken: list[Message] = []
         blocked: set[str | None] = set()
         for msg in self.messages.values():
@@ -246,6 +329,9 @@ class Queue:
             if msg.visible_at > now:
                 if self.fifo:
                     blocked.add(msg.group_id)  # a group waits while one of its messages is in flight
+                continue
+            if limit and msg.receive_count >= limit:
+                moving.append(msg)  # this receive would exceed maxReceiveCount: the message moves instead
                 continue
             msg.receive_count += 1
             if msg.first_receive_at is None:
@@ -258,8 +344,36 @@ class Queue:
             taken.append(msg)
             if len(taken) == max_messages:
                 break
+        if moving:
+            assert dead_letter_queue is not None
+            self._move(moving, dead_letter_queue, now)
         self.received += len(taken)
         return taken
+
+    def _move(self, moving: list[Message], dead_letter_queue: Queue, now: float) -> None:
+        for msg in moving:
+            del self.messages[msg.message_id]
+            if msg.receipt is not None:
+                self.receipts.pop(msg.receipt, None)  # the source's receipt handles die with the move
+                msg.receipt = None
+            dead_letter_queue.take_dead_letter(msg, self.arn, now)
+
+    def take_dead_letter(self, msg: Message, source_arn: str, now: float) -> None:
+        """Take ``msg`` moved here by ``source_arn``'s redrive policy: same id, body, attributes and receive count."""
+        msg.dead_letter_source_arn = source_arn
+        msg.visible_at = now
+        if self.fifo:
+            # AWS: the enqueue timestamp resets, and the deduplication id becomes the message id.
+            msg.enqueued_at = now
+            msg.dedup_id = msg.message_id
+            self._sequence += 1
+            msg.sequence_number = f"{self._sequence:020d}"
+        if msg.enqueued_at < self._latest_enqueue:
+            oldest = self._straggler_at
+            self._straggler_at = msg.enqueued_at if oldest is None else min(oldest, msg.enqueued_at)
+        else:
+            self._latest_enqueue = msg.enqueued_at
+        self.messages[msg.message_id] = msg
 
     def _by_receipt(self, receipt: str) -> Message | None:
         message_id = self.receipts.get(receipt)
@@ -305,6 +419,7 @@ class Queue:
         self.last_purge = now
         self.messages.clear()
         self.receipts.clear()
+        self._straggler_at = None
 
     def counts(self) -> tuple[int, int, int]:
         """``(visible, in flight, delayed)`` messages now."""
@@ -361,6 +476,83 @@ def check_attributes(attributes: dict[str, str], *, creating_fifo: bool | None =
         raise ServiceError("InvalidAttributeName", "Unknown Attribute ContentBasedDeduplication.")
 
 
+def _redrive_invalid(raw: str, reason: str) -> ServiceError:
+    return ServiceError(
+        "InvalidParameterValue", f"Value {raw} for parameter RedrivePolicy is invalid. Reason: {reason}"
+    )
+
+
+def _shown(value: Any) -> str:
+    # How SQS echoes a policy value in its message: a string as is, anything else as JSON.
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _max_receive_count(value: Any) -> int | None:
+    # A JSON integer, or a string of one ("5"): SQS takes both and answers with the integer.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    return None
+
+
+def redrive_allow_policy(raw: str) -> str:
+    """Check a ``RedriveAllowPolicy`` as SQS does; return it in SQS's compact form (``""`` stays ``""``: unset)."""
+    if raw == "":
+        return raw
+    unsupported = ServiceError(
+        "InvalidParameterValue",
+        "Invalid value for the parameter RedriveAllowPolicy. Reason: Amazon SQS can't create the redrive allow "
+        "policy, as it\u2019s in an unsupported format.",
+    )
+    try:
+        policy = json.loads(raw)
+    except ValueError:
+        raise unsupported from None
+    if (
+        not isinstance(policy, dict)
+        or policy.get("redrivePermission") not in REDRIVE_PERMISSIONS
+        or set(policy) - {"redrivePermission", "sourceQueueArns"}
+    ):
+        raise unsupported
+    permission = policy["redrivePermission"]
+    sources = policy.get("sourceQueueArns")
+    prefix = f"Value {raw} for parameter RedriveAllowPolicy is invalid. Reason: Amazon SQS can't create the redrive "
+    if sources is not None:
+        if not isinstance(sources, list) or not all(isinstance(arn, str) for arn in sources):
+            raise unsupported
+        if permission != "byQueue":
+            raise ServiceError(
+                "InvalidParameterValue",
+                prefix + "allow policy. To specify one or more source queue ARNs, you must set redrivePermission to "
+                "byQueue.",
+            )
+        if len(sources) > MAX_SOURCE_QUEUE_ARNS:
+            raise ServiceError(
+                "InvalidParameterValue",
+                prefix + f"allow policy. The maximum number of source queue ARNs you can specify is "
+                f"{MAX_SOURCE_QUEUE_ARNS}.",
+            )
+    if permission == "byQueue" and not sources:
+        raise ServiceError(
+            "InvalidParameterValue",
+            prefix + "allow policy. When you specify the byQueue permission type, you must also specify one or more "
+            "sourceQueueArns values.",
+        )
+    return json.dumps(policy, separators=(",", ":"))
+
+
+def allows_source(allow_policy: str | None, source_arn: str) -> bool:
+    """Whether a dead-letter queue's (normalized) ``RedriveAllowPolicy`` lets ``source_arn`` name it."""
+    if not allow_policy:
+        return True  # no policy: allowAll, SQS's default
+    policy = json.loads(allow_policy)
+    permission = policy["redrivePermission"]
+    if permission == "byQueue":
+        return source_arn in policy["sourceQueueArns"]
+    return bool(permission == "allowAll")
+
+
 class SqsService:
     """The account's queues, by name, ARN and URL."""
 
@@ -388,6 +580,8 @@ class SqsService:
         if not fifo_name and fifo_attr == "false":
             raise ServiceError("InvalidAttributeName", "Unknown Attribute FifoQueue.")
         check_attributes(attributes, creating_fifo=fifo_name)
+        attributes = self.normalize(attributes, name, fifo=fifo_name)
+        attributes = {k: v for k, v in attributes.items() if not (k in REDRIVE_ATTRIBUTES and v == "")}
         existing = self.queues.get(name)
         if existing is not None:
             for key, value in attributes.items():
@@ -409,6 +603,76 @@ class SqsService:
         queue = Queue(self._services, name, dict(attributes))
         self.queues[name] = queue
         return queue
+
+    def arn(self, name: str) -> str:
+        """The ARN of the queue called ``name`` in this account and region (whether or not it exists)."""
+        return f"arn:aws:sqs:{self._services.region}:{self._services.account_id}:{name}"
+
+    def normalize(self, attributes: dict[str, str], name: str, *, fifo: bool) -> dict[str, str]:
+        """``attributes`` with the redrive policies checked against the account's queues and made compact."""
+        out = dict(attributes)
+        if out.get("RedrivePolicy"):
+            out["RedrivePolicy"] = self.redrive_policy(out["RedrivePolicy"], self.arn(name), fifo=fifo)
+        if "RedriveAllowPolicy" in out:
+            out["RedriveAllowPolicy"] = redrive_allow_policy(out["RedriveAllowPolicy"])
+        return out
+
+    def redrive_policy(self, raw: str, source_arn: str, *, fifo: bool) -> str:
+        """Check the ``RedrivePolicy`` of queue ``source_arn`` as SQS does; return SQS's compact form of it.
+
+        The checks, in SQS's order: a JSON map, both mandatory attributes, ``maxReceiveCount`` in 1..1000, a fully
+        qualified ARN, no other attribute, an SQS queue in the same region and account, of the same type (standard or
+        FIFO, by the ``.fifo`` suffix), that exists and whose ``RedriveAllowPolicy`` allows this source. Every refusal
+        is ``InvalidParameterValue``.
+        """
+        try:
+            policy = json.loads(raw)
+        except ValueError:
+            policy = None
+        if not isinstance(policy, dict):
+            raise ServiceError(
+                "InvalidParameterValue",
+                "Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a valid JSON map.",
+            )
+        for key in ("maxReceiveCount", "deadLetterTargetArn"):
+            if key not in policy:
+                raise _redrive_invalid(raw, f"Redrive policy does not contain mandatory attribute: {key}.")
+        count = _max_receive_count(policy["maxReceiveCount"])
+        if count is None or not 1 <= count <= MAX_RECEIVE_COUNT:
+            raise _redrive_invalid(
+                raw,
+                f"Invalid value for maxReceiveCount: {_shown(policy['maxReceiveCount'])}, valid values are from 1 to "
+                f"{MAX_RECEIVE_COUNT} both inclusive.",
+            )
+        target = policy["deadLetterTargetArn"]
+        parts = target.split(":") if isinstance(target, str) else []
+        if len(parts) != 6 or parts[0] != "arn" or not parts[1].startswith("aws") or not all(parts[2:]):
+            raise _redrive_invalid(raw, "Dead-letter target ARN should be fully qualified ARN.")
+        if len(policy) > 2:
+            raise _redrive_invalid(
+                raw, "Only following attributes are supported: [maxReceiveCount, deadLetterTargetArn]."
+            )
+        if parts[2] != "sqs":
+            raise _redrive_invalid(raw, "Only SQS queues are valid resources for deadLetterTargetArn.")
+        if parts[3] != self._services.region:
+            raise _redrive_invalid(raw, "Dead-letter target must be in same region as the source.")
+        if parts[4] != self._services.account_id:
+            raise _redrive_invalid(raw, "Dead-letter target owner should be same as the source.")
+        if parts[5].endswith(".fifo") != fifo:
+            raise _redrive_invalid(raw, "Dead-letter queue must be same type of queue as the source..")
+        target_queue = self.queues.get(parts[5])
+        if target_queue is None:
+            raise _redrive_invalid(raw, "Dead letter target does not exist.")
+        if not allows_source(target_queue.attributes.get("RedriveAllowPolicy"), source_arn):
+            # [model] AWS refuses this; the wording of its reason is not published.
+            raise _redrive_invalid(
+                raw, f"The RedriveAllowPolicy of {target} does not allow {source_arn} as a source queue."
+            )
+        return json.dumps({"deadLetterTargetArn": target, "maxReceiveCount": count}, separators=(",", ":"))
+
+    def dead_letter_sources(self, queue: Queue) -> list[Queue]:
+        """The queues whose redrive policy names ``queue``, in name order (``ListDeadLetterSourceQueues``)."""
+        return [self.queues[n] for n in sorted(self.queues) if self.queues[n].redrive_target == queue.arn]
 
     def delete(self, queue: Queue) -> None:
         """Delete ``queue``; its name can be used again 60 s later."""
