@@ -30,10 +30,11 @@ import calendar
 import datetime as _dt
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from attrs import field, frozen
 
-__all__ = ["Cron", "Rate", "parse_schedule"]
+__all__ = ["Cron", "Rate", "parse_schedule", "scheduled_event"]
 
 _RATE = re.compile(r"^rate\(\s*(\S+)\s+(\S+)\s*\)$")
 _CRON = re.compile(r"^cron\((.*)\)$")
@@ -255,6 +256,29 @@ def _parse_cron(expression: str, body: str) -> Cron:
         kwargs["weekdays"] = _values(expression, "day-of-week", ",".join(plain), 1, 7, _DAYS) if plain else None
         kwargs["last_of_weekdays"] = frozenset(last_of)
     return Cron(expression, minutes, hours, months, years, **kwargs)  # type: ignore[arg-type]
+
+
+def scheduled_event(event_id: str, account: str, region: str, rule_arn: str, moment: _dt.datetime) -> dict[str, Any]:
+    """The ``Scheduled Event`` EventBridge sends when rule ``rule_arn`` fires at ``moment`` (a UTC ``datetime``;
+    its ``time`` is written to the second), with the keys in EventBridge's order.
+
+    >>> import datetime as dt
+    >>> event = scheduled_event("0", "123456789012", "us-east-1", "arn:aws:events:us-east-1:123456789012:rule/r",
+    ...                         dt.datetime(2026, 1, 1, 2, 0, tzinfo=dt.UTC))
+    >>> event["detail-type"], event["source"], event["time"], event["detail"]
+    ('Scheduled Event', 'aws.events', '2026-01-01T02:00:00Z', {})
+    """
+    return {
+        "version": "0",
+        "id": event_id,
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [rule_arn],
+        "detail": {},
+    }
 
 
 def parse_schedule(expression: str) -> Rate | Cron:

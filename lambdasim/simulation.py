@@ -166,9 +166,14 @@ class Simulation:
         As in SimPy, the run stops *before* anything scheduled at exactly ``until``: an attempt that ends at
         ``until`` still holds its concurrency when this returns, and completes first when the run resumes. Running
         to ``t1`` and then to ``t2`` gives exactly the same run as running straight to ``t2``.
+
+        An EventBridge scheduled rule that is enabled and has targets (``sim.client("events")``) fires for ever, so
+        while there is one, ``until`` is required: without it this raises ``ValueError`` naming the rules.
         """
         if until is not None:
             check_range("until", until, self.now)
+        else:
+            self.services.events.check_run_ends()
         self.running = True
         try:
             if until is None:

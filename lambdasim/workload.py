@@ -57,7 +57,7 @@ from lambdasim._validators import (
     real,
 )
 from lambdasim.dist import stream
-from lambdasim.schedule import Cron, Rate, parse_schedule
+from lambdasim.schedule import Cron, Rate, parse_schedule, scheduled_event
 
 if TYPE_CHECKING:
     import simpy
@@ -766,20 +766,11 @@ class Schedule:
             return
         rng = sim.engine.generator(self.function, f"arrivals:{self.name}")
         rule_arn = f"arn:aws:events:{sim.region}:{sim.account_id}:rule/{self.name}"
-        base = {
-            "version": "0",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": sim.account_id,
-            "region": sim.region,
-            "resources": [rule_arn],
-            "detail": {},
-        }
 
         def fire(_i: int) -> None:
             moment = sim.start + _dt.timedelta(seconds=sim.now)
             event_id = str(uuid.UUID(bytes=rng.bytes(16), version=4))
-            invoke({**base, "id": event_id, "time": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
+            invoke(scheduled_event(event_id, sim.account_id, sim.region, rule_arn, moment), None)
 
         _at_times(sim.env, times, fire)
 

@@ -1,8 +1,13 @@
 """``sim.client("events")``: the EventBridge API on the simulated clock, in boto3's shapes.
 
 Operations: ``create_event_bus``, ``describe_event_bus``, ``list_event_buses``, ``delete_event_bus``, ``put_rule``
-(event patterns; see :mod:`lambdasim.services.events` for the matchers supported), ``list_rules``, ``delete_rule``,
-``put_targets`` (SQS, Lambda and SNS targets), ``list_targets_by_rule``, ``remove_targets``, ``put_events``.
+(event patterns, and ``rate(...)``/``cron(...)`` schedules on the default bus; see :mod:`lambdasim.services.events`
+for the matchers supported and when scheduled rules fire), ``describe_rule``, ``list_rules``, ``enable_rule``,
+``disable_rule``, ``delete_rule``, ``put_targets`` (SQS, Lambda and SNS targets), ``list_targets_by_rule``,
+``remove_targets``, ``put_events``.
+
+A scheduled rule fires on the simulated clock for as long as it is enabled and has targets, so ``sim.run()`` then
+needs ``until``: without it, it raises ``ValueError`` naming the rules.
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
             "EventBusName": S,
         },
     ),
+    "describe_rule": ("DescribeRule", {"Name": Member("string", required=True), "EventBusName": S}),
+    "enable_rule": ("EnableRule", {"Name": Member("string", required=True), "EventBusName": S}),
+    "disable_rule": ("DisableRule", {"Name": Member("string", required=True), "EventBusName": S}),
     "list_rules": (
         "ListRules",
         {"NamePrefix": S, "EventBusName": S, "NextToken": S, "Limit": Member("integer")},
@@ -76,6 +84,7 @@ OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
 """``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
 
 STATES = ("ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
+MAX_SCHEDULE_EXPRESSION = 256
 MAX_TARGETS = 5
 MAX_ENTRIES = 10
 
@@ -112,11 +121,11 @@ class EventsClient(ServiceClient):
         with self._client_errors(op):
             return self._services.events.bus(name)
 
-    def _rule(self, params: dict[str, Any], op: str) -> Rule:
-        """The rule ``params["Rule"]`` on the bus ``params["EventBusName"]`` (the default bus if not given)."""
+    def _rule(self, params: dict[str, Any], op: str, key: str = "Rule") -> Rule:
+        """The rule ``params[key]`` on the bus ``params["EventBusName"]`` (the default bus if not given)."""
         bus = self._bus(params.get("EventBusName"), op)
         with self._client_errors(op):
-            return self._services.events.rule(bus, params["Rule"])
+            return self._services.events.rule(bus, params[key])
 
     def _validation(self, op: str, value: Any, field: str, constraint: str) -> Exception:
         return self._fail(
@@ -190,14 +199,10 @@ class EventsClient(ServiceClient):
     # -- rules ------------------------------------------------------------------------------------------------
 
     def put_rule(self, **params: Any) -> dict[str, Any]:
-        """Create or update a rule with an ``EventPattern`` (JSON text)."""
+        """Create or update a rule with an ``EventPattern`` (JSON text), a ``ScheduleExpression`` (``rate(...)`` or
+        ``cron(...)``, default bus only) or both."""
         op = self._call("put_rule", params)
-        if "ScheduleExpression" in params:
-            raise self._fail(
-                ServiceError("ValidationException", "lambdasim does not simulate scheduled rules (ScheduleExpression)"),
-                op,
-            )
-        if "EventPattern" not in params:
+        if not params.get("EventPattern") and not params.get("ScheduleExpression"):  # empty counts as missing
             raise self._fail(
                 ServiceError(
                     "ValidationException", "Parameter(s) EventPattern or ScheduleExpression must be specified."
@@ -207,12 +212,41 @@ class EventsClient(ServiceClient):
         state = params.get("State")
         if state is not None and state not in STATES:
             raise self._validation(op, state, "state", f"Member must satisfy enum value set: [{', '.join(STATES)}]")
+        expression = params.get("ScheduleExpression") or None
+        if expression is not None and len(expression) > MAX_SCHEDULE_EXPRESSION:
+            raise self._validation(
+                op,
+                expression,
+                "scheduleExpression",
+                f"Member must have length less than or equal to {MAX_SCHEDULE_EXPRESSION}",
+            )
         bus = self._bus(params.get("EventBusName"), op)
         with self._client_errors(op):
             rule = self._services.events.put_rule(
-                bus, params["Name"], params["EventPattern"], state, params.get("Description")
+                bus, params["Name"], params.get("EventPattern") or None, state, params.get("Description"), expression
             )
         return {"RuleArn": rule.arn, "ResponseMetadata": self._metadata()}
+
+    def describe_rule(self, **params: Any) -> dict[str, Any]:
+        """A rule's pattern, schedule, state and bus (not its targets: ``list_targets_by_rule``)."""
+        op = self._call("describe_rule", params)
+        rule = self._rule(params, op, "Name")
+        out = rule.describe()
+        out["CreatedBy"] = self._services.account_id
+        out["ResponseMetadata"] = self._metadata()
+        return out
+
+    def enable_rule(self, **params: Any) -> dict[str, Any]:
+        """Enable a rule: it matches events again, and a schedule resumes at its next time after now."""
+        op = self._call("enable_rule", params)
+        self._services.events.set_state(self._rule(params, op, "Name"), "ENABLED")
+        return {"ResponseMetadata": self._metadata()}
+
+    def disable_rule(self, **params: Any) -> dict[str, Any]:
+        """Disable a rule: it matches no event and its schedule stops firing."""
+        op = self._call("disable_rule", params)
+        self._services.events.set_state(self._rule(params, op, "Name"), "DISABLED")
+        return {"ResponseMetadata": self._metadata()}
 
     def list_rules(self, **params: Any) -> dict[str, Any]:
         """A bus's rules in name order."""
@@ -231,7 +265,7 @@ class EventsClient(ServiceClient):
             return {"ResponseMetadata": self._metadata()}
         if rule.targets:
             raise self._fail(ServiceError("ValidationException", "Rule can't be deleted since it has targets."), op)
-        del bus.rules[rule.name]
+        self._services.events.delete_rule(rule)
         return {"ResponseMetadata": self._metadata()}
 
     def put_targets(self, **params: Any) -> dict[str, Any]:
@@ -255,8 +289,7 @@ class EventsClient(ServiceClient):
                 ServiceError("LimitExceededException", "The requested resource exceeds the maximum number allowed."),
                 op,
             )
-        for target in targets:
-            rule.targets[target["Id"]] = dict(target)
+        self._services.events.put_targets(rule, targets)
         return {"FailedEntryCount": 0, "FailedEntries": [], "ResponseMetadata": self._metadata()}
 
     def list_targets_by_rule(self, **params: Any) -> dict[str, Any]:
@@ -269,8 +302,7 @@ class EventsClient(ServiceClient):
         """Remove targets by id."""
         op = self._call("remove_targets", params)
         rule = self._rule(params, op)
-        for target_id in params["Ids"]:
-            rule.targets.pop(target_id, None)
+        self._services.events.remove_targets(rule, list(params["Ids"]))
         return {"FailedEntryCount": 0, "FailedEntries": [], "ResponseMetadata": self._metadata()}
 
     # -- events -----------------------------------------------------------------------------------------------
