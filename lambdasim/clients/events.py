@@ -13,10 +13,12 @@ needs ``until``: without it, it raises ``ValueError`` naming the rules.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, ClassVar
 
 from lambdasim.clients._params import Member
 from lambdasim.clients._services import ServiceClient, as_epoch, decode_token, encode_token, utc
+from lambdasim.errors import ParamValidationError
 from lambdasim.services import ServiceError
 from lambdasim.services.events import EVENT_SIZE_LIMIT_BYTES, EventBus, Rule
 
@@ -84,6 +86,13 @@ OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
 """``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
 
 STATES = ("ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
+MAX_TEMPLATE = 8192
+MAX_PATHS = 100
+MAX_PATH_KEY = 256
+MAX_PATH = 256
+PATH_KEY = re.compile(r"[A-Za-z0-9\_\-]+")
+"""``InputPathsMap``: at most 100 entries, keys of 1 to 256 characters matching this (botocore's pattern, which names
+none of the predefined ``aws.events.*`` variables), paths of at most 256 characters; ``InputTemplate``: 1 to 8192."""
 MAX_SCHEDULE_EXPRESSION = 256
 MAX_TARGETS = 5
 MAX_ENTRIES = 10
@@ -269,15 +278,19 @@ class EventsClient(ServiceClient):
         return {"ResponseMetadata": self._metadata()}
 
     def put_targets(self, **params: Any) -> dict[str, Any]:
-        """Add or replace targets (``Id``, ``Arn``, optional ``Input`` / ``InputPath`` / ``SqsParameters``)."""
+        """Add or replace targets (``Id``, ``Arn``, optional ``SqsParameters``, and at most one of ``Input``,
+        ``InputPath`` and ``InputTransformer``: see :class:`~lambdasim.services.events.TargetInput`)."""
         op = self._call("put_targets", params)
+        _check_transformer_params(params["Targets"])
         rule = self._rule(params, op)
         targets = list(params["Targets"])
         if not 1 <= len(targets) <= 10:
             raise self._validation(op, targets, "targets", "Member must have length between 1 and 10")
-        for target in targets:
+        for number, target in enumerate(targets, 1):
             if not isinstance(target, dict) or "Id" not in target or "Arn" not in target:
                 raise self._validation(op, target, "targets", "Member must contain Id and Arn")
+            if "InputTransformer" in target:
+                self._check_transformer(op, number, target["InputTransformer"])
             if "Input" in target:
                 try:
                     json.loads(target["Input"])
@@ -289,8 +302,44 @@ class EventsClient(ServiceClient):
                 ServiceError("LimitExceededException", "The requested resource exceeds the maximum number allowed."),
                 op,
             )
-        self._services.events.put_targets(rule, targets)
+        with self._client_errors(op):
+            self._services.events.put_targets(rule, targets)
         return {"FailedEntryCount": 0, "FailedEntries": [], "ResponseMetadata": self._metadata()}
+
+    def _check_transformer(self, op: str, number: int, transformer: dict[str, Any]) -> None:
+        """EventBridge's constraints on the ``InputTransformer`` of target ``number`` (from 1) that botocore does not
+        check: maximum lengths and sizes, and the key pattern."""
+        field = f"targets.{number}.member.inputTransformer"
+        template = transformer["InputTemplate"]
+        if len(template) > MAX_TEMPLATE:
+            raise self._validation(
+                op, template, f"{field}.inputTemplate", f"Member must have length less than or equal to {MAX_TEMPLATE}"
+            )
+        paths: dict[str, str] = transformer.get("InputPathsMap") or {}
+        if not paths:
+            return
+        shown = "{" + ", ".join(f"{k}={v}" for k, v in paths.items()) + "}"  # as the service (Java) prints a map
+        if len(paths) > MAX_PATHS:
+            raise self._validation(
+                op, shown, f"{field}.inputPathsMap", f"Member must have length less than or equal to {MAX_PATHS}"
+            )
+        if any(len(k) > MAX_PATH_KEY or not PATH_KEY.fullmatch(k) for k in paths):
+            raise self._validation(
+                op,
+                shown,
+                f"{field}.inputPathsMap",
+                f"Map keys must satisfy constraint: [Member must have length less than or equal to {MAX_PATH_KEY}, "
+                f"Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: "
+                f"{PATH_KEY.pattern}]",
+            )
+        if any(len(v) > MAX_PATH for v in paths.values()):
+            raise self._validation(
+                op,
+                shown,
+                f"{field}.inputPathsMap",
+                f"Map value must satisfy constraint: [Member must have length less than or equal to {MAX_PATH}, "
+                "Member must have length greater than or equal to 0]",
+            )
 
     def list_targets_by_rule(self, **params: Any) -> dict[str, Any]:
         """A rule's targets."""
@@ -344,3 +393,50 @@ class EventsClient(ServiceClient):
         return self._services.events.put_event(
             bus, entry["Source"], entry["DetailType"], detail, list(entry.get("Resources", [])), when
         )
+
+
+def _check_transformer_params(targets: Any) -> None:
+    """botocore's client-side checks of each target's ``InputTransformer`` (a structure with a required
+    ``InputTemplate`` of at least one character and an ``InputPathsMap`` of strings, keys of at least one), in its
+    words and order: ``ParamValidationError`` listing every problem."""
+    errors: list[str] = []
+    for i, target in enumerate(targets if isinstance(targets, (list, tuple)) else []):
+        if not isinstance(target, dict) or "InputTransformer" not in target:
+            continue
+        name = f"Targets[{i}].InputTransformer"
+        spec = target["InputTransformer"]
+        if not isinstance(spec, dict):
+            errors.append(_wrong_type(name, spec, dict))
+            continue
+        if "InputTemplate" not in spec:
+            errors.append(f'Missing required parameter in {name}: "InputTemplate"')
+        members = ("InputPathsMap", "InputTemplate")
+        errors += [
+            f'Unknown parameter in {name}: "{key}", must be one of: {", ".join(members)}'
+            for key in spec
+            if key not in members
+        ]
+        for key, value in spec.items():
+            if key == "InputTemplate":
+                errors += _string_errors(f"{name}.InputTemplate", value, 1)
+            elif key == "InputPathsMap":
+                if not isinstance(value, dict):
+                    errors.append(_wrong_type(f"{name}.InputPathsMap", value, dict))
+                    continue
+                for path_key, path in value.items():
+                    errors += _string_errors(f"{name}.InputPathsMap (key: {path_key})", path_key, 1)
+                    errors += _string_errors(f"{name}.InputPathsMap.{path_key}", path, 0)
+    if errors:
+        raise ParamValidationError("\n".join(errors))
+
+
+def _wrong_type(name: str, value: Any, valid: type) -> str:
+    return f"Invalid type for parameter {name}, value: {value}, type: {type(value)}, valid types: {valid}"
+
+
+def _string_errors(name: str, value: Any, minimum: int) -> list[str]:
+    if not isinstance(value, str):
+        return [_wrong_type(name, value, str)]
+    if len(value) < minimum:
+        return [f"Invalid length for parameter {name}, value: {len(value)}, valid min length: {minimum}"]
+    return []

@@ -13,9 +13,14 @@ Event patterns supported (the EventBridge rules, checked when a rule is put):
 - ``"$or": [pattern, ...]``.
 
 Not supported (rejected as invalid patterns): ``cidr``, and matchers nested inside ``anything-but`` beyond
-``prefix``/``suffix``/``equals-ignore-case``. Archives, replays and input transformers are not simulated; targets
-accept ``Input`` (constant JSON) and a ``$.a.b`` ``InputPath``. A rule in either enabled state (``ENABLED``,
-``ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS``) matches and fires; a ``DISABLED`` one does neither.
+``prefix``/``suffix``/``equals-ignore-case``. Archives and replays are not simulated. A rule in either enabled state
+(``ENABLED``, ``ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS``) matches and fires; a ``DISABLED`` one does neither.
+
+What a target receives (:class:`TargetInput`, the same for matched events and scheduled firings): the event, or
+exactly one of ``Input`` (constant JSON), ``InputPath`` (the part of the event at a JSON path) and
+``InputTransformer`` (:class:`InputTransformer`: values at JSON paths put into a template), checked at
+``PutTargets``. A Lambda function is invoked with the result as its JSON payload; an SQS queue's message body and an
+SNS message are its JSON text, or the transformer's text itself when that is not JSON.
 
 Scheduled rules (``ScheduleExpression``: ``rate(...)`` or ``cron(...)``, parsed by :mod:`lambdasim.schedule`) exist
 only on the default bus, as on AWS, and may also have a pattern. At each scheduled time an enabled rule with targets
@@ -36,6 +41,7 @@ nothing:
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import fnmatch
 import json
@@ -57,7 +63,17 @@ EVENT_SIZE_LIMIT_BYTES = 262_144
 """EventBridge's limit on one ``PutEvents`` entry: 256 KB."""
 DISABLED = "DISABLED"
 
-_MISSING = object()
+
+class _Missing:
+    """Nothing at a key or path (a sentinel, distinct from JSON ``null``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+_MISSING: Any = _Missing()
 _PADDED = re.compile(r"\(\s|\s\)")
 _NUMERIC_OPS = ("=", "<", "<=", ">", ">=")
 _OPERATORS = ("prefix", "suffix", "equals-ignore-case", "wildcard", "anything-but", "exists", "numeric")
@@ -201,6 +217,240 @@ def _compare(value: float, op: str, bound: float) -> bool:
     return value >= bound
 
 
+# -- what a target receives -------------------------------------------------------------------------------------
+
+PREDEFINED_VARIABLES = (
+    "aws.events.rule-arn",
+    "aws.events.rule-name",
+    "aws.events.event.ingestion-time",
+    "aws.events.event",
+    "aws.events.event.json",
+)
+"""The variables an ``InputTemplate`` may use without defining them in ``InputPathsMap`` (whose key pattern,
+``[A-Za-z0-9_-]+``, cannot name them)."""
+
+_INPUTS = ("Input", "InputPath", "InputTransformer")
+_PLACEHOLDER = re.compile(r"<([^<>]*)>")  # "<" and ">" cannot be escaped in a template
+# A path EventBridge accepts: rooted at $, dot notation, array indices and wildcards ($.detail.items[0].id,
+# $.resources[*]); bracket notation with quotes ($.detail['key']) and recursive descent ($..key) are refused.
+_PATH_STEP = r"\.(\*|[^.\[\]\s'\"]+)|\[(\*|\d+)\]"
+_JSON_PATH = re.compile(rf"\$(?:{_PATH_STEP})*")
+_STEP = re.compile(_PATH_STEP)
+
+
+def _invalid_path(target_id: str) -> ServiceError:
+    return ServiceError("ValidationException", f"InputPath for target {target_id} is invalid.")
+
+
+class JsonPath:
+    """A JSON path as ``InputPath`` and ``InputPathsMap`` take it, parsed once.
+
+    >>> event = {"detail": {"items": [{"id": "a"}, {"id": "b"}], "state": "RUNNING"}}
+    >>> JsonPath("$.detail.state").find(event), JsonPath("$.detail.items[1].id").find(event)
+    ('RUNNING', 'b')
+    >>> JsonPath("$.detail.items[*].id").find(event), JsonPath("$.detail.nope").find(event) is MISSING
+    (['a', 'b'], True)
+
+    Raises ``ValueError`` for a path EventBridge refuses.
+    """
+
+    __slots__ = ("steps", "text", "wildcard")
+
+    def __init__(self, text: str) -> None:
+        if not _JSON_PATH.fullmatch(text):
+            raise ValueError(f"not a JSON path EventBridge accepts: {text!r}")
+        self.text = text
+        # A step is a key (str), an index (int) or a wildcard (None).
+        self.steps: tuple[str | int | None, ...] = tuple(
+            (None if key == "*" else key) if key else (None if index == "*" else int(index))
+            for key, index in _STEP.findall(text)
+        )
+        self.wildcard = None in self.steps
+
+    def find(self, value: Any) -> Any:
+        """The value at this path in ``value``, or :data:`MISSING`; with a wildcard, the list of every match
+        (:data:`MISSING` if there is none) [model: AWS lists wildcards as supported without saying what they give]."""
+        if not self.wildcard:
+            for step in self.steps:
+                if isinstance(step, str):
+                    if not isinstance(value, dict) or step not in value:
+                        return MISSING
+                    value = value[step]
+                elif isinstance(value, list) and step is not None and step < len(value):
+                    value = value[step]
+                else:
+                    return MISSING
+            return value
+        found = [value]
+        for step in self.steps:
+            found = [child for parent in found for child in _children(parent, step)]
+        return found if found else MISSING
+
+
+def _children(value: Any, step: str | int | None) -> list[Any]:
+    if step is None:
+        return list(value.values()) if isinstance(value, dict) else list(value) if isinstance(value, list) else []
+    if isinstance(step, str):
+        return [value[step]] if isinstance(value, dict) and step in value else []
+    return [value[step]] if isinstance(value, list) and step < len(value) else []
+
+
+MISSING: Any = _MISSING
+"""What :meth:`JsonPath.find` returns where the event has nothing at the path."""
+
+
+class InputTransformer:
+    """A target's ``InputTransformer``: ``InputPathsMap`` (variable name to JSON path) and ``InputTemplate``.
+
+    :meth:`render` replaces each ``<name>`` of the template with the value at its path in the event, or with a
+    predefined variable (:data:`PREDEFINED_VARIABLES`), following EventBridge's documented rules:
+
+    - a string goes in as it is, without escaping ("EventBridge doesn't escape values extracted by Input Path"), so
+      a value holding a quote inside a JSON string makes the result invalid JSON; a number, ``true``, ``false``,
+      ``null``, object or array goes in as its minified JSON text;
+    - in a JSON template (one that starts with ``{`` or ``[``), a string placeholder outside a JSON string
+      (``"state": <state>``) gets quotes around it, one inside (``"state": "<state>"``, ``"is in <state>"``) does
+      not; any other template (a JSON string such as ``"<instance> is in <state>"``, or plain text) takes every value
+      as it is;
+    - a path that matches nothing gives the empty string (an unquoted one in a JSON template gives ``""``);
+    - ``<aws.events.event.json>`` is the whole event, ``<aws.events.event>`` the event without ``detail`` (its keys
+      as EventBridge sends them: ``detail-type`` becomes ``detailType``), ``<aws.events.rule-arn>`` and
+      ``<aws.events.rule-name>`` the rule's, ``<aws.events.event.ingestion-time>`` when EventBridge received the
+      event (ISO 8601 to the second, UTC).
+
+    >>> transformer = InputTransformer("t", {"InputPathsMap": {"instance": "$.detail.instance-id",
+    ...                                       "state": "$.detail.state"},
+    ...                                      "InputTemplate": '{"instance": <instance>, "state": [9, "<state>"]}'})
+    >>> event = {"detail": {"instance-id": "i-0123456789", "state": "RUNNING"}}
+    >>> transformer.render(event, "arn:aws:events:us-east-1:123456789012:rule/r", "r", 0.0)
+    '{"instance": "i-0123456789", "state": [9, "RUNNING"]}'
+
+    Raises ``ServiceError`` (``ValidationException``, EventBridge's message) for a path EventBridge refuses or a
+    placeholder that is neither in ``InputPathsMap`` nor predefined.
+    """
+
+    __slots__ = ("is_json", "parts", "paths")
+
+    def __init__(self, target_id: str, spec: dict[str, Any]) -> None:
+        self.paths: dict[str, JsonPath] = {}
+        for name, text in (spec.get("InputPathsMap") or {}).items():
+            try:
+                self.paths[name] = JsonPath(text)
+            except ValueError:
+                raise _invalid_path(target_id) from None
+        template: str = spec["InputTemplate"]
+        self.is_json = template.lstrip()[:1] in ("{", "[")
+        # Literal text, and (name, inside a JSON string) for each placeholder.
+        self.parts: list[str | tuple[str, bool]] = _split(template)
+        for part in self.parts:
+            if isinstance(part, tuple) and part[0] not in self.paths and part[0] not in PREDEFINED_VARIABLES:
+                raise ServiceError(
+                    "ValidationException",
+                    f"InputTemplate for target {target_id} contains invalid placeholder {part[0]}.",
+                )
+
+    def render(self, event: dict[str, Any], rule_arn: str, rule_name: str, received: float) -> str:
+        """The template filled in from ``event``, matched by (or fired for) rule ``rule_arn`` named ``rule_name``
+        and received at Unix time ``received`` (s)."""
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            name, in_string = part
+            path = self.paths.get(name)
+            if path is not None:
+                value = path.find(event)
+                value = "" if value is MISSING else value
+            else:
+                value = _predefined(name, event, rule_arn, rule_name, received)
+            if isinstance(value, str):
+                quote = "" if in_string or not self.is_json else '"'
+                out.append(f"{quote}{value}{quote}")
+            else:
+                out.append(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+        return "".join(out)
+
+
+def _split(template: str) -> list[str | tuple[str, bool]]:
+    """``template`` as literal text and ``(name, inside a JSON string)`` placeholders."""
+    parts: list[str | tuple[str, bool]] = []
+    in_string = False
+    start = i = 0
+    while i < len(template):
+        char = template[i]
+        if char == "<" and (found := _PLACEHOLDER.match(template, i)):
+            parts += [template[start:i], (found.group(1), in_string)]
+            start = i = found.end()
+            continue
+        if char == '"':
+            in_string = not in_string
+        elif char == "\\" and in_string:
+            i += 1  # an escaped character (\") never ends the string
+        i += 1
+    parts.append(template[start:])
+    return [p for p in parts if p != ""]
+
+
+def _predefined(name: str, event: dict[str, Any], rule_arn: str, rule_name: str, received: float) -> Any:
+    if name == "aws.events.event.json":
+        return event
+    if name == "aws.events.event":
+        # As EventBridge sends it (recorded against AWS by LocalStack's validated snapshot tests): no detail,
+        # detail-type as detailType, in this order.
+        keys = ("id", "account", "detail-type", "time", "source", "region", "resources", "version")
+        return {"detailType" if k == "detail-type" else k: event[k] for k in keys if k in event}
+    if name == "aws.events.rule-arn":
+        return rule_arn
+    if name == "aws.events.rule-name":
+        return rule_name
+    return _dt.datetime.fromtimestamp(int(received), tz=_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class TargetInput:
+    """What one target receives of each event: exactly one of ``Input``, ``InputPath`` and ``InputTransformer``
+    (``target`` holds at least one), checked and parsed once, at ``PutTargets``.
+
+    Raises ``ServiceError`` (``ValidationException``) where EventBridge refuses the target: more than one of the
+    three, an ``InputPath`` or ``InputPathsMap`` path it does not accept, an unknown placeholder.
+    """
+
+    __slots__ = ("constant", "path", "transformer")
+
+    def __init__(self, target: dict[str, Any]) -> None:
+        target_id = target["Id"]
+        if sum(key in target for key in _INPUTS) > 1:
+            raise ServiceError(
+                "ValidationException",
+                f"Only one of Input, InputPath, or InputTransformer must be provided for target {target_id}.",
+            )
+        self.constant: Any = json.loads(target["Input"]) if "Input" in target else MISSING
+        self.path: JsonPath | None = None
+        if "InputPath" in target:
+            try:
+                self.path = JsonPath(target["InputPath"])
+            except ValueError:
+                raise _invalid_path(target_id) from None
+        self.transformer: InputTransformer | None = None
+        if "InputTransformer" in target:
+            self.transformer = InputTransformer(target_id, target["InputTransformer"])
+
+    def shape(self, event: dict[str, Any], rule: Rule, received: float) -> tuple[Any, str | None]:
+        """``(payload, text)`` for ``event`` matched by (or fired for) ``rule``, received at Unix time ``received``:
+        the JSON value the target receives, or ``(None, text)`` when a transformer's text is not JSON."""
+        if self.constant is not MISSING:
+            return self.constant, None
+        if self.path is not None:
+            found = self.path.find(event)
+            return (None if found is MISSING else found), None
+        assert self.transformer is not None
+        text = self.transformer.render(event, rule.arn, rule.name, received)
+        try:
+            return json.loads(text), None
+        except ValueError:
+            return None, text
+
+
 class _Firing:
     """A scheduled rule's next firing, queued on SimPy's heap as the event itself (as ``lambdasim.workload`` queues
     arrivals): ``Environment.step`` reads only ``callbacks`` and ``_ok``, so a firing costs no ``Timeout``."""
@@ -238,6 +488,7 @@ class Rule:
         self.state = "ENABLED"
         self.description: str | None = None
         self.targets: dict[str, dict[str, Any]] = {}
+        self.inputs: dict[str, TargetInput] = {}  # by target Id, for the targets with an input of their own
         self.matched = 0
         self.invocations = 0
         self.failed_invocations = 0
@@ -381,15 +632,22 @@ class EventBridgeService:
         self._sync(rule)
 
     def put_targets(self, rule: Rule, targets: list[dict[str, Any]]) -> None:
-        """Add or replace targets of ``rule`` by ``Id`` (checked by the client)."""
+        """Add or replace targets of ``rule`` by ``Id`` (their members checked by the client, what each receives
+        here: ``ServiceError`` from :class:`TargetInput`, before any target changes)."""
+        inputs = {t["Id"]: TargetInput(t) for t in targets if any(key in t for key in _INPUTS)}
         for target in targets:
-            rule.targets[target["Id"]] = dict(target)
+            target_id = target["Id"]
+            rule.targets[target_id] = copy.deepcopy(target)  # the caller's dicts stay theirs
+            rule.inputs.pop(target_id, None)
+            if target_id in inputs:
+                rule.inputs[target_id] = inputs[target_id]
         self._sync(rule)
 
     def remove_targets(self, rule: Rule, ids: list[str]) -> None:
         """Remove the targets ``ids`` of ``rule`` (unknown ids are ignored)."""
         for target_id in ids:
             rule.targets.pop(target_id, None)
+            rule.inputs.pop(target_id, None)
         self._sync(rule)
 
     def delete_rule(self, rule: Rule) -> None:
@@ -421,7 +679,8 @@ class EventBridgeService:
         """Put one event on ``bus`` now and deliver it to the targets of every matching enabled rule."""
         services = self._services
         event_id = services.new_id()
-        moment = _dt.datetime.fromtimestamp(int(services.epoch() if time is None else time), tz=_dt.UTC)
+        received = services.epoch()
+        moment = _dt.datetime.fromtimestamp(int(received if time is None else time), tz=_dt.UTC)
         event = {
             "version": "0",
             "id": event_id,
@@ -436,15 +695,16 @@ class EventBridgeService:
         bus.events += 1
         for rule in list(bus.rules.values()):
             if rule.enabled and rule.pattern is not None and matches(rule.pattern, event):
-                self._dispatch(rule, event)
+                self._dispatch(rule, event, received)
         return event_id
 
-    def _dispatch(self, rule: Rule, event: dict[str, Any]) -> None:
-        """Send ``event`` (matched by ``rule``, or its scheduled firing) to each of the rule's targets."""
+    def _dispatch(self, rule: Rule, event: dict[str, Any], received: float) -> None:
+        """Send ``event`` (matched by ``rule``, or its scheduled firing), received at Unix time ``received`` (s), to
+        each of the rule's targets."""
         rule.matched += 1
         for target in list(rule.targets.values()):
             try:
-                self._deliver(target, event)
+                self._deliver(rule, target, event, received)
             except ServiceError:
                 rule.failed_invocations += 1
             else:
@@ -510,19 +770,30 @@ class EventBridgeService:
         self.armed.pop(rule.arn, None)
         services = self._services
         moment = services.sim.start + _dt.timedelta(seconds=services.now)
-        self._dispatch(rule, scheduled_event(services.new_id(), services.account_id, services.region, rule.arn, moment))
+        event = scheduled_event(services.new_id(), services.account_id, services.region, rule.arn, moment)
+        self._dispatch(rule, event, services.epoch())
         self._sync(rule)
 
-    def _deliver(self, target: dict[str, Any], event: dict[str, Any]) -> None:
+    def _deliver(self, rule: Rule, target: dict[str, Any], event: dict[str, Any], received: float) -> None:
         services = self._services
         payload: Any = event
-        if "Input" in target:
-            payload = json.loads(target["Input"])
-        elif "InputPath" in target:
-            payload = _path(event, target["InputPath"])
+        text: str | None = None  # what a transformer made when it is not JSON
+        shaper = rule.inputs.get(target["Id"])
+        if shaper is not None:
+            payload, text = shaper.shape(event, rule, received)
         arn = target["Arn"]
         service = arn.split(":")[2] if arn.count(":") >= 5 else ""
         if service == "lambda":
+            if text is not None:
+                # Lambda's Invoke takes only a JSON payload and refuses this one, as it would EventBridge's call
+                # [model: AWS documents the Invoke error, not EventBridge's handling beyond a failed invocation].
+                try:
+                    json.loads(text)
+                except ValueError as exc:
+                    raise ServiceError(
+                        "InvalidRequestContentException",
+                        f"Could not parse request body into json: Could not parse payload into json: {exc}",
+                    ) from None
             services.invoke_async(arn, payload)
         elif service == "sqs":
             queue = services.sqs.by_arn(arn)
@@ -531,12 +802,13 @@ class EventBridgeService:
             group = target.get("SqsParameters", {}).get("MessageGroupId")
             if queue.fifo and group is None:
                 raise ServiceError("InvalidParameter", "A FIFO queue target needs SqsParameters.MessageGroupId")
-            queue.send(json.dumps(payload), group_id=group, dedup_id=event["id"] if queue.fifo else None)
+            body = json.dumps(payload) if text is None else text
+            queue.send(body, group_id=group, dedup_id=event["id"] if queue.fifo else None)
         elif service == "sns":
             topic = services.sns.by_arn(arn)
             if topic is None:
                 raise ServiceError("ResourceNotFoundException", f"Topic {arn} does not exist")
-            services.sns.publish(topic, json.dumps(payload))
+            services.sns.publish(topic, json.dumps(payload) if text is None else text)
         else:
             raise ServiceError("ValidationException", f"lambdasim does not simulate targets of type {service!r}")
 
@@ -552,12 +824,3 @@ def _parse_expression(text: str) -> Rate | Cron:
         return parse_schedule(text)
     except ValueError:
         raise invalid from None
-
-
-def _path(event: dict[str, Any], path: str) -> Any:
-    if path == "$":
-        return event
-    value: Any = event
-    for part in path.removeprefix("$.").split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
