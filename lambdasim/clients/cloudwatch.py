@@ -1,6 +1,6 @@
 """``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``) through CloudWatch's
-read API, in boto3's shapes: ``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries; metric math
-expressions are not evaluated) and ``list_metrics``.
+read API, in boto3's shapes: ``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and metric math
+``Expression`` queries: :mod:`lambdasim.metric_math` says which functions and with what rules) and ``list_metrics``.
 
 Metrics are per function (dimension ``FunctionName``) or, without dimensions, for the whole account (every metric
 but the peaks, ``ConcurrentExecutions`` and the provisioned ones, whose account-wide peak is not the sum of the
@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
+from lambdasim import metric_math
 from lambdasim.clients._params import Member
 from lambdasim.clients._services import ServiceClient, as_epoch, decode_token, encode_token, utc
 from lambdasim.errors import ParamValidationError
+from lambdasim.metric_math import Series
 from lambdasim.metrics import (
     METRIC_UNITS,
     METRICS,
@@ -235,10 +237,13 @@ class CloudWatchClient(ServiceClient):
         return {"Label": metric, "Datapoints": points, "ResponseMetadata": self._metadata()}
 
     def get_metric_data(self, **params: Any) -> dict[str, Any]:
-        """Values of ``MetricStat`` queries, newest first by default (``ScanBy``)."""
+        """Values of ``MetricStat`` queries and metric math ``Expression`` queries (:mod:`lambdasim.metric_math`),
+        newest first by default (``ScanBy``), in the order of the queries; those with ``ReturnData=False`` are
+        computed (expressions can name them) but not returned."""
         op = self._call("get_metric_data", params)
-        start, end = self._window(params, op)
         queries = list(params["MetricDataQueries"])
+        self._check_expression_params(queries)
+        start, end = self._window(params, op)
         if not 1 <= len(queries) <= 500:
             raise self._bad(
                 "InvalidParameterValue",
@@ -251,7 +256,8 @@ class CloudWatchClient(ServiceClient):
         if "NextToken" in params and decode_token(params["NextToken"]) is None:
             raise self._bad("InvalidNextToken", "The service couldn't process the request: invalid NextToken.", op)
         ids = [q.get("Id") if isinstance(q, dict) else None for q in queries]
-        results = []
+        metrics: dict[str, Series] = {}
+        expressions: dict[str, str] = {}
         for i, query in enumerate(queries, 1):
             query_id = ids[i - 1]
             if not isinstance(query_id, str) or not query_id[:1].islower() or not query_id.replace("_", "").isalnum():
@@ -268,11 +274,9 @@ class CloudWatchClient(ServiceClient):
                     op,
                 )
             if "Expression" in query:
-                raise self._bad(
-                    "InvalidParameterValue",
-                    f"lambdasim does not evaluate metric math: query {query_id} has an Expression",
-                    op,
-                )
+                self._check_expression(i, query, op)
+                expressions[query_id] = query["Expression"]
+                continue
             stat_query = query.get("MetricStat")
             if not isinstance(stat_query, dict):
                 raise self._bad(
@@ -280,10 +284,69 @@ class CloudWatchClient(ServiceClient):
                     f"The parameter MetricDataQueries.member.{i}.MetricStat is required.",
                     op,
                 )
+            metrics[query_id] = self._query(query_id, query, stat_query, start, end, op)
+        try:
+            evaluated = metric_math.evaluate(expressions, metrics, lambda period: self._grid(start, end, period))
+        except metric_math.MetricMathError as exc:
+            raise self._fail(ServiceError("ValidationError", str(exc)), op) from None
+        results: list[dict[str, Any]] = []
+        for query in queries:
             if not query.get("ReturnData", True):
                 continue
-            results.append(self._query(query_id, query, stat_query, start, end, scan, op))
+            query_id = query["Id"]
+            if query_id in metrics:
+                results.append(self._result(query_id, metrics[query_id], scan))
+            else:
+                results.extend(self._expression_results(query, evaluated[query_id], scan, op))
         return {"MetricDataResults": results, "Messages": [], "ResponseMetadata": self._metadata()}
+
+    @staticmethod
+    def _check_expression_params(queries: list[Any]) -> None:
+        """botocore's client-side checks of each ``Expression`` (a string of at least one character)."""
+        errors = []
+        for i, query in enumerate(queries):
+            if not isinstance(query, dict) or "Expression" not in query:
+                continue
+            text = query["Expression"]
+            if not isinstance(text, str):
+                errors.append(
+                    f"Invalid type for parameter MetricDataQueries[{i}].Expression, value: {text}, "
+                    f"type: {type(text)}, valid types: <class 'str'>"
+                )
+            elif not text:
+                errors.append(
+                    f"Invalid length for parameter MetricDataQueries[{i}].Expression, value: 0, valid min length: 1"
+                )
+        if errors:
+            raise ParamValidationError("\n".join(errors))
+
+    def _check_expression(self, i: int, query: dict[str, Any], op: str) -> None:
+        """What CloudWatch checks of an ``Expression`` query before evaluating it."""
+        text = query["Expression"]
+        if len(text) > metric_math.MAX_EXPRESSION_LENGTH:
+            raise self._fail(
+                ServiceError(
+                    "ValidationError",
+                    f"1 validation error detected: Value '{text}' at 'metricDataQueries.{i}.member.expression' "
+                    f"failed to satisfy constraint: Member must have length less than or equal to "
+                    f"{metric_math.MAX_EXPRESSION_LENGTH}",
+                ),
+                op,
+            )
+        if "MetricStat" in query:
+            raise self._fail(
+                ServiceError(
+                    "ValidationError",
+                    f"The parameters MetricDataQueries.member.{i}.MetricStat and "
+                    f"MetricDataQueries.member.{i}.Expression are mutually exclusive.",
+                ),
+                op,
+            )
+        period = query.get("Period")
+        if period is not None:
+            if not isinstance(period, int) or isinstance(period, bool) or period < 1:
+                raise ParamValidationError(f"Invalid value for parameter MetricDataQueries[{i - 1}].Period")
+            self._check_period(period, op)
 
     def _query(
         self,
@@ -292,9 +355,9 @@ class CloudWatchClient(ServiceClient):
         stat_query: dict[str, Any],
         start: float,
         end: float,
-        scan: str,
         op: str,
-    ) -> dict[str, Any]:
+    ) -> Series:
+        """A ``MetricStat`` query's series (timestamps in Unix seconds, oldest first)."""
         metric = stat_query.get("Metric", {})
         period = stat_query.get("Period")
         stat = stat_query.get("Stat")
@@ -311,19 +374,83 @@ class CloudWatchClient(ServiceClient):
         name = metric.get("MetricName", "")
         dims = self._check_dimensions(metric.get("Dimensions"), op)
         unit = METRIC_UNITS.get(name, "None")
-        timestamps: list[Any] = []
-        values: list[float] = []
+        points: dict[float, float] = {}
         wrong_unit = "Unit" in stat_query and stat_query["Unit"] != unit
         if metric.get("Namespace") == NAMESPACE and not wrong_unit:
             grouped = self._grouped(self._series(name, dims), start, end, period)
-            for t, agg in sorted(grouped.items(), reverse=scan == "TimestampDescending"):
+            for t, agg in sorted(grouped.items()):
                 value = agg.statistic(str(stat)) if q is None else agg.percentile(q)
-                if value is None:
-                    continue
-                timestamps.append(utc(t))
-                values.append(value)
-        label = query.get("Label", name)
-        return {"Id": query_id, "Label": label, "Timestamps": timestamps, "Values": values, "StatusCode": "Complete"}
+                if value is not None:
+                    points[t] = value
+        return Series(points, period, query.get("Label", name), query_id)
+
+    @staticmethod
+    def _result(query_id: str, series: Series, scan: str, label: str | None = None) -> dict[str, Any]:
+        """One ``MetricDataResult``."""
+        stamps = sorted(series.points, reverse=scan == "TimestampDescending")
+        return {
+            "Id": query_id,
+            "Label": series.label if label is None else label,
+            "Timestamps": [utc(t) for t in stamps],
+            "Values": [series.points[t] for t in stamps],
+            "StatusCode": "Complete",
+        }
+
+    def _expression_results(
+        self, query: dict[str, Any], evaluated: metric_math.Evaluated, scan: str, op: str
+    ) -> list[dict[str, Any]]:
+        """The results of an expression: one per time series (an array gives one per member, all with its Id)."""
+        query_id = query["Id"]
+        label = query.get("Label")
+        value = evaluated.value
+        members = value.members if isinstance(value, metric_math.SeriesArray) else (value,)
+        wanted = query.get("Period")
+        for series in members:
+            if wanted is not None and series.period is not None and series.period != wanted:
+                raise self._fail(
+                    ServiceError(
+                        "ValidationError",
+                        f"Error in expression {query_id}: its time series have a period of {series.period} s, not "
+                        f"the Period {wanted} the query asks for (lambdasim does not re-aggregate expressions)",
+                    ),
+                    op,
+                )
+        if not members:  # an empty array (METRICS("x") matching nothing): one empty result
+            members = (metric_math.Series({}, None),)
+        out = []
+        for series in members:
+            if isinstance(value, metric_math.SeriesArray):
+                # As CloudWatch labels each series of an array: the expression's label, then the metric's.
+                name = " ".join(part for part in (label, series.label) if part) or query_id
+            else:
+                name = query_id if label is None else label
+            result = self._result(query_id, series, scan, name)
+            if evaluated.dropped:
+                result["Messages"] = [dict(metric_math.ARITHMETIC_ERROR)]
+            out.append(result)
+        return out
+
+    def _grid(self, start: float, end: float, period: int) -> list[float]:
+        """The timestamps of the ``period``-second periods of ``[start, end)`` (Unix times) that have begun by now,
+        keyed as :meth:`_grouped` keys them: where ``FILL`` puts values."""
+        base = self._sim.settings.metrics_period_s
+        origin = self._sim.start.timestamp()
+        first = max(0, math.ceil((start - origin) / base))
+        while first > 0 and origin + (first - 1) * base >= start:
+            first -= 1
+        while origin + first * base < start:
+            first += 1
+        last = math.ceil((end - origin) / base)
+        while origin + last * base >= end:
+            last -= 1
+        while origin + (last + 1) * base < end:
+            last += 1
+        last = min(last, int(self._sim.now // base))
+        if last < first:
+            return []
+        low = math.floor(first * base / period + 1e-9)
+        high = math.floor(last * base / period + 1e-9)
+        return [origin + k * period for k in range(low, high + 1)]
 
     def list_metrics(self, **params: Any) -> dict[str, Any]:
         """The Lambda metrics that have data: per function, and account-wide (no dimensions)."""
