@@ -436,7 +436,6 @@ def check(sc: Scenario, counts: Parking, tally: Tally) -> None:
 def assert_not_vacuous(tally: Tally) -> None:
     """Most examples park events and count throttles in bulk (nearly all of those that throttle); changes and
     reads often meet parked events."""
-    print("TALLY", tally)  # TEMP
     assert tally.parked >= 0.5 * tally.examples, tally
     assert tally.parked >= 0.8 * tally.throttled, tally
     assert tally.caught_up >= 0.4 * tally.examples, tally
