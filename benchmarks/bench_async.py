@@ -48,8 +48,8 @@ import simpy
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import lambdasim as ls
-import lambdasim.backlog as backlog_module
-import lambdasim.engine as engine_module
+import lambdasim.core.backlog as backlog_module
+import lambdasim.core.engine as engine_module
 from lambdasim import dist
 from lambdasim.model import Function, Model
 from lambdasim.workload import Poisson
@@ -214,7 +214,7 @@ def storm(customers: int, storm_s: float, repetitions: int) -> dict[str, float]:
     calm_gaps, calm_services = streams(customers, SEED)
     n_storm = int(STORM_RATE_PER_S * storm_s)
     gaps, services = streams(n_storm, SEED + 1, rate_per_s=STORM_RATE_PER_S)
-    # One untimed run for the figures, counting the throttled tries a Backlog counts in bulk (lambdasim.backlog).
+    # One untimed run for the figures, counting the throttled tries a Backlog counts in bulk (lambdasim.core.backlog).
     sim = lambdasim_model(gaps, services).build(seed=SEED)
     in_bulk = [0]
     count = backlog_module._count

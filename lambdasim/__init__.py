@@ -6,21 +6,21 @@ capacity planning.
 
 from __future__ import annotations
 
-from lambdasim import dist
-from lambdasim.behaviour import Behaviour
-from lambdasim.clients.cloudwatch import CloudWatchClient
-from lambdasim.clients.events import EventsClient
-from lambdasim.clients.lambda_ import LambdaClient
-from lambdasim.clients.s3 import S3Client
-from lambdasim.clients.sns import SnsClient
-from lambdasim.clients.sqs import SqsClient
-from lambdasim.errors import ClientError, ParamValidationError, WaiterError
-from lambdasim.outcome import Outcome, Sink
-from lambdasim.results import Results
-from lambdasim.rules import Condition, ThrottleReason
-from lambdasim.settings import Settings
-from lambdasim.simulation import Simulation, register_client
-from lambdasim.sinks import CollectingSink, Worker
+from lambdasim.aws.cloudwatch.client import CloudWatchClient
+from lambdasim.aws.errors import ClientError, ParamValidationError, WaiterError
+from lambdasim.aws.events.client import EventsClient
+from lambdasim.aws.lambda_.client import LambdaClient
+from lambdasim.aws.s3.client import S3Client
+from lambdasim.aws.simulation import Simulation, register_client
+from lambdasim.aws.sns.client import SnsClient
+from lambdasim.aws.sqs.client import SqsClient
+from lambdasim.core import dist
+from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.outcome import Outcome, Sink
+from lambdasim.core.results import Results
+from lambdasim.core.rules import Condition, ThrottleReason
+from lambdasim.core.settings import Settings
+from lambdasim.core.sinks import CollectingSink, Worker
 
 register_client("lambda", LambdaClient)
 register_client("sqs", SqsClient)

@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambdasim._progress import progress_bar, run_with_progress
-from lambdasim.results import json_ready
+from lambdasim.core.results import json_ready
+from lambdasim.planning._progress import progress_bar, run_with_progress
 
 if TYPE_CHECKING:
-    from lambdasim.results import Results
-    from lambdasim.scenario import Scenario
-    from lambdasim.simulation import Simulation
+    from lambdasim.aws.simulation import Simulation
+    from lambdasim.core.results import Results
+    from lambdasim.planning.scenario import Scenario
 
 EXIT_OK, EXIT_OUTPUT, EXIT_BAD_INPUT = 0, 1, 2
 PLOT_SAMPLES = 120
@@ -46,7 +46,7 @@ class CommandError(Exception):
 
 
 def _bar(total: float, enabled: bool | None, desc: str, unit: str) -> Any:
-    """A tqdm bar (see :mod:`lambdasim._progress`: by default only on a terminal), or ``None``."""
+    """A tqdm bar (see :mod:`lambdasim.planning._progress`: by default only on a terminal), or ``None``."""
     try:
         return progress_bar(total, progress=enabled, desc=desc, unit=unit)
     except ImportError as exc:
@@ -57,7 +57,7 @@ def _bar(total: float, enabled: bool | None, desc: str, unit: str) -> Any:
 
 
 def _load(path: str) -> Scenario:
-    from lambdasim.scenario import ScenarioError, load
+    from lambdasim.planning.scenario import ScenarioError, load
 
     try:
         return load(path)
@@ -108,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
             sim = _build(scenario, seed, args.trace is not None)
             probe = None
             if args.plot is not None and i == 0 and horizon is not None:
-                from lambdasim.probe import Probe
+                from lambdasim.planning.probe import Probe
 
                 probe = Probe(sim, interval_s=horizon / PLOT_SAMPLES, until_s=horizon)
             results = run_with_progress(sim, horizon, bar)
@@ -142,7 +142,7 @@ def _seeds(scenario: Scenario, args: argparse.Namespace) -> list[int]:
 
 
 def _build(scenario: Scenario, seed: int, trace: bool) -> Simulation:
-    from lambdasim.scenario import ScenarioError
+    from lambdasim.planning.scenario import ScenarioError
 
     try:
         return scenario.build(seed, trace=trace)
@@ -179,7 +179,7 @@ REPLICATION_FIGURES: tuple[tuple[str, Callable[[dict[str, Any]], float | None]],
 
 
 def _replications_table(runs: list[Run]) -> str:
-    from lambdasim.experiment import interval
+    from lambdasim.planning.experiment import interval
 
     n = len(runs)
     lines = [f"{n} replications (seeds in the --json output): mean, 95% confidence half-width (Student t), min and max"]
@@ -252,12 +252,12 @@ def _write(path: str, text: str) -> None:
 
 
 def _plot(scenario: Scenario, runs: list[Run], path: str) -> None:
-    """The first run's figure (:mod:`lambdasim.plots`), one column per function: its timeline dashboard (when the
+    """The first run's figure (:mod:`lambdasim.planning.plots`), one column per function: its timeline dashboard (when the
     scenario has a horizon), the CDFs of event age and end-to-end time, and the outcomes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from lambdasim import plots
+    from lambdasim.planning import plots
 
     run = runs[0]
     names = list(run.results.functions)
@@ -292,7 +292,7 @@ def _plot(scenario: Scenario, runs: list[Run], path: str) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from lambdasim.scenario import ScenarioError, load
+    from lambdasim.planning.scenario import ScenarioError, load
 
     code = EXIT_OK
     for path in args.scenarios:
@@ -315,7 +315,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from lambdasim.demo import run_demo
+    from lambdasim.planning.demo import run_demo
 
     results = run_demo(seed=args.seed)
     if args.json:

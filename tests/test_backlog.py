@@ -1,4 +1,4 @@
-"""Parked throttles (``lambdasim.backlog``) give exactly the run of stepping every throttled try through SimPy.
+"""Parked throttles (``lambdasim.core.backlog``) give exactly the run of stepping every throttled try through SimPy.
 
 Each scenario runs twice with the same seed: with parking allowed (the default path) and with
 ``engine._fast_throttles = False`` (the general path: every throttled try a SimPy step of its own, the reference).
@@ -24,13 +24,13 @@ import pytest
 from simpy.events import Timeout
 
 import lambdasim as ls
-import lambdasim.backlog
+import lambdasim.core.backlog
 from lambdasim import dist
-from lambdasim.backlog import Backlog
-from lambdasim.faults import Outage
-from lambdasim.outcome import Outcome
-from lambdasim.probe import Probe
-from lambdasim.rules import ThrottleReason
+from lambdasim.core.backlog import Backlog
+from lambdasim.core.faults import Outage
+from lambdasim.core.outcome import Outcome
+from lambdasim.core.rules import ThrottleReason
+from lambdasim.planning.probe import Probe
 from lambdasim.workload import Burst, Poisson, Replay
 
 RESERVED = ThrottleReason.RESERVED.value
@@ -140,7 +140,7 @@ Scenario = Callable[[Ctx], None]
 def parking(monkeypatch: pytest.MonkeyPatch) -> Parking:
     """Count parked events and the throttles ``catch_up`` counts in bulk (the current run's)."""
     counts = Parking()
-    count = lambdasim.backlog._count
+    count = lambdasim.core.backlog._count
     park = Backlog.park
 
     def counting(fs: Any, reason: Any, index: int, n: int) -> None:
@@ -151,7 +151,7 @@ def parking(monkeypatch: pytest.MonkeyPatch) -> Parking:
         counts.parked += 1
         park(self, ev, due)
 
-    monkeypatch.setattr(lambdasim.backlog, "_count", counting)
+    monkeypatch.setattr(lambdasim.core.backlog, "_count", counting)
     monkeypatch.setattr(Backlog, "park", parking_one)
     return counts
 

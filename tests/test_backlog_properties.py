@@ -1,4 +1,4 @@
-"""Parked throttles (``lambdasim.backlog``) against stepwise throttles, over small random scenarios.
+"""Parked throttles (``lambdasim.core.backlog``) against stepwise throttles, over small random scenarios.
 
 ``tests/test_backlog.py`` checks by hand-written scenarios that a run with parked throttles (the default path) is
 the run with every throttled try a SimPy step of its own (``engine._fast_throttles = False``); here hypothesis draws
@@ -30,10 +30,10 @@ from hypothesis import strategies as st
 
 import lambdasim as ls
 from lambdasim import dist
-from lambdasim.errors import ClientError
-from lambdasim.faults import Outage
-from lambdasim.probe import Probe
-from lambdasim.rules import ThrottleReason
+from lambdasim.aws.errors import ClientError
+from lambdasim.core.faults import Outage
+from lambdasim.core.rules import ThrottleReason
+from lambdasim.planning.probe import Probe
 from lambdasim.workload import Burst, Poisson, Replay
 from tests.test_backlog import Ctx, Parking, Run, both, parking  # noqa: F401  (the fixture: request.getfixturevalue)
 

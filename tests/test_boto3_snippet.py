@@ -23,8 +23,8 @@ import pytest
 from botocore.stub import Stubber
 
 import lambdasim as ls
-from lambdasim.clients._lambda_model import PAGINATORS
-from lambdasim.clients.paginators import Paginator, xform_name
+from lambdasim.aws.lambda_._model import PAGINATORS
+from lambdasim.aws.paginators import Paginator, xform_name
 
 EXAMPLES = json.loads(
     (Path(botocore.__file__).parent / "data" / "lambda" / "2015-03-31" / "examples-1.json").read_text()
@@ -227,7 +227,7 @@ SITUATIONAL = {"ListFunctions": {"NextMarker"}}
 
 
 def test_every_documented_example_of_an_implemented_operation_is_covered() -> None:
-    from lambdasim.clients._lambda_model import OPERATIONS
+    from lambdasim.aws.lambda_._model import OPERATIONS
 
     assert {op for op, _ in STEPS} == {op for op in OPERATIONS if op in EXAMPLES}
 

@@ -14,7 +14,7 @@ import pytest
 
 from lambdasim.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, main
 from lambdasim.experiment import replication_seeds
-from lambdasim.scenario import load
+from lambdasim.planning.scenario import load
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))

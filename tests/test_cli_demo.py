@@ -14,7 +14,7 @@ import pytest
 
 import lambdasim as ls
 from lambdasim.cli import main
-from lambdasim.demo import DEMO_SEED, run_demo
+from lambdasim.planning.demo import DEMO_SEED, run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""Metric math in ``get_metric_data`` (``Expression`` queries, :mod:`lambdasim.metric_math`): exact values on a small
+"""Metric math in ``get_metric_data`` (``Expression`` queries, :mod:`lambdasim.aws.cloudwatch.metric_math`): exact values on a small
 run worked out by hand, dependency order, hidden inputs, every supported function on AWS's own examples, and the
 errors CloudWatch answers with."""
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.metric_math import ARITHMETIC_ERROR, MetricMathError, Series, SeriesArray, evaluate, parse
+from lambdasim.aws.cloudwatch.metric_math import ARITHMETIC_ERROR, MetricMathError, Series, SeriesArray, evaluate, parse
 from tests.outcome_helpers import START
 
 MINUTE = 60.0

@@ -1,7 +1,7 @@
 """lambdasim's Lambda API against botocore's own service model (botocore is a test dependency only).
 
 For every operation lambdasim implements: input member names, required members and constraints match the model
-(up to the documented extensions of ``lambdasim.clients._lambda_model.EXTENSIONS``), client-side errors read
+(up to the documented extensions of ``lambdasim.aws.lambda_._model.EXTENSIONS``), client-side errors read
 exactly as botocore's ``ParamValidator`` reports them, every response's keys and value types fit the output shape,
 error codes are ones the model lists, and paginators behave as botocore's own ``Paginator`` driving our client.
 """
@@ -20,12 +20,12 @@ import pytest
 from botocore.model import Shape
 from botocore.paginate import Paginator as BotocorePaginator
 from botocore.validate import ParamValidator
+from lambdasim.aws.lambda_ import _shapes as _lambda_shapes
 
 import lambdasim as ls
-from lambdasim.clients import _lambda_shapes
-from lambdasim.clients._lambda_model import EXTENSIONS, OPERATIONS, PAGINATORS, SHAPES, input_shape
-from lambdasim.clients.lambda_ import LambdaClient
-from lambdasim.clients.paginators import OperationNotPageableError, xform_name
+from lambdasim.aws.lambda_._model import EXTENSIONS, OPERATIONS, PAGINATORS, SHAPES, input_shape
+from lambdasim.aws.lambda_.client import LambdaClient
+from lambdasim.aws.paginators import OperationNotPageableError, xform_name
 
 SESSION = botocore.session.get_session()
 MODEL = SESSION.get_service_model("lambda")

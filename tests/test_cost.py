@@ -10,9 +10,9 @@ import attrs
 import pytest
 
 import lambdasim as ls
-from lambdasim.cost import MONTH_S, bill, billed_ms, estimate
+from lambdasim.core.cost import MONTH_S, bill, billed_ms, estimate
+from lambdasim.core.prices import CURRENT, PRE_INIT_BILLING, PriceTable, price_table
 from lambdasim.model import EventInvoke, Function, Model
-from lambdasim.prices import CURRENT, PRE_INIT_BILLING, PriceTable, price_table
 from lambdasim.workload import Burst, Poisson
 from tests.helpers import always_fail
 

@@ -12,9 +12,9 @@ import attrs
 import pytest
 
 import lambdasim as ls
-from lambdasim.cost import MONTH_S, PROVISIONED_ROUNDING_S, bill, estimate, provisioned_billed_s
+from lambdasim.core.cost import MONTH_S, PROVISIONED_ROUNDING_S, bill, estimate, provisioned_billed_s
+from lambdasim.core.prices import CURRENT, PRE_INIT_BILLING, PriceTable
 from lambdasim.model import Function, Model
-from lambdasim.prices import CURRENT, PRE_INIT_BILLING, PriceTable
 from lambdasim.workload import Burst
 
 # us-east-1 per GB-second (and per request).

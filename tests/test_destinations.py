@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.destinations import Destination
-from lambdasim.sinks import CollectingSink, Worker
+from lambdasim.aws.destinations import Destination
+from lambdasim.core.sinks import CollectingSink, Worker
 from tests.outcome_helpers import (
     Fetch,
     bodies,
@@ -50,7 +50,7 @@ def make_function(sim: ls.Simulation, condition: str, destination: str) -> None:
 
 
 def expected_record(condition: str, request_id: str) -> dict[str, Any]:
-    """The spec's record for ``condition``, written out independently of lambdasim.outcome."""
+    """The spec's record for ``condition``, written out independently of lambdasim.core.outcome."""
     spec = SCENARIOS[condition]
     record: dict[str, Any] = {
         "version": "1.0",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.services.sqs import md5_of_attributes
+from lambdasim.aws.sqs.backend import md5_of_attributes
 from tests.outcome_helpers import drain, fail, ok, queue, send, total
 
 EVENT = {"order": 7, "note": "é"}

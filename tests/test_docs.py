@@ -53,7 +53,17 @@ def test_every_settings_field_is_documented_for_the_assumptions_page() -> None:
 
 def test_reference_pages_cover_the_capacity_planning_modules() -> None:
     text = "".join(p.read_text(encoding="utf-8") for p in (DOCS / "reference").glob("*.md"))
-    for module in ("workload", "model", "experiment", "planning", "cost", "prices", "plots", "probe", "schedule"):
+    for module in (
+        "planning.workload",
+        "planning.model",
+        "planning.experiment",
+        "planning.capacity",
+        "core.cost",
+        "core.prices",
+        "planning.plots",
+        "planning.probe",
+        "core.schedule",
+    ):
         assert f".. automodule:: lambdasim.{module}\n" in text, module
 
 

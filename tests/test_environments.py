@@ -10,9 +10,9 @@ import pytest
 
 import lambdasim as ls
 from lambdasim import dist
-from lambdasim.counters import FunctionStats
-from lambdasim.environments import EnvironmentPool
-from lambdasim.sync import SyncPoisson
+from lambdasim.core.counters import FunctionStats
+from lambdasim.core.environments import EnvironmentPool
+from lambdasim.planning.sync import SyncPoisson
 from tests.helpers import send
 
 

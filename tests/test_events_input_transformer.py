@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.errors import ParamValidationError
-from lambdasim.services.events import JsonPath
+from lambdasim.aws.errors import ParamValidationError
+from lambdasim.aws.events.backend import JsonPath
 from tests.outcome_helpers import drain, queue
 
 ACCOUNT = "123456789012"

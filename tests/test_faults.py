@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.faults import FaultSchedule, Outage, OutageTimeline, Phase
+from lambdasim.core.faults import FaultSchedule, Outage, OutageTimeline, Phase
 from lambdasim.workload import Poisson
 from tests.helpers import attempts, outcome, send
 

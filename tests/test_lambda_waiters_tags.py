@@ -21,12 +21,12 @@ import botocore.session
 import botocore.waiter
 import pytest
 import simpy
+from lambdasim.aws.lambda_ import _shapes as _lambda_shapes
 
 import lambdasim as ls
-from lambdasim import errors
-from lambdasim.clients import _lambda_shapes
-from lambdasim.clients._lambda_model import SHAPES
-from lambdasim.clients.lambda_tags import TAG_PATTERN
+from lambdasim.aws import errors
+from lambdasim.aws.lambda_._model import SHAPES
+from lambdasim.aws.lambda_.tags import TAG_PATTERN
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
 SESSION = botocore.session.get_session()

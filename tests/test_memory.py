@@ -16,7 +16,12 @@ from lambdasim import dist
 from lambdasim.workload import Poisson
 
 # Where statistics are allocated: what is still alive from these files after a run is the statistics' footprint.
-STATISTICS_FILES = ("*lambdasim/stats.py", "*lambdasim/counters.py", "*lambdasim/metrics.py", "*lambdasim/sinks.py")
+STATISTICS_FILES = (
+    "*lambdasim/core/stats.py",
+    "*lambdasim/core/counters.py",
+    "*lambdasim/core/metrics.py",
+    "*lambdasim/core/sinks.py",
+)
 HORIZON_S = 600.0
 
 
@@ -60,7 +65,7 @@ def test_the_statistics_footprint_is_flat_as_events_grow_tenfold() -> None:
 def test_a_sketch_is_bounded_by_the_range_of_its_values() -> None:
     import math
 
-    from lambdasim.metrics import SKETCH_ALPHA, Samples
+    from lambdasim.core.metrics import SKETCH_ALPHA, Samples
 
     samples = Samples()
     low, high = 1.0, 10_000.0  # ms

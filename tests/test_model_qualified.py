@@ -7,7 +7,7 @@ import pytest
 
 import lambdasim as ls
 from lambdasim.model import EventInvoke, Function, Model
-from lambdasim.sync import SyncPoisson
+from lambdasim.planning.sync import SyncPoisson
 from lambdasim.workload import Burst, Poisson
 
 
@@ -126,7 +126,7 @@ def test_a_workload_attached_by_hand_on_a_missing_alias_names_the_qualifiers_tha
 
 
 def test_a_scenario_file_can_provision_an_alias_and_invoke_it() -> None:
-    from lambdasim.scenario import ScenarioError, loads
+    from lambdasim.planning.scenario import ScenarioError, loads
 
     text = """
         name = "api"

@@ -1,7 +1,7 @@
 """The engine's performance devices change nothing a run produces.
 
 Constant-delay schedules (throttle backoffs, function-error retries) wait in lanes with only the next one due on
-SimPy's event queue (``lambdasim.engine._Lane``); here the same seeded runs, with every lane replaced by pushing
+SimPy's event queue (``lambdasim.core.engine._Lane``); here the same seeded runs, with every lane replaced by pushing
 each event straight onto the queue, must give the same trace, entry by entry, and the same results.
 """
 
@@ -15,10 +15,10 @@ from simpy.events import NORMAL
 
 import lambdasim as ls
 from lambdasim import dist
-from lambdasim.backlog import BACKOFF
-from lambdasim.engine import Engine
-from lambdasim.faults import Outage
-from lambdasim.rules import ThrottleReason
+from lambdasim.core.backlog import BACKOFF
+from lambdasim.core.engine import Engine
+from lambdasim.core.faults import Outage
+from lambdasim.core.rules import ThrottleReason
 from lambdasim.workload import Burst, Poisson
 
 
@@ -124,7 +124,7 @@ def mixed_storm(*, fast: bool, trace: bool, outage: bool) -> ls.Results:
 
 @pytest.mark.parametrize("outage", [False, True], ids=["fast", "outage"])
 def test_the_fast_path_of_throttled_tries_gives_exactly_the_general_one(outage: bool) -> None:
-    """Parked throttles (``lambdasim.backlog``, taken when no trace or other optional feature is on) against every
+    """Parked throttles (``lambdasim.core.backlog``, taken when no trace or other optional feature is on) against every
     try stepped through ``Engine._poll``."""
     fast = mixed_storm(fast=True, trace=False, outage=outage)
     general = mixed_storm(fast=False, trace=False, outage=outage)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.scaling import ScalingBucket
+from lambdasim.core.scaling import ScalingBucket
 from lambdasim.workload import Burst
 from tests.helpers import attempts, throttles
 

@@ -10,10 +10,10 @@ import pytest
 
 import lambdasim as ls
 from lambdasim import dist
+from lambdasim.core.faults import FaultSchedule, Outage, Phase
 from lambdasim.experiment import replicate
-from lambdasim.faults import FaultSchedule, Outage, Phase
 from lambdasim.model import EventInvoke, Function, Model
-from lambdasim.scenario import DEFAULT_SEED, Scenario, ScenarioError, kinds, load, loads
+from lambdasim.planning.scenario import DEFAULT_SEED, Scenario, ScenarioError, kinds, load, loads
 from lambdasim.workload import Burst, DailyCycle, Piecewise, Poisson, Spike, Sum, VaryingPoisson
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,9 +19,9 @@ import attrs
 import pytest
 
 import lambdasim as ls
-from lambdasim.clients._lambda_model import SHAPES, input_shape
-from lambdasim.clients._shapes import constraint_violations, validation_message
-from lambdasim.faults import Outage
+from lambdasim.aws._shapes import constraint_violations, validation_message
+from lambdasim.aws.lambda_._model import SHAPES, input_shape
+from lambdasim.core.faults import Outage
 from tests.helpers import always_fail, attempts, make, outcome, send, throttles
 
 ROOT = Path(__file__).resolve().parent.parent

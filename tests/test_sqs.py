@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.clients.sqs import OPERATIONS
+from lambdasim.aws.sqs.client import OPERATIONS
 from tests.outcome_helpers import drain
 
 

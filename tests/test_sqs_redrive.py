@@ -13,7 +13,7 @@ import pytest
 import simpy
 
 import lambdasim as ls
-from lambdasim.clients.sqs import OPERATIONS, SqsClient
+from lambdasim.aws.sqs.client import OPERATIONS, SqsClient
 from tests.outcome_helpers import ACCOUNT, REGION, START
 
 PREFIX = f"arn:aws:sqs:{REGION}:{ACCOUNT}:"

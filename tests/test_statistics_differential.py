@@ -11,9 +11,9 @@ import pytest
 
 import lambdasim as ls
 from lambdasim import dist
-from lambdasim.metrics import SKETCH_ALPHA
-from lambdasim.sinks import CollectingSink
-from lambdasim.stats import Tally
+from lambdasim.core.metrics import SKETCH_ALPHA
+from lambdasim.core.sinks import CollectingSink
+from lambdasim.core.stats import Tally
 from lambdasim.workload import Poisson
 
 RETRY_DELAYS = (60.0, 120.0)

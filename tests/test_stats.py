@@ -1,4 +1,4 @@
-"""Streaming statistics (``lambdasim.stats``) against numpy on the full records, and a hand-worked level.
+"""Streaming statistics (``lambdasim.core.stats``) against numpy on the full records, and a hand-worked level.
 
 The differential style of salabim (``shared/style.md``): the cheap running figures and the full records side by side.
 """
@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from lambdasim.counters import FunctionStats
-from lambdasim.stats import TALLY_BUFFER, Level, QuantileSketch, Tally
+from lambdasim.core.counters import FunctionStats
+from lambdasim.core.stats import TALLY_BUFFER, Level, QuantileSketch, Tally
 
 QUANTILES = (0.5, 0.9, 0.99)
 

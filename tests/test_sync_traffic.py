@@ -11,7 +11,7 @@ import pytest
 
 import lambdasim as ls
 from lambdasim import dist
-from lambdasim.sync import Caller, RetryQuota, StandardRetry, SyncPoisson
+from lambdasim.planning.sync import Caller, RetryQuota, StandardRetry, SyncPoisson
 from tests.helpers import throttles
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim import pytest_plugin
+from lambdasim.testing import plugin as pytest_plugin
 from lambdasim.testing import (
     DEFAULT_SEED,
     FAILURE_CONDITIONS,
@@ -254,7 +254,7 @@ def inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.
 def run_inner(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     # The outer session imported the plugin already, so the inner one cannot rewrite its (assert-free) module.
     quiet = ("-W", "ignore::pytest.PytestAssertRewriteWarning")
-    return pytester.runpytest("-p", "lambdasim.pytest_plugin", "-p", "no:cacheprovider", *quiet, *args)
+    return pytester.runpytest("-p", "lambdasim.testing.plugin", "-p", "no:cacheprovider", *quiet, *args)
 
 
 FIXTURE_TEST = """
@@ -397,13 +397,13 @@ def test_the_plugin_and_the_helpers_agree_on_the_default_seed() -> None:
 
 def test_the_entry_point_is_declared() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["entry-points"]["pytest11"] == {"lambdasim": "lambdasim.pytest_plugin"}
+    assert project["entry-points"]["pytest11"] == {"lambdasim": "lambdasim.testing.plugin"}
 
 
 def _entry_point_active() -> bool:
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         return False
-    return any(ep.value == "lambdasim.pytest_plugin" for ep in importlib.metadata.entry_points(group="pytest11"))
+    return any(ep.value == "lambdasim.testing.plugin" for ep in importlib.metadata.entry_points(group="pytest11"))
 
 
 @pytest.mark.skipif(
@@ -414,7 +414,7 @@ def test_the_installed_entry_point_loads_the_plugin(pytester: pytest.Pytester) -
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     # Naming the module too (as the tests above do) loads it once, not twice.
-    named = pytester.runpytest("-p", "no:cacheprovider", "-p", "lambdasim.pytest_plugin")
+    named = pytester.runpytest("-p", "no:cacheprovider", "-p", "lambdasim.testing.plugin")
     named.assert_outcomes(passed=1)
     # And it can be turned off by its entry-point name.
     off = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:lambdasim")
@@ -423,8 +423,8 @@ def test_the_installed_entry_point_loads_the_plugin(pytester: pytest.Pytester) -
 
 def test_loading_the_plugin_imports_nothing_heavy() -> None:
     code = (
-        "import sys, lambdasim.pytest_plugin\n"
-        "heavy = ['matplotlib', 'pandas', 'tqdm', 'lambdasim.testing', 'lambdasim.scenario', 'lambdasim.cli']\n"
+        "import sys, lambdasim.testing.plugin\n"
+        "heavy = ['matplotlib', 'pandas', 'tqdm', 'lambdasim.testing.helpers', 'lambdasim.planning.scenario', 'lambdasim.cli']\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import lambdasim as ls
+from lambdasim.core.schedule import parse_schedule
 from lambdasim.model import Function, Model
-from lambdasim.schedule import parse_schedule
 from lambdasim.workload import (
     Burst,
     DailyCycle,

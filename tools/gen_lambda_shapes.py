@@ -1,4 +1,4 @@
-"""Generate ``lambdasim/clients/_lambda_shapes.py`` from botocore's Lambda service model.
+"""Generate ``lambdasim/aws/lambda_/_shapes.py`` from botocore's Lambda service model.
 
 The simulation validates requests as botocore and AWS do, without importing botocore at runtime: this script copies
 the input shapes of the operations lambdasim implements (member names, required members, types and min/max/enum/
@@ -56,7 +56,7 @@ OPERATIONS = (
     "UpdateFunctionEventInvokeConfig",
 )
 KEPT = ("min", "max", "enum", "pattern")
-TARGET = Path(__file__).resolve().parent.parent / "lambdasim" / "clients" / "_lambda_shapes.py"
+TARGET = Path(__file__).resolve().parent.parent / "lambdasim" / "aws" / "lambda_" / "_shapes.py"
 
 
 def model_dir() -> Path:

@@ -1,0 +1,249 @@
+"""Request validation driven by a service model's shapes, in botocore's and AWS's words.
+
+Two passes, as on the real path of a boto3 call:
+
+- :func:`validate_input` is botocore's client-side ``ParamValidator``: unknown or missing members, wrong types,
+  values below ``min`` (value or length). It raises ``ParamValidationError`` with botocore's report, line for line.
+- :func:`constraint_violations` is the service's model validation: what botocore leaves to the server (``max``,
+  ``enum``, ``pattern``). It returns the problems; :func:`validation_message` words them as AWS's
+  ``ValidationException``: ``1 validation error detected: Value '3' at 'maximumRetryAttempts' failed to satisfy
+  constraint: Member must have value less than or equal to 2``.
+
+Shapes are plain dicts as ``tools/gen_lambda_shapes.py`` writes them: ``{"type": ..., "min"/"max"/"enum"/"pattern":
+..., "members": {name: shape}, "required": [...], "member": shape, "key": shape, "value": shape}``. The type
+``"any"`` is lambdasim's own, for extensions (a callable ``Handler``): botocore-side it accepts anything,
+server-side string constraints apply only when the value is a string.
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from lambdasim.aws.errors import ParamValidationError
+
+Shapes = Mapping[str, Mapping[str, Any]]
+Problem = tuple[str, str, str]
+"""One server-side violation: ``(value as AWS prints it, camelCase path, constraint)``."""
+
+_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "long": (int,),
+    "boolean": (bool,),
+    "double": (float, decimal.Decimal, int),
+    "float": (float, decimal.Decimal, int),
+}
+_CONTAINER_TYPES: dict[str, tuple[type, ...]] = {"structure": (dict,), "map": (dict,), "list": (list, tuple)}
+_VALIDATED = ("required", "min")  # botocore checks list items one by one only if their shape has these
+
+
+# -- botocore's client side ---------------------------------------------------------------------------------------
+
+
+def validate_input(params: Mapping[str, Any], shapes: Shapes, shape_name: str) -> None:
+    """Raise ``ParamValidationError`` with every problem botocore's ``ParamValidator`` would report."""
+    errors: list[str] = []
+    _validate(params, shapes, shape_name, errors, "")
+    if errors:
+        raise ParamValidationError("\n".join(errors))
+
+
+def _name(name: str) -> str:
+    return "input" if not name else name.removeprefix(".")
+
+
+def _type_error(value: Any, valid: list[str], errors: list[str], name: str) -> None:
+    kinds = ", ".join(valid)
+    line = f"Invalid type for parameter {_name(name)}, value: {value}, type: {type(value)}, valid types: {kinds}"
+    errors.append(line)
+
+
+def _type_ok(value: Any, types: tuple[type, ...], errors: list[str], name: str) -> bool:
+    if isinstance(value, types):
+        return True
+    _type_error(value, [str(t) for t in types], errors, name)
+    return False
+
+
+def _min(size: Any, shape: Mapping[str, Any], what: str, errors: list[str], name: str) -> None:
+    """botocore's range check: ``what`` is ``"value"`` (numbers) or ``"length"`` (strings, lists)."""
+    if "min" in shape and size < shape["min"]:
+        errors.append(f"Invalid {what} for parameter {_name(name)}, value: {size}, valid min {what}: {shape['min']}")
+
+
+def _validate(value: Any, shapes: Shapes, shape_name: str, errors: list[str], name: str) -> None:
+    shape = shapes[shape_name]
+    kind = shape["type"]
+    if kind == "any":
+        return
+    if kind == "structure":
+        if not _type_ok(value, _CONTAINER_TYPES[kind], errors, name):
+            return
+        members = shape["members"]
+        for required in shape.get("required", ()):
+            if required not in value:
+                errors.append(f'Missing required parameter in {_name(name)}: "{required}"')
+        for key in value:
+            if key not in members:
+                errors.append(f'Unknown parameter in {_name(name)}: "{key}", must be one of: {", ".join(members)}')
+        for key in value:
+            if key in members:
+                _validate(value[key], shapes, members[key], errors, f"{name}.{key}")
+    elif kind == "list":
+        if not _type_ok(value, _CONTAINER_TYPES[kind], errors, name):
+            return
+        _min(len(value), shape, "length", errors, name)
+        item = shapes[shape["member"]]
+        if item["type"] in _SCALAR_TYPES and not any(k in item for k in _VALIDATED):
+            for i, element in enumerate(value):
+                _type_ok(element, _SCALAR_TYPES[item["type"]], errors, f"{name}[{i}]")
+            return
+        for i, element in enumerate(value):
+            _validate(element, shapes, shape["member"], errors, f"{name}[{i}]")
+    elif kind == "map":
+        if not _type_ok(value, _CONTAINER_TYPES[kind], errors, name):
+            return
+        for key, element in value.items():
+            _validate(key, shapes, shape["key"], errors, f"{name} (key: {key})")
+            _validate(element, shapes, shape["value"], errors, f"{name}.{key}")
+    elif kind == "string":
+        if _type_ok(value, _SCALAR_TYPES[kind], errors, name):
+            _min(len(value), shape, "length", errors, name)
+    elif kind in ("integer", "long", "double", "float"):
+        if _type_ok(value, _SCALAR_TYPES[kind], errors, name):
+            _min(value, shape, "value", errors, name)
+    elif kind == "boolean":
+        _type_ok(value, _SCALAR_TYPES[kind], errors, name)
+    elif kind == "blob":
+        if not (isinstance(value, (bytes, bytearray, str)) or hasattr(value, "read")):
+            _type_error(value, [str(bytes), str(bytearray), "file-like object"], errors, name)
+    elif kind == "timestamp":
+        if not isinstance(value, (datetime, str, int, float)):
+            _type_error(value, [str(datetime), "timestamp-string"], errors, name)
+    else:  # pragma: no cover - a shape type the generator would have to learn first
+        raise ValueError(f"shape {shape_name!r} has unsupported type {kind!r}")
+
+
+# -- the service's model validation ---------------------------------------------------------------------------------
+
+
+def constraint_violations(params: Mapping[str, Any], shapes: Shapes, shape_name: str) -> list[Problem]:
+    """The ``max``/``enum``/``pattern`` violations of ``params`` (already past :func:`validate_input`)."""
+    problems: list[Problem] = []
+    _check_structure(params, shapes, shapes[shape_name], problems, "")
+    return problems
+
+
+def validation_message(problems: list[Problem]) -> str:
+    """AWS's ``ValidationException`` message for ``problems`` (at least one)."""
+    n = len(problems)
+    noun = "error" if n == 1 else "errors"
+    parts = "; ".join(f"Value '{value}' at '{path}' failed to satisfy constraint: {c}" for value, path, c in problems)
+    return f"{n} validation {noun} detected: {parts}"
+
+
+def aws_repr(value: Any) -> str:
+    """A value as the Java service prints it: ``[a, b]`` for lists, ``{k=v}`` for maps, ``true`` for booleans."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(aws_repr(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}={aws_repr(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _check_structure(
+    value: Mapping[str, Any], shapes: Shapes, shape: Mapping[str, Any], problems: list[Problem], path: str
+) -> None:
+    for member, member_shape in shape["members"].items():
+        if member in value and value[member] is not None:
+            child = f"{path}.{_camel(member)}" if path else _camel(member)
+            _check(value[member], shapes, member_shape, problems, child)
+
+
+def _check(value: Any, shapes: Shapes, shape_name: str, problems: list[Problem], path: str) -> None:
+    shape = shapes[shape_name]
+    kind = shape["type"]
+    if kind == "structure":
+        _check_structure(value, shapes, shape, problems, path)
+    elif kind == "list":
+        if "max" in shape and len(value) > shape["max"]:
+            problems.append((aws_repr(value), path, f"Member must have length less than or equal to {shape['max']}"))
+        elif any(_fails(v, shapes, shape["member"]) for v in value):
+            problems.append((aws_repr(value), path, f"Member must satisfy constraint: {_all(shapes, shape['member'])}"))
+    elif kind == "map":
+        if any(_fails(k, shapes, shape["key"]) for k in value):
+            problems.append((aws_repr(value), path, f"Map keys must satisfy constraint: {_all(shapes, shape['key'])}"))
+        elif any(_fails(v, shapes, shape["value"]) for v in value.values()):
+            constraint = f"Map value must satisfy constraint: {_all(shapes, shape['value'])}"
+            problems.append((aws_repr(value), path, constraint))
+    else:
+        failed = _scalar_failure(value, shape)
+        if failed is not None:
+            problems.append((aws_repr(value), path, failed))
+
+
+def _scalar_failure(value: Any, shape: Mapping[str, Any]) -> str | None:
+    """The first constraint ``value`` breaks, in AWS's words; ``None`` if it keeps them all."""
+    kind = shape["type"]
+    if kind in ("string", "any"):
+        if not isinstance(value, str):
+            return None  # "any": a lambdasim extension (a callable Handler) has no string constraints
+        if "max" in shape and len(value) > shape["max"]:
+            return f"Member must have length less than or equal to {shape['max']}"
+        if "min" in shape and len(value) < shape["min"]:
+            return f"Member must have length greater than or equal to {shape['min']}"
+        if "enum" in shape and value not in shape["enum"]:
+            return f"Member must satisfy enum value set: [{', '.join(shape['enum'])}]"
+        if "pattern" in shape and _regex(shape["pattern"]).fullmatch(value) is None:
+            return f"Member must satisfy regular expression pattern: {shape['pattern']}"
+    elif kind in ("integer", "long", "double", "float"):
+        if "max" in shape and value > shape["max"]:
+            return f"Member must have value less than or equal to {shape['max']}"
+        if "min" in shape and value < shape["min"]:
+            return f"Member must have value greater than or equal to {shape['min']}"
+    return None
+
+
+def _fails(value: Any, shapes: Shapes, shape_name: str) -> bool:
+    shape = shapes[shape_name]
+    if value is None:
+        return True
+    if shape["type"] in ("structure", "list", "map"):
+        nested: list[Problem] = []
+        _check(value, shapes, shape_name, nested, "")
+        return bool(nested)
+    return _scalar_failure(value, shape) is not None
+
+
+def _all(shapes: Shapes, shape_name: str) -> str:
+    """Every constraint of a list item, map key or map value, as AWS lists them for a container."""
+    shape = shapes[shape_name]
+    what = "value" if shape["type"] in ("integer", "long", "double", "float") else "length"
+    parts = []
+    if "max" in shape:
+        parts.append(f"Member must have {what} less than or equal to {shape['max']}")
+    if "min" in shape:
+        parts.append(f"Member must have {what} greater than or equal to {shape['min']}")
+    if "pattern" in shape:
+        parts.append(f"Member must satisfy regular expression pattern: {shape['pattern']}")
+    if "enum" in shape:
+        parts.append(f"Member must satisfy enum value set: [{', '.join(shape['enum'])}]")
+    parts.append("Member must not be null")
+    return "[" + ", ".join(parts) + "]"
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    # AWS matches the whole value (Java's Pattern.matches), hence fullmatch.
+    return re.compile(pattern)

@@ -1,0 +1,125 @@
+"""The simulated destination services: SQS queues, SNS topics, EventBridge buses and S3 buckets.
+
+They are plain in-memory objects on the simulated clock, shared by the boto3-shaped clients (``sim.client("sqs")``,
+...) and by the destination and dead-letter code of the engine, so a queue a client created is the queue Lambda
+delivers to. Errors are :class:`ServiceError` with AWS's code and message; each client turns them into its
+botocore-shaped ``ClientError``, and the destination code into a counted delivery failure.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lambdasim.aws.events.backend import EventBridgeService
+    from lambdasim.aws.s3.backend import S3Service
+    from lambdasim.aws.simulation import Simulation
+    from lambdasim.aws.sns.backend import SnsService
+    from lambdasim.aws.sqs.backend import SqsService
+
+__all__ = ["ServiceError", "Services"]
+
+# Ids of messages, subscriptions, events and objects: UUID-shaped, seeded, distinct from request ids.
+_ID_BASE = 1 << 46
+
+
+class ServiceError(Exception):
+    """A simulated service refused a request.
+
+    Attributes:
+        code: AWS's error code (``Error.Code`` in the botocore response).
+        message: AWS's message.
+        status: The HTTP status.
+        shape: The botocore error shape when it differs from the code (SQS's query-compatible errors).
+        extra: Further top-level keys of the error response, or keys of its ``Error`` part (``error_extra``).
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        *,
+        shape: str | None = None,
+        error_extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.shape = shape
+        self.error_extra = error_extra or {}
+
+
+class Services:
+    """Every simulated service of one :class:`~lambdasim.aws.simulation.Simulation`."""
+
+    def __init__(self, sim: Simulation) -> None:
+        from lambdasim.aws.events.backend import EventBridgeService
+        from lambdasim.aws.s3.backend import S3Service
+        from lambdasim.aws.sns.backend import SnsService
+        from lambdasim.aws.sqs.backend import SqsService
+
+        self.sim = sim
+        self._ids = 0
+        self.sqs: SqsService = SqsService(self)
+        self.sns: SnsService = SnsService(self)
+        self.events: EventBridgeService = EventBridgeService(self)
+        self.s3: S3Service = S3Service(self)
+
+    @property
+    def region(self) -> str:
+        """The simulation's region, as ARNs and URLs name it."""
+        return self.sim.region
+
+    @property
+    def account_id(self) -> str:
+        """The simulation's 12-digit account id."""
+        return self.sim.account_id
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the start."""
+        return float(self.sim.env.now)
+
+    def epoch(self, t: float | None = None) -> float:
+        """Unix time of simulated time ``t`` (default: now)."""
+        return self.sim.start.timestamp() + (self.now if t is None else t)
+
+    def new_id(self) -> str:
+        """A fresh UUID-shaped id, seeded like every id of the run."""
+        self._ids += 1
+        return self.sim.engine.request_id(_ID_BASE + self._ids)
+
+    # -- Lambda as a target -----------------------------------------------------------------------------------
+
+    def invoke_async(self, arn: str, payload: Any) -> str:
+        """Invoke the function ``arn`` (a name or ARN, qualified or not) with ``InvocationType="Event"``, as the
+        Lambda API would; return the request id.
+
+        Raises :class:`ServiceError` where Lambda's ``Invoke`` refuses: an unknown function or qualifier, or a
+        payload over the asynchronous limit.
+        """
+        from lambdasim.aws.errors import ClientError
+
+        data = json.dumps(payload)
+        limit = self.sim.settings.async_payload_limit_bytes
+        if len(data.encode()) > limit:
+            raise ServiceError(
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                413,
+            )
+        lam = self.sim.client("lambda")
+        try:
+            rec, qualifier = lam._resolve("Invoke", arn)
+        except ClientError as exc:
+            error = exc.response["Error"]
+            status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+            raise ServiceError(error["Code"], error["Message"], status) from None
+        engine = self.sim.engine
+        seq = engine.next_seq()
+        # A fresh copy, as the target would parse it from the wire: handlers never share objects.
+        engine.enqueue(rec.state, json.loads(data), seq, lam._target(rec, qualifier))
+        return engine.request_id(seq)

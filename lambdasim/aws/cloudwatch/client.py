@@ -1,0 +1,503 @@
+"""``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``) through CloudWatch's
+read API, in boto3's shapes: ``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and metric math
+``Expression`` queries: :mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what rules) and ``list_metrics``.
+
+Metrics are per function (dimension ``FunctionName``) or, without dimensions, for the whole account (every metric
+but the peaks, ``ConcurrentExecutions`` and the provisioned ones, whose account-wide peak is not the sum of the
+functions' peaks). Periods must be
+multiples of ``Settings.metrics_period_s`` (60 s by default, as CloudWatch's standard resolution) and are aligned to
+the simulation's start. What each metric counts: :mod:`lambdasim.core.metrics`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+from lambdasim.aws._params import Member
+from lambdasim.aws._service_client import ServiceClient, as_epoch, decode_token, encode_token, utc
+from lambdasim.aws.account import ServiceError
+from lambdasim.aws.cloudwatch import metric_math
+from lambdasim.aws.cloudwatch.metric_math import Series
+from lambdasim.aws.errors import ParamValidationError
+from lambdasim.core.metrics import (
+    METRIC_UNITS,
+    METRICS,
+    PEAK_METRICS,
+    STATISTICS,
+    Aggregate,
+    combine,
+    parse_percentile,
+)
+
+NAMESPACE = "AWS/Lambda"
+DIMENSION = "FunctionName"
+MAX_DATAPOINTS = 1440
+LIST_PAGE = 500
+S = Member("string")
+_TIME = Member("any", required=True)
+
+OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
+    "get_metric_statistics": (
+        "GetMetricStatistics",
+        {
+            "Namespace": Member("string", required=True, min=1),
+            "MetricName": Member("string", required=True, min=1),
+            "Dimensions": Member("list"),
+            "StartTime": _TIME,
+            "EndTime": _TIME,
+            "Period": Member("integer", required=True, min=1),
+            "Statistics": Member("list", min=1),
+            "ExtendedStatistics": Member("list", min=1),
+            "Unit": S,
+        },
+    ),
+    "get_metric_data": (
+        "GetMetricData",
+        {
+            "MetricDataQueries": Member("list", required=True),
+            "StartTime": _TIME,
+            "EndTime": _TIME,
+            "NextToken": S,
+            "ScanBy": S,
+            "MaxDatapoints": Member("integer"),
+            "LabelOptions": Member("structure"),
+        },
+    ),
+    "list_metrics": (
+        "ListMetrics",
+        {
+            "Namespace": Member("string", min=1),
+            "MetricName": Member("string", min=1),
+            "Dimensions": Member("list"),
+            "NextToken": S,
+            "RecentlyActive": S,
+            "IncludeLinkedAccounts": Member("boolean"),
+            "OwningAccount": S,
+        },
+    ),
+}
+"""``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
+
+
+class CloudWatchClient(ServiceClient):
+    """The simulated CloudWatch metrics of the run's functions."""
+
+    service_name = "cloudwatch"
+    operations = OPERATIONS
+    # Query-compatible errors: Error.Code is the query code, the class is botocore's shape (as for SQS).
+    error_codes = (
+        "InvalidParameterValueException",
+        "InvalidParameterCombinationException",
+        "MissingRequiredParameterException",
+        "InvalidNextToken",
+    )
+    shapes: ClassVar[dict[str, str]] = {
+        "InvalidParameterValue": "InvalidParameterValueException",
+        "InvalidParameterCombination": "InvalidParameterCombinationException",
+        "MissingParameter": "MissingRequiredParameterException",
+    }
+
+    paginators: ClassVar[dict[str, dict[str, str]]] = {
+        "ListMetrics": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Metrics"}
+    }
+
+    def _bad(self, code: str, message: str, op: str) -> Exception:
+        return self._fail(ServiceError(code, message, shape=self.shapes.get(code)), op)
+
+    def _window(self, params: dict[str, Any], op: str) -> tuple[float, float]:
+        """``StartTime`` and ``EndTime`` as Unix times; the start must come first."""
+        times = []
+        for name in ("StartTime", "EndTime"):
+            value = as_epoch(params[name])
+            if value is None:
+                raise ParamValidationError(
+                    f"Invalid type for parameter {name}, value: {params[name]}, type: {type(params[name])}, "
+                    "valid types: <class 'datetime.datetime'>, timestamp-string"
+                )
+            times.append(value)
+        start, end = times
+        if start >= end:
+            raise self._bad(
+                "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.", op
+            )
+        return start, end
+
+    def _series(self, metric: str, dimensions: list[dict[str, Any]]) -> dict[int, Aggregate]:
+        """The per-period series of ``metric`` for the dimensions given (empty when nothing matches)."""
+        if metric not in METRIC_UNITS:
+            return {}
+        functions = self._sim.engine.functions
+        now = self._sim.now
+        self._sim.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
+        if not dimensions:
+            if metric in PEAK_METRICS:
+                return {}
+            for fs in functions.values():
+                fs.metrics.settle(now)
+            return combine(fs.metrics.series(metric) for fs in functions.values())
+        if len(dimensions) != 1 or dimensions[0].get("Name") != DIMENSION:
+            return {}
+        found = functions.get(dimensions[0].get("Value", ""))
+        if found is None:
+            return {}
+        found.metrics.settle(now)
+        return found.metrics.series(metric)
+
+    def _check_dimensions(self, dimensions: Any, op: str) -> list[dict[str, Any]]:
+        dims = list(dimensions or [])
+        for i, dim in enumerate(dims, 1):
+            if not isinstance(dim, dict) or "Name" not in dim:
+                raise ParamValidationError(f'Missing required parameter in Dimensions[{i - 1}]: "Name"')
+            if op != "ListMetrics" and "Value" not in dim:
+                raise ParamValidationError(f'Missing required parameter in Dimensions[{i - 1}]: "Value"')
+        if len(dims) > 30:
+            raise self._bad(
+                "InvalidParameterValue", "The collection Dimensions must not have a size greater than 30.", op
+            )
+        return dims
+
+    def _grouped(self, series: dict[int, Aggregate], start: float, end: float, period: int) -> dict[float, Aggregate]:
+        """Per-period aggregates of ``period`` seconds whose base periods start in ``[start, end)`` (Unix times)."""
+        base = self._sim.settings.metrics_period_s
+        origin = self._sim.start.timestamp()
+        out: dict[float, Aggregate] = {}
+        for index, agg in series.items():
+            t = index * base
+            if not start <= origin + t < end:
+                continue
+            group = origin + math.floor(t / period + 1e-9) * period
+            mine = out.get(group)
+            if mine is None:
+                mine = out[group] = Aggregate()
+            mine.merge(agg)
+        return out
+
+    def _check_period(self, period: int, op: str) -> None:
+        base = self._sim.settings.metrics_period_s
+        if abs(period / base - round(period / base)) > 1e-9 or period < base:
+            raise self._bad("InvalidParameterValue", f"The parameter Period must be a multiple of {base:g}.", op)
+
+    # -- operations -------------------------------------------------------------------------------------------
+
+    def get_metric_statistics(self, **params: Any) -> dict[str, Any]:
+        """Datapoints of one metric, oldest first, one per ``Period`` that has samples."""
+        op = self._call("get_metric_statistics", params)
+        dims = self._check_dimensions(params.get("Dimensions"), op)
+        start, end = self._window(params, op)
+        period = params["Period"]
+        self._check_period(period, op)
+        stats = list(params.get("Statistics", []))
+        extended = list(params.get("ExtendedStatistics", []))
+        if not stats and not extended:
+            raise self._bad("InvalidParameterCombination", "Must specify either Statistics or ExtendedStatistics", op)
+        if stats and extended:
+            raise self._bad(
+                "InvalidParameterCombination",
+                "Only one of Statistics or ExtendedStatistics can be specified at a time",
+                op,
+            )
+        for i, stat in enumerate(stats, 1):
+            if stat not in STATISTICS:
+                raise self._bad(
+                    "InvalidParameterValue",
+                    f"The parameter Statistics.member.{i} must be a value in the set "
+                    "[ Maximum, SampleCount, Sum, Minimum, Average ].",
+                    op,
+                )
+        for stat in extended:
+            if parse_percentile(stat) is None:
+                raise self._bad(
+                    "InvalidParameterValue", f"The value {stat} for parameter ExtendedStatistics is not supported.", op
+                )
+        requested = math.ceil((end - start) / period)
+        if requested > MAX_DATAPOINTS:
+            raise self._bad(
+                "InvalidParameterCombination",
+                f"You have requested up to {requested:,} datapoints, which exceeds the limit of {MAX_DATAPOINTS:,}. "
+                "You may reduce the datapoints requested by increasing Period, or decreasing the time range.",
+                op,
+            )
+        metric = params["MetricName"]
+        unit = METRIC_UNITS.get(metric, "None")
+        points: list[dict[str, Any]] = []
+        wrong_unit = "Unit" in params and params["Unit"] != unit
+        if params["Namespace"] == NAMESPACE and not wrong_unit:
+            grouped = self._grouped(self._series(metric, dims), start, end, period)
+            for t, agg in sorted(grouped.items()):
+                point: dict[str, Any] = {"Timestamp": utc(t)}
+                for stat in STATISTICS:
+                    if stat in stats:
+                        point[stat] = agg.statistic(stat)
+                if extended:
+                    values = {s: agg.percentile(parse_percentile(s) or 0.0) for s in extended}
+                    point["ExtendedStatistics"] = {s: v for s, v in values.items() if v is not None}
+                point["Unit"] = unit
+                points.append(point)
+        return {"Label": metric, "Datapoints": points, "ResponseMetadata": self._metadata()}
+
+    def get_metric_data(self, **params: Any) -> dict[str, Any]:
+        """Values of ``MetricStat`` queries and metric math ``Expression`` queries (:mod:`lambdasim.aws.cloudwatch.metric_math`),
+        newest first by default (``ScanBy``), in the order of the queries; those with ``ReturnData=False`` are
+        computed (expressions can name them) but not returned."""
+        op = self._call("get_metric_data", params)
+        queries = list(params["MetricDataQueries"])
+        self._check_expression_params(queries)
+        start, end = self._window(params, op)
+        if not 1 <= len(queries) <= 500:
+            raise self._bad(
+                "InvalidParameterValue",
+                "The collection MetricDataQueries must not be empty and must not have a size greater than 500.",
+                op,
+            )
+        scan = params.get("ScanBy", "TimestampDescending")
+        if scan not in ("TimestampDescending", "TimestampAscending"):
+            raise self._bad("InvalidParameterValue", f"The value {scan} for parameter ScanBy is not valid.", op)
+        if "NextToken" in params and decode_token(params["NextToken"]) is None:
+            raise self._bad("InvalidNextToken", "The service couldn't process the request: invalid NextToken.", op)
+        ids = [q.get("Id") if isinstance(q, dict) else None for q in queries]
+        metrics: dict[str, Series] = {}
+        expressions: dict[str, str] = {}
+        for i, query in enumerate(queries, 1):
+            query_id = ids[i - 1]
+            if not isinstance(query_id, str) or not query_id[:1].islower() or not query_id.replace("_", "").isalnum():
+                raise self._bad(
+                    "InvalidParameterValue",
+                    f"The value {query_id} for parameter MetricDataQueries.member.{i}.Id is not valid. It must "
+                    "start with a lowercase letter and contain only letters, numbers and underscores.",
+                    op,
+                )
+            if ids.count(query_id) > 1:
+                raise self._bad(
+                    "InvalidParameterValue",
+                    f"The value {query_id} for parameter MetricDataQueries.member.Id is used more than once.",
+                    op,
+                )
+            if "Expression" in query:
+                self._check_expression(i, query, op)
+                expressions[query_id] = query["Expression"]
+                continue
+            stat_query = query.get("MetricStat")
+            if not isinstance(stat_query, dict):
+                raise self._bad(
+                    "InvalidParameterValue",
+                    f"The parameter MetricDataQueries.member.{i}.MetricStat is required.",
+                    op,
+                )
+            metrics[query_id] = self._query(query_id, query, stat_query, start, end, op)
+        try:
+            evaluated = metric_math.evaluate(expressions, metrics, lambda period: self._grid(start, end, period))
+        except metric_math.MetricMathError as exc:
+            raise self._fail(ServiceError("ValidationError", str(exc)), op) from None
+        results: list[dict[str, Any]] = []
+        for query in queries:
+            if not query.get("ReturnData", True):
+                continue
+            query_id = query["Id"]
+            if query_id in metrics:
+                results.append(self._result(query_id, metrics[query_id], scan))
+            else:
+                results.extend(self._expression_results(query, evaluated[query_id], scan, op))
+        return {"MetricDataResults": results, "Messages": [], "ResponseMetadata": self._metadata()}
+
+    @staticmethod
+    def _check_expression_params(queries: list[Any]) -> None:
+        """botocore's client-side checks of each ``Expression`` (a string of at least one character)."""
+        errors = []
+        for i, query in enumerate(queries):
+            if not isinstance(query, dict) or "Expression" not in query:
+                continue
+            text = query["Expression"]
+            if not isinstance(text, str):
+                errors.append(
+                    f"Invalid type for parameter MetricDataQueries[{i}].Expression, value: {text}, "
+                    f"type: {type(text)}, valid types: <class 'str'>"
+                )
+            elif not text:
+                errors.append(
+                    f"Invalid length for parameter MetricDataQueries[{i}].Expression, value: 0, valid min length: 1"
+                )
+        if errors:
+            raise ParamValidationError("\n".join(errors))
+
+    def _check_expression(self, i: int, query: dict[str, Any], op: str) -> None:
+        """What CloudWatch checks of an ``Expression`` query before evaluating it."""
+        text = query["Expression"]
+        if len(text) > metric_math.MAX_EXPRESSION_LENGTH:
+            raise self._fail(
+                ServiceError(
+                    "ValidationError",
+                    f"1 validation error detected: Value '{text}' at 'metricDataQueries.{i}.member.expression' "
+                    f"failed to satisfy constraint: Member must have length less than or equal to "
+                    f"{metric_math.MAX_EXPRESSION_LENGTH}",
+                ),
+                op,
+            )
+        if "MetricStat" in query:
+            raise self._fail(
+                ServiceError(
+                    "ValidationError",
+                    f"The parameters MetricDataQueries.member.{i}.MetricStat and "
+                    f"MetricDataQueries.member.{i}.Expression are mutually exclusive.",
+                ),
+                op,
+            )
+        period = query.get("Period")
+        if period is not None:
+            if not isinstance(period, int) or isinstance(period, bool) or period < 1:
+                raise ParamValidationError(f"Invalid value for parameter MetricDataQueries[{i - 1}].Period")
+            self._check_period(period, op)
+
+    def _query(
+        self,
+        query_id: str,
+        query: dict[str, Any],
+        stat_query: dict[str, Any],
+        start: float,
+        end: float,
+        op: str,
+    ) -> Series:
+        """A ``MetricStat`` query's series (timestamps in Unix seconds, oldest first)."""
+        metric = stat_query.get("Metric", {})
+        period = stat_query.get("Period")
+        stat = stat_query.get("Stat")
+        if not isinstance(period, int) or isinstance(period, bool) or period < 1:
+            raise ParamValidationError(f"Invalid value for parameter MetricDataQueries.{query_id}.MetricStat.Period")
+        self._check_period(period, op)
+        q = parse_percentile(stat) if isinstance(stat, str) else None
+        if stat not in STATISTICS and q is None:
+            raise self._bad(
+                "InvalidParameterValue",
+                f"The value {stat} for parameter MetricDataQueries.member.Stat is not supported.",
+                op,
+            )
+        name = metric.get("MetricName", "")
+        dims = self._check_dimensions(metric.get("Dimensions"), op)
+        unit = METRIC_UNITS.get(name, "None")
+        points: dict[float, float] = {}
+        wrong_unit = "Unit" in stat_query and stat_query["Unit"] != unit
+        if metric.get("Namespace") == NAMESPACE and not wrong_unit:
+            grouped = self._grouped(self._series(name, dims), start, end, period)
+            for t, agg in sorted(grouped.items()):
+                value = agg.statistic(str(stat)) if q is None else agg.percentile(q)
+                if value is not None:
+                    points[t] = value
+        return Series(points, period, query.get("Label", name), query_id)
+
+    @staticmethod
+    def _result(query_id: str, series: Series, scan: str, label: str | None = None) -> dict[str, Any]:
+        """One ``MetricDataResult``."""
+        stamps = sorted(series.points, reverse=scan == "TimestampDescending")
+        return {
+            "Id": query_id,
+            "Label": series.label if label is None else label,
+            "Timestamps": [utc(t) for t in stamps],
+            "Values": [series.points[t] for t in stamps],
+            "StatusCode": "Complete",
+        }
+
+    def _expression_results(
+        self, query: dict[str, Any], evaluated: metric_math.Evaluated, scan: str, op: str
+    ) -> list[dict[str, Any]]:
+        """The results of an expression: one per time series (an array gives one per member, all with its Id)."""
+        query_id = query["Id"]
+        label = query.get("Label")
+        value = evaluated.value
+        members = value.members if isinstance(value, metric_math.SeriesArray) else (value,)
+        wanted = query.get("Period")
+        for series in members:
+            if wanted is not None and series.period is not None and series.period != wanted:
+                raise self._fail(
+                    ServiceError(
+                        "ValidationError",
+                        f"Error in expression {query_id}: its time series have a period of {series.period} s, not "
+                        f"the Period {wanted} the query asks for (lambdasim does not re-aggregate expressions)",
+                    ),
+                    op,
+                )
+        if not members:  # an empty array (METRICS("x") matching nothing): one empty result
+            members = (metric_math.Series({}, None),)
+        out = []
+        for series in members:
+            if isinstance(value, metric_math.SeriesArray):
+                # As CloudWatch labels each series of an array: the expression's label, then the metric's.
+                name = " ".join(part for part in (label, series.label) if part) or query_id
+            else:
+                name = query_id if label is None else label
+            result = self._result(query_id, series, scan, name)
+            if evaluated.dropped:
+                result["Messages"] = [dict(metric_math.ARITHMETIC_ERROR)]
+            out.append(result)
+        return out
+
+    def _grid(self, start: float, end: float, period: int) -> list[float]:
+        """The timestamps of the ``period``-second periods of ``[start, end)`` (Unix times) that have begun by now,
+        keyed as :meth:`_grouped` keys them: where ``FILL`` puts values."""
+        base = self._sim.settings.metrics_period_s
+        origin = self._sim.start.timestamp()
+        first = max(0, math.ceil((start - origin) / base))
+        while first > 0 and origin + (first - 1) * base >= start:
+            first -= 1
+        while origin + first * base < start:
+            first += 1
+        last = math.ceil((end - origin) / base)
+        while origin + last * base >= end:
+            last -= 1
+        while origin + (last + 1) * base < end:
+            last += 1
+        last = min(last, int(self._sim.now // base))
+        if last < first:
+            return []
+        low = math.floor(first * base / period + 1e-9)
+        high = math.floor(last * base / period + 1e-9)
+        return [origin + k * period for k in range(low, high + 1)]
+
+    def list_metrics(self, **params: Any) -> dict[str, Any]:
+        """The Lambda metrics that have data: per function, and account-wide (no dimensions)."""
+        op = self._call("list_metrics", params)
+        wanted_dims = self._check_dimensions(params.get("Dimensions"), op)
+        namespace = params.get("Namespace", NAMESPACE)
+        items: list[dict[str, Any]] = []
+        if namespace == NAMESPACE:
+            now = self._sim.now
+            self._sim.engine.settle()
+            account: set[str] = set()
+            for name in sorted(self._sim.engine.functions):
+                fm = self._sim.engine.functions[name].metrics
+                fm.settle(now)
+                for metric in fm.metrics_with_data():
+                    account.add(metric)
+                    items.append(
+                        {
+                            "Namespace": NAMESPACE,
+                            "MetricName": metric,
+                            "Dimensions": [{"Name": DIMENSION, "Value": name}],
+                        }
+                    )
+            items.extend(
+                {"Namespace": NAMESPACE, "MetricName": m, "Dimensions": []}
+                for m in METRICS
+                if m in account and m not in PEAK_METRICS
+            )
+        if "MetricName" in params:
+            items = [m for m in items if m["MetricName"] == params["MetricName"]]
+        for dim in wanted_dims:
+            items = [
+                m
+                for m in items
+                if any(
+                    d["Name"] == dim["Name"] and ("Value" not in dim or d["Value"] == dim["Value"])
+                    for d in m["Dimensions"]
+                )
+            ]
+        start = 0
+        if "NextToken" in params:
+            position = decode_token(params["NextToken"])
+            if position is None:
+                raise self._bad("InvalidParameterValue", "The value for parameter NextToken is not valid.", op)
+            start = position
+        out: dict[str, Any] = {"Metrics": items[start : start + LIST_PAGE]}
+        if start + LIST_PAGE < len(items):
+            out["NextToken"] = encode_token(start + LIST_PAGE)
+        out["ResponseMetadata"] = self._metadata()
+        return out

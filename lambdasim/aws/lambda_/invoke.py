@@ -1,0 +1,176 @@
+"""``Invoke``: from top-level code, from inside the model (``await context.invoke(...)``), on any qualifier.
+
+An invoke names ``$LATEST`` (unqualified or explicitly), a version or an alias. It runs that version's code
+snapshot; an alias runs the version it routes the invocation to, under the alias's event invoke config. The
+invocation record's ``functionArn`` is the qualified ARN invoked (``...:$LATEST`` when unqualified),
+``responseContext.executedVersion`` and the synchronous ``ExecutedVersion`` the version that ran.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping
+from typing import Any, cast
+
+import simpy
+
+from lambdasim.aws._stream import StreamingBody
+from lambdasim.aws.errors import ClientError
+from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
+from lambdasim.core.faults import SERVICE_EXCEPTION_MESSAGE, ServiceFault
+from lambdasim.core.handler import ErrorInfo
+from lambdasim.core.rules import ThrottleReason
+from lambdasim.core.target import Target
+
+
+class InvokeMixin(LambdaBase):
+    """``invoke`` and the engine's ``context.invoke`` hook."""
+
+    def _payload(self, op: str, payload: Any, limit: int) -> tuple[Any, int]:
+        if payload is None:
+            data = b""
+        elif hasattr(payload, "read"):
+            data = payload.read()
+        else:
+            data = payload
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        if len(raw) > limit:
+            raise self._error(
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+                op,
+                413,
+                Type="User",
+            )
+        if not raw.strip():
+            return {}, len(raw)
+        try:
+            return json.loads(raw), len(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise self._error(
+                "InvalidRequestContentException",
+                f"Could not parse request body into json: Could not parse payload into json: {exc}",
+                op,
+                400,
+                Type="User",
+            ) from None
+
+    def _prepare_invoke(self, params: Mapping[str, Any]) -> tuple[FunctionRecord, Target, str, Any]:
+        op = "Invoke"
+        self._begin(op, params)
+        kind = params.get("InvocationType", "RequestResponse")
+        rec, qualifier = self._resolve(op, params["FunctionName"], params.get("Qualifier"))
+        settings = self._sim.settings
+        limit = settings.async_payload_limit_bytes if kind == "Event" else settings.sync_payload_limit_bytes
+        event, _size = self._payload(op, params.get("Payload"), limit)
+        target = self._target(rec, qualifier) if kind != "DryRun" else rec.state.latest
+        return rec, target, kind, event
+
+    def invoke(self, **params: Any) -> dict[str, Any]:
+        """Invoke a function. ``Event`` answers 202 at once; ``RequestResponse`` from top-level code advances the
+        simulated clock until the response is ready (inside a handler, ``await context.invoke(...)`` instead);
+        ``DryRun`` answers 204."""
+        rec, target, kind, event = self._prepare_invoke(params)
+        sim = self._sim
+        if kind == "DryRun":
+            return self._no_payload(204)
+        seq = sim.engine.next_seq()
+        rid = sim.engine.request_id(seq)
+        if kind == "Event":
+            sim.engine.enqueue(rec.state, event, seq, target)
+            return self._no_payload(202, rid)
+        if sim.running:
+            raise RuntimeError(
+                "a RequestResponse invoke cannot advance the clock from inside the simulation; in an async def "
+                "handler use `await context.invoke(...)`"
+            )
+        # A plain handler runs right here, inside the model: a RequestResponse invoke it makes must not advance
+        # the clock under the caller either.
+        sim.running = True
+        try:
+            done = sim.engine.invoke_sync(rec.state, event, seq, target)
+        finally:
+            sim.running = False
+        if not isinstance(done, simpy.Event):
+            raise self._refused(done)
+        started = sim.now
+        sim.advance_until(done)
+        error, response = cast("tuple[ErrorInfo | None, Any]", done.value)
+        tail = params.get("LogType") == "Tail"
+        return self._sync_response(target, rid, error, response, sim.now - started, tail)
+
+    def _no_payload(self, status: int, request_id: str | None = None) -> dict[str, Any]:
+        """The response of a ``DryRun`` (204) or an accepted ``Event`` invoke (202): no payload."""
+        return {
+            "StatusCode": status,
+            "Payload": StreamingBody(b""),
+            "ResponseMetadata": self._metadata(status, request_id),
+        }
+
+    def _refused(self, why: ThrottleReason | ServiceFault) -> ClientError:
+        """A synchronous invoke Lambda refused at once: HTTP 429 with its ``Reason``, or HTTP 500."""
+        if isinstance(why, ServiceFault):
+            return self._error(why.value, SERVICE_EXCEPTION_MESSAGE, "Invoke", 500, Type="Service")
+        return self._throttled(why.value)
+
+    def _throttled(self, reason: str) -> ClientError:
+        return self._error("TooManyRequestsException", "Rate Exceeded.", "Invoke", 429, Reason=reason, Type="User")
+
+    def _sync_response(
+        self, target: Target, rid: str, error: ErrorInfo | None, response: Any, elapsed: float, tail: bool
+    ) -> dict[str, Any]:
+        version = target.version.version
+        out: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": version}
+        if error is None:
+            body = json.dumps(response).encode()
+        else:
+            error_type, message, stack = error
+            out["FunctionError"] = "Unhandled"
+            body = json.dumps(
+                {"errorMessage": message, "errorType": error_type, "requestId": rid, "stackTrace": stack}
+            ).encode()
+        if tail:
+            out["LogResult"] = base64.b64encode(self._log_tail(target, rid, elapsed).encode()).decode()
+        out["Payload"] = StreamingBody(body)
+        out["ResponseMetadata"] = self._metadata(200, rid, **{"x-amz-executed-version": version})
+        return out
+
+    def _log_tail(self, target: Target, rid: str, elapsed: float) -> str:
+        ms = elapsed * 1000
+        memory = target.version.memory_mb
+        return (
+            f"START RequestId: {rid} Version: {target.version.version}\nEND RequestId: {rid}\n"
+            f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {math.ceil(ms)} ms\t"
+            f"Memory Size: {memory} MB\tMax Memory Used: {memory} MB\t\n"
+        )
+
+    def _invoke_in_model(self, **params: Any) -> simpy.Event:
+        """``await context.invoke(...)``: an event that succeeds with the response dict (or fails with the error)."""
+        env = self._sim.env
+        result = env.event()
+        try:
+            rec, target, kind, event = self._prepare_invoke(params)
+        except ClientError as exc:
+            return result.fail(exc)
+        engine = self._sim.engine
+        if kind == "DryRun":
+            return result.succeed(self._no_payload(204))
+        seq = engine.next_seq()
+        rid = engine.request_id(seq)
+        if kind == "Event":
+            engine.enqueue(rec.state, event, seq, target)
+            return result.succeed(self._no_payload(202, rid))
+        done = engine.invoke_sync(rec.state, event, seq, target)
+        if not isinstance(done, simpy.Event):
+            return result.fail(self._refused(done))
+        started = env.now
+        tail = params.get("LogType") == "Tail"
+
+        def respond(ev: simpy.Event) -> None:
+            error, response = cast("tuple[ErrorInfo | None, Any]", ev.value)
+            result.succeed(self._sync_response(target, rid, error, response, env.now - started, tail))
+
+        done.callbacks.append(respond)
+        return result

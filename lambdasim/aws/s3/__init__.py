@@ -1,0 +1,1 @@
+"""Amazon S3: the bucket backend and its boto3-shaped client."""

@@ -1,0 +1,113 @@
+"""Simulated S3: buckets of objects in memory, stamped with the simulated clock (no versioning, no multipart)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import TYPE_CHECKING
+
+from lambdasim.aws.account import ServiceError
+
+if TYPE_CHECKING:
+    from lambdasim.aws.account import Services
+
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class S3Object:
+    """One object: its bytes and metadata. ``last_modified`` is simulated seconds."""
+
+    __slots__ = ("body", "content_type", "etag", "last_modified", "metadata")
+
+    def __init__(self, body: bytes, content_type: str, metadata: dict[str, str], now: float) -> None:
+        self.body = body
+        self.content_type = content_type
+        self.metadata = metadata
+        self.etag = '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
+        self.last_modified = now
+
+
+class Bucket:
+    """One bucket: objects by key."""
+
+    def __init__(self, name: str, region: str, now: float) -> None:
+        self.name = name
+        self.region = region
+        self.arn = f"arn:aws:s3:::{name}"
+        self.created_at = now
+        self.objects: dict[str, S3Object] = {}
+
+
+class S3Service:
+    """The account's buckets."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self.buckets: dict[str, Bucket] = {}
+
+    def create(self, name: str, region: str) -> Bucket:
+        """Create bucket ``name`` in ``region`` (re-creating your own in us-east-1 answers the existing one)."""
+        if not BUCKET_NAME.match(name) or ".." in name:
+            raise ServiceError(
+                "InvalidBucketName", "The specified bucket is not valid.", error_extra={"BucketName": name}
+            )
+        existing = self.buckets.get(name)
+        if existing is not None:
+            # us-east-1 answers 200 to re-creating your own bucket (a legacy rule); elsewhere it is an error.
+            if region == "us-east-1" and existing.region == "us-east-1":
+                return existing
+            raise ServiceError(
+                "BucketAlreadyOwnedByYou",
+                "Your previous request to create the named bucket succeeded and you already own it.",
+                409,
+                error_extra={"BucketName": name},
+            )
+        bucket = Bucket(name, region, self._services.now)
+        self.buckets[name] = bucket
+        return bucket
+
+    def bucket(self, name: str) -> Bucket:
+        """Bucket ``name`` (``NoSuchBucket`` if there is none)."""
+        found = self.buckets.get(name)
+        if found is None:
+            raise ServiceError(
+                "NoSuchBucket", "The specified bucket does not exist", 404, error_extra={"BucketName": name}
+            )
+        return found
+
+    def by_arn(self, arn: str) -> Bucket | None:
+        """The bucket an ARN (``arn:aws:s3:::NAME``) names, or ``None``."""
+        if not arn.startswith("arn:aws:s3:::"):
+            return None
+        return self.buckets.get(arn[len("arn:aws:s3:::") :])
+
+    def delete(self, name: str) -> None:
+        """Delete an empty bucket (``BucketNotEmpty`` otherwise)."""
+        bucket = self.bucket(name)
+        if bucket.objects:
+            raise ServiceError(
+                "BucketNotEmpty", "The bucket you tried to delete is not empty", 409, error_extra={"BucketName": name}
+            )
+        del self.buckets[name]
+
+    def put(
+        self,
+        bucket: Bucket,
+        key: str,
+        body: bytes,
+        content_type: str = "binary/octet-stream",
+        metadata: dict[str, str] | None = None,
+    ) -> S3Object:
+        """Store ``body`` at ``key`` (1 to 1024 bytes of UTF-8), replacing what was there."""
+        if not key or len(key.encode()) > 1024:
+            raise ServiceError("KeyTooLongError", "Your key is too long", error_extra={"Key": key})
+        obj = S3Object(body, content_type, dict(metadata or {}), self._services.now)
+        bucket.objects[key] = obj
+        return obj
+
+    def get(self, bucket: Bucket, key: str) -> S3Object:
+        """The object at ``key`` (``NoSuchKey`` if there is none)."""
+        obj = bucket.objects.get(key)
+        if obj is None:
+            raise ServiceError("NoSuchKey", "The specified key does not exist.", 404, error_extra={"Key": key})
+        return obj

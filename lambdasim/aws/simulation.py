@@ -1,0 +1,289 @@
+"""``lambdasim.Simulation``: one simulated AWS account and region on one simulated clock."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from lambdasim.aws.account import Services
+from lambdasim.aws.destinations import Destinations
+from lambdasim.core._validators import check_range, check_type
+from lambdasim.core.engine import Engine
+from lambdasim.core.outcome import Sink
+from lambdasim.core.results import Results
+from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY, Condition
+from lambdasim.core.settings import Settings
+from lambdasim.core.sinks import Attachment, SinkStats, conditions_of
+
+if TYPE_CHECKING:
+    from lambdasim.aws._client import BaseClient
+    from lambdasim.aws.lambda_.client import FunctionRecord
+    from lambdasim.core.engine import FunctionState
+    from lambdasim.core.target import Target
+
+DEFAULT_START = "2026-01-01T00:00:00Z"
+
+_CLIENTS: dict[str, Callable[[Simulation], BaseClient]] = {}
+
+
+def register_client(service: str, factory: Callable[[Simulation], BaseClient]) -> None:
+    """Make ``sim.client(service)`` build clients with ``factory(sim)``."""
+    _CLIENTS[service] = factory
+
+
+def _parse_start(start: str | _dt.datetime) -> _dt.datetime:
+    if isinstance(start, _dt.datetime):
+        moment = start
+    elif isinstance(start, str):
+        try:
+            moment = _dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"start must be an ISO 8601 time such as {DEFAULT_START!r}, got {start!r}") from None
+    else:
+        raise TypeError(f"start must be an ISO 8601 string or a datetime, got {start!r} ({type(start).__name__})")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.UTC)
+    return moment
+
+
+class Simulation:
+    """A simulated account: functions, their queues and concurrency, on a clock that starts at 0 s.
+
+    Args:
+        seed: An integer >= 0 (or ``None`` to draw one; it is recorded in the results either way). Every source of
+            randomness gets its own stream from one ``numpy.random.SeedSequence``.
+        start: The wall-clock time of simulated time 0 (ISO 8601 or ``datetime``; naive means UTC).
+        region: The AWS region in ARNs.
+        account_id: The 12-digit account id in ARNs.
+        concurrency_limit: The account's concurrent executions (>= 100; AWS's default is 1000).
+        settings: The model's choices where AWS publishes nothing (:class:`~lambdasim.core.settings.Settings`).
+        trace: Keep a per-attempt trace (opt-in: it grows with the number of events).
+
+    >>> import lambdasim as ls
+    >>> sim = ls.Simulation(seed=7)
+    >>> sim.now
+    0.0
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        start: str | _dt.datetime = DEFAULT_START,
+        region: str = "us-east-1",
+        account_id: str = "123456789012",
+        concurrency_limit: int = 1000,
+        settings: Settings | None = None,
+        trace: bool = False,
+    ) -> None:
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+        check_range("seed", seed, 0, integer=True)
+        check_range("concurrency_limit", concurrency_limit, MIN_UNRESERVED_CONCURRENCY, integer=True)
+        check_type("region", region, str, "a region name such as 'us-east-1'")
+        check_type("account_id", account_id, str, "a 12-digit string")
+        if not (len(account_id) == 12 and account_id.isdigit()):
+            raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+        if settings is None:
+            settings = Settings()
+        check_type("settings", settings, Settings, "a lambdasim.Settings")
+        check_type("trace", trace, bool, "True or False")
+        self.seed: int = seed
+        self.start = _parse_start(start)
+        self.region = region
+        self.account_id = account_id
+        self.settings = settings
+        self.env = simpy.Environment()
+        self.engine = Engine(
+            self.env,
+            np.random.SeedSequence(seed),
+            settings,
+            concurrency_limit=concurrency_limit,
+            epoch_s=self.start.timestamp(),
+            trace=trace,
+        )
+        self._functions: dict[str, FunctionRecord] = {}
+        self._clients: dict[str, BaseClient] = {}
+        # The simulated SQS, SNS, EventBridge and S3, shared by their clients and Lambda's destinations.
+        self.services = Services(self)
+        self.engine.destinations = Destinations(self.services)
+        self._sinks: dict[str, Attachment] = {}
+        self.engine.statistics_reset_hooks.append(self._reset_sink_statistics)
+        self._api_requests = 0
+        self.running = False
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since ``start``."""
+        return float(self.env.now)
+
+    def client(self, service: str) -> Any:
+        """The boto3-shaped client of ``service`` (``"lambda"``, and the services other modules register)."""
+        if service not in _CLIENTS:
+            raise ValueError(f"unknown service {service!r}; lambdasim simulates: {sorted(_CLIENTS)}")
+        if service not in self._clients:
+            self._clients[service] = _CLIENTS[service](self)
+        return self._clients[service]
+
+    def function_state(self, name: str) -> FunctionState:
+        """The engine's state of function ``name`` (or ``name:qualifier``), for workloads, faults and sinks.
+
+        Raises ``ValueError`` naming the functions that exist when there is no function ``name``.
+        """
+        bare = name.partition(":")[0]
+        try:
+            return self.engine.functions[bare]
+        except KeyError:
+            raise ValueError(
+                f"function {bare!r} does not exist; create it first (functions: {sorted(self.engine.functions)})"
+            ) from None
+
+    def targeter(self, function: str) -> Callable[[], Target] | None:
+        """For ``name:qualifier`` (a version or an alias), a callable giving the target of each invoke, routed
+        by the alias's weights as ``Invoke`` would; ``None`` for an unqualified name (the engine's default target).
+
+        Raises ``ValueError`` naming the qualifiers that exist when the version or alias does not.
+        """
+        name, _, qualifier = function.partition(":")
+        if not qualifier:
+            return None
+        self.function_state(name)
+        lam = self.client("lambda")
+        rec = lam._functions[name]
+        known = ["$LATEST", *rec.versions, *rec.aliases]
+        if qualifier not in known:
+            raise ValueError(f"function {name!r} has no version or alias {qualifier!r}; it has {known}")
+        return partial(lam._target, rec, qualifier)
+
+    def run(self, until: float | None = None) -> Results:
+        """Advance the clock to absolute time ``until`` (s), or until nothing is left to do; return the results.
+
+        As in SimPy, the run stops *before* anything scheduled at exactly ``until``: an attempt that ends at
+        ``until`` still holds its concurrency when this returns, and completes first when the run resumes. Running
+        to ``t1`` and then to ``t2`` gives exactly the same run as running straight to ``t2``.
+
+        An EventBridge scheduled rule that is enabled and has targets (``sim.client("events")``) fires for ever, so
+        while there is one, ``until`` is required: without it this raises ``ValueError`` naming the rules.
+        """
+        if until is not None:
+            check_range("until", until, self.now)
+        else:
+            self.services.events.check_run_ends()
+        self.running = True
+        try:
+            if until is None:
+                self.env.run()
+            elif until > self.now:
+                self.env.run(until=until)
+        finally:
+            self.running = False
+        return self.results()
+
+    def add_sink(
+        self,
+        sink: Sink,
+        *,
+        function: str | None = None,
+        conditions: Iterable[Condition | str] | Condition | str | None = None,
+        name: str | None = None,
+    ) -> Attachment:
+        """Send the outcomes of asynchronous events to ``sink`` (anything with ``deliver(outcome)``).
+
+        Args:
+            sink: The consumer, called at each outcome's simulated time. Whatever it raises is counted as a failed
+                delivery in its statistics, never raised.
+            function: Only this function's outcomes (it must exist); ``None`` for every function's.
+            conditions: Only these conditions (``"Success"``, ``"RetriesExhausted"``, ``"EventAgeExceeded"``,
+                ``"ZeroReservedConcurrency"``, ``"Dropped"``); ``None`` for all.
+            name: Its name in the results (default: the sink's class name, numbered if taken).
+
+        Returns:
+            The :class:`~lambdasim.core.sinks.Attachment`, whose ``stats`` count what the sink got.
+        """
+        if not isinstance(sink, Sink):
+            raise TypeError(f"sink must have a deliver(outcome) method, got {sink!r} ({type(sink).__name__})")
+        if function is not None:
+            self.function_state(function)
+        wanted = conditions_of(conditions)
+        if name is None:
+            base = type(sink).__name__
+            name = base
+            n = 1
+            while name in self._sinks:
+                n += 1
+                name = f"{base}-{n}"
+        else:
+            check_type("name", name, str, "a name")
+            if name in self._sinks:
+                raise ValueError(f"name {name!r} is taken by another sink; names in use: {sorted(self._sinks)}")
+        attachment = Attachment(sink, name, function=function, conditions=wanted)
+        if function is None:
+            self.engine.sinks.append(attachment)
+        else:
+            self.engine.functions[function].sinks.append(attachment)
+        self._sinks[name] = attachment
+        return attachment
+
+    def _reset_sink_statistics(self, _now: float) -> None:
+        """A warm-up ended (``Engine.reset_statistics``): sinks and destinations count afresh, as the functions do."""
+        attachments = list(self._sinks.values())
+        destinations = self.engine.destinations
+        if destinations is not None:
+            for role in (destinations.on_success, destinations.on_failure, destinations.dead_letter):
+                attachments.extend(role.values())
+        for attachment in attachments:
+            attachment.stats = SinkStats()
+
+    def advance_until(self, event: simpy.Event) -> None:
+        """Run until ``event`` has been processed (used by top-level ``RequestResponse`` invokes)."""
+        self.running = True
+        try:
+            self.env.run(until=event)
+        finally:
+            self.running = False
+
+    def results(self) -> Results:
+        """The results so far, without advancing the clock."""
+        self.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
+        stats = {name: fs.stats for name, fs in self.engine.functions.items()}
+        return Results(
+            seed=self.seed,
+            now=self.now,
+            settings=self.settings,
+            concurrency_limit=self.engine.concurrency_limit,
+            stats=stats,
+            trace=None if self.engine.trace is None else list(self.engine.trace),
+            configs={name: dict(rec.config) for name, rec in self._functions.items()},
+            metrics={name: fs.metrics.snapshot(self.now) for name, fs in self.engine.functions.items()},
+            destinations=self.engine.destinations.to_dict() if self.engine.destinations is not None else None,
+            sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
+            metrics_epoch_s=self.start.timestamp(),
+        )
+
+    # -- clock helpers for the clients ------------------------------------------------------------------------
+
+    def epoch_now(self) -> float:
+        """Unix time of the simulated now."""
+        return self.start.timestamp() + self.now
+
+    def moment_now(self) -> _dt.datetime:
+        """The simulated now as a UTC ``datetime``: what boto3 gives for timestamp members (``LastModified``)."""
+        return self.start + _dt.timedelta(seconds=self.now)
+
+    def last_modified(self) -> str:
+        """``LastModified`` as Lambda writes it: ``2026-01-01T00:00:00.000+0000``."""
+        moment = self.start + _dt.timedelta(seconds=self.now)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+    def new_request_id(self) -> str:
+        """A request id for a control-plane call (seeded, like every id in a run)."""
+        self._api_requests += 1
+        return self.engine.request_id((1 << 47) + self._api_requests)
+
+    def __repr__(self) -> str:
+        return f"<Simulation seed={self.seed} t={self.now:g}s functions={list(self._functions)}>"

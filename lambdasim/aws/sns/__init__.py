@@ -1,0 +1,1 @@
+"""Amazon SNS: the topic backend and its boto3-shaped client."""

@@ -1,0 +1,263 @@
+"""``sim.client("sns")``: the SNS API on the simulated clock, in boto3's shapes and SNS's error words.
+
+Operations: ``create_topic``, ``get_topic_attributes``, ``list_topics``, ``delete_topic``, ``subscribe`` (``sqs`` and
+``lambda`` protocols), ``unsubscribe``, ``list_subscriptions``, ``list_subscriptions_by_topic``, ``publish``.
+See :mod:`lambdasim.aws.sns.backend` for what the topics model.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from lambdasim.aws._params import Member
+from lambdasim.aws._service_client import ServiceClient, decode_token, encode_token
+from lambdasim.aws.account import ServiceError
+from lambdasim.aws.sns.backend import Topic
+
+S = Member("string")
+_TOPIC = Member("string", required=True)
+PAGE = 100
+
+OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
+    "create_topic": (
+        "CreateTopic",
+        {
+            "Name": Member("string", required=True),
+            "Attributes": Member("map"),
+            "Tags": Member("list"),
+            "DataProtectionPolicy": S,
+        },
+    ),
+    "get_topic_attributes": ("GetTopicAttributes", {"TopicArn": _TOPIC}),
+    "list_topics": ("ListTopics", {"NextToken": S}),
+    "delete_topic": ("DeleteTopic", {"TopicArn": _TOPIC}),
+    "subscribe": (
+        "Subscribe",
+        {
+            "TopicArn": _TOPIC,
+            "Protocol": Member("string", required=True),
+            "Endpoint": S,
+            "Attributes": Member("map"),
+            "ReturnSubscriptionArn": Member("boolean"),
+        },
+    ),
+    "unsubscribe": ("Unsubscribe", {"SubscriptionArn": Member("string", required=True)}),
+    "list_subscriptions": ("ListSubscriptions", {"NextToken": S}),
+    "list_subscriptions_by_topic": ("ListSubscriptionsByTopic", {"TopicArn": _TOPIC, "NextToken": S}),
+    "publish": (
+        "Publish",
+        {
+            "TopicArn": S,
+            "TargetArn": S,
+            "PhoneNumber": S,
+            "Message": Member("string", required=True),
+            "Subject": S,
+            "MessageStructure": S,
+            "MessageAttributes": Member("map"),
+            "MessageDeduplicationId": S,
+            "MessageGroupId": S,
+        },
+    ),
+}
+"""``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
+
+SUBSCRIPTION_ATTRIBUTES = (
+    "DeliveryPolicy",
+    "FilterPolicy",
+    "FilterPolicyScope",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+    "SubscriptionRoleArn",
+    "ReplayPolicy",
+)
+
+
+class SnsClient(ServiceClient):
+    """The simulated SNS service. Every method takes and returns what boto3's SNS client does."""
+
+    service_name = "sns"
+    operations = OPERATIONS
+    error_codes = ("InvalidParameter", "NotFound", "ParameterValueInvalid", "AuthorizationError")
+    aliases: ClassVar[dict[str, str]] = {
+        "InvalidParameterException": "InvalidParameter",
+        "NotFoundException": "NotFound",
+        "InvalidParameterValueException": "ParameterValueInvalid",
+        "AuthorizationErrorException": "AuthorizationError",
+    }
+
+    paginators: ClassVar[dict[str, dict[str, str]]] = {
+        "ListSubscriptions": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Subscriptions"},
+        "ListSubscriptionsByTopic": {
+            "input_token": "NextToken",
+            "output_token": "NextToken",
+            "result_key": "Subscriptions",
+        },
+        "ListTopics": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Topics"},
+    }
+
+    def _topic(self, arn: str, op: str) -> Topic:
+        topic = self._services.sns.by_arn(arn)
+        if topic is None:
+            raise self._fail(ServiceError("NotFound", "Topic does not exist", 404, error_extra={"Type": "Sender"}), op)
+        return topic
+
+    def _page(self, items: list[dict[str, Any]], token: str | None, key: str, op: str) -> dict[str, Any]:
+        start = 0
+        if token is not None:
+            position = decode_token(token)
+            if position is None:
+                raise self._fail(ServiceError("InvalidParameter", "Invalid parameter: NextToken"), op)
+            start = position
+        out: dict[str, Any] = {key: items[start : start + PAGE]}
+        if start + PAGE < len(items):
+            out["NextToken"] = encode_token(start + PAGE)
+        out["ResponseMetadata"] = self._metadata()
+        return out
+
+    # -- topics -----------------------------------------------------------------------------------------------
+
+    def create_topic(self, **params: Any) -> dict[str, Any]:
+        """Create a topic (``Name`` ending ``.fifo`` with ``FifoTopic="true"`` for FIFO); idempotent."""
+        op = self._call("create_topic", params)
+        with self._client_errors(op):
+            topic = self._services.sns.create(params["Name"], dict(params.get("Attributes", {})))
+        return {"TopicArn": topic.arn, "ResponseMetadata": self._metadata()}
+
+    def get_topic_attributes(self, **params: Any) -> dict[str, Any]:
+        """The topic's attributes, with subscription counts."""
+        op = self._call("get_topic_attributes", params)
+        topic = self._topic(params["TopicArn"], op)
+        attributes = {
+            "TopicArn": topic.arn,
+            "Owner": self._sim.account_id,
+            "DisplayName": "",
+            "SubscriptionsConfirmed": str(len(topic.subscriptions)),
+            "SubscriptionsPending": "0",
+            "SubscriptionsDeleted": "0",
+            **topic.attributes,
+        }
+        if topic.fifo:
+            attributes.setdefault("ContentBasedDeduplication", "false")
+        return {"Attributes": attributes, "ResponseMetadata": self._metadata()}
+
+    def list_topics(self, **params: Any) -> dict[str, Any]:
+        """Topic ARNs, 100 at a time."""
+        op = self._call("list_topics", params)
+        items = [{"TopicArn": arn} for arn in sorted(self._services.sns.topics)]
+        return self._page(items, params.get("NextToken"), "Topics", op)
+
+    def delete_topic(self, **params: Any) -> dict[str, Any]:
+        """Delete a topic and its subscriptions (deleting a missing topic succeeds, as on AWS)."""
+        self._call("delete_topic", params)
+        topic = self._services.sns.by_arn(params["TopicArn"])
+        if topic is not None:
+            self._services.sns.delete(topic)
+        return {"ResponseMetadata": self._metadata()}
+
+    # -- subscriptions ----------------------------------------------------------------------------------------
+
+    def subscribe(self, **params: Any) -> dict[str, Any]:
+        """Subscribe an SQS queue or Lambda function (confirmed at once, as for these protocols on AWS)."""
+        op = self._call("subscribe", params)
+        topic = self._topic(params["TopicArn"], op)
+        if "Endpoint" not in params:
+            raise self._fail(ServiceError("InvalidParameter", "Invalid parameter: Endpoint"), op)
+        attributes = dict(params.get("Attributes", {}))
+        for key in attributes:
+            if key not in SUBSCRIPTION_ATTRIBUTES:
+                raise self._fail(
+                    ServiceError("InvalidParameter", f"Invalid parameter: Attributes Reason: Unknown attribute {key}"),
+                    op,
+                )
+        with self._client_errors(op):
+            sub = self._services.sns.subscribe(topic, params["Protocol"], params["Endpoint"], attributes)
+        return {"SubscriptionArn": sub.arn, "ResponseMetadata": self._metadata()}
+
+    def unsubscribe(self, **params: Any) -> dict[str, Any]:
+        """Remove a subscription."""
+        op = self._call("unsubscribe", params)
+        sub = self._services.sns.subscription(params["SubscriptionArn"])
+        if sub is None:
+            raise self._fail(ServiceError("NotFound", "Subscription does not exist", 404), op)
+        del sub.topic.subscriptions[sub.arn]
+        return {"ResponseMetadata": self._metadata()}
+
+    def list_subscriptions(self, **params: Any) -> dict[str, Any]:
+        """Every subscription, 100 at a time."""
+        op = self._call("list_subscriptions", params)
+        owner = self._sim.account_id
+        items = [
+            sub.describe(owner)
+            for arn in sorted(self._services.sns.topics)
+            for sub in self._services.sns.topics[arn].subscriptions.values()
+        ]
+        return self._page(items, params.get("NextToken"), "Subscriptions", op)
+
+    def list_subscriptions_by_topic(self, **params: Any) -> dict[str, Any]:
+        """The topic's subscriptions, 100 at a time."""
+        op = self._call("list_subscriptions_by_topic", params)
+        topic = self._topic(params["TopicArn"], op)
+        owner = self._sim.account_id
+        items = [sub.describe(owner) for sub in topic.subscriptions.values()]
+        return self._page(items, params.get("NextToken"), "Subscriptions", op)
+
+    # -- publishing -------------------------------------------------------------------------------------------
+
+    def publish(self, **params: Any) -> dict[str, Any]:
+        """Publish to a topic; subscribers get it at the same simulated time."""
+        op = self._call("publish", params)
+        arn = params.get("TopicArn", params.get("TargetArn"))
+        if arn is None:
+            raise self._fail(
+                ServiceError(
+                    "InvalidParameter",
+                    "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter",
+                ),
+                op,
+            )
+        topic = self._topic(arn, op)
+        message = params["Message"]
+        if params.get("MessageStructure") == "json":
+            try:
+                structure = json.loads(message)
+            except ValueError:
+                structure = None
+            if not isinstance(structure, dict) or "default" not in structure:
+                raise self._fail(
+                    ServiceError(
+                        "InvalidParameter",
+                        "Invalid parameter: Message Structure - No default entry in JSON message body",
+                    ),
+                    op,
+                )
+            message = structure.get("sqs", structure["default"])
+        attributes: dict[str, dict[str, Any]] = {}
+        for name, attr in params.get("MessageAttributes", {}).items():
+            if (
+                not isinstance(attr, dict)
+                or "DataType" not in attr
+                or not (attr.get("StringValue") or attr.get("BinaryValue"))
+            ):
+                raise self._fail(
+                    ServiceError(
+                        "ParameterValueInvalid",
+                        f"The message attribute '{name}' must contain non-empty message attribute value.",
+                    ),
+                    op,
+                )
+            attributes[name] = dict(attr)
+        with self._client_errors(op):
+            message_id, sequence = self._services.sns.publish(
+                topic,
+                message,
+                subject=params.get("Subject"),
+                attributes=attributes,
+                group_id=params.get("MessageGroupId"),
+                dedup_id=params.get("MessageDeduplicationId"),
+            )
+        out: dict[str, Any] = {"MessageId": message_id}
+        if sequence is not None:
+            out["SequenceNumber"] = sequence
+        out["ResponseMetadata"] = self._metadata()
+        return out

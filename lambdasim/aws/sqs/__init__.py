@@ -1,0 +1,1 @@
+"""Amazon SQS: the queue backend and its boto3-shaped client."""

@@ -1,0 +1,1162 @@
+"""The SimPy model of Lambda's asynchronous invocation path: queue, pollers, concurrency, attempts and retries.
+
+Design: the hot path is driven by callbacks on SimPy's event queue, never a SimPy process per event. Each queued
+event is one small ``__slots__`` object (:class:`AsyncEvent`) that is itself what sits on the queue while it waits
+for a poll, an attempt's end or a retry (:class:`Scheduled`: no ``Timeout`` or closure per step); random draws come
+from buffered, per-function, per-source streams; statistics are running aggregates (:mod:`lambdasim.core.counters`).
+Whatever costs more (outcome objects, traces, request ids) is built only when someone listens.
+
+Speed (``benchmarks/bench_async.py``, ``docs/performance.md``): the per-event methods read the clock as
+``env._now``, the attribute behind SimPy's ``now`` property (stable since SimPy 3): a property call costs about
+70 ns and an invocation reads the clock some ten times.
+
+Tie-breaking: SimPy processes events scheduled for the same time in the order they were scheduled, so a seeded
+run is exactly repeatable. An attempt that ends at time ``t`` releases its concurrency before anything else
+scheduled later for ``t`` tries to take it. Events back from a throttle (or 5xx) backoff try last at their instant
+(priority :data:`~lambdasim.core.backlog.BACKOFF`), in the order the events were accepted: what else happens at that
+instant (attempts ending, new events polled, function-error retries) comes first, whenever it was scheduled. [model]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import zlib
+from collections import deque
+from collections.abc import Callable
+from functools import partial
+from heapq import heappush
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL, Timeout
+
+from lambdasim.core.backlog import BACKOFF, Backlog
+from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.counters import FunctionStats
+from lambdasim.core.dist import Distribution, stream
+from lambdasim.core.environments import EnvironmentPool
+from lambdasim.core.faults import OutageTimeline, ServiceFault
+from lambdasim.core.handler import (
+    Context,
+    ErrorInfo,
+    check_response,
+    error_info,
+    is_async,
+    resolve,
+    timeout_error,
+)
+from lambdasim.core.metrics import FunctionMetrics
+from lambdasim.core.outcome import Outcome, Sink
+from lambdasim.core.provisioned import ProvisionedConcurrency
+from lambdasim.core.rules import (
+    Condition,
+    ThrottleReason,
+    exceeds_age,
+    function_error_retry_delay,
+    throttle_backoff,
+)
+from lambdasim.core.scaling import ScalingBucket
+from lambdasim.core.settings import Settings
+from lambdasim.core.target import (
+    KIND_ASYNC,
+    KIND_BEHAVIOUR,
+    KIND_IMPORT,
+    KIND_NONE,
+    KIND_PLAIN,
+    LATEST,
+    FunctionVersion,
+    Target,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from lambdasim.aws.destinations import Destinations
+    from lambdasim.core.faults import FaultPlan
+
+# The engine's sources of randomness: one numpy generator per function and source (common random numbers).
+SOURCES = ("duration", "init", "errors", "retry_jitter", "backoff_jitter", "duplicates", "drops", "service_errors")
+SERVICE_ERROR_STATUS = 500
+TIMED_OUT = "Sandbox.Timedout"
+# Lambda limits the init phase to 10 s; an init that needs longer is stopped then and run again at the start of the
+# first invoke, within the function's timeout (the "suppressed init"; provisioned environments are exempt).
+INIT_LIMIT_S = 10.0
+# Enum members the hot path names, as module constants: on Python 3.11 ``Condition.SUCCESS`` is a descriptor call
+# on the enum class (about 80 ns), a module global a dict lookup.
+_SUCCESS = Condition.SUCCESS
+_ACCOUNT = ThrottleReason.ACCOUNT
+_RESERVED = ThrottleReason.RESERVED
+_SCALING = ThrottleReason.SCALING
+# Errors after which Lambda resets the execution environment: its next invoke runs the init phase again
+# (a timeout, the runtime exiting, or running out of memory, which kills the runtime).
+RESETS = frozenset({TIMED_OUT, "Runtime.ExitError", "Runtime.OutOfMemory"})
+
+__all__ = ["KIND_ASYNC", "KIND_BEHAVIOUR", "KIND_IMPORT", "KIND_NONE", "KIND_PLAIN", "AsyncEvent", "Engine"]
+
+OnEnd = Callable[[Any, "ErrorInfo | None", Any, float], None]
+
+
+class TraceEntry(NamedTuple):
+    """One line of an opt-in trace: an attempt that ran, a throttle, or an outcome.
+
+    ``kind`` is ``"Success"``, ``"Error"``, ``"Timeout"``, ``"Throttled"``, ``"ServiceError"`` or ``"Outcome"``;
+    ``detail`` is the error type, the throttle reason or the outcome's condition.
+    """
+
+    request_id: str
+    function_name: str
+    attempt: int
+    start: float
+    end: float
+    kind: str
+    detail: str
+
+
+class _Lane:
+    """Events scheduled with one and the same delay, of which only the next due sits on SimPy's event queue.
+
+    With a constant delay ``d``, an event scheduled at ``t`` is due at ``t + d``; time never runs backwards (and
+    float addition is monotonic), so the events of a lane come due in the order they were scheduled. A lane keeps
+    them in a FIFO, each with its due time and the third field of its queue entry (``ev.due``, ``ev.eid``), and
+    puts the next one on the queue when the previous one comes due: SimPy pops every event at exactly the same
+    point as if all were on its queue, while the queue stays small. Function-error retries (60 s, 120 s) are
+    ordered among same-time entries by when they were scheduled (a SimPy event id); throttle backoffs (1, 2, 4 ...
+    300 s) by the event's uid, after everything else due then (priority :data:`~lambdasim.core.backlog.BACKOFF`): an
+    event that ties with the last one in but belongs before it goes on the queue by itself, which orders it.
+    """
+
+    __slots__ = (
+        "_queue",
+        "busy",
+        "delay",
+        "last_due",
+        "last_order",
+        "pending",
+        "poll_step",
+        "priority",
+        "reader_step",
+        "retry_step",
+    )
+
+    def __init__(self, engine: Engine, delay: float, priority: int) -> None:
+        self._queue = engine._queue
+        self.delay = delay
+        self.priority = priority
+        # The events waiting behind the one on the queue, each holding its due time and order (AsyncEvent.due and
+        # .eid): a queue entry is built only when it goes on the queue, so the thousands waiting in a storm are
+        # not also thousands of long-lived tuples for the garbage collector to traverse, again and again.
+        self.pending: deque[AsyncEvent] = deque()
+        self.busy = False  # an entry of this lane is on SimPy's queue
+        self.last_due = -math.inf  # the key of the last event added
+        self.last_order = -1
+        # Environment.step calls each callback in turn: first bring the lane's next entry onto the queue.
+        self.poll_step = (self.advance, engine._poll)
+        self.reader_step = (self.advance, engine._to_reader)
+        self.retry_step = (self.advance, engine._retry)
+
+    def add(self, ev: AsyncEvent, due: float, order: int) -> bool:
+        """Schedule ``ev`` for ``due`` (the entry ``(due, priority, order, ev)``); False if it must go on the queue
+        by itself instead (it ties with the last one added but orders before it: only for uid-ordered lanes)."""
+        if due == self.last_due and order < self.last_order:
+            return False
+        self.last_due = due
+        self.last_order = order
+        if self.busy:
+            ev.due = due
+            ev.eid = order
+            self.pending.append(ev)
+        else:
+            self.busy = True
+            heappush(self._queue, (due, self.priority, order, ev))
+        return True
+
+    def advance(self, _event: object) -> None:
+        if self.pending:
+            ev = self.pending.popleft()
+            heappush(self._queue, (ev.due, self.priority, ev.eid, ev))
+        else:
+            self.busy = False
+
+
+class Scheduled:
+    """Something the engine puts on SimPy's event queue itself, instead of a new ``Timeout`` per step.
+
+    ``env.schedule(obj, NORMAL, delay)`` queues it; when its time comes, ``Environment.step`` calls each of
+    ``obj.callbacks`` with ``obj``, as for any triggered ``simpy.Event`` (``step`` reads only ``callbacks`` and
+    ``_ok``). An object is on the queue at most once at a time, which holds for an event: it waits for a poll, runs
+    an attempt or waits for a retry, one at a time. This saves a ``Timeout`` and a ``partial`` or closure per step,
+    about 1 µs of each, measured; same-time ties keep SimPy's order (time, priority, then scheduling order).
+    """
+
+    __slots__ = ("callbacks", "ending", "environment")
+    _ok = True  # never a failed event: Environment.step checks this after the callbacks
+
+    def __lt__(self, other: object) -> bool:
+        # Only for two queue entries of equal (time, priority, order): an event's entry and an outdated Wake of it
+        # (lambdasim.core.backlog). Either order is right, so never raise as objects without ``<`` would.
+        return False
+
+    def __init__(self) -> None:
+        self.callbacks: tuple[Callable[[Any], None], ...] | None = None
+        # An attempt's result, held from its start until it ends: (on_end, error, response, duration).
+        self.ending: tuple[OnEnd, ErrorInfo | None, Any, float] | None = None
+        # The execution environment of the attempt running: its birth time, or its provisioned pool.
+        self.environment: float | ProvisionedConcurrency = 0.0
+
+
+class AsyncEvent(Scheduled):
+    """One queued event (or one duplicate copy of it): the only per-event object on the hot path.
+
+    ``fs`` is the function (concurrency, environments, statistics); ``target`` is what it was invoked on: the
+    version that runs and the qualifier's retry, age and destination settings (``target.max_retry_attempts``,
+    ``target.max_event_age_s``, ``target.on_success``, ``target.on_failure``, ``target.dead_letter_arn``).
+    """
+
+    __slots__ = (
+        "attempts",
+        "backlog",
+        "due",
+        "eid",
+        "enqueued_at",
+        "error",
+        "fs",
+        "payload",
+        "response",
+        "seq",
+        "started_at",
+        "status",
+        "target",
+        "throttles",
+        "uid",
+    )
+
+    # Set only while the event waits in a lane (_Lane.add) or a Backlog, never read before: its due time and the
+    # third field of its queue entry.
+    due: float
+    eid: int
+
+    def __init__(self, fs: FunctionState, seq: int, payload: Any, now: float, target: Target) -> None:
+        self.callbacks = None
+        self.ending = None
+        self.fs = fs
+        self.target = target
+        self.seq = seq
+        self.uid = seq << 1  # unique: seq is, and a duplicate copy adds 1
+        self.backlog: Backlog | None = None  # the Backlog it is parked in
+        self.payload = payload
+        self.enqueued_at = now
+        self.attempts = 0
+        self.throttles = 0
+        self.started_at = now
+        self.error: ErrorInfo | None = None
+        self.response: Any = None
+        self.status = 200
+
+
+class SyncCall(Scheduled):
+    """A ``RequestResponse`` invocation in progress; ``done`` succeeds with ``(error, response)``."""
+
+    __slots__ = ("done", "fs", "started_at", "target")
+
+    def __init__(self, fs: FunctionState, done: simpy.Event, now: float, target: Target) -> None:
+        self.callbacks = None
+        self.ending = None
+        self.fs = fs
+        self.target = target
+        self.done = done
+        self.started_at = now
+
+
+class FunctionState:
+    """The runtime side of one function, shared by all its versions: concurrency, environments, statistics.
+
+    What a version runs (handler, timeout, memory, DLQ) is on :class:`~lambdasim.core.target.FunctionVersion` and the
+    per-qualifier settings (retries, maximum age, destinations) on :class:`~lambdasim.core.target.Target`: ``latest``
+    is the target of an unqualified invoke, ``latest.version`` the editable ``$LATEST``.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        name: str,
+        arn: str,
+        *,
+        handler: object,
+        duration: Distribution,
+        init_duration: Distribution,
+        timeout_s: float,
+        memory_mb: int,
+    ) -> None:
+        self.engine = engine
+        self.name = name
+        self.arn = arn
+        self.reserved: int | None = None
+        self.in_use = 0
+        self.deleted = False
+        self.sinks: list[Sink] = []
+        self.read_queue: deque[AsyncEvent] = deque()
+        self.reader_due = False
+        self.next_read = 0.0
+        self.stats = FunctionStats(engine.env.now)
+        self.metrics = FunctionMetrics(engine.settings.metrics_period_s)  # CloudWatch-style, per period
+        self._rngs = {src: engine.generator(name, src) for src in SOURCES}
+        self.uniform = {src: stream(self._rngs[src].random) for src in SOURCES}
+        s = engine.settings
+        # Execution environments and the scaling rate (lambdasim.core.environments, lambdasim.core.scaling), provisioned
+        # concurrency per qualifier (lambdasim.core.provisioned) and injected faults (lambdasim.core.faults).
+        jitter = None
+        if s.idle_timeout_jitter_s:
+            jitter = stream(engine.generator(name, "idle_jitter").random)
+        self._pool_args: dict[str, Any] = {
+            "idle_timeout_s": s.idle_timeout_s,
+            "max_lifetime_s": s.max_environment_lifetime_s,
+            "idle_jitter_s": s.idle_timeout_jitter_s,
+            "uniform": jitter,
+            "reuse": s.environment_reuse,
+        }
+        self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
+        self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number
+        self.stats.environments.append(self.pool)
+        self.scaling: ScalingBucket | None = None
+        if s.scaling_environments is not None:
+            self.scaling = ScalingBucket(s.scaling_environments, s.scaling_period_s, engine.env.now)
+        self.provisioned: dict[str | None, ProvisionedConcurrency] = {}  # by qualifier (version or alias)
+        self.provisioned_total = 0  # requested over all qualifiers: carved out of the function's concurrency
+        self.faults: FaultPlan | None = None
+        self.backlog = Backlog(engine, self)  # its events parked while its reserved concurrency is full
+        # What _acquire chose for the attempt _run_attempt starts right after it (never across events): an
+        # on-demand environment's birth time or a provisioned pool, and whether it runs the init phase first.
+        self.chosen: float | ProvisionedConcurrency = 0.0
+        self.chosen_init = False
+        latest = FunctionVersion(
+            self._rngs,
+            handler=handler,
+            duration=duration,
+            init_duration=init_duration,
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
+        )
+        self.latest = Target(self, latest, None, arn, f"{arn}:{LATEST}")
+
+    def set_handler(self, handler: object, duration: Distribution) -> None:
+        """Give ``$LATEST`` a new handler (and duration): attempts that start from now on run it."""
+        self.latest.version.set_handler(self._rngs, handler, duration)
+
+    def set_init_duration(self, init_duration: Distribution) -> None:
+        """Give ``$LATEST`` a new cold-start init time."""
+        self.latest.version.set_init_duration(self._rngs, init_duration)
+
+    def generator(self, source: str) -> np.random.Generator:
+        """This function's numpy generator for ``source`` (see :data:`SOURCES`)."""
+        return self._rngs[source]
+
+    def pool_for(self, version: FunctionVersion) -> EnvironmentPool:
+        """The execution environments of ``version``: an environment runs one version's code only."""
+        if version is self.latest.version:
+            return self.pool
+        pool = self.pools.get(version.version)
+        if pool is None:
+            pool = self.pools[version.version] = EnvironmentPool(self.stats, **self._pool_args)
+            self.stats.environments.append(pool)
+        return pool
+
+
+class Engine:
+    """Runs every function's asynchronous queue and attempts on one SimPy environment."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        seed_sequence: np.random.SeedSequence,
+        settings: Settings,
+        *,
+        concurrency_limit: int,
+        epoch_s: float,
+        trace: bool = False,
+    ) -> None:
+        self.env = env
+        self.seed_sequence = seed_sequence
+        self.settings = settings
+        self.epoch_s = epoch_s
+        self.concurrency_limit = concurrency_limit
+        self.unreserved_limit = concurrency_limit
+        self.unreserved_in_use = 0
+        self.functions: dict[str, FunctionState] = {}
+        self.sinks: list[Sink] = []
+        # The built-in destinations and dead-letter queues (lambdasim.aws.destinations), set by the Simulation.
+        self.destinations: Destinations | None = None
+        self.trace: list[TraceEntry] | None = [] if trace else None
+        self.model_invoker: Callable[..., simpy.Event] | None = None
+        self.statistics_reset_hooks: list[Callable[[float], None]] = []
+        self._seq = 0
+        state = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(0xFFFF_FFFF,)).generate_state(3)
+        self._rid_prefix = f"{int(state[0]):08x}-{int(state[1]) >> 16:04x}-4{int(state[2]) >> 20:03x}"
+        s = settings
+        self._retry_delays = s.retry_delays_s
+        self._dispatch = s.dispatch_latency_s
+        self._reads_limited = s.poller_read_rate_per_s is not None
+        self._idle_timeout = s.idle_timeout_s
+        self._duplicate_p = s.duplicate_probability
+        self._service_error_p = s.service_error_probability
+        self._drop_p = s.drop_probability
+        self._backoff_varies = bool(s.throttle_backoff_jitter or s.backlog_backoff_factor)
+        # Throttled events may be parked (lambdasim.core.backlog) when nothing optional needs each try stepped: no
+        # trace, no drops, no jitter or backlog factor, no read rate (fixed for the run; service errors, provisioned
+        # concurrency and the rest are checked when an event is parked).
+        self._fast_throttles = not (self._reads_limited or self._drop_p or self._backoff_varies or trace)
+        # The throttle backoff of the n-th consecutive throttle, n = 1..61 (index 0 unused): from the 61st on it is
+        # the cap (rules.throttle_backoff), so a table lookup replaces a call per throttle.
+        self._backoffs = tuple(
+            throttle_backoff(max(n, 1), s.throttle_backoff_base_s, s.throttle_backoff_cap_s) for n in range(62)
+        )
+        # Service errors (HTTP 5xx): the settings' rate and the outages lambdasim.core.faults attaches.
+        self.service_faults = bool(s.service_error_probability)
+        self.outages: OutageTimeline | None = None
+        # The hot path queues its own objects (see Scheduled) with one callbacks tuple per kind of step, built
+        # once, instead of a Timeout and a partial per step. It pushes onto SimPy's queue itself, exactly as
+        # Environment.schedule(event, NORMAL, delay) does (a heap of (time, priority, event id, event)), without
+        # the call; _schedule is that public method for the colder paths.
+        self._schedule: Callable[..., None] = env.schedule  # typed for Events; Scheduled is one to step()
+        self._queue: list[Any] = env._queue
+        self._eid: Iterator[int] = env._eid
+        self._poll_step = (self._poll,)
+        self._to_reader_step = (self._to_reader,)
+        self._retry_step = (self._retry,)
+        self._end_step = (self._ended,)
+        # Constant-delay schedules (see _Lane), by delay: function-error retries, and backoffs (throttles, 5xx).
+        self._lanes: dict[float, _Lane] = {}
+        self._backoff_lanes: dict[float, _Lane] = {}
+        # Throttled events parked while their pool is full (lambdasim.core.backlog): the account's unreserved pool here,
+        # each function's reserved pool on its FunctionState; only when no optional feature needs each try stepped
+        # (no trace, drops, jitter, backlog factor or read rate) and no service errors can come (set_service_faults).
+        # Events back from a backoff are ordered by uid (AsyncEvent.uid: their order of acceptance) at a tie, not by
+        # when they were scheduled: that lets a Backlog count their throttled tries late without changing the run.
+        self.account_backlog = Backlog(self, None)
+
+    def _lane(self, delay: float) -> _Lane:
+        lane = self._lanes[delay] = _Lane(self, delay, NORMAL)
+        return lane
+
+    def _backoff_lane(self, delay: float) -> _Lane:
+        lane = self._backoff_lanes[delay] = _Lane(self, delay, BACKOFF)
+        return lane
+
+    # -- parked throttles (lambdasim.core.backlog) -----------------------------------------------------------------
+
+    def backlogs(self) -> Iterator[Backlog]:
+        yield self.account_backlog
+        for fs in self.functions.values():
+            yield fs.backlog
+
+    def settle(self) -> None:
+        """Count every parked try due before now: call before reading throttle counts during a run."""
+        now = self.env._now
+        for backlog in self.backlogs():
+            if backlog.count:
+                backlog.catch_up(now)
+
+    def unpark(self, fs: FunctionState | None = None) -> None:
+        """A pool's limits, or the rules for its events, change now: every parked event (of ``fs``'s pools, or of
+        all) goes back on SimPy's queue, from where its tries are stepped one by one."""
+        for backlog in (self.account_backlog, fs.backlog) if fs is not None else self.backlogs():
+            if backlog.count:
+                backlog.release_all()
+
+    def set_service_faults(self) -> None:
+        """Service errors may come from now on (lambdasim.core.faults): a try is no longer a certain throttle."""
+        self.service_faults = True
+        self.unpark()
+
+    # -- randomness -------------------------------------------------------------------------------------------
+
+    def generator(self, function_name: str, source: str) -> np.random.Generator:
+        """A generator keyed by function name and source, independent of creation order (common random numbers).
+
+        ``source`` is any name: the engine's own are :data:`SOURCES`; workloads use ``"arrivals:<name>"``.
+        """
+        key = (zlib.crc32(function_name.encode()), zlib.crc32(source.encode()))
+        return np.random.default_rng(np.random.SeedSequence(self.seed_sequence.entropy, spawn_key=key))
+
+    def request_id(self, seq: int) -> str:
+        """The request id of the ``seq``-th accepted invocation: UUID-shaped, unique in the run, seeded."""
+        return f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    # -- functions and concurrency ----------------------------------------------------------------------------
+
+    def add(self, fs: FunctionState) -> None:
+        self.functions[fs.name] = fs
+
+    def remove(self, name: str) -> None:
+        self.unpark(self.functions[name])
+        fs = self.functions.pop(name)
+        if fs.reserved is not None:
+            self.set_reserved(fs, None)
+        # Its provisioned concurrency goes back to the account too.
+        self.unreserved_limit = self.concurrency_limit - self.reserved_total()
+        fs.deleted = True
+
+    def reserved_total(self, excluding: FunctionState | None = None) -> int:
+        """Concurrency carved out of the account's unreserved pool: reserved concurrency, or the provisioned
+        concurrency of a function without any (provisioned concurrency counts within reserved concurrency)."""
+        return sum(
+            f.provisioned_total if f.reserved is None else f.reserved
+            for f in self.functions.values()
+            if f is not excluding
+        )
+
+    def set_reserved(self, fs: FunctionState, reserved: int | None) -> None:
+        """Carve ``reserved`` out of the account pool (``None`` returns the function to the unreserved pool)."""
+        self.unpark()  # the account's limit changes too
+        was_unreserved = fs.reserved is None
+        fs.reserved = reserved
+        # Attempts in flight move with the function to its new pool.
+        if was_unreserved and reserved is not None:
+            self.unreserved_in_use -= fs.in_use
+        elif not was_unreserved and reserved is None:
+            self.unreserved_in_use += fs.in_use
+        self.unreserved_limit = self.concurrency_limit - self.reserved_total()
+
+    def _acquire(self, fs: FunctionState, target: Target) -> ThrottleReason | None:
+        """Take concurrency and an execution environment for an attempt on ``target`` now, or say why not.
+
+        A free provisioned environment of the qualifier comes first; else on-demand concurrency (reserved, or the
+        account's unreserved pool) and the most recently freed idle environment, or a new one within the scaling
+        rate. The choice is left in ``fs.chosen`` for :meth:`_run_attempt`, which the caller runs at once.
+        """
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        st = fs.stats
+        spill = False
+        if fs.provisioned:
+            pool = fs.provisioned.get(target.qualifier)
+            if pool is not None:
+                if pool.take():
+                    fs.chosen = pool
+                    fs.chosen_init = False
+                    st.provisioned_invocations += 1
+                    st.provisioned_busy.change(now, 1)
+                    st.concurrency.change(now, 1)
+                    fs.metrics.provisioned(now, pool.busy, pool.allocated, True)
+                    return None
+                spill = True
+        reserved = fs.reserved
+        if reserved is None:
+            if self.unreserved_in_use >= self.unreserved_limit:
+                return _ACCOUNT
+        elif fs.in_use >= reserved - fs.provisioned_total:
+            return _RESERVED
+        version = target.version
+        envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
+        entry = envs.take(now)
+        if entry is None:
+            # Only a new environment uses up scaling rate (per function, all versions); reusing a warm one does not.
+            if fs.scaling is not None and not fs.scaling.take(now):
+                return _SCALING
+            fs.chosen = envs.create(now)
+            fs.chosen_init = True
+        else:
+            fs.chosen = entry[1]
+            fs.chosen_init = entry[3]
+        if reserved is None:
+            self.unreserved_in_use += 1
+        fs.in_use += 1
+        st.concurrency.change(now, 1)
+        if spill:
+            st.provisioned_spillover_invocations += 1
+            fs.metrics.spilled_over(now)
+        return None
+
+    def _release(self, fs: FunctionState, call: Scheduled, error: ErrorInfo | None) -> None:
+        """The attempt of ``call`` ended: free its concurrency and environment (reset after a timeout or crash)."""
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        st = fs.stats
+        st.concurrency.change(now, -1)
+        env = call.environment
+        if isinstance(env, ProvisionedConcurrency):
+            env.give_back()
+            st.provisioned_busy.change(now, -1)
+            fs.metrics.provisioned(now, env.busy, env.allocated, False)
+            st.provisioned_billed_ms += math.ceil(round((now - call.started_at) * 1000.0, 6))  # type: ignore[attr-defined]
+            return
+        fs.in_use -= 1
+        if fs.reserved is None:
+            self.unreserved_in_use -= 1
+            if self.account_backlog.count:
+                self.account_backlog.freed()
+        elif fs.backlog.count:
+            fs.backlog.freed()
+        version = call.target.version  # type: ignore[attr-defined]
+        envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
+        envs.release(now, env, error is not None and error[0] in RESETS)
+
+    def _service_error(self, fs: FunctionState, now: float) -> bool:
+        """Whether Lambda answers this try with HTTP 5xx: the settings' rate, or an outage (lambdasim.core.faults)."""
+        p = self._service_error_p
+        if self.outages is not None:
+            p = max(p, self.outages.probability(now))
+        if fs.faults is not None:
+            p = max(p, fs.faults.outages.probability(now))
+        return p > 0.0 and fs.uniform["service_errors"]() < p
+
+    # -- the asynchronous path --------------------------------------------------------------------------------
+
+    def enqueue(
+        self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None, *, last: bool = False
+    ) -> AsyncEvent:
+        """Accept an ``Event`` invoke on ``target`` (default: unqualified): queue it and schedule its first poll.
+
+        ``last``: the caller does nothing more in this step that the poll could see (a workload's arrival, which
+        only schedules the next one). Then, when the poll would be a certain throttle (the pool full, nothing else
+        due before it) it is made at once, without a step of its own: exactly what the step would do.
+        """
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        if target is None:
+            target = fs.latest
+        ev = AsyncEvent(fs, seq, payload, now, target)
+        st = fs.stats
+        st.received += 1
+        fs.metrics.event_received(now)
+        st.queued.change(now, 1)
+        queue = self._queue
+        reserved = fs.reserved
+        if (
+            last
+            and (fs.in_use >= reserved if reserved is not None else self.unreserved_in_use >= self.unreserved_limit)
+            and self._parks_at_once(fs, target)
+            and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
+        ):
+            # (Nothing is due before the poll would be, at (now, NORMAL, a new event id): it is next, at once.)
+            reason = _RESERVED if reserved is not None else _ACCOUNT
+            st.throttles[reason] += 1
+            m = fs.metrics  # m.throttled(now), inline
+            i = m._level_index if now < m._edge else m._advance(now)
+            d = m.throttles
+            d[i] = d.get(i, 0) + 1
+            ev.status = 429
+            ev.throttles = 1
+            (fs.backlog if reason is _RESERVED else self.account_backlog).park(ev, now + self._backoffs[1])
+        else:
+            ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll
+            heappush(queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
+        if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
+            twin = AsyncEvent(fs, seq, payload, now, target)
+            twin.uid += 1  # after its original, at a tie
+            st.duplicates += 1
+            st.queued.change(now, 1)
+            self._schedule_poll(twin, self._dispatch)
+        return ev
+
+    def _parks_at_once(self, fs: FunctionState, target: Target) -> bool:
+        """Whether an event of ``fs`` polled at once would be throttled, for lack of concurrency, and parked
+        (``_poll``'s tests, in its order, for a new event: not deleted, no zero reservation, no service error, no
+        provisioned concurrency, then the pool full with an attempt in it to end)."""
+        if self._dispatch or not self._fast_throttles or self.service_faults or fs.provisioned or fs.deleted:
+            return False
+        reserved = fs.reserved
+        if reserved is None:
+            in_use = self.unreserved_in_use
+            full = in_use >= self.unreserved_limit
+        else:
+            in_use = fs.in_use
+            full = in_use >= reserved
+        return full and in_use > 0 and reserved != 0 and self._backoffs[1] <= target.max_event_age_s
+
+    def _schedule_poll(self, ev: AsyncEvent, delay: float) -> None:
+        ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), ev))
+
+    def _to_reader(self, ev: AsyncEvent, _: object = None) -> None:
+        """With a poller read rate, events wait in the function's FIFO until a poller reads them."""
+        fs = ev.fs
+        fs.read_queue.append(ev)
+        if not fs.reader_due:
+            fs.reader_due = True
+            Timeout(self.env, max(0.0, fs.next_read - self.env.now)).callbacks.append(partial(self._read, fs))
+
+    def _read(self, fs: FunctionState, _: object = None) -> None:
+        ev = fs.read_queue.popleft()
+        rate = self.settings.poller_read_rate_per_s
+        assert rate is not None
+        fs.next_read = self.env.now + 1.0 / rate
+        if fs.read_queue:
+            Timeout(self.env, 1.0 / rate).callbacks.append(partial(self._read, fs))
+        else:
+            fs.reader_due = False
+        self._poll(ev)
+
+    def _poll(self, ev: AsyncEvent, _: object = None) -> None:
+        """A poller takes the event from the queue and tries an attempt."""
+        fs = ev.fs
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        st = fs.stats
+        if fs.deleted:
+            st.queued.change(now, -1)
+            self._finish(ev, Condition.DROPPED)
+            return
+        if fs.reserved == 0:
+            st.queued.change(now, -1)
+            self._finish(ev, Condition.ZERO_RESERVED_CONCURRENCY)
+            return
+        if now - ev.enqueued_at > ev.target.max_event_age_s:
+            st.queued.change(now, -1)
+            self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
+            return
+        if self.service_faults and self._service_error(fs, now):
+            st.service_errors += 1
+            self._back_off(ev, SERVICE_ERROR_STATUS, "ServiceError", "ServiceException")
+            return
+        reason = self._acquire(fs, ev.target)
+        if reason is not None:
+            st.throttles[reason] += 1
+            m = fs.metrics  # m.throttled(now), inline
+            i = m._level_index if now < m._edge else m._advance(now)
+            d = m.throttles
+            d[i] = d.get(i, 0) + 1
+            if not ev.throttles and self._fast_throttles and not self.service_faults and not fs.provisioned:
+                # The first throttle in a row, for lack of concurrency: park it while the pool is full, if an
+                # attempt in the pool will end (lambdasim.core.backlog); what _back_off does for it, without the options.
+                if reason is _RESERVED:
+                    backlog = fs.backlog
+                    parks = fs.in_use > 0
+                else:
+                    backlog = self.account_backlog
+                    parks = reason is _ACCOUNT and self.unreserved_in_use > 0
+                if parks:
+                    ev.status = 429
+                    ev.throttles = 1
+                    delay = self._backoffs[1]
+                    if now - ev.enqueued_at + delay > ev.target.max_event_age_s:  # rules.exceeds_age, inline
+                        st.queued.change(now, -1)
+                        self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
+                        return
+                    backlog.park(ev, now + delay)
+                    return
+            self._back_off(ev, 429, "Throttled", reason)  # a StrEnum: .value (a Python call) only for the trace
+            return
+        st.queued.change(now, -1)
+        ev.attempts += 1
+        ev.throttles = 0
+        ev.started_at = now
+        st.attempts += 1
+        st.age_by_attempt[ev.attempts - 1].add(now - ev.enqueued_at)
+        # Invocations, ConcurrentExecutions and AsyncEventAge, in one call.
+        fs.metrics.async_attempt(now, st.concurrency.value, now - ev.enqueued_at)
+        self._run_attempt(fs, ev, ev.payload, self._end_async)
+
+    def _back_off(self, ev: AsyncEvent, status: int, kind: str, detail: str) -> None:
+        """After a throttle or service error: back to the queue with exponential backoff, or give up."""
+        fs = ev.fs
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        st = fs.stats
+        ev.status = status
+        if self.trace is not None:
+            self.trace.append(
+                TraceEntry(self.request_id(ev.seq), fs.name, ev.attempts + 1, now, now, kind, str(detail))
+            )
+        if self._drop_p and fs.uniform["drops"]() < self._drop_p:
+            st.queued.change(now, -1)
+            self._finish(ev, Condition.DROPPED)
+            return
+        n = ev.throttles = ev.throttles + 1
+        backoffs = self._backoffs
+        delay = backoffs[n] if n < 62 else backoffs[61]
+        if self._backoff_varies:  # jitter or a backlog factor (settings): off by default
+            s = self.settings
+            if s.throttle_backoff_jitter:
+                delay *= 1.0 - s.throttle_backoff_jitter * fs.uniform["backoff_jitter"]()
+            if s.backlog_backoff_factor:
+                delay *= 1.0 + s.backlog_backoff_factor * st.queued.value / 1000.0
+        if now - ev.enqueued_at + delay > ev.target.max_event_age_s:  # rules.exceeds_age, inline: per throttle
+            st.queued.change(now, -1)
+            self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
+            return
+        if not self._backoff_varies:  # the lane of its delay (see _Lane)
+            lane = self._backoff_lanes.get(delay) or self._backoff_lane(delay)
+            ev.callbacks = lane.reader_step if self._reads_limited else lane.poll_step
+            if lane.add(ev, now + delay, ev.uid):
+                return
+        # A delay of its own (jitter or a backlog factor), or a tie out of order: straight onto the queue.
+        ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
+        heappush(self._queue, (now + delay, BACKOFF, ev.uid, ev))
+
+    def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
+        fs = ev.fs
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        st = fs.stats
+        self._release(fs, ev, error)
+        st.duration.add(duration)
+        fs.metrics.ended(ev.started_at, now, duration, error is not None, st.concurrency.value)
+        ev.status = 200
+        if self.trace is not None:
+            kind = "Success" if error is None else ("Timeout" if error[0] == TIMED_OUT else "Error")
+            self.trace.append(
+                TraceEntry(
+                    self.request_id(ev.seq),
+                    fs.name,
+                    ev.attempts,
+                    ev.started_at,
+                    now,
+                    kind,
+                    "" if error is None else error[0],
+                )
+            )
+        if error is None:
+            ev.response = response
+            ev.error = None
+            self._finish(ev, _SUCCESS)
+            return
+        st.errors += 1
+        if error[0] == TIMED_OUT:
+            st.timeouts += 1
+        ev.error = error
+        target = ev.target
+        delay = function_error_retry_delay(ev.attempts, target.max_retry_attempts, self._retry_delays)
+        if delay is None:
+            self._finish(ev, Condition.RETRIES_EXHAUSTED)
+            return
+        jitter = self.settings.retry_jitter_s
+        if jitter:
+            delay += jitter * fs.uniform["retry_jitter"]()
+        if exceeds_age(now - ev.enqueued_at, delay, target.max_event_age_s):
+            self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
+            return
+        st.retry_waiting.change(now, 1)
+        if jitter:  # a delay of its own: straight onto the queue
+            ev.callbacks = self._retry_step
+            heappush(self._queue, (now + delay, NORMAL, next(self._eid), ev))
+            return
+        lane = self._lanes.get(delay) or self._lane(delay)
+        ev.callbacks = lane.retry_step
+        lane.add(ev, now + delay, next(self._eid))  # never out of order: event ids grow
+
+    def _retry(self, ev: AsyncEvent, _: object = None) -> None:
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        st = ev.fs.stats
+        st.retry_waiting.change(now, -1)
+        st.queued.change(now, 1)
+        if self._reads_limited:
+            self._to_reader(ev)
+        else:
+            self._poll(ev)
+
+    def _finish(self, ev: AsyncEvent, condition: Condition) -> None:
+        fs = ev.fs
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        st = fs.stats
+        st.outcomes[condition] += 1
+        st.end_to_end.add(now - ev.enqueued_at)
+        if self.trace is not None:
+            self.trace.append(
+                TraceEntry(
+                    self.request_id(ev.seq), fs.name, ev.attempts, ev.enqueued_at, now, "Outcome", condition.value
+                )
+            )
+        target = ev.target
+        if fs.sinks or self.sinks or target.on_success or target.on_failure or target.dead_letter_arn:
+            outcome = Outcome(
+                request_id=self.request_id(ev.seq),
+                function_name=fs.name,
+                function_arn=ev.target.qualified_arn,
+                executed_version=ev.target.version.version,
+                condition=condition,
+                approximate_invoke_count=ev.attempts,
+                request_payload=ev.payload,
+                response=ev.response,
+                error=ev.error,
+                status_code=ev.status,
+                enqueued_at=ev.enqueued_at,
+                finished_at=now,
+                epoch_s=self.epoch_s,
+            )
+            if self.destinations is not None:
+                self.destinations.deliver(target, fs.metrics, outcome)
+            for sink in (*fs.sinks, *self.sinks):
+                try:
+                    sink.deliver(outcome)
+                except Exception:  # a user's sink must never crash the run (see Sink): count it and go on
+                    fs.stats.sink_errors += 1
+        if condition is not _SUCCESS:
+            # AsyncEventsDropped: every discard, after any dead-letter or destination delivery.
+            fs.metrics.event_dropped(now)
+
+    # -- the synchronous path ---------------------------------------------------------------------------------
+
+    def invoke_sync(
+        self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None
+    ) -> simpy.Event | ThrottleReason | ServiceFault:
+        """Start a ``RequestResponse`` attempt on ``target`` (default: unqualified) now; the event succeeds with
+        ``(error, response)`` at its end."""
+        if target is None:
+            target = fs.latest
+        # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
+        if self.service_faults and self._service_error(fs, self.env.now):
+            fs.stats.service_errors += 1
+            return ServiceFault.SERVICE_EXCEPTION
+        reason = self._acquire(fs, target)
+        if reason is not None:
+            fs.stats.throttles[reason] += 1
+            fs.stats.sync_throttles += 1
+            fs.metrics.throttled(self.env.now)
+            return reason
+        fs.metrics.acquired(self.env.now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
+        done = self.env.event()
+        call = SyncCall(fs, done, self.env.now, target)
+        self._run_attempt(fs, call, payload, self._end_sync, seq)
+        return done
+
+    def _end_sync(self, call: SyncCall, error: ErrorInfo | None, response: Any, duration: float) -> None:
+        fs = call.fs
+        self._release(fs, call, error)
+        fs.stats.duration.add(duration)
+        fs.metrics.ended(call.started_at, self.env.now, duration, error is not None, fs.stats.concurrency.value)
+        if error is not None:
+            fs.stats.errors += 1
+            if error[0] == TIMED_OUT:
+                fs.stats.timeouts += 1
+        call.done.succeed((error, response))
+
+    def invoke_from_model(self, **kwargs: Any) -> simpy.Event:
+        """``context.invoke``: delegated to the Lambda client, which owns validation and response shapes."""
+        if self.model_invoker is None:
+            raise RuntimeError("context.invoke needs a Simulation (no Lambda client is attached)")
+        return self.model_invoker(**kwargs)
+
+    # -- one attempt ------------------------------------------------------------------------------------------
+
+    def _run_attempt(self, fs: FunctionState, call: Any, payload: Any, on_end: OnEnd, seq: int | None = None) -> None:
+        """Run the handler of one attempt and schedule ``on_end(call, error, response, duration)``."""
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        st = fs.stats
+        st.invocations += 1
+        version = call.target.version  # what this attempt runs: $LATEST or a published snapshot
+        # The environment _acquire chose: a new or reset one runs the init phase first (provisioned ones never).
+        call.environment = fs.chosen
+        if fs.chosen_init:
+            init = version.sample_init()
+            st.cold_starts += 1
+            if init > INIT_LIMIT_S:  # stopped at 10 s and run again inside the invoke phase, under its timeout
+                reinit, init = init, INIT_LIMIT_S
+            else:
+                reinit = 0.0
+        else:
+            init = reinit = 0.0
+        kind = version.kind
+        error: ErrorInfo | None = None
+        response: Any = None
+        override: float | None = None
+        if fs.faults is not None:
+            drawn = fs.faults.draw(now)
+            if drawn is not None:
+                error, override = drawn
+                if error is not None:
+                    kind = KIND_NONE  # an injected failure: the handler is not entered
+        if reinit and reinit >= version.timeout_s:  # the retried init alone uses up the timeout: handler never entered
+            kind = KIND_NONE
+            error = timeout_error(version.timeout_s)
+        if kind == KIND_NONE:
+            duration = version.sample_duration()
+        elif kind == KIND_BEHAVIOUR:
+            behaviour: Behaviour = version.handler
+            duration = version.sample_duration()
+            if behaviour.error_rate and fs.uniform["errors"]() < behaviour.error_rate:
+                error = (behaviour.error_type, behaviour.error_message, [])
+            else:
+                response = behaviour.response
+        else:
+            request_id = self.request_id(call.seq if seq is None else seq)
+            handler: Any = version.handler
+            if kind == KIND_IMPORT:
+                handler, error = resolve(version.handler)
+            if error is None and (kind == KIND_ASYNC or (kind == KIND_IMPORT and is_async(handler))):
+                self._drive(fs, call, request_id, handler, payload, on_end, init, reinit)
+                return
+            duration = version.sample_duration()
+            if error is None:
+                # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
+                # retried init, which runs inside the invoke phase).
+                ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
+                error, response = _call_plain(handler, payload, ctx)
+        if override is not None:
+            duration = override
+        if reinit:
+            duration += reinit
+        if duration > version.timeout_s:
+            duration = version.timeout_s
+            error = timeout_error(version.timeout_s)
+            response = None
+        if not (duration >= 0.0 and init >= 0.0):  # a custom distribution gone wrong (or nan): time never runs back
+            raise ValueError(
+                f"function {fs.name!r}: durations must be numbers >= 0 s, got duration {duration!r}, init {init!r}"
+            )
+        self._bill(st, init, duration)
+        # The attempt's result waits on its own event object: no Timeout, no closure per attempt.
+        call.ending = (on_end, error, response, duration)
+        call.callbacks = self._end_step
+        heappush(self._queue, (now + (init + duration), NORMAL, next(self._eid), call))
+
+    def _ended(self, call: Scheduled) -> None:
+        """An attempt's time is up: hand its result to its ``on_end``."""
+        ending = call.ending
+        assert ending is not None
+        call.ending = None
+        on_end, error, response, duration = ending
+        on_end(call, error, response, duration)
+
+    def _drive(
+        self,
+        fs: FunctionState,
+        call: Any,
+        request_id: str,
+        handler: Any,
+        payload: Any,
+        on_end: OnEnd,
+        init: float,
+        reinit: float = 0.0,
+    ) -> None:
+        """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it.
+
+        The invoke phase starts after ``init``; the handler is entered ``reinit`` later (an init retried inside the
+        invoke phase, shorter than the timeout), and the timeout and duration count from the invoke phase's start.
+        """
+        env = self.env
+        invoked = env.now + init
+        timeout_s = call.target.version.timeout_s
+        deadline = invoked + timeout_s
+        ctx = Context(self, call.target, request_id, deadline)
+        state = {"done": False, "token": 0}
+        coro: Any = None
+
+        def finish(error: ErrorInfo | None, response: Any) -> None:
+            state["done"] = True
+            self._bill(fs.stats, init, env.now - invoked)
+            on_end(call, error, response, env.now - invoked)
+
+        def time_out(token: int, _e: object = None) -> None:
+            if state["done"] or token != state["token"]:
+                return
+            _close(coro)
+            finish(timeout_error(timeout_s), None)
+
+        def step(value: Any = None, exc: BaseException | None = None) -> None:
+            if state["done"]:
+                return
+            state["token"] += 1
+            try:
+                yielded = coro.send(value) if exc is None else coro.throw(exc)
+            except StopIteration as stop:
+                bad = check_response(stop.value)
+                finish(bad, None if bad else stop.value)
+                return
+            except (Exception, SystemExit) as err:
+                finish(_exit_error(err) if isinstance(err, SystemExit) else error_info(err), None)
+                return
+            if not isinstance(yielded, simpy.Event):
+                _close(coro)
+                finish(
+                    (
+                        "Runtime.UnsupportedAwait",
+                        f"lambdasim handlers can await only context.sleep and context.invoke, got {yielded!r}",
+                        [],
+                    ),
+                    None,
+                )
+                return
+            if isinstance(yielded, Timeout) and env.now + yielded._delay > deadline:
+                # The sleep outlives the timeout: end at the deadline instead of waiting it out.
+                Timeout(env, deadline - env.now).callbacks.append(partial(time_out, state["token"]))
+                return
+            if not isinstance(yielded, Timeout):
+                Timeout(env, deadline - env.now).callbacks.append(partial(time_out, state["token"]))
+            yielded.callbacks.append(resume)
+
+        def resume(event: simpy.Event) -> None:
+            if event.ok:
+                step(event.value)
+            else:
+                event.defused = True
+                step(None, event.value)
+
+        def enter(_e: object = None) -> None:
+            nonlocal coro
+            try:
+                coro = handler(payload, ctx)
+            except Exception as err:  # raised before the first await
+                finish(error_info(err), None)
+                return
+            step()
+
+        Timeout(env, init + reinit).callbacks.append(enter)
+
+    # -- results ----------------------------------------------------------------------------------------------
+
+    def _bill(self, st: FunctionStats, init: float, duration: float) -> None:
+        """Count one attempt's billed milliseconds, rounded up to 1 ms, under both init-billing rules.
+
+        The rounding is on the microsecond-rounded value so that 0.2 s bills 200 ms, not 201 (float noise).
+        """
+        ms = duration * 1000.0
+        billed = math.ceil(ms)
+        if ms - billed + 1.0 < 1e-6:  # _billed_ms inline: the common case costs no call
+            billed = math.ceil(round(ms, 6))
+        st.billed_ms += billed
+        if init:
+            st.billed_init_ms += _billed_ms((init + duration) * 1000.0) - billed
+
+    def reset_statistics(self, at: float) -> None:
+        """Forget every function's statistics observed before simulated time ``at`` (s), for example a warm-up.
+
+        Scheduled now, applied at ``at`` (at the current time if ``at`` is not in the future). Levels keep their
+        current values; counts, tallies and maxima start again; events in flight are carried over. Whoever keeps
+        other statistics (sinks, probes) can listen through :attr:`statistics_reset_hooks`: each is called with the
+        time just before the functions' statistics are reset, so it can still read what the warm-up ends with.
+        """
+
+        def reset(_e: object = None) -> None:
+            now = self.env.now
+            self.settle()  # throttles before the reset are counted before it
+            for hook in self.statistics_reset_hooks:
+                hook(now)
+            for fs in self.functions.values():
+                fs.stats.reset(now)
+
+        Timeout(self.env, max(0.0, at - self.env.now)).callbacks.append(reset)
+
+    def iter_functions(self) -> Iterator[FunctionState]:
+        return iter(self.functions.values())
+
+
+def _billed_ms(ms: float) -> int:
+    """``ceil(round(ms, 6))``, the billing rule of :func:`lambdasim.core.cost.billed_ms`, without its slow ``round``
+    except within a microsecond above a whole millisecond, the only place where rounding first can change the
+    result (elsewhere ``round(ms, 6)`` lies in ``(ceil(ms) - 1, ceil(ms)]``)."""
+    billed = math.ceil(ms)
+    if ms - billed + 1.0 < 1e-6:
+        billed = math.ceil(round(ms, 6))
+    return billed
+
+
+def _call_plain(handler: Any, payload: Any, ctx: Context) -> tuple[ErrorInfo | None, Any]:
+    """Call a plain handler; whatever it raises is a function error, never a crash of the run."""
+    try:
+        response = handler(payload, ctx)
+    except SystemExit as err:
+        return _exit_error(err), None
+    except Exception as err:
+        return error_info(err), None
+    bad = check_response(response)
+    return (bad, None) if bad else (None, response)
+
+
+def _exit_error(err: SystemExit) -> ErrorInfo:
+    return ("Runtime.ExitError", f"RequestId: Error: Runtime exited with error: exit status {err.code}", [])
+
+
+def _close(coro: Any) -> None:
+    # A handler that fights its own cancellation is still timed out.
+    with contextlib.suppress(Exception):
+        coro.close()

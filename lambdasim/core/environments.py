@@ -1,0 +1,157 @@
+"""Execution environments of one function: cold starts, warm reuse, idle timeout, maximum lifetime, reset.
+
+An environment is born by a cold start (it runs the init phase before its first invoke), serves one invocation at a
+time, and waits idle in between. Lambda reuses the **most recently freed** idle environment first (measurements of
+cold-start probability and instance counts agree with that [meas]; a [model] choice, ``Settings.environment_reuse``,
+which can also reuse the least recently freed one first), shuts an environment down after it has been
+idle for ``idle_timeout_s`` (about 10 min measured [meas]) and retires it when it reaches
+``max_environment_lifetime_s`` ("every few hours, even when busy" [doc]). A timeout or crash resets it: it stays,
+but its next invoke runs the init phase again. [doc]
+
+Cost per event is O(1) amortised, never a scan over all environments: idle environments sit on a LIFO stack (a FIFO
+queue when the least recently freed is reused first), each entry carrying the time it shuts down on its own; an
+entry found dead when popped is discarded then, and its shutdown is accounted at the time it really happened.
+Statistics that need every idle environment (how many are alive at ``now``) are computed when results are read, not
+per event.
+
+>>> from lambdasim.core.counters import FunctionStats
+>>> stats = FunctionStats(0.0)
+>>> pool = EnvironmentPool(stats, idle_timeout_s=600.0, max_lifetime_s=None)
+>>> pool.take(0.0) is None                  # nothing idle: the caller creates a new environment (a cold start)
+True
+>>> pool.create(0.0)
+0.0
+>>> pool.release(0.2, born=0.0, reset=False)
+>>> pool.take(500.0)[1]                     # warm: reused within the idle timeout, born at 0.0
+0.0
+>>> pool.release(500.2, born=0.0, reset=False)
+>>> pool.take(1200.0) is None               # idle for 699.8 s > 600 s: it was shut down at 1100.2 s
+True
+>>> stats.environment_lifespan.max, stats.environments_shut_down
+(1100.2, 1)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lambdasim.core.counters import FunctionStats
+
+IdleEntry = tuple[float, float, float, bool]
+"""An idle environment: ``(shuts_down_at, born_at, freed_at, needs_init)`` in simulated seconds."""
+
+
+class EnvironmentPool:
+    """The on-demand execution environments of one function; what happens to them is counted in ``stats``.
+
+    Args:
+        stats: The function's statistics: ``environments_created``, ``environments_reinitialised``,
+            ``environments_shut_down``, ``environment_lifespan`` (ages of environments that ended, s) and
+            ``idle_environment_s`` (environment-seconds idle, of environments no longer on the idle stack).
+        idle_timeout_s: An environment idle for longer than this is shut down (> 0).
+        max_lifetime_s: An environment is retired at this age; ``None`` for no limit.
+        idle_jitter_s: Upper bound of a uniform extra idle timeout per idle period (>= 0).
+        uniform: Draws uniform on [0, 1) for that jitter (needed only when ``idle_jitter_s > 0``).
+        reuse: Which idle environment an invocation takes: ``"most_recent"`` (default) or ``"least_recent"`` freed.
+    """
+
+    __slots__ = ("_idle", "_jitter", "_max_life", "_pop", "_stats", "_timeout", "_uniform")
+
+    def __init__(
+        self,
+        stats: FunctionStats,
+        *,
+        idle_timeout_s: float,
+        max_lifetime_s: float | None,
+        idle_jitter_s: float = 0.0,
+        uniform: Callable[[], float] | None = None,
+        reuse: str = "most_recent",
+    ) -> None:
+        if idle_jitter_s and uniform is None:
+            raise ValueError("idle_jitter_s > 0 needs a uniform random source")
+        if reuse not in ("most_recent", "least_recent"):
+            raise ValueError(f"reuse must be one of ['most_recent', 'least_recent'], got {reuse!r}")
+        self._stats = stats
+        self._timeout = float(idle_timeout_s)
+        self._max_life = math.inf if max_lifetime_s is None else float(max_lifetime_s)
+        self._jitter = float(idle_jitter_s)
+        self._uniform = uniform
+        self._idle: deque[IdleEntry] = deque()  # the last entry is the most recently freed
+        self._pop = self._idle.pop if reuse == "most_recent" else self._idle.popleft
+
+    # -- the hot path -----------------------------------------------------------------------------------------
+
+    def take(self, now: float) -> IdleEntry | None:
+        """Pop the most (or least) recently freed environment still alive at ``now``; ``None`` if there is none.
+
+        Entries found dead on the way are shut down at the time they died. ``entry[1]`` is the environment's birth
+        time, ``entry[3]`` whether it must run the init phase again (it was reset).
+        """
+        idle = self._idle
+        pop = self._pop
+        while idle:
+            entry = pop()
+            if now <= entry[0]:
+                st = self._stats
+                freed = entry[2]
+                # Idle time before a statistics reset (a warm-up) is not counted.
+                st.idle_environment_s += now - (freed if freed > st.since else st.since)
+                if entry[3]:
+                    st.environments_reinitialised += 1
+                return entry
+            self._end(entry)
+        return None
+
+    def create(self, now: float) -> float:
+        """Count a new environment born at ``now`` (its birth time is returned for :meth:`release`)."""
+        self._stats.environments_created += 1
+        return now
+
+    def release(self, now: float, born: float, reset: bool) -> None:
+        """The environment born at ``born`` finished an invocation at ``now``; ``reset`` after a timeout or crash."""
+        if now - born >= self._max_life:
+            st = self._stats
+            st.environments_shut_down += 1
+            st.environment_lifespan.add(now - born)
+            return
+        shuts = now + self._timeout
+        if self._jitter:
+            shuts += self._jitter * self._uniform()  # type: ignore[misc]
+        retires = born + self._max_life
+        self._idle.append((shuts if shuts < retires else retires, born, now, reset))
+
+    def _end(self, entry: IdleEntry) -> None:
+        st = self._stats
+        shut = entry[0]
+        st.idle_environment_s += max(0.0, shut - max(entry[2], st.since))
+        st.environments_shut_down += 1
+        st.environment_lifespan.add(shut - entry[1])
+
+    # -- when results are read --------------------------------------------------------------------------------
+
+    def settle(self, now: float) -> None:
+        """Shut down every idle environment that died by ``now`` (keeps the order of the others)."""
+        alive: list[IdleEntry] = []
+        for entry in self._idle:
+            if now <= entry[0]:
+                alive.append(entry)
+            else:
+                self._end(entry)
+        self._idle.clear()
+        self._idle.extend(alive)
+
+    def idle_count(self, now: float) -> int:
+        """Idle environments alive at ``now``."""
+        self.settle(now)
+        return len(self._idle)
+
+    def open_idle_seconds(self, now: float) -> float:
+        """Environment-seconds spent idle until ``now`` (from the statistics' start) by the environments idle now;
+        those no longer idle are in the statistics' ``idle_environment_s``."""
+        self.settle(now)
+        since = self._stats.since
+        return sum(now - max(e[2], since) for e in self._idle)

@@ -1,0 +1,641 @@
+"""CloudWatch-style metrics of each function (namespace ``AWS/Lambda``), per period of ``Settings.metrics_period_s``.
+
+Every metric of spec section 6 is kept as aggregates per period, keyed by the integer index ``int(t // period)`` of the
+simulated time the sample is stamped with. Updating a metric costs a dict step on the hot path, never an object per
+event; memory grows with the simulated horizon (one entry per period that had data), not with the number of events.
+
+Samples, as CloudWatch sees them (stamps in parentheses):
+
+- ``Invocations``: 1 per attempt that ran, async and sync (attempt start). Throttled tries are not invocations.
+- ``Errors``: 1 per attempt that ended in a function error, 0 per attempt that succeeded (attempt start), so its
+  ``Average`` is the error rate and its ``SampleCount`` the attempts that ended.
+- ``Throttles``: 1 per throttled try (the try).
+- ``Duration``: milliseconds per attempt that ended (attempt start); percentiles from a log-bucket histogram.
+- ``ConcurrentExecutions``: one sample per period, the peak concurrency in use (provisioned environments included)
+  during the period, counting attempts that were already running when it began; CloudWatch's advice is to read its
+  ``Maximum``. No percentiles.
+- ``AsyncEventsReceived``: 1 per accepted ``Event`` invoke (the invoke).
+- ``AsyncEventAge``: milliseconds from enqueue to each attempt (the attempt); percentiles as for ``Duration``.
+- ``AsyncEventsDropped``: 1 per event discarded without success, after any dead-letter or destination delivery
+  (the discard).
+- ``DeadLetterErrors`` / ``DestinationDeliveryFailures``: 1 per failed delivery (the outcome).
+- ``ProvisionedConcurrentExecutions``: one sample per period, the peak of provisioned environments busy, counted as
+  ``ConcurrentExecutions`` is; ``ProvisionedConcurrencyUtilization``: its peak divided by the environments allocated.
+- ``ProvisionedConcurrencyInvocations``: 1 per attempt that ran on a provisioned environment (attempt start);
+  ``ProvisionedConcurrencySpilloverInvocations``: 1 per attempt of a qualifier with provisioned concurrency that ran
+  on an on-demand environment because none was free (attempt start). See :mod:`lambdasim.core.provisioned`.
+
+Periods start at simulated time 0 (the simulation's ``start``). Percentiles (``p50``, ``p99``, ``p99.9``, any
+``pNN.N``) are within about 1% of a value observed at that rank.
+
+>>> m = FunctionMetrics(60.0)
+>>> m.acquired(5.0, 1); m.ended(5.0, 5.25, 0.25, False, 0)
+>>> m.acquired(65.0, 1); m.acquired(66.0, 2); m.ended(65.0, 65.5, 0.5, True, 1); m.ended(66.0, 66.1, 0.1, False, 0)
+>>> m.series("Invocations")[1].statistic("Sum"), m.series("Errors")[1].statistic("Average")
+(2.0, 0.5)
+>>> m.series("ConcurrentExecutions")[1].statistic("Maximum"), round(m.series("Duration")[1].statistic("Maximum"))
+(2.0, 500)
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from lambdasim.core.stats import ZERO_BELOW, QuantileSketch, add_dense
+
+__all__ = [
+    "METRICS",
+    "METRIC_UNITS",
+    "STATISTICS",
+    "Aggregate",
+    "FunctionMetrics",
+    "parse_percentile",
+]
+
+METRIC_UNITS: dict[str, str] = {
+    "Invocations": "Count",
+    "Errors": "Count",
+    "Throttles": "Count",
+    "Duration": "Milliseconds",
+    "ConcurrentExecutions": "Count",
+    "AsyncEventsReceived": "Count",
+    "AsyncEventAge": "Milliseconds",
+    "AsyncEventsDropped": "Count",
+    "DeadLetterErrors": "Count",
+    "DestinationDeliveryFailures": "Count",
+    "ProvisionedConcurrentExecutions": "Count",
+    "ProvisionedConcurrencyUtilization": "None",
+    "ProvisionedConcurrencyInvocations": "Count",
+    "ProvisionedConcurrencySpilloverInvocations": "Count",
+}
+"""Every metric lambdasim publishes, with its CloudWatch unit."""
+
+METRICS: tuple[str, ...] = tuple(METRIC_UNITS)
+PEAK_METRICS: tuple[str, ...] = (
+    "ConcurrentExecutions",
+    "ProvisionedConcurrentExecutions",
+    "ProvisionedConcurrencyUtilization",
+)
+"""Metrics reported as each period's peak: a sum over functions would not be the account's peak."""
+STATISTICS: tuple[str, ...] = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
+"""CloudWatch's basic statistics."""
+
+LONGEST_ATTEMPT_S = 920.0
+"""Longer than any attempt can last: the 900 s timeout plus the 10 s init limit, with margin."""
+
+SKETCH_ALPHA = 0.01
+"""Relative accuracy of metric percentiles (CloudWatch's own are approximate too)."""
+
+# The log-bucket key of a value v > 0 is ceil(log(v) / log(gamma)), as in QuantileSketch(SKETCH_ALPHA).
+_INV_LOG_GAMMA = 1.0 / math.log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA))
+
+_PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,10})?|100(\.0{1,10})?)$")
+
+
+def parse_percentile(stat: str) -> float | None:
+    """The quantile in [0, 1] of an extended statistic such as ``"p99.9"``; ``None`` if ``stat`` is not one."""
+    if not _PERCENTILE.match(stat):
+        return None
+    return float(stat[1:]) / 100.0
+
+
+HISTOGRAM_BUFFER = 1024
+"""Samples a period's :class:`Samples` buffers before folding them in bulk into its figures and histogram."""
+
+
+def _bucket_keys(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The log-bucket key ``ceil(log(v) / log(gamma))`` of each value (all >= ZERO_BELOW), as ``math`` computes it."""
+    scaled = np.log(values) * _INV_LOG_GAMMA
+    keys: np.ndarray[Any, Any] = np.ceil(scaled)
+    # numpy's vectorised log may differ from math.log in the last bit: recompute, exactly as one sample at a time
+    # would, the few values that sit within rounding of a bucket boundary.
+    near = np.abs(scaled - np.rint(scaled)) < 1e-9
+    if near.any():
+        keys[near] = [math.ceil(math.log(v) * _INV_LOG_GAMMA) for v in values[near].tolist()]
+    return keys.astype(np.int64)
+
+
+class Samples:
+    """Samples of one period: count, sum, minimum, maximum and a log-bucket histogram (values >= 0).
+
+    Adding a sample only appends it to :attr:`pending` (the hot path does that inline, calling :meth:`fold` when
+    :data:`HISTOGRAM_BUFFER` are pending); folding adds the pending samples to the figures in bulk, the sum in
+    order (so it is exactly the one-at-a-time sum) and the histogram as a dense numpy array of counts per bucket:
+    a few kB per period however many samples, where a dict of buckets took tens. Reading any figure folds first.
+    The histogram becomes a :class:`~lambdasim.core.stats.QuantileSketch` only when read.
+    """
+
+    __slots__ = ("_count", "_hist", "_hist_low", "_maximum", "_minimum", "_total", "_zeros", "pending")
+
+    def __init__(self) -> None:
+        self.pending: list[float] = []
+        self._count = 0
+        self._total = 0.0
+        self._minimum = math.inf
+        self._maximum = -math.inf
+        self._zeros = 0
+        self._hist: np.ndarray[Any, Any] | None = None  # counts of buckets _hist_low, _hist_low + 1, ...
+        self._hist_low = 0
+
+    def add(self, value: float) -> None:
+        pending = self.pending
+        pending.append(value)
+        if len(pending) >= HISTOGRAM_BUFFER:
+            self.fold()
+
+    def fold(self) -> None:
+        """Add the pending samples to the figures and the histogram."""
+        pending = self.pending
+        if not pending:
+            return
+        self.pending = []
+        total = self._total
+        for value in pending:
+            total += value
+        self._total = total
+        self._count += len(pending)
+        low, high = min(pending), max(pending)
+        if low < self._minimum:
+            self._minimum = low
+        if high > self._maximum:
+            self._maximum = high
+        arr = np.asarray(pending, dtype=float)
+        positive = arr[arr >= ZERO_BELOW]
+        self._zeros += int(arr.size - positive.size)
+        if positive.size == 0:
+            return
+        keys = _bucket_keys(positive)
+        low = int(keys.min())
+        # int32 counts: one histogram per period, kept for the whole run.
+        counts = np.bincount(keys - low).astype(np.int32)
+        self._hist, self._hist_low = add_dense(self._hist, self._hist_low, counts, low)
+
+    @property
+    def count(self) -> int:
+        return self._count + len(self.pending)
+
+    @property
+    def total(self) -> float:
+        self.fold()
+        return self._total
+
+    @property
+    def minimum(self) -> float:
+        self.fold()
+        return self._minimum
+
+    @property
+    def maximum(self) -> float:
+        self.fold()
+        return self._maximum
+
+    @property
+    def zeros(self) -> int:
+        self.fold()
+        return self._zeros
+
+    @property
+    def buckets(self) -> dict[int, int]:
+        """``{bucket key: count}`` of the non-empty buckets (a new dict)."""
+        self.fold()
+        hist = self._hist
+        if hist is None:
+            return {}
+        low = self._hist_low
+        nonzero = np.flatnonzero(hist)
+        return dict(zip((nonzero + low).tolist(), hist[nonzero].tolist(), strict=True))
+
+    def copy(self) -> Samples:
+        self.fold()
+        twin = copy.copy(self)
+        twin.pending = []
+        if self._hist is not None:
+            twin._hist = self._hist.copy()
+        return twin
+
+    def sketch(self) -> QuantileSketch:
+        """The histogram as a :class:`~lambdasim.core.stats.QuantileSketch` (same buckets as one filled by ``add``)."""
+        sketch = QuantileSketch(SKETCH_ALPHA)
+        # Same alpha, same bucket keys: filling the sketch's own state is exact and avoids re-adding samples.
+        sketch._buckets = self.buckets
+        sketch._zeros = self.zeros
+        sketch.count = self.count
+        return sketch
+
+
+def _fold_recent(series: dict[int, Samples], before: int, period_s: float) -> None:
+    """Fold the pending samples of the periods before ``before`` that can still be receiving samples (an attempt
+    lasts under :data:`LONGEST_ATTEMPT_S`), so that an ended period keeps a histogram, not a buffer."""
+    oldest = before - int(LONGEST_ATTEMPT_S // period_s) - 2
+    for i in reversed(series):
+        if i < oldest:
+            break
+        series[i].fold()
+
+
+class Aggregate:
+    """The statistics of one metric over one or more periods: what a CloudWatch datapoint is computed from.
+
+    Three kinds of samples: 0/1 counts (``ones`` of ``count`` samples are 1), peaks (no percentiles) and
+    distributions (with a quantile sketch).
+    """
+
+    __slots__ = ("count", "maximum", "minimum", "ones", "sketch", "total")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.total = 0.0
+        self.minimum = math.inf
+        self.maximum = -math.inf
+        self.ones: int | None = None
+        self.sketch: QuantileSketch | None = None
+
+    @classmethod
+    def of_counts(cls, samples: int, ones: int) -> Aggregate:
+        """``samples`` samples of which ``ones`` are 1 and the rest 0."""
+        agg = cls()
+        agg.count = samples
+        agg.ones = ones
+        agg.total = float(ones)
+        agg.minimum = 0.0 if ones < samples else 1.0
+        agg.maximum = 1.0 if ones > 0 else 0.0
+        return agg
+
+    @classmethod
+    def of_samples(cls, part: Samples) -> Aggregate:
+        agg = cls()
+        agg.count = part.count
+        agg.total = part.total
+        agg.minimum = part.minimum
+        agg.maximum = part.maximum
+        agg.sketch = part.sketch()
+        return agg
+
+    @classmethod
+    def of_value(cls, value: float) -> Aggregate:
+        """A single sample without percentiles (a period's peak)."""
+        agg = cls()
+        agg.count = 1
+        agg.total = agg.minimum = agg.maximum = float(value)
+        return agg
+
+    def merge(self, other: Aggregate) -> None:
+        """Add ``other``'s samples (same metric)."""
+        self.count += other.count
+        self.total += other.total
+        self.minimum = min(self.minimum, other.minimum)
+        self.maximum = max(self.maximum, other.maximum)
+        if other.ones is not None:
+            self.ones = (self.ones or 0) + other.ones
+        if other.sketch is not None:
+            if self.sketch is None:
+                self.sketch = QuantileSketch(SKETCH_ALPHA)
+            self.sketch.merge(other.sketch)
+
+    def statistic(self, name: str) -> float:
+        """``SampleCount``, ``Average``, ``Sum``, ``Minimum`` or ``Maximum``."""
+        if name == "SampleCount":
+            return float(self.count)
+        if name == "Sum":
+            return self.total
+        if name == "Average":
+            return self.total / self.count if self.count else math.nan
+        if name == "Minimum":
+            return self.minimum
+        if name == "Maximum":
+            return self.maximum
+        raise ValueError(f"statistic must be one of {list(STATISTICS)}, got {name!r}")
+
+    def percentile(self, q: float) -> float | None:
+        """The ``q``-quantile (0..1) of the samples, or ``None`` when the metric has no percentiles."""
+        if self.count == 0:
+            return None
+        if self.ones is not None:
+            # Nearest rank, rounded up, over sorted 0/1 samples.
+            rank = math.ceil(q * (self.count - 1) - 1e-9)
+            return 0.0 if rank < self.count - self.ones else 1.0
+        if self.sketch is None:
+            return None
+        value = self.sketch.quantile(q)
+        return min(max(value, self.minimum), self.maximum)
+
+
+class FunctionMetrics:
+    """One function's metrics, updated inline on the hot path. Times in simulated seconds.
+
+    The engine reports five facts: an event queued (:meth:`event_received`), an attempt started
+    (:meth:`async_attempt`, or :meth:`acquired` for a synchronous one), an attempt ended (:meth:`ended`), a try
+    throttled (:meth:`throttled`) and an event discarded (:meth:`event_dropped`); the destination code reports
+    failed deliveries.
+
+    Args:
+        period_s: Length of a period (> 0); CloudWatch's standard resolution is 60 s.
+    """
+
+    __slots__ = (
+        "_edge",
+        "_held",
+        "_level_index",
+        "_provisioned_allocated",
+        "_provisioned_held",
+        "_provisioned_index",
+        "_start",
+        "concurrency",
+        "dead_letter_errors",
+        "destination_failures",
+        "dropped",
+        "duration",
+        "errors",
+        "event_age",
+        "invocations",
+        "period",
+        "provisioned_invocations",
+        "provisioned_peaks",
+        "received",
+        "spillover_invocations",
+        "throttles",
+        "utilization_peaks",
+    )
+
+    def __init__(self, period_s: float = 60.0) -> None:
+        if not period_s > 0:
+            raise ValueError(f"period_s must be > 0, got {period_s!r}")
+        self.period = float(period_s)
+        self.invocations: dict[int, int] = {}
+        self.errors: dict[int, int] = {}
+        self.throttles: dict[int, int] = {}
+        self.received: dict[int, int] = {}
+        self.dropped: dict[int, int] = {}
+        self.dead_letter_errors: dict[int, int] = {}
+        self.destination_failures: dict[int, int] = {}
+        self.duration: dict[int, Samples] = {}
+        self.event_age: dict[int, Samples] = {}
+        self.concurrency: dict[int, int] = {}  # peak concurrency in use per period
+        self._held = 0  # concurrency in use after the last change
+        # The current period (of the latest time reported), its start and the start of the next: the hot path
+        # compares a time with _edge instead of dividing, and carries the level held into each period it enters.
+        self._level_index = 0
+        self._start = 0.0
+        self._edge = self.period
+        # Provisioned concurrency (lambdasim.core.provisioned): reported only by functions that have some.
+        self.provisioned_invocations: dict[int, int] = {}
+        self.spillover_invocations: dict[int, int] = {}
+        self.provisioned_peaks: dict[int, int] = {}  # peak provisioned environments busy per period
+        self.utilization_peaks: dict[int, float] = {}  # that peak over the environments allocated
+        self._provisioned_held = 0
+        self._provisioned_allocated = 0
+        self._provisioned_index = 0
+
+    # -- the hot path: one call per fact, a few dict steps each ---------------------------------------------
+
+    def acquired(self, now: float, in_use: int) -> None:
+        """An attempt started running, and the concurrency in use rose to ``in_use``."""
+        i = self._level_index if now < self._edge else self._advance(now)
+        d = self.invocations
+        d[i] = d.get(i, 0) + 1
+        self._held = in_use
+        peaks = self.concurrency
+        if in_use > peaks.get(i, 0):
+            peaks[i] = in_use
+
+    def async_attempt(self, now: float, in_use: int, age_s: float) -> None:
+        """An asynchronous event's attempt started at age ``age_s``: :meth:`acquired` and ``AsyncEventAge`` in one
+        call, the histogram step inline (the hot path's busiest call)."""
+        i = self._level_index if now < self._edge else self._advance(now)
+        d = self.invocations
+        d[i] = d.get(i, 0) + 1
+        self._held = in_use
+        peaks = self.concurrency
+        if in_use > peaks.get(i, 0):
+            peaks[i] = in_use
+        samples = self.event_age.get(i)
+        if samples is None:
+            _fold_recent(self.event_age, i, self.period)
+            samples = self.event_age[i] = Samples()
+        pending = samples.pending  # Samples.add, inline
+        pending.append(age_s * 1000.0)
+        if len(pending) >= HISTOGRAM_BUFFER:
+            samples.fold()
+
+    def ended(self, started_at: float, now: float, duration_s: float, failed: bool, in_use: int) -> None:
+        """An attempt that started at ``started_at`` ran ``duration_s``, failed or not, and ended ``now``, leaving
+        ``in_use`` concurrency in use. ``Duration`` and ``Errors`` are stamped at its start."""
+        if now >= self._edge:
+            self._advance(now)
+        self._held = in_use
+        i = self._level_index if started_at >= self._start else int(started_at // self.period)
+        samples = self.duration.get(i)
+        if samples is None:
+            _fold_recent(self.duration, i, self.period)
+            samples = self.duration[i] = Samples()
+        pending = samples.pending  # Samples.add, inline
+        pending.append(duration_s * 1000.0)
+        if len(pending) >= HISTOGRAM_BUFFER:
+            samples.fold()
+        if failed:
+            d = self.errors
+            d[i] = d.get(i, 0) + 1
+
+    def _count(self, series: dict[int, int], now: float) -> None:
+        """One more in ``series`` for the period of ``now``."""
+        i = self._level_index if now < self._edge else self._advance(now)
+        series[i] = series.get(i, 0) + 1
+
+    def throttled(self, now: float) -> None:
+        """A try was throttled (the asynchronous hot paths in the engine do this inline)."""
+        self._count(self.throttles, now)
+
+    def event_received(self, now: float) -> None:
+        """An ``Event`` invoke was queued (once per event: inline rather than through :meth:`_count`)."""
+        i = self._level_index if now < self._edge else self._advance(now)
+        d = self.received
+        d[i] = d.get(i, 0) + 1
+
+    def event_age_at_attempt(self, now: float, age_s: float) -> None:
+        """An attempt of an event of age ``age_s`` started."""
+        i = self._level_index if now < self._edge else self._advance(now)
+        samples = self.event_age.get(i)
+        if samples is None:
+            samples = self.event_age[i] = Samples()
+        samples.add(age_s * 1000.0)
+
+    def event_dropped(self, now: float) -> None:
+        """An event was discarded without success."""
+        self._count(self.dropped, now)
+
+    def dead_letter_failed(self, now: float) -> None:
+        """A dead-letter delivery failed."""
+        self._count(self.dead_letter_errors, now)
+
+    def destination_failed(self, now: float) -> None:
+        """A destination delivery failed."""
+        self._count(self.destination_failures, now)
+
+    def _advance(self, now: float) -> int:
+        """Time ``now`` is past the current period: enter its period (carrying the level held); return its index."""
+        index = int(now // self.period)
+        if index > self._level_index:
+            self._carry(index)
+        self._start = self._level_index * self.period
+        self._edge = self._start + self.period
+        return self._level_index
+
+    def _carry(self, index: int) -> None:
+        # The periods entered since the last change began with the level held then: it is their peak so far, so a
+        # period with long-running attempts and no new start still reports its concurrency.
+        held = self._held
+        if held:
+            peaks = self.concurrency
+            for k in range(self._level_index + 1, index + 1):
+                if held > peaks.get(k, 0):
+                    peaks[k] = held
+        self._level_index = index
+
+    def provisioned(self, now: float, busy: int, allocated: int, started: bool) -> None:
+        """Provisioned environments busy changed to ``busy`` of ``allocated``; ``started``: an attempt started on
+        one (a ``ProvisionedConcurrencyInvocations`` sample)."""
+        i = int(now // self.period)
+        if i != self._provisioned_index:
+            self._carry_provisioned(i)
+        self._provisioned_held = busy
+        self._provisioned_allocated = allocated
+        if started:
+            d = self.provisioned_invocations
+            d[i] = d.get(i, 0) + 1
+        self._peak_provisioned(i, busy, allocated)
+
+    def spilled_over(self, now: float) -> None:
+        """An attempt of a qualifier with provisioned concurrency started on an on-demand environment."""
+        i = int(now // self.period)
+        d = self.spillover_invocations
+        d[i] = d.get(i, 0) + 1
+
+    def _peak_provisioned(self, i: int, busy: int, allocated: int) -> None:
+        if busy > self.provisioned_peaks.get(i, 0):
+            self.provisioned_peaks[i] = busy
+        if allocated and busy / allocated > self.utilization_peaks.get(i, 0.0):
+            self.utilization_peaks[i] = busy / allocated
+
+    def _carry_provisioned(self, index: int) -> None:
+        # As _carry: periods entered since the last change began with the provisioned environments busy then.
+        if self._provisioned_held:
+            for k in range(self._provisioned_index + 1, index + 1):
+                self._peak_provisioned(k, self._provisioned_held, self._provisioned_allocated)
+        self._provisioned_index = index
+
+    # -- reading ----------------------------------------------------------------------------------------------
+
+    def settle(self, now: float) -> None:
+        """Bring the concurrency peaks up to ``now`` (periods entered since the last change)."""
+        self._advance(now)
+        i = int(now // self.period)
+        if i > self._provisioned_index:
+            self._carry_provisioned(i)
+
+    def snapshot(self, now: float) -> FunctionMetrics:
+        """An independent copy as of ``now`` (results keep it while the simulation runs on).
+
+        Periods that can no longer change are shared, not copied: a ``Duration`` sample lands at most one attempt
+        (timeout plus init, under :data:`LONGEST_ATTEMPT_S`) after its period; the other samples land in the
+        current period. So a snapshot costs a few copies, however long the run.
+        """
+        self.settle(now)
+        current = int(now // self.period)
+        settled = int((now - LONGEST_ATTEMPT_S) // self.period)
+        out = copy.copy(self)
+        for name in (
+            "invocations",
+            "errors",
+            "throttles",
+            "received",
+            "dropped",
+            "dead_letter_errors",
+            "destination_failures",
+            "concurrency",
+            "provisioned_invocations",
+            "spillover_invocations",
+            "provisioned_peaks",
+            "utilization_peaks",
+        ):
+            setattr(out, name, dict(getattr(self, name)))
+        out.duration = {i: d if i < settled else d.copy() for i, d in self.duration.items()}
+        out.event_age = {i: d if i < current else d.copy() for i, d in self.event_age.items()}
+        return out
+
+    def series(self, metric: str) -> dict[int, Aggregate]:
+        """``{period index: Aggregate}`` of ``metric`` for every period with samples."""
+        if metric in _COUNTED:
+            return _ones(getattr(self, _COUNTED[metric]))
+        if metric in _SAMPLED:
+            return {i: Aggregate.of_samples(d) for i, d in getattr(self, _SAMPLED[metric]).items()}
+        if metric in _PEAKED:
+            return {i: Aggregate.of_value(peak) for i, peak in getattr(self, _PEAKED[metric]).items()}
+        if metric == "Errors":  # one sample per invocation: 1 if it failed, so Average is the error rate
+            return {i: Aggregate.of_counts(d.count, self.errors.get(i, 0)) for i, d in self.duration.items()}
+        raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
+
+    def metrics_with_data(self) -> list[str]:
+        """The metrics that have at least one sample."""
+        return [m for m in METRICS if self.series(m)]
+
+    def total(self, metric: str) -> float:
+        """The ``Sum`` of ``metric`` over the whole run."""
+        return sum(agg.total for agg in self.series(metric).values())
+
+    def to_dict(self, percentiles: Iterable[float] = (0.5, 0.99, 0.999)) -> dict[str, list[dict[str, Any]]]:
+        """JSON-ready series: ``{metric: [{"period_start_s", "SampleCount", "Sum", ..., "p99"}, ...]}``."""
+        qs = tuple(percentiles)
+        out: dict[str, list[dict[str, Any]]] = {}
+        for metric in METRICS:
+            rows = []
+            for i, agg in sorted(self.series(metric).items()):
+                row: dict[str, Any] = {"period_start_s": i * self.period}
+                for stat in STATISTICS:
+                    row[stat] = agg.statistic(stat)
+                for q in qs:
+                    row[f"p{q * 100:g}"] = agg.percentile(q)
+                rows.append(row)
+            if rows:
+                out[metric] = rows
+        return out
+
+
+# Where each metric's per-period figures live: counts of events (each a sample of 1), samples, and peaks.
+_COUNTED = {
+    "Invocations": "invocations",
+    "Throttles": "throttles",
+    "AsyncEventsReceived": "received",
+    "AsyncEventsDropped": "dropped",
+    "DeadLetterErrors": "dead_letter_errors",
+    "DestinationDeliveryFailures": "destination_failures",
+    "ProvisionedConcurrencyInvocations": "provisioned_invocations",
+    "ProvisionedConcurrencySpilloverInvocations": "spillover_invocations",
+}
+_SAMPLED = {"Duration": "duration", "AsyncEventAge": "event_age"}
+_PEAKED = {
+    "ConcurrentExecutions": "concurrency",
+    "ProvisionedConcurrentExecutions": "provisioned_peaks",
+    "ProvisionedConcurrencyUtilization": "utilization_peaks",
+}
+
+
+def _ones(counts: dict[int, int]) -> dict[int, Aggregate]:
+    return {i: Aggregate.of_counts(n, n) for i, n in counts.items()}
+
+
+def combine(series: Iterable[dict[int, Aggregate]]) -> dict[int, Aggregate]:
+    """Period-by-period union of several series (for example every function's, for account-level figures)."""
+    out: dict[int, Aggregate] = {}
+    for s in series:
+        for i, agg in s.items():
+            mine = out.get(i)
+            if mine is None:
+                mine = out[i] = Aggregate()
+            mine.merge(agg)
+    return out

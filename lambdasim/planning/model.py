@@ -1,0 +1,349 @@
+"""The Pythonic door: frozen, validated configuration objects that build a :class:`~lambdasim.Simulation`.
+
+Everything here is built through the boto3-shaped door, so both doors drive one model: a function configured here
+is visible to ``sim.client("lambda")`` and the other way round.
+
+>>> import lambdasim as ls
+>>> from lambdasim.planning.model import Function, EventInvoke, Model
+>>> from lambdasim.planning.workload import Poisson
+>>> model = Model(
+...     functions=[Function(name="orders", behaviour=ls.Behaviour(duration=0.2), reserved_concurrency=5,
+...                         event_invoke=EventInvoke(maximum_retry_attempts=1))],
+...     workloads=[Poisson(function="orders", rate_per_s=10, stop_s=60)],
+... )
+>>> results = model.run(seed=1)
+>>> results.functions["orders"]["outcomes"]["Success"] == results.functions["orders"]["async_events_received"]
+True
+>>> import attrs
+>>> bigger = attrs.evolve(model, concurrency_limit=2000)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import attrs
+from attrs import field, frozen
+
+from lambdasim.aws.arn import service_of
+from lambdasim.core._validators import in_range, non_empty_text, one_of, real
+from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.dist import Distribution, as_distribution
+from lambdasim.core.handler import is_handler
+from lambdasim.core.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S, MIN_UNRESERVED_CONCURRENCY
+from lambdasim.core.settings import Settings
+
+if TYPE_CHECKING:
+    from lambdasim.aws.simulation import Simulation
+    from lambdasim.core.results import Results
+
+
+@runtime_checkable
+class Workload(Protocol):
+    """Anything that schedules invocations on a simulation (see :mod:`lambdasim.planning.workload`)."""
+
+    def attach(self, sim: Simulation) -> None:
+        """Schedule this workload's invocations on ``sim``."""
+
+
+def _duration(value: object) -> Distribution | None:
+    return None if value is None else as_distribution("duration", value)
+
+
+def _init_duration(value: object) -> Distribution | None:
+    return None if value is None else as_distribution("init_duration", value)
+
+
+def _optional_arn(_instance: Any, attribute: Any, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or service_of(value) is None:
+        error = TypeError if not isinstance(value, str) else ValueError
+        raise error(
+            f"{attribute.name} must be an ARN such as 'arn:aws:sqs:us-east-1:123456789012:failed', or None, "
+            f"got {value!r}"
+        )
+
+
+def _start(_instance: Any, attribute: Any, value: Any) -> None:
+    from lambdasim.aws.simulation import _parse_start
+
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be an ISO 8601 time such as '2026-01-01T00:00:00Z', got {value!r}")
+    _parse_start(value)
+
+
+def _handler(_instance: Any, attribute: Any, value: Any) -> None:
+    if is_handler(value):
+        return
+    raise TypeError(
+        f"{attribute.name} must be a lambdasim.Behaviour, a callable (event, context), an async def handler or a "
+        f"'module.function' string, got {value!r}"
+    )
+
+
+@frozen(kw_only=True)
+class EventInvoke:
+    """A function's event invoke configuration (``PutFunctionEventInvokeConfig``), in seconds.
+
+    Attributes:
+        maximum_retry_attempts: Function-error retries, 0 to 2 (AWS default 2).
+        maximum_event_age_s: Oldest an event may get before it is discarded, 60 to 21600 (AWS default 21600).
+        on_success: Destination ARN for successful events, or ``None``.
+        on_failure: Destination ARN for discarded events, or ``None``.
+    """
+
+    maximum_retry_attempts: int = field(default=2, validator=in_range(0, 2, integer=True))
+    maximum_event_age_s: int = field(
+        default=MAX_MAXIMUM_EVENT_AGE_S,
+        validator=in_range(MIN_MAXIMUM_EVENT_AGE_S, MAX_MAXIMUM_EVENT_AGE_S, integer=True),
+    )
+    on_success: str | None = field(default=None, validator=_optional_arn)
+    on_failure: str | None = field(default=None, validator=_optional_arn)
+
+    def to_api(self) -> dict[str, Any]:
+        """The keyword arguments of ``put_function_event_invoke_config``."""
+        destinations: dict[str, Any] = {}
+        if self.on_success:
+            destinations["OnSuccess"] = {"Destination": self.on_success}
+        if self.on_failure:
+            destinations["OnFailure"] = {"Destination": self.on_failure}
+        out: dict[str, Any] = {
+            "MaximumRetryAttempts": self.maximum_retry_attempts,
+            "MaximumEventAgeInSeconds": self.maximum_event_age_s,
+        }
+        if destinations:
+            out["DestinationConfig"] = destinations
+        return out
+
+
+@frozen(kw_only=True)
+class Function:
+    """One Lambda function, with what it does and how it is configured. Times in seconds.
+
+    Attributes:
+        name: The function name.
+        behaviour: What it does: a :class:`~lambdasim.Behaviour`, a handler callable or ``"module.function"``.
+        duration: Seconds per invocation for a plain handler (a number or a distribution); ``None`` for a
+            Behaviour, which carries its own.
+        init_duration: Cold-start init time (``None``: the settings' default).
+        timeout_s: The function timeout, 1 to 900 (AWS default 3).
+        memory_mb: Memory, 128 to 10240 MB.
+        architecture: ``"x86_64"`` or ``"arm64"``.
+        reserved_concurrency: Reserved concurrency, or ``None`` for the unreserved pool.
+        event_invoke: Retry and age settings and destinations (``None``: AWS defaults).
+        dead_letter_arn: SQS queue or SNS topic ARN for the dead-letter queue, or ``None``.
+        alias: If given, version 1 is published and this alias points at it; workloads invoke it as
+            ``"name:alias"``, with the same event invoke settings as the unqualified function.
+        provisioned_concurrency: Provisioned concurrency (>= 1) on ``alias``, which it needs: AWS sets it on
+            versions and aliases, never ``$LATEST``. It counts against ``reserved_concurrency`` when both are set.
+    """
+
+    name: str = field(validator=non_empty_text)
+    behaviour: Any = field(default=None, validator=_handler)
+    duration: Distribution | None = field(default=None, converter=_duration)
+    init_duration: Distribution | None = field(default=None, converter=_init_duration)
+    timeout_s: int = field(default=3, validator=in_range(1, 900, integer=True))
+    memory_mb: int = field(default=128, validator=in_range(128, 10240, integer=True))
+    architecture: str = field(default="x86_64", validator=one_of("x86_64", "arm64"))
+    reserved_concurrency: int | None = field(default=None, validator=in_range(0, integer=True, optional=True))
+    event_invoke: EventInvoke | None = field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(EventInvoke))
+    )
+    dead_letter_arn: str | None = field(default=None, validator=_optional_arn)
+    alias: str | None = field(default=None, validator=attrs.validators.optional(non_empty_text))
+    provisioned_concurrency: int | None = field(default=None, validator=in_range(1, integer=True, optional=True))
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.behaviour, Behaviour) and self.duration is not None:
+            raise ValueError(f"function {self.name!r}: give duration either in the Behaviour or as duration, not both")
+        if self.provisioned_concurrency is not None and self.alias is None:
+            raise ValueError(
+                f"function {self.name!r}: provisioned_concurrency={self.provisioned_concurrency} needs an alias "
+                "(AWS sets it on versions and aliases, never $LATEST), e.g. alias='live'"
+            )
+        if (
+            self.provisioned_concurrency is not None
+            and self.reserved_concurrency is not None
+            and self.provisioned_concurrency > self.reserved_concurrency
+        ):
+            raise ValueError(
+                f"function {self.name!r}: provisioned_concurrency must be <= reserved_concurrency "
+                f"({self.reserved_concurrency}), got {self.provisioned_concurrency}"
+            )
+
+    def create(self, sim: Simulation) -> None:
+        """Create this function on ``sim`` through the Lambda client."""
+        lam = sim.client("lambda")
+        params: dict[str, Any] = {
+            "FunctionName": self.name,
+            "Handler": self.behaviour,
+            "Timeout": self.timeout_s,
+            "MemorySize": self.memory_mb,
+            "Architectures": [self.architecture],
+        }
+        if self.duration is not None:
+            params["Duration"] = self.duration
+        if self.init_duration is not None:
+            params["InitDuration"] = self.init_duration
+        if self.dead_letter_arn is not None:
+            params["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
+        lam.create_function(**params)
+        if self.reserved_concurrency is not None:
+            lam.put_function_concurrency(FunctionName=self.name, ReservedConcurrentExecutions=self.reserved_concurrency)
+        if self.event_invoke is not None:
+            lam.put_function_event_invoke_config(FunctionName=self.name, **self.event_invoke.to_api())
+        if self.alias is not None:
+            version = lam.publish_version(FunctionName=self.name)["Version"]
+            lam.create_alias(FunctionName=self.name, Name=self.alias, FunctionVersion=version)
+            if self.event_invoke is not None:  # a qualifier has its own config: the alias gets the same
+                lam.put_function_event_invoke_config(
+                    FunctionName=self.name, Qualifier=self.alias, **self.event_invoke.to_api()
+                )
+            if self.provisioned_concurrency is not None:
+                lam.put_provisioned_concurrency_config(
+                    FunctionName=self.name,
+                    Qualifier=self.alias,
+                    ProvisionedConcurrentExecutions=self.provisioned_concurrency,
+                )
+
+
+def _creation_order(functions: Sequence[Function]) -> list[Function]:
+    """The functions in the order :meth:`Model.build` creates them: a Lambda destination before the functions that
+    name it (the Lambda API refuses a destination function that does not exist yet), otherwise as given."""
+    by_name = {f.name: f for f in functions}
+    ordered: dict[str, Function] = {}
+
+    def visit(f: Function, visiting: frozenset[str]) -> None:
+        if f.name in ordered or f.name in visiting:  # done, or a cycle, which the Lambda API refuses anyway
+            return
+        for arn in (f.event_invoke.on_success, f.event_invoke.on_failure) if f.event_invoke else ():
+            parts = (arn or "").split(":")
+            if len(parts) > 6 and parts[2] == "lambda" and parts[6] in by_name:
+                visit(by_name[parts[6]], visiting | {f.name})
+        ordered[f.name] = f
+
+    for f in functions:
+        visit(f, frozenset())
+    return list(ordered.values())
+
+
+def _functions(value: Sequence[Function]) -> tuple[Function, ...]:
+    items = tuple(value)
+    for f in items:
+        if not isinstance(f, Function):
+            raise TypeError(f"functions must hold lambdasim.model.Function objects, got {f!r}")
+    names = [f.name for f in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"functions must have unique names, got duplicates {dupes}")
+    return items
+
+
+def _workloads(value: Sequence[Workload]) -> tuple[Workload, ...]:
+    items = tuple(value)
+    for w in items:
+        if not isinstance(w, Workload):
+            raise TypeError(f"workloads must have an attach(sim) method, got {w!r}")
+    return items
+
+
+@frozen(kw_only=True)
+class Model:
+    """A whole scenario: functions, workloads, account and model settings, and how long to run.
+
+    Attributes:
+        functions: The functions.
+        workloads: What invokes them.
+        settings: The model's settings (:class:`~lambdasim.Settings`).
+        concurrency_limit: The account's concurrency (>= 100).
+        horizon_s: Run until this time; ``None`` runs until nothing is left to do.
+        trace: Keep per-attempt traces.
+        warmup_s: Statistics cover ``[warmup_s, horizon_s]`` only: counts, distributions and time averages
+            observed before are forgotten (the transient of a queue that starts empty). Default 0 s.
+        start: The wall-clock time of simulated time 0 (ISO 8601, UTC): where ``cron`` schedules and daily cycles
+            stand at the start of the run.
+    """
+
+    functions: tuple[Function, ...] = field(converter=_functions)
+    workloads: tuple[Workload, ...] = field(default=(), converter=_workloads)
+    settings: Settings = field(factory=Settings, validator=attrs.validators.instance_of(Settings))
+    concurrency_limit: int = field(default=1000, validator=in_range(MIN_UNRESERVED_CONCURRENCY, integer=True))
+    horizon_s: float | None = field(default=None, validator=in_range(0.0, low_open=True, optional=True))
+    trace: bool = field(default=False, validator=attrs.validators.instance_of(bool))
+    warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
+    start: str = field(default="2026-01-01T00:00:00Z", validator=_start)
+
+    def __attrs_post_init__(self) -> None:
+        by_name = {f.name: f for f in self.functions}
+        for w in self.workloads:
+            target = getattr(w, "function", None)
+            if target is None:
+                continue
+            name, _, qualifier = target.partition(":")
+            if name not in by_name:
+                raise ValueError(f"workload {w!r} invokes {target!r}, which is not among functions {sorted(by_name)}")
+            alias = by_name[name].alias
+            known = ["$LATEST", *(("1", alias) if alias else ())]
+            if qualifier and qualifier not in known:
+                raise ValueError(f"workload {w!r} invokes {target!r}, but function {name!r} has qualifiers {known}")
+        # Two random workloads with one stream would draw identical arrivals: ask for distinct names.
+        streams: dict[tuple[str, str], Workload] = {}
+        for w in self.workloads:
+            if not getattr(w, "random", False):
+                continue
+            key = (getattr(w, "function", ""), getattr(w, "name", ""))
+            if key in streams:
+                raise ValueError(
+                    f"workloads {streams[key]!r} and {w!r} share the random stream 'arrivals:{key[1]}' of function "
+                    f"{key[0]!r}; give them different names"
+                )
+            streams[key] = w
+        if self.horizon_s is not None and self.warmup_s >= self.horizon_s:
+            raise ValueError(f"warmup_s must be < horizon_s = {self.horizon_s!r}, got {self.warmup_s!r}")
+
+    def function(self, name: str) -> Function:
+        """The function called ``name``."""
+        for f in self.functions:
+            if f.name == name:
+                return f
+        raise KeyError(f"no function {name!r}; functions: {[f.name for f in self.functions]}")
+
+    def build(self, seed: int) -> Simulation:
+        """A new simulation with everything created and every workload attached, at time 0."""
+        from lambdasim.aws.simulation import Simulation
+
+        sim = Simulation(
+            seed=seed,
+            start=self.start,
+            settings=self.settings,
+            concurrency_limit=self.concurrency_limit,
+            trace=self.trace,
+        )
+        for f in _creation_order(self.functions):
+            f.create(sim)
+        for w in self.workloads:
+            w.attach(sim)
+        if self.warmup_s > 0:
+            sim.engine.reset_statistics(at=self.warmup_s)
+        return sim
+
+    def run(self, seed: int, *, progress: bool | None = None) -> Results:
+        """Build and run to the horizon (after the warm-up, if any, statistics start afresh).
+
+        ``progress``: a progress bar over simulated time (``None``: only in notebooks and terminals; needs tqdm and
+        a horizon). Running in steps changes nothing in the results.
+        """
+        sim = self.build(seed)
+        horizon = self.horizon_s
+        if horizon is None:
+            return sim.run()
+        from lambdasim.planning._progress import progress_bar, run_with_progress
+
+        bar = progress_bar(horizon, progress=progress, desc="simulated s", unit="s")
+        try:
+            return run_with_progress(sim, horizon, bar)
+        finally:
+            if bar is not None:
+                bar.close()
