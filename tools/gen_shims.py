@@ -9,6 +9,7 @@ home module defines, so old imports keep working and mypy sees real names. Run a
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import subprocess
@@ -33,14 +34,27 @@ SHIMS = {
 }
 
 
+def assigned_at_top(module: types.ModuleType) -> set[str]:
+    """Names the module's own source assigns at its top level (so constants imported from elsewhere are left out)."""
+    tree = ast.parse(Path(inspect.getfile(module)).read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in tree.body:
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        out.update(t.id for t in targets if isinstance(t, ast.Name))
+    return out
+
+
 def public_names(module: types.ModuleType) -> list[str]:
     names = set(getattr(module, "__all__", ()))
+    own = assigned_at_top(module)
     for name, value in vars(module).items():
         if name.startswith("_") or isinstance(value, types.ModuleType):
             continue
         home = getattr(value, "__module__", None)
         defined_here = (inspect.isclass(value) or inspect.isfunction(value)) and home == module.__name__
-        constant = name.isupper() and name != "TYPE_CHECKING" and not callable(value)
+        constant = name in own and name.isupper() and not callable(value)
         if defined_here or constant:
             names.add(name)
     return sorted(names)

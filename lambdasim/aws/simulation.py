@@ -111,7 +111,8 @@ class Simulation:
         self._clients: dict[str, BaseClient] = {}
         # The simulated SQS, SNS, EventBridge and S3, shared by their clients and Lambda's destinations.
         self.services = Services(self)
-        self.engine.destinations = Destinations(self.services)
+        self.destinations = Destinations(self.services)
+        self.engine.destinations = self.destinations
         self._sinks: dict[str, Attachment] = {}
         self.engine.statistics_reset_hooks.append(self._reset_sink_statistics)
         self._api_requests = 0
@@ -232,10 +233,9 @@ class Simulation:
     def _reset_sink_statistics(self, _now: float) -> None:
         """A warm-up ended (``Engine.reset_statistics``): sinks and destinations count afresh, as the functions do."""
         attachments = list(self._sinks.values())
-        destinations = self.engine.destinations
-        if destinations is not None:
-            for role in (destinations.on_success, destinations.on_failure, destinations.dead_letter):
-                attachments.extend(role.values())
+        destinations = self.destinations
+        for role in (destinations.on_success, destinations.on_failure, destinations.dead_letter):
+            attachments.extend(role.values())
         for attachment in attachments:
             attachment.stats = SinkStats()
 
@@ -260,7 +260,7 @@ class Simulation:
             trace=None if self.engine.trace is None else list(self.engine.trace),
             configs={name: dict(rec.config) for name, rec in self._functions.items()},
             metrics={name: fs.metrics.snapshot(self.now) for name, fs in self.engine.functions.items()},
-            destinations=self.engine.destinations.to_dict() if self.engine.destinations is not None else None,
+            destinations=self.destinations.to_dict(),
             sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
             metrics_epoch_s=self.start.timestamp(),
         )

@@ -73,8 +73,8 @@ from lambdasim.core.target import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from lambdasim.aws.destinations import Destinations
     from lambdasim.core.faults import FaultPlan
+    from lambdasim.core.host import DestinationRouter
 
 # The engine's sources of randomness: one numpy generator per function and source (common random numbers).
 SOURCES = ("duration", "init", "errors", "retry_jitter", "backoff_jitter", "duplicates", "drops", "service_errors")
@@ -386,7 +386,7 @@ class Engine:
         self.functions: dict[str, FunctionState] = {}
         self.sinks: list[Sink] = []
         # The built-in destinations and dead-letter queues (lambdasim.aws.destinations), set by the Simulation.
-        self.destinations: Destinations | None = None
+        self.destinations: DestinationRouter | None = None
         self.trace: list[TraceEntry] | None = [] if trace else None
         self.model_invoker: Callable[..., simpy.Event] | None = None
         self.statistics_reset_hooks: list[Callable[[float], None]] = []

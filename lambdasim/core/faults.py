@@ -35,8 +35,8 @@ from lambdasim.core.dist import Distribution, Sampler, as_distribution, stream
 from lambdasim.core.handler import ErrorInfo
 
 if TYPE_CHECKING:
-    from lambdasim.aws.simulation import Simulation
     from lambdasim.core.engine import Engine, FunctionState
+    from lambdasim.core.host import Host
 
 __all__ = ["FaultSchedule", "Outage", "OutageTimeline", "Phase", "ServiceFault"]
 
@@ -112,7 +112,7 @@ class Outage:
     probability: float = field(default=1.0, validator=probability)
     function: str | None = field(default=None, validator=_function_name)
 
-    def attach(self, sim: Simulation) -> None:
+    def attach(self, sim: Host) -> None:
         """Start injecting on ``sim`` (windows already past have no effect)."""
         engine = sim.engine
         if self.function is None:
@@ -190,7 +190,7 @@ class FaultSchedule:
     function: str = field(validator=non_empty_text)
     phases: tuple[Phase, ...] = field(converter=_phases)
 
-    def attach(self, sim: Simulation) -> None:
+    def attach(self, sim: Host) -> None:
         """Apply the phases to invocations of ``function`` that start from now on."""
         plan_for(sim.engine, sim.function_state(self.function)).add_phases(self.phases)
 

@@ -35,7 +35,7 @@ from lambdasim.core.rules import Condition
 from lambdasim.core.stats import Level, Tally
 
 if TYPE_CHECKING:
-    from lambdasim.aws.simulation import Simulation
+    from lambdasim.core.host import Host
 
 __all__ = ["Attachment", "CollectingSink", "DeliveryError", "SinkStats", "Worker", "conditions_of"]
 
@@ -201,7 +201,7 @@ class Worker:
 
     def __init__(
         self,
-        sim: Simulation,
+        sim: Host,
         *,
         rate_per_s: float | None = None,
         service_time_s: float | Distribution | None = None,
