@@ -126,11 +126,11 @@ def test_destinations_reach_the_targets_the_engine_reads() -> None:
         DestinationConfig={"OnSuccess": {"Destination": TOPIC}, "OnFailure": {"Destination": QUEUE}},
     )
     lam.invoke(FunctionName="f:live", InvocationType="Event")
-    target = sim._functions["f"].targets["live"]["1"]
+    target = sim.services.lambda_.functions["f"].targets["live"]["1"]
     assert (target.on_success, target.on_failure, target.max_retry_attempts) == (TOPIC, QUEUE, 2)
     lam.update_function_event_invoke_config(FunctionName="f", Qualifier="live", DestinationConfig={"OnSuccess": {}})
     assert (target.on_success, target.on_failure) == (None, QUEUE)
-    latest = sim._functions["f"].state.latest
+    latest = sim.services.lambda_.functions["f"].state.latest
     assert (latest.on_success, latest.on_failure) == (None, None)  # $LATEST has no config
 
 

@@ -102,10 +102,10 @@ def test_published_configuration_is_frozen_and_reported_per_qualifier() -> None:
     latest = lam.get_function(FunctionName="f", Qualifier="$LATEST")["Configuration"]
     assert (latest["Version"], latest["FunctionArn"], latest["Timeout"]) == ("$LATEST", f"{ARN}:f:$LATEST", 30)
     assert lam.get_function_configuration(FunctionName="f")["FunctionArn"] == f"{ARN}:f"
-    code = sim._functions["f"].versions
+    code = sim.services.lambda_.functions["f"].versions
     assert (code["1"].code.duration, code["1"].code.init_duration) == (dist.Constant(2.0), dist.Constant(0.0))
     assert (code["2"].code.duration, code["2"].code.timeout_s) == (dist.Constant(5.0), 10.0)
-    assert sim._functions["f"].state.latest.version.init_duration == dist.Constant(1.5)
+    assert sim.services.lambda_.functions["f"].state.latest.version.init_duration == dist.Constant(1.5)
 
 
 def test_versions_are_numbered_and_publishing_an_unchanged_function_returns_the_last_version() -> None:

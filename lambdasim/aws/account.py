@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lambdasim.aws.events.backend import EventBridgeService
+    from lambdasim.aws.lambda_.backend import LambdaBackend
     from lambdasim.aws.s3.backend import S3Service
     from lambdasim.aws.simulation import Simulation
     from lambdasim.aws.sns.backend import SnsService
@@ -57,12 +58,14 @@ class Services:
 
     def __init__(self, sim: Simulation) -> None:
         from lambdasim.aws.events.backend import EventBridgeService
+        from lambdasim.aws.lambda_.backend import LambdaBackend
         from lambdasim.aws.s3.backend import S3Service
         from lambdasim.aws.sns.backend import SnsService
         from lambdasim.aws.sqs.backend import SqsService
 
         self.sim = sim
         self._ids = 0
+        self.lambda_: LambdaBackend = LambdaBackend(sim)
         self.sqs: SqsService = SqsService(self)
         self.sns: SnsService = SnsService(self)
         self.events: EventBridgeService = EventBridgeService(self)
@@ -101,8 +104,6 @@ class Services:
         Raises :class:`ServiceError` where Lambda's ``Invoke`` refuses: an unknown function or qualifier, or a
         payload over the asynchronous limit.
         """
-        from lambdasim.aws.errors import ClientError
-
         data = json.dumps(payload)
         limit = self.sim.settings.async_payload_limit_bytes
         if len(data.encode()) > limit:
@@ -111,15 +112,7 @@ class Services:
                 f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
                 413,
             )
-        lam = self.sim.client("lambda")
-        try:
-            rec, qualifier = lam._resolve("Invoke", arn)
-        except ClientError as exc:
-            error = exc.response["Error"]
-            status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
-            raise ServiceError(error["Code"], error["Message"], status) from None
-        engine = self.sim.engine
-        seq = engine.next_seq()
+        backend = self.lambda_
+        rec, qualifier = backend.resolve(arn)  # a LambdaError is a ServiceError with Lambda's code and message
         # A fresh copy, as the target would parse it from the wire: handlers never share objects.
-        engine.enqueue(rec.state, json.loads(data), seq, lam._target(rec, qualifier))
-        return engine.request_id(seq)
+        return backend.invoke_async(rec, backend.target(rec, qualifier), json.loads(data))

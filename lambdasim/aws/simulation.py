@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +21,6 @@ from lambdasim.core.sinks import Attachment, SinkStats, conditions_of
 
 if TYPE_CHECKING:
     from lambdasim.aws._client import BaseClient
-    from lambdasim.aws.lambda_.client import FunctionRecord
     from lambdasim.core.engine import FunctionState
     from lambdasim.core.target import Target
 
@@ -107,7 +105,6 @@ class Simulation:
             epoch_s=self.start.timestamp(),
             trace=trace,
         )
-        self._functions: dict[str, FunctionRecord] = {}
         self._clients: dict[str, BaseClient] = {}
         # The simulated SQS, SNS, EventBridge and S3, shared by their clients and Lambda's destinations.
         self.services = Services(self)
@@ -148,18 +145,10 @@ class Simulation:
         """For ``name:qualifier`` (a version or an alias), a callable giving the target of each invoke, routed
         by the alias's weights as ``Invoke`` would; ``None`` for an unqualified name (the engine's default target).
 
-        Raises ``ValueError`` naming the qualifiers that exist when the version or alias does not.
+        Raises ``ValueError`` naming the functions, or the qualifiers, that exist when the function, version or
+        alias does not (:meth:`lambdasim.aws.lambda_.backend.LambdaBackend.targeter`).
         """
-        name, _, qualifier = function.partition(":")
-        if not qualifier:
-            return None
-        self.function_state(name)
-        lam = self.client("lambda")
-        rec = lam._functions[name]
-        known = ["$LATEST", *rec.versions, *rec.aliases]
-        if qualifier not in known:
-            raise ValueError(f"function {name!r} has no version or alias {qualifier!r}; it has {known}")
-        return partial(lam._target, rec, qualifier)
+        return self.services.lambda_.targeter(function)
 
     def run(self, until: float | None = None) -> Results:
         """Advance the clock to absolute time ``until`` (s), or until nothing is left to do; return the results.
@@ -258,7 +247,7 @@ class Simulation:
             concurrency_limit=self.engine.concurrency_limit,
             stats=stats,
             trace=None if self.engine.trace is None else list(self.engine.trace),
-            configs={name: dict(rec.config) for name, rec in self._functions.items()},
+            configs={name: dict(rec.config) for name, rec in self.services.lambda_.functions.items()},
             metrics={name: fs.metrics.snapshot(self.now) for name, fs in self.engine.functions.items()},
             destinations=self.destinations.to_dict(),
             sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
@@ -286,4 +275,4 @@ class Simulation:
         return self.engine.request_id((1 << 47) + self._api_requests)
 
     def __repr__(self) -> str:
-        return f"<Simulation seed={self.seed} t={self.now:g}s functions={list(self._functions)}>"
+        return f"<Simulation seed={self.seed} t={self.now:g}s functions={list(self.services.lambda_.functions)}>"

@@ -457,17 +457,25 @@ class Engine:
             if backlog.count:
                 backlog.catch_up(now)
 
-    def unpark(self, fs: FunctionState | None = None) -> None:
-        """A pool's limits, or the rules for its events, change now: every parked event (of ``fs``'s pools, or of
-        all) goes back on SimPy's queue, from where its tries are stepped one by one."""
+    @contextlib.contextmanager
+    def changing_pools(self, fs: FunctionState | None = None) -> Iterator[None]:
+        """The one hook around any change of a pool's limits or of the rules for its events (reserved or
+        provisioned concurrency, deleting a function, maximum event age, service errors).
+
+        Before the change, every parked event (of ``fs``'s pools, or of all) goes back on SimPy's queue, from where
+        its tries are stepped one by one: its parked tries were certain throttles only under the old rules
+        (:mod:`lambdasim.core.backlog`). After it, the account's unreserved limit is recomputed.
+        """
         for backlog in (self.account_backlog, fs.backlog) if fs is not None else self.backlogs():
             if backlog.count:
                 backlog.release_all()
+        yield
+        self.unreserved_limit = self.concurrency_limit - self.reserved_total()
 
     def set_service_faults(self) -> None:
         """Service errors may come from now on (lambdasim.core.faults): a try is no longer a certain throttle."""
-        self.service_faults = True
-        self.unpark()
+        with self.changing_pools():
+            self.service_faults = True
 
     # -- randomness -------------------------------------------------------------------------------------------
 
@@ -493,13 +501,11 @@ class Engine:
         self.functions[fs.name] = fs
 
     def remove(self, name: str) -> None:
-        self.unpark(self.functions[name])
-        fs = self.functions.pop(name)
-        if fs.reserved is not None:
-            self.set_reserved(fs, None)
-        # Its provisioned concurrency goes back to the account too.
-        self.unreserved_limit = self.concurrency_limit - self.reserved_total()
-        fs.deleted = True
+        with self.changing_pools(self.functions[name]):  # its provisioned concurrency goes back to the account too
+            fs = self.functions.pop(name)
+            if fs.reserved is not None:
+                self.set_reserved(fs, None)
+            fs.deleted = True
 
     def reserved_total(self, excluding: FunctionState | None = None) -> int:
         """Concurrency carved out of the account's unreserved pool: reserved concurrency, or the provisioned
@@ -512,15 +518,14 @@ class Engine:
 
     def set_reserved(self, fs: FunctionState, reserved: int | None) -> None:
         """Carve ``reserved`` out of the account pool (``None`` returns the function to the unreserved pool)."""
-        self.unpark()  # the account's limit changes too
-        was_unreserved = fs.reserved is None
-        fs.reserved = reserved
-        # Attempts in flight move with the function to its new pool.
-        if was_unreserved and reserved is not None:
-            self.unreserved_in_use -= fs.in_use
-        elif not was_unreserved and reserved is None:
-            self.unreserved_in_use += fs.in_use
-        self.unreserved_limit = self.concurrency_limit - self.reserved_total()
+        with self.changing_pools():  # the account's limit changes too
+            was_unreserved = fs.reserved is None
+            fs.reserved = reserved
+            # Attempts in flight move with the function to its new pool.
+            if was_unreserved and reserved is not None:
+                self.unreserved_in_use -= fs.in_use
+            elif not was_unreserved and reserved is None:
+                self.unreserved_in_use += fs.in_use
 
     def _acquire(self, fs: FunctionState, target: Target) -> ThrottleReason | None:
         """Take concurrency and an execution environment for an attempt on ``target`` now, or say why not.

@@ -159,6 +159,6 @@ def unconfigure(engine: Engine, fs: FunctionState, qualifier: str) -> None:
 
 
 def _recarve(engine: Engine, fs: FunctionState) -> None:
-    engine.unpark()  # the function's pool and the account's change: parked tries are no longer certain throttles
-    fs.provisioned_total = sum(p.requested for p in fs.provisioned.values())
-    engine.unreserved_limit = engine.concurrency_limit - engine.reserved_total()
+    # The function's pool and the account's change: parked tries are no longer certain throttles.
+    with engine.changing_pools():
+        fs.provisioned_total = sum(p.requested for p in fs.provisioned.values())

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from lambdasim.aws.arn import LATEST
 from lambdasim.aws.lambda_._base import FunctionRecord
 from lambdasim.aws.lambda_._model import PAGINATORS
+from lambdasim.aws.lambda_.backend import LambdaError
 from lambdasim.aws.lambda_.eic import EventInvokeConfigMixin
 from lambdasim.aws.lambda_.invoke import InvokeMixin
 from lambdasim.aws.lambda_.provisioned import ProvisionedConcurrencyMixin
@@ -34,10 +35,7 @@ from lambdasim.aws.lambda_.waiters import WaitersMixin
 from lambdasim.aws.paginators import OperationNotPageableError, Paginator, xform_name
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution
-from lambdasim.core.engine import FunctionState
 from lambdasim.core.handler import describe, is_handler
-from lambdasim.core.provisioned import unconfigure
-from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
@@ -89,14 +87,7 @@ class LambdaClient(
         )
 
     def _configuration(self, rec: FunctionRecord, qualifier: str | None = None) -> dict[str, Any]:
-        """``FunctionConfiguration`` of ``$LATEST`` (unqualified ARN), ``$LATEST`` explicitly, a version, or the
-        version an alias points at (with the alias's ARN)."""
-        if qualifier is None:
-            return copy.deepcopy(rec.config)
-        alias = rec.aliases.get(qualifier)
-        version = alias.function_version if alias is not None else qualifier
-        config = rec.config if version == LATEST else rec.versions[version].config
-        return {**copy.deepcopy(config), "FunctionArn": self._arn(rec.name, qualifier)}
+        return self._backend.configuration(rec, qualifier)
 
     def _changed(self, rec: FunctionRecord) -> None:
         """``$LATEST`` changed: a new revision (so the next ``publish_version`` publishes a new version)."""
@@ -117,8 +108,8 @@ class LambdaClient(
         if ref.qualifier is not None:
             raise self._invalid(op, "Unsupported function name: a qualifier is not allowed when creating a function.")
         tags = self._new_tags(op, params.get("Tags", {}))
-        if name in self._functions:
-            raise self._fail("ResourceConflictException", f"Function already exist: {name}", op, 409)
+        if name in self._functions:  # (checked before the handler, as AWS answers the conflict first)
+            raise self._backend_error(op, LambdaError.conflict(f"Function already exist: {name}"))
         handler = self._handler(op, params.get("Handler"))
         if isinstance(handler, Behaviour) and "Duration" in params:
             raise self._invalid(
@@ -133,16 +124,6 @@ class LambdaClient(
         timeout = params.get("Timeout", DEFAULT_TIMEOUT_S)
         memory = params.get("MemorySize", DEFAULT_MEMORY_MB)
         arn = self._arn(name)
-        state = FunctionState(
-            self._sim.engine,
-            name,
-            arn,
-            handler=handler,
-            duration=duration,
-            init_duration=init,
-            timeout_s=timeout,
-            memory_mb=memory,
-        )
         code = params.get("Code", {}).get("ZipFile", name.encode())
         config: dict[str, Any] = {
             "FunctionName": name,
@@ -168,12 +149,17 @@ class LambdaClient(
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"},
         }
         _echo(config, params)
-        if "DeadLetterConfig" in params:
-            state.latest.version.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
-        rec = FunctionRecord(config, state)
-        rec.tags = tags
-        self._functions[name] = rec
-        self._sim.engine.add(state)
+        rec = self._backend.create_function(
+            name,
+            config,
+            handler=handler,
+            duration=duration,
+            init_duration=init,
+            timeout_s=timeout,
+            memory_mb=memory,
+            dead_letter_arn=params.get("DeadLetterConfig", {}).get("TargetArn") or None,
+            tags=tags,
+        )
         out = self._configuration(rec)
         if params.get("Publish"):
             version = self._publish(rec)
@@ -231,27 +217,14 @@ class LambdaClient(
         rec = self._lookup(ref)
         if rec is None:
             raise self._not_found(op, f"Function not found: {self._arn(ref.name)}")
-        if ref.qualifier is None:
-            del self._functions[rec.name]
-            self._sim.engine.remove(rec.name)
-        elif ref.qualifier in rec.versions:
-            self._delete_version(op, rec, ref.qualifier)
+        try:
+            if ref.qualifier is None:
+                self._backend.delete_function(rec)
+            elif ref.qualifier in rec.versions:
+                self._backend.delete_version(rec, ref.qualifier)
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {"StatusCode": 204, "ResponseMetadata": self._metadata(204)}
-
-    def _delete_version(self, op: str, rec: FunctionRecord, version: str) -> None:
-        users = sorted(n for n, a in rec.aliases.items() if a.function_version == version or version in a.weights)
-        if users:
-            raise self._fail(
-                "ResourceConflictException",
-                f"Unable to delete version because the following aliases reference it: [{', '.join(users)}]",
-                op,
-                409,
-            )
-        del rec.versions[version]
-        rec.event_invoke_configs.pop(version, None)
-        rec.targets.pop(version, None)
-        if version in rec.state.provisioned:  # its provisioned concurrency config goes with it, as an alias's does
-            unconfigure(self._sim.engine, rec.state, version)
 
     def update_function_configuration(self, **params: Any) -> dict[str, Any]:
         """Change ``$LATEST``'s settings; attempts that start from now on use them. Published versions keep
@@ -319,14 +292,10 @@ class LambdaClient(
         self._begin(op, params)
         rec = self._unqualified(op, params["FunctionName"], latest_in_message=True)
         n = params["ReservedConcurrentExecutions"]
-        engine = self._sim.engine
-        if engine.concurrency_limit - engine.reserved_total(excluding=rec.state) - n < MIN_UNRESERVED_CONCURRENCY:
-            raise self._invalid(
-                op,
-                "Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED_CONCURRENCY}].",
-            )
-        engine.set_reserved(rec.state, n)
+        try:
+            self._backend.put_function_concurrency(rec, n)
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {"ReservedConcurrentExecutions": n, "ResponseMetadata": self._metadata()}
 
     def get_function_concurrency(self, **params: Any) -> dict[str, Any]:
@@ -345,21 +314,20 @@ class LambdaClient(
         op = "DeleteFunctionConcurrency"
         self._begin(op, params)
         rec = self._unqualified(op, params["FunctionName"], latest_in_message=True)
-        self._sim.engine.set_reserved(rec.state, None)
+        self._backend.delete_function_concurrency(rec)
         return {"ResponseMetadata": self._metadata(204)}
 
     def get_account_settings(self, **params: Any) -> dict[str, Any]:
         """The simulated account's limits (its concurrency and what is left unreserved) and usage."""
         self._begin("GetAccountSettings", params)
-        engine = self._sim.engine
         code_size = sum(rec.config.get("CodeSize", 0) for rec in self._functions.values())
         return {
             "AccountLimit": {
                 "TotalCodeSize": 80530636800,
                 "CodeSizeUnzipped": 262144000,
                 "CodeSizeZipped": 52428800,
-                "ConcurrentExecutions": engine.concurrency_limit,
-                "UnreservedConcurrentExecutions": engine.concurrency_limit - engine.reserved_total(),
+                "ConcurrentExecutions": self._sim.engine.concurrency_limit,
+                "UnreservedConcurrentExecutions": self._backend.unreserved_concurrency(),
             },
             "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(self._functions)},
             "ResponseMetadata": self._metadata(),

@@ -37,8 +37,7 @@ class EventInvokeConfigMixin(LambdaBase):
         cfg: dict[str, Any] = {k: params[k] for k in _ERROR_HANDLING if k in params}
         cfg["DestinationConfig"] = _destinations(params.get("DestinationConfig", {}))
         cfg["LastModified"] = self._sim.moment_now()
-        rec.event_invoke_configs[key] = cfg
-        self._apply_event_invoke_config(rec, key)
+        self._backend.put_event_invoke_config(rec, key, cfg)
         return {**self._config_response(rec, key), "ResponseMetadata": self._metadata()}
 
     def update_function_event_invoke_config(self, **params: Any) -> dict[str, Any]:
@@ -64,7 +63,7 @@ class EventInvokeConfigMixin(LambdaBase):
             merged.update(_destinations(params["DestinationConfig"], only_given=True))
             cfg["DestinationConfig"] = merged
         cfg["LastModified"] = self._sim.moment_now()
-        self._apply_event_invoke_config(rec, key)
+        self._backend.put_event_invoke_config(rec, key, cfg)
         return {**self._config_response(rec, key), "ResponseMetadata": self._metadata()}
 
     def get_function_event_invoke_config(self, **params: Any) -> dict[str, Any]:
@@ -79,8 +78,7 @@ class EventInvokeConfigMixin(LambdaBase):
         op = "DeleteFunctionEventInvokeConfig"
         self._begin(op, params)
         rec, key = self._existing_config(op, params)
-        del rec.event_invoke_configs[key]
-        self._apply_event_invoke_config(rec, key)
+        self._backend.delete_event_invoke_config(rec, key)
         return {"ResponseMetadata": self._metadata(204)}
 
     def list_function_event_invoke_configs(self, **params: Any) -> dict[str, Any]:

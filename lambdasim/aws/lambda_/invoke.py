@@ -76,11 +76,8 @@ class InvokeMixin(LambdaBase):
         sim = self._sim
         if kind == "DryRun":
             return self._no_payload(204)
-        seq = sim.engine.next_seq()
-        rid = sim.engine.request_id(seq)
         if kind == "Event":
-            sim.engine.enqueue(rec.state, event, seq, target)
-            return self._no_payload(202, rid)
+            return self._no_payload(202, self._backend.invoke_async(rec, target, event))
         if sim.running:
             raise RuntimeError(
                 "a RequestResponse invoke cannot advance the clock from inside the simulation; in an async def "
@@ -90,7 +87,7 @@ class InvokeMixin(LambdaBase):
         # the clock under the caller either.
         sim.running = True
         try:
-            done = sim.engine.invoke_sync(rec.state, event, seq, target)
+            rid, done = self._backend.invoke_sync(rec, target, event)
         finally:
             sim.running = False
         if not isinstance(done, simpy.Event):
@@ -154,15 +151,11 @@ class InvokeMixin(LambdaBase):
             rec, target, kind, event = self._prepare_invoke(params)
         except ClientError as exc:
             return result.fail(exc)
-        engine = self._sim.engine
         if kind == "DryRun":
             return result.succeed(self._no_payload(204))
-        seq = engine.next_seq()
-        rid = engine.request_id(seq)
         if kind == "Event":
-            engine.enqueue(rec.state, event, seq, target)
-            return result.succeed(self._no_payload(202, rid))
-        done = engine.invoke_sync(rec.state, event, seq, target)
+            return result.succeed(self._no_payload(202, self._backend.invoke_async(rec, target, event)))
+        rid, done = self._backend.invoke_sync(rec, target, event)
         if not isinstance(done, simpy.Event):
             return result.fail(self._refused(done))
         started = env.now

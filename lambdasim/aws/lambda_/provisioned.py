@@ -13,8 +13,7 @@ from typing import Any
 from lambdasim.aws.arn import LATEST
 from lambdasim.aws.errors import ClientError
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
-from lambdasim.core.provisioned import configure, unconfigure
-from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY
+from lambdasim.aws.lambda_.backend import LambdaError
 
 NOT_PUBLISHED = "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
 NOT_A_VERSION = "The function resource provided must be an alias or a published version."
@@ -77,21 +76,12 @@ class ProvisionedConcurrencyMixin(LambdaBase):
         conflict = self._provisioned_conflict(op, rec, qualifier)
         if conflict is not None:
             raise conflict
-        fs = rec.state
-        n = params["ProvisionedConcurrentExecutions"]
-        current = fs.provisioned.get(qualifier)
-        others = fs.provisioned_total - (current.requested if current is not None else 0)
-        if fs.reserved is not None and fs.reserved < others + n:
-            raise self._invalid(op, OVER_RESERVED)
-        engine = self._sim.engine
-        unreserved_left = engine.concurrency_limit - engine.reserved_total(excluding=fs) - others - n
-        if fs.reserved is None and unreserved_left < MIN_UNRESERVED_CONCURRENCY:
-            raise self._invalid(
-                op,
-                "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below "
-                f"its minimum value of [{MIN_UNRESERVED_CONCURRENCY}].",
+        try:
+            pool = self._backend.put_provisioned_concurrency(
+                rec, qualifier, params["ProvisionedConcurrentExecutions"], over_reserved=OVER_RESERVED
             )
-        pool = configure(engine, fs, qualifier, n, self._sim.last_modified())
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {**pool.describe(), "ResponseMetadata": self._metadata(202)}
 
     def get_provisioned_concurrency_config(self, **params: Any) -> dict[str, Any]:
@@ -109,8 +99,7 @@ class ProvisionedConcurrencyMixin(LambdaBase):
         op = "DeleteProvisionedConcurrencyConfig"
         self._begin(op, params)
         rec, qualifier = self._provisioned_record(op, params, NOT_A_VERSION)
-        if qualifier in rec.state.provisioned:
-            unconfigure(self._sim.engine, rec.state, qualifier)
+        self._backend.delete_provisioned_concurrency(rec, qualifier)
         return {"ResponseMetadata": self._metadata(204)}
 
     def list_provisioned_concurrency_configs(self, **params: Any) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambdasim.aws.arn import LATEST
-from lambdasim.aws.lambda_._base import AliasRecord, FunctionRecord, LambdaBase, VersionRecord
-from lambdasim.core.provisioned import unconfigure
+from lambdasim.aws.lambda_._base import AliasRecord, FunctionRecord, LambdaBase
 
 # Fields AWS leaves out of list responses (ListVersionsByFunction, ListFunctions).
 _NOT_LISTED = (
@@ -61,12 +60,10 @@ class VersionsMixin(LambdaBase):
     def _publish(self, rec: FunctionRecord, description: str | None = None) -> str:
         """Snapshot ``$LATEST`` as a new version and return its number; reuse the last if ``$LATEST`` did not
         change since it was published."""
-        if rec.versions:
-            last = next(reversed(rec.versions))
-            if rec.versions[last].revision == rec.revision:
-                return last
+        last = self._backend.unchanged_since_last_version(rec)
+        if last is not None:
+            return last
         version = str(rec.next_version)
-        rec.next_version += 1
         config = copy.deepcopy(rec.config)
         config.update(
             FunctionArn=self._arn(rec.name, version),
@@ -77,8 +74,7 @@ class VersionsMixin(LambdaBase):
         )
         if description:
             config["Description"] = description
-        rec.versions[version] = VersionRecord(config, rec.state.latest.version.publish(version), rec.revision)
-        return version
+        return self._backend.publish_version(rec, config)
 
     def list_versions_by_function(self, **params: Any) -> dict[str, Any]:
         """``$LATEST`` then every published version, ``MaxItems`` (default 50) at a time."""
@@ -158,11 +154,7 @@ class VersionsMixin(LambdaBase):
         self._begin(op, params)
         rec = self._function(op, params["FunctionName"], None)
         name = params["Name"]
-        if rec.aliases.pop(name, None) is not None:
-            rec.event_invoke_configs.pop(name, None)
-            rec.targets.pop(name, None)
-            if name in rec.state.provisioned:  # its provisioned concurrency config goes with it
-                unconfigure(self._sim.engine, rec.state, name)
+        self._backend.delete_alias(rec, name)
         return {"ResponseMetadata": self._metadata(204)}
 
     # -- helpers ----------------------------------------------------------------------------------------------

@@ -1,0 +1,428 @@
+"""The Lambda service of the simulated account: the one control plane every door shares.
+
+As moto splits a service's backend from its responses, this module holds Lambda's state and rules and
+:mod:`lambdasim.aws.lambda_.client` only checks requests (botocore's validation), calls the backend and shapes
+the responses. The boto3-shaped client, the Pythonic model (:mod:`lambdasim.planning.model`), workloads
+(:meth:`LambdaBackend.targeter`), the other services (S3 notifications, SNS and EventBridge targets:
+:meth:`LambdaBackend.invoke_async`) and ``await context.invoke(...)`` all reach functions through it.
+
+A function's control-plane state is a :class:`FunctionRecord`: ``$LATEST``'s configuration as AWS reports it, the
+published versions (configuration snapshot plus the engine's :class:`~lambdasim.core.target.FunctionVersion`),
+aliases, one event invoke configuration per qualifier, and the engine :class:`~lambdasim.core.target.Target` of
+every (qualifier, version) invoked so far. Changing a qualifier's configuration updates its targets in place, so
+events already queued decide with the new settings from then on.
+
+Refusals are :class:`LambdaError` (a :class:`~lambdasim.aws.account.ServiceError` with Lambda's code, message and
+HTTP status); the client lays them out as botocore's ``ClientError`` for the operation that was called.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from lambdasim.aws._shapes import validation_message
+from lambdasim.aws.account import ServiceError
+from lambdasim.aws.arn import FUNCTION_NAME_PATTERN, LATEST, FunctionRef, function_arn, parse_function_name
+from lambdasim.core.dist import Distribution, stream
+from lambdasim.core.engine import FunctionState
+from lambdasim.core.provisioned import ProvisionedConcurrency, configure, unconfigure
+from lambdasim.core.rules import DEFAULT_MAXIMUM_EVENT_AGE_S, DEFAULT_MAXIMUM_RETRY_ATTEMPTS, MIN_UNRESERVED_CONCURRENCY
+from lambdasim.core.target import FunctionVersion, Target
+
+if TYPE_CHECKING:
+    import simpy
+
+    from lambdasim.aws.simulation import Simulation
+    from lambdasim.core.faults import ServiceFault
+    from lambdasim.core.rules import ThrottleReason
+
+__all__ = [
+    "UNQUALIFIED",
+    "AliasRecord",
+    "FunctionRecord",
+    "LambdaBackend",
+    "LambdaError",
+    "VersionRecord",
+]
+
+UNQUALIFIED = ""  # the targets key of an unqualified invoke (it shares $LATEST's event invoke config)
+
+
+class LambdaError(ServiceError):
+    """Lambda refused a request: ``ResourceNotFoundException`` (404), ``InvalidParameterValueException`` (400), ...
+
+    The client turns it into botocore's ``ClientError`` for the operation called, in Lambda's recorded layout.
+    """
+
+    @classmethod
+    def not_found(cls, message: str) -> LambdaError:
+        return cls("ResourceNotFoundException", message, 404)
+
+    @classmethod
+    def invalid(cls, message: str) -> LambdaError:
+        return cls("InvalidParameterValueException", message, 400)
+
+    @classmethod
+    def conflict(cls, message: str) -> LambdaError:
+        return cls("ResourceConflictException", message, 409)
+
+
+class VersionRecord:
+    """A published version: its configuration as AWS reports it, and the code snapshot the engine runs."""
+
+    __slots__ = ("code", "config", "revision")
+
+    def __init__(self, config: dict[str, Any], code: FunctionVersion, revision: int) -> None:
+        self.config = config
+        self.code = code
+        self.revision = revision  # the $LATEST revision it was published from
+
+
+class AliasRecord:
+    """An alias: the version it points at, and the optional second version with its share of invocations."""
+
+    __slots__ = ("description", "function_version", "name", "revision_id", "weights")
+
+    def __init__(self, name: str, function_version: str, description: str, weights: dict[str, float]) -> None:
+        self.name = name
+        self.function_version = function_version
+        self.description = description
+        self.weights = weights  # AdditionalVersionWeights: at most one {version: share in [0, 1]}
+        self.revision_id = ""
+
+
+class FunctionRecord:
+    """The control-plane side of a function (see the module docstring)."""
+
+    def __init__(self, config: dict[str, Any], state: FunctionState) -> None:
+        self.config = config
+        self.state = state
+        self.tags: dict[str, str] = {}
+        self.versions: dict[str, VersionRecord] = {}
+        self.next_version = 1
+        self.revision = 0  # bumped by every change of $LATEST's code or configuration
+        self.aliases: dict[str, AliasRecord] = {}
+        self.event_invoke_configs: dict[str, dict[str, Any]] = {}  # qualifier -> stored config, in put order
+        latest = state.latest.version
+        explicit = Target(state, latest, LATEST, f"{state.arn}:{LATEST}", f"{state.arn}:{LATEST}")
+        self.targets: dict[str, dict[str, Target]] = {
+            UNQUALIFIED: {LATEST: state.latest},
+            LATEST: {LATEST: explicit},
+        }
+        self._route: Callable[[], float] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.state.name
+
+    def code(self, version: str) -> FunctionVersion:
+        """The engine snapshot of ``version`` (``$LATEST`` or a published number)."""
+        return self.state.latest.version if version == LATEST else self.versions[version].code
+
+    def route(self) -> float:
+        """A uniform draw in [0, 1) from the function's seeded ``"routing"`` stream (weighted aliases)."""
+        if self._route is None:
+            rng = self.state.engine.generator(self.state.name, "routing")
+            self._route = stream(rng.random)
+        return self._route()
+
+    def has(self, qualifier: str | None) -> bool:
+        """Whether ``qualifier`` (``None``: unqualified) names ``$LATEST``, a published version or an alias."""
+        return qualifier in (None, LATEST) or qualifier in self.versions or qualifier in self.aliases
+
+
+class LambdaBackend:
+    """Lambda in one simulated account and region: functions by name, their versions, aliases, concurrency and
+    event invoke configurations, and the engine state they run on."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self._sim = sim
+        self.engine = sim.engine
+        self.region = sim.region
+        self.account_id = sim.account_id
+        self.functions: dict[str, FunctionRecord] = {}
+
+    # -- names and qualifiers ---------------------------------------------------------------------------------
+
+    def arn(self, name: str, qualifier: str | None = None) -> str:
+        return function_arn(self.region, self.account_id, name, qualifier)
+
+    def ref(self, value: str, qualifier: str | None = None) -> FunctionRef:
+        """Parse a name, ``name:qualifier``, partial or full ARN; merge it with a separate ``Qualifier``."""
+        ref = parse_function_name(value)
+        if ref is None:
+            pattern = f"Member must satisfy regular expression pattern: {FUNCTION_NAME_PATTERN}"
+            raise LambdaError("ValidationException", validation_message([(value, "functionName", pattern)]))
+        if qualifier is not None and ref.qualifier is not None and qualifier != ref.qualifier:
+            raise LambdaError.invalid(
+                "The derived qualifier from the function name does not match the specified qualifier."
+            )
+        return FunctionRef(ref.name, qualifier or ref.qualifier, ref.account, ref.region)
+
+    def here(self, ref: FunctionRef) -> bool:
+        """Whether an ARN's account and region, if given, are the simulated ones."""
+        return ref.account in (None, self.account_id) and ref.region in (None, self.region)
+
+    def lookup(self, ref: FunctionRef) -> FunctionRecord | None:
+        return self.functions.get(ref.name) if self.here(ref) else None
+
+    def function(self, value: str, qualifier: str | None = None) -> FunctionRecord:
+        """The function named by ``value`` (a qualifier in it is ignored); ``Function not found: <arn>``."""
+        ref = self.ref(value)
+        rec = self.lookup(ref)
+        if rec is None:
+            suffix = ref.qualifier if qualifier is None else qualifier
+            raise LambdaError.not_found(f"Function not found: {self.arn(ref.name, suffix)}")
+        return rec
+
+    def resolve(self, value: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
+        """The function and qualifier (``None``: unqualified); ``Function not found: <arn>`` if either is missing."""
+        ref = self.ref(value, qualifier)
+        rec = self.lookup(ref)
+        if rec is None or not rec.has(ref.qualifier):
+            raise LambdaError.not_found(f"Function not found: {self.arn(ref.name, ref.qualifier)}")
+        return rec, ref.qualifier
+
+    def unqualified(self, value: str, *, latest_in_message: bool = False) -> FunctionRecord:
+        """A function for a function-level operation (no qualifier allowed, as AWS's concurrency operations)."""
+        ref = self.ref(value)
+        if ref.qualifier is not None:
+            raise LambdaError.invalid(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+                "operation. Please specify either a function name or an unqualified function ARN."
+            )
+        rec = self.lookup(ref)
+        if rec is None:
+            arn = self.arn(ref.name, LATEST if latest_in_message else None)
+            raise LambdaError.not_found(f"Function not found: {arn}")
+        return rec
+
+    # -- targets: what invocations run on ---------------------------------------------------------------------
+
+    def target(self, rec: FunctionRecord, qualifier: str | None) -> Target:
+        """The target of an invoke on ``qualifier``; an alias with weights routes by the function's seeded
+        ``"routing"`` stream."""
+        if qualifier is None:
+            return rec.state.latest
+        alias = rec.aliases.get(qualifier)
+        version = qualifier
+        if alias is not None:
+            version = alias.function_version
+            for extra, weight in alias.weights.items():
+                if rec.route() < weight:
+                    version = extra
+        found = rec.targets.get(qualifier, {}).get(version)
+        return found if found is not None else self._new_target(rec, qualifier, version)
+
+    def _new_target(self, rec: FunctionRecord, qualifier: str, version: str) -> Target:
+        arn = self.arn(rec.name, qualifier)
+        target = Target(rec.state, rec.code(version), qualifier, arn, arn)
+        self._configure(target, rec.event_invoke_configs.get(qualifier or LATEST))
+        rec.targets.setdefault(qualifier, {})[version] = target
+        return target
+
+    def targeter(self, function: str) -> Callable[[], Target] | None:
+        """For ``name:qualifier`` (a version or an alias), a callable giving the target of each invoke, routed
+        by the alias's weights as ``Invoke`` would; ``None`` for an unqualified name (the engine's default target).
+
+        Raises ``ValueError`` naming the qualifiers that exist when the function, version or alias does not.
+        """
+        name, _, qualifier = function.partition(":")
+        if not qualifier:
+            return None
+        rec = self.functions.get(name)
+        if rec is None:
+            raise ValueError(
+                f"function {name!r} does not exist; create it first (functions: {sorted(self.functions)})"
+            )
+        known = [LATEST, *rec.versions, *rec.aliases]
+        if qualifier not in known:
+            raise ValueError(f"function {name!r} has no version or alias {qualifier!r}; it has {known}")
+        return partial(self.target, rec, qualifier)
+
+    # -- event invoke configs ---------------------------------------------------------------------------------
+
+    def put_event_invoke_config(self, rec: FunctionRecord, qualifier: str, config: dict[str, Any]) -> None:
+        """Store ``config`` for ``qualifier`` (``$LATEST`` also serves unqualified invokes) and push it to the
+        qualifier's targets: queued events see it from now on."""
+        rec.event_invoke_configs[qualifier] = config
+        self._apply_event_invoke_config(rec, qualifier)
+
+    def delete_event_invoke_config(self, rec: FunctionRecord, qualifier: str) -> None:
+        del rec.event_invoke_configs[qualifier]
+        self._apply_event_invoke_config(rec, qualifier)
+
+    def _apply_event_invoke_config(self, rec: FunctionRecord, key: str) -> None:
+        cfg = rec.event_invoke_configs.get(key)
+        keys = (UNQUALIFIED, LATEST) if key == LATEST else (key,)
+        for k in keys:
+            for target in rec.targets.get(k, {}).values():
+                self._configure(target, cfg)
+
+    def _configure(self, target: Target, cfg: Mapping[str, Any] | None) -> None:
+        cfg = cfg or {}
+        target.max_retry_attempts = cfg.get("MaximumRetryAttempts", DEFAULT_MAXIMUM_RETRY_ATTEMPTS)
+        max_age = float(cfg.get("MaximumEventAgeInSeconds", DEFAULT_MAXIMUM_EVENT_AGE_S))
+        if max_age != target.max_event_age_s:
+            # Parked events were parked for tries that would not end them (lambdasim.core.backlog): no longer known.
+            with self.engine.changing_pools(target.function):
+                target.max_event_age_s = max_age
+        destinations = cfg.get("DestinationConfig", {})
+        target.on_success = destinations.get("OnSuccess", {}).get("Destination") or None
+        target.on_failure = destinations.get("OnFailure", {}).get("Destination") or None
+
+    # -- functions --------------------------------------------------------------------------------------------
+
+    def create_function(
+        self,
+        name: str,
+        config: dict[str, Any],
+        *,
+        handler: object,
+        duration: Distribution,
+        init_duration: Distribution,
+        timeout_s: float,
+        memory_mb: int,
+        dead_letter_arn: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> FunctionRecord:
+        """Create function ``name`` (the caller checked the request) with its engine state; ``config`` is
+        ``$LATEST``'s configuration as AWS reports it."""
+        if name in self.functions:
+            raise LambdaError.conflict(f"Function already exist: {name}")
+        state = FunctionState(
+            self.engine,
+            name,
+            self.arn(name),
+            handler=handler,
+            duration=duration,
+            init_duration=init_duration,
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
+        )
+        state.latest.version.dead_letter_arn = dead_letter_arn
+        rec = FunctionRecord(config, state)
+        rec.tags = dict(tags or {})
+        self.functions[name] = rec
+        self.engine.add(state)
+        return rec
+
+    def delete_function(self, rec: FunctionRecord) -> None:
+        """Delete the function: its queued events are dropped when a poller next reaches them."""
+        del self.functions[rec.name]
+        self.engine.remove(rec.name)
+
+    def publish_version(self, rec: FunctionRecord, config: dict[str, Any]) -> str:
+        """Publish ``$LATEST`` as the next version with ``config`` (its configuration snapshot, ``Version`` set
+        by the caller from :meth:`next_version`); the code snapshot shares ``$LATEST``'s samplers."""
+        version = str(rec.next_version)
+        rec.next_version += 1
+        rec.versions[version] = VersionRecord(config, rec.state.latest.version.publish(version), rec.revision)
+        return version
+
+    def unchanged_since_last_version(self, rec: FunctionRecord) -> str | None:
+        """The last published version if ``$LATEST`` has not changed since (``PublishVersion`` returns it)."""
+        if rec.versions:
+            last = next(reversed(rec.versions))
+            if rec.versions[last].revision == rec.revision:
+                return last
+        return None
+
+    def delete_version(self, rec: FunctionRecord, version: str) -> None:
+        """Delete a published version (not if an alias points at it); events already queued still run its
+        snapshot. Its provisioned concurrency config goes with it, as an alias's does."""
+        users = sorted(n for n, a in rec.aliases.items() if a.function_version == version or version in a.weights)
+        if users:
+            raise LambdaError.conflict(
+                f"Unable to delete version because the following aliases reference it: [{', '.join(users)}]"
+            )
+        del rec.versions[version]
+        rec.event_invoke_configs.pop(version, None)
+        rec.targets.pop(version, None)
+        if version in rec.state.provisioned:
+            unconfigure(self.engine, rec.state, version)
+
+    def delete_alias(self, rec: FunctionRecord, name: str) -> None:
+        """Delete alias ``name`` (if it exists), its event invoke config and its provisioned concurrency."""
+        if rec.aliases.pop(name, None) is not None:
+            rec.event_invoke_configs.pop(name, None)
+            rec.targets.pop(name, None)
+            if name in rec.state.provisioned:
+                unconfigure(self.engine, rec.state, name)
+
+    # -- concurrency ------------------------------------------------------------------------------------------
+
+    def unreserved_concurrency(self) -> int:
+        """``UnreservedConcurrentExecutions``: the account's concurrency not carved out by reserved concurrency
+        (or by provisioned concurrency of functions without reserved concurrency)."""
+        return self.engine.concurrency_limit - self.engine.reserved_total()
+
+    def put_function_concurrency(self, rec: FunctionRecord, n: int) -> None:
+        """Reserve ``n`` for the function (0 blocks it); at least 100 must stay unreserved in the account."""
+        engine = self.engine
+        if engine.concurrency_limit - engine.reserved_total(excluding=rec.state) - n < MIN_UNRESERVED_CONCURRENCY:
+            raise LambdaError.invalid(
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED_CONCURRENCY}]."
+            )
+        engine.set_reserved(rec.state, n)
+
+    def delete_function_concurrency(self, rec: FunctionRecord) -> None:
+        self.engine.set_reserved(rec.state, None)
+
+    def put_provisioned_concurrency(
+        self, rec: FunctionRecord, qualifier: str, n: int, *, over_reserved: str
+    ) -> ProvisionedConcurrency:
+        """Ask for ``n`` pre-initialised environments on ``qualifier``; ready ``provisioned_allocation_s`` later.
+
+        Refused when the function's reserved concurrency cannot hold it (``over_reserved`` is AWS's message), or
+        when the account's unreserved concurrency would fall below its minimum.
+        """
+        fs = rec.state
+        current = fs.provisioned.get(qualifier)
+        others = fs.provisioned_total - (current.requested if current is not None else 0)
+        if fs.reserved is not None and fs.reserved < others + n:
+            raise LambdaError.invalid(over_reserved)
+        engine = self.engine
+        unreserved_left = engine.concurrency_limit - engine.reserved_total(excluding=fs) - others - n
+        if fs.reserved is None and unreserved_left < MIN_UNRESERVED_CONCURRENCY:
+            raise LambdaError.invalid(
+                "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below "
+                f"its minimum value of [{MIN_UNRESERVED_CONCURRENCY}]."
+            )
+        return configure(engine, fs, qualifier, n, self._sim.last_modified())
+
+    def delete_provisioned_concurrency(self, rec: FunctionRecord, qualifier: str) -> None:
+        if qualifier in rec.state.provisioned:
+            unconfigure(self.engine, rec.state, qualifier)
+
+    # -- invocations ------------------------------------------------------------------------------------------
+
+    def invoke_async(self, rec: FunctionRecord, target: Target, event: Any) -> str:
+        """Accept an ``Event`` invoke of ``event`` on ``target``: queue it, return its request id."""
+        engine = self.engine
+        seq = engine.next_seq()
+        engine.enqueue(rec.state, event, seq, target)
+        return engine.request_id(seq)
+
+    def invoke_sync(
+        self, rec: FunctionRecord, target: Target, event: Any
+    ) -> tuple[str, simpy.Event | ThrottleReason | ServiceFault]:
+        """Start a ``RequestResponse`` invoke: its request id, and the SimPy event that succeeds with
+        ``(error, response)`` when it ends, or why Lambda refused it at once (a throttle or a service error)."""
+        engine = self.engine
+        seq = engine.next_seq()
+        return engine.request_id(seq), engine.invoke_sync(rec.state, event, seq, target)
+
+    def configuration(self, rec: FunctionRecord, qualifier: str | None = None) -> dict[str, Any]:
+        """``FunctionConfiguration`` of ``$LATEST`` (unqualified ARN), ``$LATEST`` explicitly, a version, or the
+        version an alias points at (with the alias's ARN)."""
+        if qualifier is None:
+            return copy.deepcopy(rec.config)
+        alias = rec.aliases.get(qualifier)
+        version = alias.function_version if alias is not None else qualifier
+        config = rec.config if version == LATEST else rec.versions[version].config
+        return {**copy.deepcopy(config), "FunctionArn": self.arn(rec.name, qualifier)}
