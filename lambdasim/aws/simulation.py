@@ -11,6 +11,7 @@ import simpy
 
 from lambdasim.aws.account import Services
 from lambdasim.aws.destinations import Destinations
+from lambdasim.core._kernel import Kernel
 from lambdasim.core._validators import check_range, check_type
 from lambdasim.core.engine import Engine
 from lambdasim.core.outcome import Sink
@@ -96,7 +97,7 @@ class Simulation:
         self.region = region
         self.account_id = account_id
         self.settings = settings
-        self.env = simpy.Environment()
+        self.env = Kernel()
         self.engine = Engine(
             self.env,
             np.random.SeedSequence(seed),

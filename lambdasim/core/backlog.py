@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from simpy.events import NORMAL
 
+from lambdasim.core._kernel import QueueItem
 from lambdasim.core.rules import ThrottleReason
 
 if TYPE_CHECKING:
@@ -63,11 +64,10 @@ _LAST_LANE = 60
 __all__ = ["BACKOFF", "Backlog", "Wake"]
 
 
-class Wake:
+class Wake(QueueItem):
     """A parked event's try put on SimPy's queue because its pool has room (see :meth:`Backlog.freed`)."""
 
     __slots__ = ("callbacks", "due", "ev", "lane")
-    _ok = True  # never a failed event: Environment.step checks this after the callbacks
 
     def __init__(self, backlog: Backlog, ev: AsyncEvent, lane: int, due: float) -> None:
         self.ev = ev
@@ -75,17 +75,11 @@ class Wake:
         self.due = due
         self.callbacks = backlog.wake_step
 
-    def __lt__(self, other: object) -> bool:
-        # Only for two queue entries of equal (time, priority, uid): an outdated wake and the event's own entry, or
-        # two wakes of one try. Either order is right (the outdated one does nothing): never raise as plain objects.
-        return False
 
-
-class _Tick:
+class _Tick(QueueItem):
     """A backlog's periodic catch-up on SimPy's queue (see :meth:`Backlog.park`)."""
 
     __slots__ = ("callbacks",)
-    _ok = True
 
     def __init__(self, backlog: Backlog) -> None:
         self.callbacks: tuple[Any, ...] | None = backlog._ticker_step
@@ -210,7 +204,7 @@ class Backlog:
         # the try before the one that ends it is counted (and that one put on SimPy's queue) in time. (A second
         # early, so that catch_up may skip the exact test for tries before it, whatever the rounding.)
         # Likewise from its try in the last lane on, after which it leaves (see _LAST_LANE).
-        now = self._engine.env._now
+        now = self._engine.env.now
         near = enqueued_at + max_age
         if now + self._to_last_lane < near:
             near = now + self._to_last_lane
@@ -341,7 +335,7 @@ class Backlog:
 
     def freed(self) -> None:
         """An attempt in the pool ended just now: catch up, and if there is room, put the next try on the queue."""
-        now = self._engine.env._now
+        now = self._engine.env.now
         if self.next_due < now or self.first is None:
             self.catch_up(now)
         first = self.first
@@ -406,14 +400,14 @@ class Backlog:
             if fs is not None
             else self.has_room()
         ):
-            self.catch_up(engine.env._now)  # nothing is due before now: this finds the next first
+            self.catch_up(engine.env.now)  # nothing is due before now: this finds the next first
             self._wake_first()
 
     # -- ends ---------------------------------------------------------------------------------------------------------
 
     def release_all(self) -> None:
         """Unpark every event, its next try on SimPy's queue as without parking (the pool's limits change)."""
-        self.catch_up(self._engine.env._now)
+        self.catch_up(self._engine.env.now)
         for n, (lane, dues) in enumerate(zip(self.lanes, self.dues, strict=True)):
             self.heads[n] = _NEVER
             while lane:
@@ -452,7 +446,7 @@ class Backlog:
     def _tick(self, ticker: _Tick) -> None:
         ticker.callbacks = self._ticker_step  # Environment.step took them
         self._tick_entry = None
-        now = self._engine.env._now
+        now = self._engine.env.now
         self.catch_up(now)
         if self.count:
             at = now + self._shortest

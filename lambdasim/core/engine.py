@@ -6,9 +6,9 @@ for a poll, an attempt's end or a retry (:class:`Scheduled`: no ``Timeout`` or c
 from buffered, per-function, per-source streams; statistics are running aggregates (:mod:`lambdasim.core.counters`).
 Whatever costs more (outcome objects, traces, request ids) is built only when someone listens.
 
-Speed (``benchmarks/bench_async.py``, ``docs/performance.md``): the per-event methods read the clock as
-``env._now``, the attribute behind SimPy's ``now`` property (stable since SimPy 3): a property call costs about
-70 ns and an invocation reads the clock some ten times.
+Speed (``benchmarks/bench_async.py``, ``docs/performance.md``): the environment is a
+:class:`~lambdasim.core._kernel.Kernel`, whose ``now`` is a plain attribute (SimPy's is a property, about 70 ns a
+call, and an invocation reads the clock some ten times); what this relies on in SimPy is stated and tested there.
 
 Tie-breaking: SimPy processes events scheduled for the same time in the order they were scheduled, so a seeded
 run is exactly repeatable. An attempt that ends at time ``t`` releases its concurrency before anything else
@@ -32,6 +32,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, Timeout
 
+from lambdasim.core._kernel import Kernel, QueueItem, timeout_delay
 from lambdasim.core.backlog import BACKOFF, Backlog
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.counters import FunctionStats
@@ -180,23 +181,16 @@ class _Lane:
             self.busy = False
 
 
-class Scheduled:
+class Scheduled(QueueItem):
     """Something the engine puts on SimPy's event queue itself, instead of a new ``Timeout`` per step.
 
-    ``env.schedule(obj, NORMAL, delay)`` queues it; when its time comes, ``Environment.step`` calls each of
-    ``obj.callbacks`` with ``obj``, as for any triggered ``simpy.Event`` (``step`` reads only ``callbacks`` and
-    ``_ok``). An object is on the queue at most once at a time, which holds for an event: it waits for a poll, runs
+    It is a :class:`~lambdasim.core._kernel.QueueItem`: when its time comes, ``Kernel.step`` calls each of
+    ``obj.callbacks`` with ``obj``, as for any triggered ``simpy.Event``. An object is on the queue at most once at a time, which holds for an event: it waits for a poll, runs
     an attempt or waits for a retry, one at a time. This saves a ``Timeout`` and a ``partial`` or closure per step,
     about 1 µs of each, measured; same-time ties keep SimPy's order (time, priority, then scheduling order).
     """
 
     __slots__ = ("callbacks", "ending", "environment")
-    _ok = True  # never a failed event: Environment.step checks this after the callbacks
-
-    def __lt__(self, other: object) -> bool:
-        # Only for two queue entries of equal (time, priority, order): an event's entry and an outdated Wake of it
-        # (lambdasim.core.backlog). Either order is right, so never raise as objects without ``<`` would.
-        return False
 
     def __init__(self) -> None:
         self.callbacks: tuple[Callable[[Any], None], ...] | None = None
@@ -368,7 +362,7 @@ class Engine:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: Kernel,
         seed_sequence: np.random.SeedSequence,
         settings: Settings,
         *,
@@ -419,8 +413,8 @@ class Engine:
         # Environment.schedule(event, NORMAL, delay) does (a heap of (time, priority, event id, event)), without
         # the call; _schedule is that public method for the colder paths.
         self._schedule: Callable[..., None] = env.schedule  # typed for Events; Scheduled is one to step()
-        self._queue: list[Any] = env._queue
-        self._eid: Iterator[int] = env._eid
+        self._queue: list[Any] = env.queue
+        self._eid: Iterator[int] = env.eids
         self._poll_step = (self._poll,)
         self._to_reader_step = (self._to_reader,)
         self._retry_step = (self._retry,)
@@ -452,7 +446,7 @@ class Engine:
 
     def settle(self) -> None:
         """Count every parked try due before now: call before reading throttle counts during a run."""
-        now = self.env._now
+        now = self.env.now
         for backlog in self.backlogs():
             if backlog.count:
                 backlog.catch_up(now)
@@ -534,7 +528,7 @@ class Engine:
         account's unreserved pool) and the most recently freed idle environment, or a new one within the scaling
         rate. The choice is left in ``fs.chosen`` for :meth:`_run_attempt`, which the caller runs at once.
         """
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         spill = False
         if fs.provisioned:
@@ -578,7 +572,7 @@ class Engine:
 
     def _release(self, fs: FunctionState, call: Scheduled, error: ErrorInfo | None) -> None:
         """The attempt of ``call`` ended: free its concurrency and environment (reset after a timeout or crash)."""
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.concurrency.change(now, -1)
         env = call.environment
@@ -619,7 +613,7 @@ class Engine:
         only schedules the next one). Then, when the poll would be a certain throttle (the pool full, nothing else
         due before it) it is made at once, without a step of its own: exactly what the step would do.
         """
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         if target is None:
             target = fs.latest
         ev = AsyncEvent(fs, seq, payload, now, target)
@@ -673,7 +667,7 @@ class Engine:
 
     def _schedule_poll(self, ev: AsyncEvent, delay: float) -> None:
         ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
-        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), ev))
+        heappush(self._queue, (self.env.now + delay, NORMAL, next(self._eid), ev))
 
     def _to_reader(self, ev: AsyncEvent, _: object = None) -> None:
         """With a poller read rate, events wait in the function's FIFO until a poller reads them."""
@@ -697,7 +691,7 @@ class Engine:
     def _poll(self, ev: AsyncEvent, _: object = None) -> None:
         """A poller takes the event from the queue and tries an attempt."""
         fs = ev.fs
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         if fs.deleted:
             st.queued.change(now, -1)
@@ -756,7 +750,7 @@ class Engine:
     def _back_off(self, ev: AsyncEvent, status: int, kind: str, detail: str) -> None:
         """After a throttle or service error: back to the queue with exponential backoff, or give up."""
         fs = ev.fs
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         ev.status = status
         if self.trace is not None:
@@ -791,7 +785,7 @@ class Engine:
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = ev.fs
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         self._release(fs, ev, error)
         st.duration.add(duration)
@@ -840,7 +834,7 @@ class Engine:
         lane.add(ev, now + delay, next(self._eid))  # never out of order: event ids grow
 
     def _retry(self, ev: AsyncEvent, _: object = None) -> None:
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         st = ev.fs.stats
         st.retry_waiting.change(now, -1)
         st.queued.change(now, 1)
@@ -851,7 +845,7 @@ class Engine:
 
     def _finish(self, ev: AsyncEvent, condition: Condition) -> None:
         fs = ev.fs
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.outcomes[condition] += 1
         st.end_to_end.add(now - ev.enqueued_at)
@@ -935,7 +929,7 @@ class Engine:
 
     def _run_attempt(self, fs: FunctionState, call: Any, payload: Any, on_end: OnEnd, seq: int | None = None) -> None:
         """Run the handler of one attempt and schedule ``on_end(call, error, response, duration)``."""
-        now = self.env._now  # the clock, without a property call (see the module notes)
+        now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.invocations += 1
         version = call.target.version  # what this attempt runs: $LATEST or a published snapshot
@@ -1071,7 +1065,7 @@ class Engine:
                     None,
                 )
                 return
-            if isinstance(yielded, Timeout) and env.now + yielded._delay > deadline:
+            if isinstance(yielded, Timeout) and env.now + timeout_delay(yielded) > deadline:
                 # The sleep outlives the timeout: end at the deadline instead of waiting it out.
                 Timeout(env, deadline - env.now).callbacks.append(partial(time_out, state["token"]))
                 return

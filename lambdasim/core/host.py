@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    import simpy
-
+    from lambdasim.core._kernel import Kernel
     from lambdasim.core.engine import Engine, FunctionState
     from lambdasim.core.metrics import FunctionMetrics
     from lambdasim.core.outcome import Outcome
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 class Host(Protocol):
     """A simulated account: its SimPy environment, its engine and its functions by name."""
 
-    env: simpy.Environment
+    env: Kernel
     engine: Engine
 
     def function_state(self, name: str) -> FunctionState:

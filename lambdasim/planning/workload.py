@@ -47,6 +47,7 @@ import numpy as np
 from attrs import field, frozen
 from simpy.events import NORMAL, Timeout
 
+from lambdasim.core._kernel import Kernel, QueueItem
 from lambdasim.core._validators import (
     check_range,
     check_real,
@@ -60,7 +61,6 @@ from lambdasim.core.dist import stream
 from lambdasim.core.schedule import Cron, Rate, parse_schedule, scheduled_event
 
 if TYPE_CHECKING:
-    import simpy
 
     from lambdasim.aws.simulation import Simulation
     from lambdasim.core.engine import FunctionState
@@ -141,23 +141,22 @@ def _payload_size(payload: Any) -> int:
     return len(json.dumps(payload).encode())
 
 
-class _Arrivals(ABC):
+class _Arrivals(QueueItem, ABC):
     """A workload's next arrival, put back on SimPy's event queue after each one.
 
-    Like :class:`lambdasim.core.engine.Scheduled`, the object itself is the queued event (``Environment.step`` reads only
-    ``callbacks`` and ``_ok``), so an arrival costs no ``Timeout`` and no closure. The queue sees the same sequence of
+    Like :class:`lambdasim.core.engine.Scheduled`, the object itself is the queued event (a
+    :class:`~lambdasim.core._kernel.QueueItem`), so an arrival costs no ``Timeout`` and no closure. The queue sees the same sequence of
     (time, priority, order) entries as with one ``Timeout`` per arrival, so same-time ties are unchanged.
     """
 
     __slots__ = ("_eid", "_env", "_fire", "_queue", "callbacks")
-    _ok = True  # never a failed event: Environment.step checks this after the callbacks
 
-    def __init__(self, env: simpy.Environment) -> None:
+    def __init__(self, env: Kernel) -> None:
         self._env = env
         # Pushed onto SimPy's queue as Environment.schedule(self, NORMAL, delay) does, without the call (as the
         # engine does: see lambdasim.core.engine.Scheduled).
-        self._queue: list[Any] = env._queue
-        self._eid: Iterator[int] = env._eid
+        self._queue: list[Any] = env.queue
+        self._eid: Iterator[int] = env.eids
         self._fire = (self.fire,)
         self.callbacks: tuple[Callable[[object], None], ...] | None = None
 
@@ -171,7 +170,7 @@ class _Ticker(_Arrivals):
 
     __slots__ = ("_arrive", "_next_delay")
 
-    def __init__(self, env: simpy.Environment, next_delay: Callable[[], float | None], arrive: Callable[[], None]):
+    def __init__(self, env: Kernel, next_delay: Callable[[], float | None], arrive: Callable[[], None]):
         super().__init__(env)
         self._next_delay = next_delay
         self._arrive = arrive
@@ -182,7 +181,7 @@ class _Ticker(_Arrivals):
             if delay < 0:
                 raise ValueError(f"Negative delay {delay}")
             self.callbacks = self._fire
-            heappush(self._queue, (self._env._now + delay, NORMAL, next(self._eid), self))
+            heappush(self._queue, (self._env.now + delay, NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
         self._arrive()
@@ -194,7 +193,7 @@ class _AtTimes(_Arrivals):
 
     __slots__ = ("_arrive", "_i", "_times")
 
-    def __init__(self, env: simpy.Environment, times: Iterable[float], arrive: Callable[[int], None]):
+    def __init__(self, env: Kernel, times: Iterable[float], arrive: Callable[[int], None]):
         super().__init__(env)
         self._times = iter(enumerate(times))
         self._arrive = arrive
@@ -204,7 +203,7 @@ class _AtTimes(_Arrivals):
         nxt = next(self._times, None)
         if nxt is not None:
             self._i, t = nxt
-            now = self._env._now  # the clock without a property call, as in lambdasim.core.engine
+            now = self._env.now  # a plain attribute on the Kernel (lambdasim.core._kernel)
             delay = t - now
             self.callbacks = self._fire
             heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self))
@@ -215,7 +214,7 @@ class _AtTimes(_Arrivals):
 
 
 def _drive(
-    env: simpy.Environment, start_s: float, next_delay: Callable[[], float | None], arrive: Callable[[], None]
+    env: Kernel, start_s: float, next_delay: Callable[[], float | None], arrive: Callable[[], None]
 ) -> None:
     """From ``start_s`` on, repeatedly wait ``next_delay()`` seconds (``None`` ends the workload) and ``arrive()``."""
     ticker = _Ticker(env, next_delay, arrive)
@@ -223,7 +222,7 @@ def _drive(
     env.schedule(ticker, NORMAL, max(0.0, start_s - env.now))  # type: ignore[arg-type]  # an event to step()
 
 
-def _at_times(env: simpy.Environment, times: Iterable[float], arrive: Callable[[int], None]) -> None:
+def _at_times(env: Kernel, times: Iterable[float], arrive: Callable[[int], None]) -> None:
     """Call ``arrive(i)`` at each absolute time ``times[i]`` (non-decreasing, not in the past)."""
     _AtTimes(env, times, arrive).next()
 

@@ -47,12 +47,10 @@ import fnmatch
 import json
 import math
 import re
-from heapq import heapify, heappush
 from typing import TYPE_CHECKING, Any
 
-from simpy.events import NORMAL
-
 from lambdasim.aws.account import ServiceError
+from lambdasim.core._kernel import QueueItem
 from lambdasim.core.schedule import Cron, Rate, parse_schedule, scheduled_event
 
 if TYPE_CHECKING:
@@ -451,12 +449,11 @@ class TargetInput:
             return None, text
 
 
-class _Firing:
+class _Firing(QueueItem):
     """A scheduled rule's next firing, queued on SimPy's heap as the event itself (as ``lambdasim.planning.workload`` queues
-    arrivals): ``Environment.step`` reads only ``callbacks`` and ``_ok``, so a firing costs no ``Timeout``."""
+    arrivals): a :class:`~lambdasim.core._kernel.QueueItem`, so a firing costs no ``Timeout``."""
 
     __slots__ = ("callbacks", "rule")
-    _ok = True  # never a failed event
 
     def __init__(self, rule: Rule, fire: Any) -> None:
         self.rule = rule
@@ -727,23 +724,15 @@ class EventBridgeService:
         at = self._next_time(rule)
         if at is None:  # a cron whose last year is over
             return
-        env = self._services.sim.env
-        queue: list[Any] = env._queue
         # Pushed onto SimPy's queue at the exact time (a delay added to now could round a cron minute off).
-        rule.timer = (at, NORMAL, next(env._eid), _Firing(rule, self._fire))
-        heappush(queue, rule.timer)
+        rule.timer = self._services.sim.env.push(at, _Firing(rule, self._fire))
         self.armed[rule.arn] = rule
 
     def _disarm(self, rule: Rule) -> None:
         """Take the queued firing of ``rule`` off SimPy's queue (control-plane calls only: O(queue length))."""
         if rule.timer is None:
             return
-        queue: list[Any] = self._services.sim.env._queue
-        for i, entry in enumerate(queue):
-            if entry is rule.timer:
-                del queue[i]
-                heapify(queue)
-                break
+        self._services.sim.env.remove(rule.timer)
         rule.timer = None
         self.armed.pop(rule.arn, None)
 
