@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from lambdasim.core.stats import ZERO_BELOW, QuantileSketch, add_dense
+from lambdasim.core.stats import ZERO_BELOW, QuantileSketch, add_dense, bucket_gamma_log, bucket_keys
 
 __all__ = [
     "METRICS",
@@ -92,8 +92,8 @@ LONGEST_ATTEMPT_S = 920.0
 SKETCH_ALPHA = 0.01
 """Relative accuracy of metric percentiles (CloudWatch's own are approximate too)."""
 
-# The log-bucket key of a value v > 0 is ceil(log(v) / log(gamma)), as in QuantileSketch(SKETCH_ALPHA).
-_INV_LOG_GAMMA = 1.0 / math.log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA))
+# Histograms bucket as QuantileSketch(SKETCH_ALPHA) does: lambdasim.core.stats.bucket_key, the one rule.
+_GAMMA_LOG = bucket_gamma_log(SKETCH_ALPHA)
 
 _PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,10})?|100(\.0{1,10})?)$")
 
@@ -107,18 +107,6 @@ def parse_percentile(stat: str) -> float | None:
 
 HISTOGRAM_BUFFER = 1024
 """Samples a period's :class:`Samples` buffers before folding them in bulk into its figures and histogram."""
-
-
-def _bucket_keys(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """The log-bucket key ``ceil(log(v) / log(gamma))`` of each value (all >= ZERO_BELOW), as ``math`` computes it."""
-    scaled = np.log(values) * _INV_LOG_GAMMA
-    keys: np.ndarray[Any, Any] = np.ceil(scaled)
-    # numpy's vectorised log may differ from math.log in the last bit: recompute, exactly as one sample at a time
-    # would, the few values that sit within rounding of a bucket boundary.
-    near = np.abs(scaled - np.rint(scaled)) < 1e-9
-    if near.any():
-        keys[near] = [math.ceil(math.log(v) * _INV_LOG_GAMMA) for v in values[near].tolist()]
-    return keys.astype(np.int64)
 
 
 class Samples:
@@ -170,7 +158,7 @@ class Samples:
         self._zeros += int(arr.size - positive.size)
         if positive.size == 0:
             return
-        keys = _bucket_keys(positive)
+        keys = bucket_keys(positive, _GAMMA_LOG)
         low = int(keys.min())
         # int32 counts: one histogram per period, kept for the whole run.
         counts = np.bincount(keys - low).astype(np.int32)
@@ -221,12 +209,7 @@ class Samples:
 
     def sketch(self) -> QuantileSketch:
         """The histogram as a :class:`~lambdasim.core.stats.QuantileSketch` (same buckets as one filled by ``add``)."""
-        sketch = QuantileSketch(SKETCH_ALPHA)
-        # Same alpha, same bucket keys: filling the sketch's own state is exact and avoids re-adding samples.
-        sketch._buckets = self.buckets
-        sketch._zeros = self.zeros
-        sketch.count = self.count
-        return sketch
+        return QuantileSketch.from_buckets(SKETCH_ALPHA, self.buckets, self.zeros)
 
 
 def _fold_recent(series: dict[int, Samples], before: int, period_s: float) -> None:

@@ -46,6 +46,35 @@ def add_dense(
     return dense, dense_low
 
 
+def bucket_gamma_log(alpha: float) -> float:
+    """``log(gamma)`` of a histogram of relative accuracy ``alpha``: ``gamma = (1 + alpha) / (1 - alpha)``."""
+    return math.log((1 + alpha) / (1 - alpha))
+
+
+def bucket_key(value: float, gamma_log: float) -> int:
+    """The log bucket of a value ``v >= ZERO_BELOW``: ``ceil(log(v) / log(gamma))``.
+
+    The one bucketing rule of lambdasim: :class:`QuantileSketch` and the per-period histograms of
+    :mod:`lambdasim.core.metrics` both use it (and :func:`bucket_keys`, its bulk form), so a histogram turned into a
+    sketch has exactly the buckets the sketch would have given its values one by one.
+    """
+    return math.ceil(math.log(value) / gamma_log)
+
+
+def bucket_keys(values: np.ndarray[Any, Any], gamma_log: float) -> np.ndarray[Any, Any]:
+    """:func:`bucket_key` of each value (all ``>= ZERO_BELOW``), in bulk, as ``int64``: exactly the scalar rule.
+
+    numpy's vectorised ``log`` may differ from ``math.log`` in the last bit; that matters only for a value within a
+    few ulps of a bucket boundary, so those few are recomputed one by one with the scalar rule.
+    """
+    scaled = np.log(values) / gamma_log
+    keys: np.ndarray[Any, Any] = np.ceil(scaled)
+    near = np.abs(scaled - np.rint(scaled)) < 1e-9
+    if near.any():
+        keys[near] = [bucket_key(v, gamma_log) for v in values[near].tolist()]
+    return keys.astype(np.int64)
+
+
 class QuantileSketch:
     """Relative-error quantiles of non-negative values in memory logarithmic in their range.
 
@@ -61,7 +90,7 @@ class QuantileSketch:
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
         self.alpha = alpha
-        self._gamma_log = math.log((1 + alpha) / (1 - alpha))
+        self._gamma_log = bucket_gamma_log(alpha)
         self._buckets: dict[int, int] = {}
         # add_many counts into a dense array of buckets _dense_low, _dense_low + 1, ...: numpy adds a whole block
         # at once, where a dict takes one Python step per distinct bucket. Readers fold it into _buckets first.
@@ -79,7 +108,7 @@ class QuantileSketch:
                 raise ValueError(f"QuantileSketch takes values >= 0, got {value!r}")
             self._zeros += 1
             return
-        key = math.ceil(math.log(value) / self._gamma_log)
+        key = bucket_key(value, self._gamma_log)
         buckets = self._buckets
         buckets[key] = buckets.get(key, 0) + 1
 
@@ -99,18 +128,20 @@ class QuantileSketch:
         self._zeros += int(arr.size - positive.size)
         if positive.size == 0:
             return
-        scaled = np.log(positive) / self._gamma_log
-        keys = np.ceil(scaled)
-        # numpy's vectorised log may differ from math.log (what add uses) in the last bit; that matters only for a
-        # value within a few ulps of a bucket boundary, so recompute those few exactly as add does.
-        near = np.abs(scaled - np.rint(scaled)) < 1e-9
-        if near.any():
-            gamma_log = self._gamma_log
-            keys[near] = [math.ceil(math.log(v) / gamma_log) for v in positive[near].tolist()]
-        ikeys = keys.astype(np.int64)
+        ikeys = bucket_keys(positive, self._gamma_log)
         low = int(ikeys.min())
         counts = np.bincount(ikeys - low)
         self._dense, self._dense_low = add_dense(self._dense, self._dense_low, counts, low)
+
+    @classmethod
+    def from_buckets(cls, alpha: float, buckets: dict[int, int], zeros: int) -> QuantileSketch:
+        """A sketch of ``zeros`` values below :data:`ZERO_BELOW` and ``buckets`` (``{bucket key: count}``, keys by
+        :func:`bucket_key` at this ``alpha``): the sketch that adding those values one by one would give."""
+        sketch = cls(alpha)
+        sketch._buckets = dict(buckets)
+        sketch._zeros = zeros
+        sketch.count = zeros + sum(buckets.values())
+        return sketch
 
     def _settle(self) -> dict[int, int]:
         """Fold the dense counts into the bucket dict; return the dict."""
