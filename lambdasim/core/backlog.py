@@ -162,10 +162,8 @@ class Backlog:
         """Whether a try now would not be throttled for lack of concurrency (``Engine._acquire``'s test)."""
         fs = self.fs
         if fs is None:
-            engine = self._engine
-            return engine.unreserved_in_use < engine.unreserved_limit
-        reserved = fs.reserved
-        return reserved is not None and fs.in_use < reserved - fs.provisioned_total
+            return self._engine.account_has_room()
+        return fs.reserved is not None and self._engine.full_pool(fs) is None
 
     # -- parking ----------------------------------------------------------------------------------------------------
 
@@ -341,10 +339,7 @@ class Backlog:
         first = self.first
         if first is None or (first is self._woken and self.next_due == self._woken_due):
             return  # none parked, or its wake is on the queue
-        fs = self.fs
-        if fs is not None and fs.reserved is not None and fs.in_use < fs.reserved - fs.provisioned_total:
-            self._wake_first()  # (has_room, inline for a function's pool)
-        elif fs is None and self.has_room():
+        if self.has_room():
             self._wake_first()
 
     def _wake_first(self) -> None:
@@ -376,12 +371,8 @@ class Backlog:
         dues = self.dues[n]
         if ev.backlog is not self or not lane or lane[0] is not ev or dues[0] != due:
             return  # outdated: the event was tried, or moved on, since
-        fs = self.fs
-        if fs is None:
-            if not self.has_room():
-                return  # throttled again: the next catch-up counts it
-        elif fs.reserved is None or fs.in_use >= fs.reserved - fs.provisioned_total:
-            return  # (has_room, inline for a function's pool)
+        if not self.has_room():
+            return  # throttled again: the next catch-up counts it
         # No parked try comes before this one (it was the earliest when the pool last had room, and the pool has
         # had room since), so it is its lane's first: take it out and try it for real.
         lane.popleft()
@@ -395,11 +386,7 @@ class Backlog:
             self._emptied()
         engine = self._engine
         engine._poll(ev)
-        if self.count and (
-            fs.reserved is not None and fs.in_use < fs.reserved - fs.provisioned_total
-            if fs is not None
-            else self.has_room()
-        ):
+        if self.count and self.has_room():
             self.catch_up(engine.env.now)  # nothing is due before now: this finds the next first
             self._wake_first()
 

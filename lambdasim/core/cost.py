@@ -53,6 +53,7 @@ from attrs import field, frozen
 
 from lambdasim.core._optional import require
 from lambdasim.core._validators import check_range
+from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.prices import PriceTable, price_table
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def billed_ms(duration_s: float, init_s: float = 0.0) -> int:
     """
     check_range("duration_s", duration_s, 0.0)
     check_range("init_s", init_s, 0.0)
-    return math.ceil(round((init_s + duration_s) * 1000.0, 6))
+    return billed_ms_of((init_s + duration_s) * 1000.0)
 
 
 def provisioned_billed_s(enabled_s: float) -> float:

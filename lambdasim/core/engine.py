@@ -35,6 +35,7 @@ from simpy.events import NORMAL, Timeout
 from lambdasim.core._kernel import Kernel, QueueItem, timeout_delay
 from lambdasim.core.backlog import BACKOFF, Backlog
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.counters import FunctionStats
 from lambdasim.core.dist import Distribution, stream
 from lambdasim.core.environments import EnvironmentPool
@@ -318,6 +319,9 @@ class FunctionState:
             self.scaling = ScalingBucket(s.scaling_environments, s.scaling_period_s, engine.env.now)
         self.provisioned: dict[str | None, ProvisionedConcurrency] = {}  # by qualifier (version or alias)
         self.provisioned_total = 0  # requested over all qualifiers: carved out of the function's concurrency
+        # On-demand concurrency of its reserved pool: reserved - provisioned_total (None: the account's pool). Set
+        # only by Engine.changing_pools, around every change of either.
+        self.on_demand_limit: int | None = None
         self.faults: FaultPlan | None = None
         self.backlog = Backlog(engine, self)  # its events parked while its reserved concurrency is full
         # What _acquire chose for the attempt _run_attempt starts right after it (never across events): an
@@ -465,6 +469,20 @@ class Engine:
                 backlog.release_all()
         yield
         self.unreserved_limit = self.concurrency_limit - self.reserved_total()
+        for f in self.functions.values():
+            f.on_demand_limit = None if f.reserved is None else f.reserved - f.provisioned_total
+
+    def full_pool(self, fs: FunctionState) -> ThrottleReason | None:
+        """Why an on-demand attempt of ``fs`` would be throttled now for lack of concurrency (its reserved pool, or
+        the account's unreserved pool, is full), or ``None`` if it has room: the one "pool has room" rule."""
+        limit = fs.on_demand_limit
+        if limit is None:
+            return _ACCOUNT if self.unreserved_in_use >= self.unreserved_limit else None
+        return _RESERVED if fs.in_use >= limit else None
+
+    def account_has_room(self) -> bool:
+        """Whether the account's unreserved pool has room for one more on-demand attempt."""
+        return self.unreserved_in_use < self.unreserved_limit
 
     def set_service_faults(self) -> None:
         """Service errors may come from now on (lambdasim.core.faults): a try is no longer a certain throttle."""
@@ -543,12 +561,9 @@ class Engine:
                     fs.metrics.provisioned(now, pool.busy, pool.allocated, True)
                     return None
                 spill = True
-        reserved = fs.reserved
-        if reserved is None:
-            if self.unreserved_in_use >= self.unreserved_limit:
-                return _ACCOUNT
-        elif fs.in_use >= reserved - fs.provisioned_total:
-            return _RESERVED
+        full = self.full_pool(fs)
+        if full is not None:
+            return full
         version = target.version
         envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
         entry = envs.take(now)
@@ -561,7 +576,7 @@ class Engine:
         else:
             fs.chosen = entry[1]
             fs.chosen_init = entry[3]
-        if reserved is None:
+        if fs.reserved is None:
             self.unreserved_in_use += 1
         fs.in_use += 1
         st.concurrency.change(now, 1)
@@ -580,7 +595,7 @@ class Engine:
             env.give_back()
             st.provisioned_busy.change(now, -1)
             fs.metrics.provisioned(now, env.busy, env.allocated, False)
-            st.provisioned_billed_ms += math.ceil(round((now - call.started_at) * 1000.0, 6))  # type: ignore[attr-defined]
+            st.provisioned_billed_ms += billed_ms_of((now - call.started_at) * 1000.0)  # type: ignore[attr-defined]
             return
         fs.in_use -= 1
         if fs.reserved is None:
@@ -622,15 +637,13 @@ class Engine:
         fs.metrics.event_received(now)
         st.queued.change(now, 1)
         queue = self._queue
-        reserved = fs.reserved
         if (
             last
-            and (fs.in_use >= reserved if reserved is not None else self.unreserved_in_use >= self.unreserved_limit)
+            and (reason := self.full_pool(fs)) is not None
             and self._parks_at_once(fs, target)
             and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
         ):
             # (Nothing is due before the poll would be, at (now, NORMAL, a new event id): it is next, at once.)
-            reason = _RESERVED if reserved is not None else _ACCOUNT
             st.throttles[reason] += 1
             m = fs.metrics  # m.throttled(now), inline
             i = m._level_index if now < m._edge else m._advance(now)
@@ -657,12 +670,8 @@ class Engine:
         if self._dispatch or not self._fast_throttles or self.service_faults or fs.provisioned or fs.deleted:
             return False
         reserved = fs.reserved
-        if reserved is None:
-            in_use = self.unreserved_in_use
-            full = in_use >= self.unreserved_limit
-        else:
-            in_use = fs.in_use
-            full = in_use >= reserved
+        in_use = self.unreserved_in_use if reserved is None else fs.in_use
+        full = self.full_pool(fs) is not None
         return full and in_use > 0 and reserved != 0 and self._backoffs[1] <= target.max_event_age_s
 
     def _schedule_poll(self, ev: AsyncEvent, delay: float) -> None:
@@ -1098,13 +1107,10 @@ class Engine:
 
         The rounding is on the microsecond-rounded value so that 0.2 s bills 200 ms, not 201 (float noise).
         """
-        ms = duration * 1000.0
-        billed = math.ceil(ms)
-        if ms - billed + 1.0 < 1e-6:  # _billed_ms inline: the common case costs no call
-            billed = math.ceil(round(ms, 6))
+        billed = billed_ms_of(duration * 1000.0)
         st.billed_ms += billed
         if init:
-            st.billed_init_ms += _billed_ms((init + duration) * 1000.0) - billed
+            st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
 
     def reset_statistics(self, at: float) -> None:
         """Forget every function's statistics observed before simulated time ``at`` (s), for example a warm-up.
@@ -1129,14 +1135,6 @@ class Engine:
         return iter(self.functions.values())
 
 
-def _billed_ms(ms: float) -> int:
-    """``ceil(round(ms, 6))``, the billing rule of :func:`lambdasim.core.cost.billed_ms`, without its slow ``round``
-    except within a microsecond above a whole millisecond, the only place where rounding first can change the
-    result (elsewhere ``round(ms, 6)`` lies in ``(ceil(ms) - 1, ceil(ms)]``)."""
-    billed = math.ceil(ms)
-    if ms - billed + 1.0 < 1e-6:
-        billed = math.ceil(round(ms, 6))
-    return billed
 
 
 def _call_plain(handler: Any, payload: Any, ctx: Context) -> tuple[ErrorInfo | None, Any]:

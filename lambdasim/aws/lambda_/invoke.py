@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -19,6 +18,7 @@ import simpy
 from lambdasim.aws._stream import StreamingBody
 from lambdasim.aws.errors import ClientError
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
+from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.faults import SERVICE_EXCEPTION_MESSAGE, ServiceFault
 from lambdasim.core.handler import ErrorInfo
 from lambdasim.core.rules import ThrottleReason
@@ -139,7 +139,7 @@ class InvokeMixin(LambdaBase):
         memory = target.version.memory_mb
         return (
             f"START RequestId: {rid} Version: {target.version.version}\nEND RequestId: {rid}\n"
-            f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {math.ceil(ms)} ms\t"
+            f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {billed_ms_of(ms)} ms\t"
             f"Memory Size: {memory} MB\tMax Memory Used: {memory} MB\t\n"
         )
 
