@@ -252,8 +252,8 @@ def _write(path: str, text: str) -> None:
 
 
 def _plot(scenario: Scenario, runs: list[Run], path: str) -> None:
-    """The first run's figure (:mod:`lambdasim.planning.plots`), one column per function: its timeline dashboard (when the
-    scenario has a horizon), the CDFs of event age and end-to-end time, and the outcomes."""
+    """The first run's figure (:mod:`lambdasim.planning.plots`), one column per function: its timeline dashboard
+    (when the scenario has a horizon), the CDFs of event age and end-to-end time, and the outcomes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

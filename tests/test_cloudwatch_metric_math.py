@@ -1,4 +1,5 @@
-"""Metric math in ``get_metric_data`` (``Expression`` queries, :mod:`lambdasim.aws.cloudwatch.metric_math`): exact values on a small
+"""Metric math in ``get_metric_data`` (``Expression`` queries, :mod:`lambdasim.aws.cloudwatch.metric_math`): exact
+values on a small
 run worked out by hand, dependency order, hidden inputs, every supported function on AWS's own examples, and the
 errors CloudWatch answers with."""
 

@@ -20,9 +20,9 @@ import pytest
 from botocore.model import Shape
 from botocore.paginate import Paginator as BotocorePaginator
 from botocore.validate import ParamValidator
-from lambdasim.aws.lambda_ import _shapes as _lambda_shapes
 
 import lambdasim as ls
+from lambdasim.aws.lambda_ import _shapes as _lambda_shapes
 from lambdasim.aws.lambda_._model import EXTENSIONS, OPERATIONS, PAGINATORS, SHAPES, input_shape
 from lambdasim.aws.lambda_.client import LambdaClient
 from lambdasim.aws.paginators import OperationNotPageableError, xform_name

@@ -21,10 +21,10 @@ import botocore.session
 import botocore.waiter
 import pytest
 import simpy
-from lambdasim.aws.lambda_ import _shapes as _lambda_shapes
 
 import lambdasim as ls
 from lambdasim.aws import errors
+from lambdasim.aws.lambda_ import _shapes as _lambda_shapes
 from lambdasim.aws.lambda_._model import SHAPES
 from lambdasim.aws.lambda_.tags import TAG_PATTERN
 

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.testing import plugin as pytest_plugin
 from lambdasim.testing import (
     DEFAULT_SEED,
     FAILURE_CONDITIONS,
@@ -32,6 +31,7 @@ from lambdasim.testing import (
     retry_starts,
     trace_of,
 )
+from lambdasim.testing import plugin as pytest_plugin
 from tests.helpers import always_fail
 
 pytest_plugins = ["pytester"]
@@ -424,7 +424,8 @@ def test_the_installed_entry_point_loads_the_plugin(pytester: pytest.Pytester) -
 def test_loading_the_plugin_imports_nothing_heavy() -> None:
     code = (
         "import sys, lambdasim.testing.plugin\n"
-        "heavy = ['matplotlib', 'pandas', 'tqdm', 'lambdasim.testing.helpers', 'lambdasim.planning.scenario', 'lambdasim.cli']\n"
+        "heavy = ['matplotlib', 'pandas', 'tqdm', 'lambdasim.testing.helpers', 'lambdasim.planning.scenario',"
+        " 'lambdasim.cli']\n"
         "print([m for m in heavy if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

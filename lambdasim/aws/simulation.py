@@ -257,10 +257,6 @@ class Simulation:
 
     # -- clock helpers for the clients ------------------------------------------------------------------------
 
-    def epoch_now(self) -> float:
-        """Unix time of the simulated now."""
-        return self.start.timestamp() + self.now
-
     def moment_now(self) -> _dt.datetime:
         """The simulated now as a UTC ``datetime``: what boto3 gives for timestamp members (``LastModified``)."""
         return self.start + _dt.timedelta(seconds=self.now)

@@ -186,9 +186,10 @@ class Scheduled(QueueItem):
     """Something the engine puts on SimPy's event queue itself, instead of a new ``Timeout`` per step.
 
     It is a :class:`~lambdasim.core._kernel.QueueItem`: when its time comes, ``Kernel.step`` calls each of
-    ``obj.callbacks`` with ``obj``, as for any triggered ``simpy.Event``. An object is on the queue at most once at a time, which holds for an event: it waits for a poll, runs
-    an attempt or waits for a retry, one at a time. This saves a ``Timeout`` and a ``partial`` or closure per step,
-    about 1 µs of each, measured; same-time ties keep SimPy's order (time, priority, then scheduling order).
+    ``obj.callbacks`` with ``obj``, as for any triggered ``simpy.Event``. An object is on the queue at most once
+    at a time, which holds for an event: it waits for a poll, runs an attempt or waits for a retry, one at a time.
+    This saves a ``Timeout`` and a ``partial`` or closure per step, about 1 µs of each, measured; same-time ties keep
+    SimPy's order (time, priority, then scheduling order).
     """
 
     __slots__ = ("callbacks", "ending", "environment")
@@ -395,7 +396,6 @@ class Engine:
         self._retry_delays = s.retry_delays_s
         self._dispatch = s.dispatch_latency_s
         self._reads_limited = s.poller_read_rate_per_s is not None
-        self._idle_timeout = s.idle_timeout_s
         self._duplicate_p = s.duplicate_probability
         self._service_error_p = s.service_error_probability
         self._drop_p = s.drop_probability
@@ -416,7 +416,6 @@ class Engine:
         # once, instead of a Timeout and a partial per step. It pushes onto SimPy's queue itself, exactly as
         # Environment.schedule(event, NORMAL, delay) does (a heap of (time, priority, event id, event)), without
         # the call; _schedule is that public method for the colder paths.
-        self._schedule: Callable[..., None] = env.schedule  # typed for Events; Scheduled is one to step()
         self._queue: list[Any] = env.queue
         self._eid: Iterator[int] = env.eids
         self._poll_step = (self._poll,)
@@ -727,7 +726,8 @@ class Engine:
             d[i] = d.get(i, 0) + 1
             if not ev.throttles and self._fast_throttles and not self.service_faults and not fs.provisioned:
                 # The first throttle in a row, for lack of concurrency: park it while the pool is full, if an
-                # attempt in the pool will end (lambdasim.core.backlog); what _back_off does for it, without the options.
+                # attempt in the pool will end (lambdasim.core.backlog); what _back_off does for it, without the
+                # options.
                 if reason is _RESERVED:
                     backlog = fs.backlog
                     parks = fs.in_use > 0
@@ -1130,11 +1130,6 @@ class Engine:
                 fs.stats.reset(now)
 
         Timeout(self.env, max(0.0, at - self.env.now)).callbacks.append(reset)
-
-    def iter_functions(self) -> Iterator[FunctionState]:
-        return iter(self.functions.values())
-
-
 
 
 def _call_plain(handler: Any, payload: Any, ctx: Context) -> tuple[ErrorInfo | None, Any]:

@@ -6,7 +6,8 @@ Two kinds of fault, both seeded and both attached like workloads (``fault.attach
 - :class:`Outage`: Lambda itself answers HTTP 5xx (``ServiceException``) with some probability during a time
   window, for one function or all. A service error is not a function execution: an asynchronous event backs off and
   is retried as after a throttle (spec 1.3); a synchronous caller gets the error (and may retry it, see
-  :mod:`lambdasim.planning.sync`). ``Settings.service_error_probability`` is the same fault at a constant rate, everywhere.
+  :mod:`lambdasim.planning.sync`). ``Settings.service_error_probability`` is the same fault at a constant rate,
+  everywhere.
 - :class:`FaultSchedule` of :class:`Phase` objects: from ``start_s`` to ``end_s`` a function's invocations fail with
   ``error_rate``, hang until the function timeout with ``timeout_rate``, or take ``duration`` instead of their
   usual time: a downstream dependency failing from t1 to t2. A failed or hung invocation never enters the handler.

@@ -440,14 +440,6 @@ class FunctionMetrics:
         d = self.received
         d[i] = d.get(i, 0) + 1
 
-    def event_age_at_attempt(self, now: float, age_s: float) -> None:
-        """An attempt of an event of age ``age_s`` started."""
-        i = self._level_index if now < self._edge else self._advance(now)
-        samples = self.event_age.get(i)
-        if samples is None:
-            samples = self.event_age[i] = Samples()
-        samples.add(age_s * 1000.0)
-
     def event_dropped(self, now: float) -> None:
         """An event was discarded without success."""
         self._count(self.dropped, now)

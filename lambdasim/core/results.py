@@ -73,7 +73,8 @@ class Results:
             raise KeyError(f"no function {function!r} in these results; functions: {sorted(self._stats)}") from None
 
     def bill(self, prices: Any = None, *, init_billing: bool | None = None) -> Any:
-        """What these results cost on AWS: a :class:`lambdasim.core.cost.Bill` (requests, GB-seconds, monthly projection).
+        """What these results cost on AWS: a :class:`lambdasim.core.cost.Bill` (requests, GB-seconds, monthly
+        projection).
 
         ``prices`` is a :class:`lambdasim.core.prices.PriceTable` (default: the current us-east-1 table);
         ``init_billing`` overrides the table's rule for billing the init phase of cold starts.

@@ -1,6 +1,6 @@
 """Replications and sweeps: many seeded runs of a model, on any ``concurrent.futures`` executor.
 
-- :func:`replicate` runs a :class:`~lambdasim.planning.model.Model` ``n`` times with independent seeds and gives, for each
+- :func:`replicate` runs a :class:`~lambdasim.model.Model` ``n`` times with independent seeds and gives, for each
   metric, the mean and a t-based confidence interval (:class:`Replications`).
 - :func:`sweep` runs a grid of variations of a model (``"functions[orders].reserved_concurrency": [5, 10, 20]``), each
   with the same replications, and returns tidy tables (:class:`Sweep`): one row per setting and replication, and a

@@ -99,7 +99,7 @@ def timeline(
 ) -> Axes:
     """Plot series of a timeline against time, one line each (counts are per sampling interval).
 
-    ``what`` names entries of the :class:`~lambdasim.planning.probe.TimeSeries`: counters (``received``, ``invocations``,
+    ``what`` names entries of the :class:`~lambdasim.probe.TimeSeries`: counters (``received``, ``invocations``,
     ``errors``, ``throttles``, ``sync_throttles``, an outcome such as ``"Success"``) or levels (``queue_depth``,
     ``concurrency``, ``retry_waiting``, at each sample, or ``<level>_mean`` over each interval).
     """

@@ -537,7 +537,7 @@ class Scenario:
 
         One replication runs with ``seed`` itself; several run with the seeds
         :func:`lambdasim.planning.experiment.replication_seeds` spawns from it, the same as
-        ``lambdasim.planning.experiment.replicate(model, n, seed=seed)``. Any replication reruns alone with its own seed.
+        ``lambdasim.experiment.replicate(model, n, seed=seed)``. Any replication reruns alone with its own seed.
         """
         root = self.seed if seed is None else seed
         n = self.replications if replications is None else replications

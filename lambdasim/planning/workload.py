@@ -61,7 +61,6 @@ from lambdasim.core.dist import stream
 from lambdasim.core.schedule import Cron, Rate, parse_schedule, scheduled_event
 
 if TYPE_CHECKING:
-
     from lambdasim.aws.simulation import Simulation
     from lambdasim.core.engine import FunctionState
 
@@ -145,8 +144,9 @@ class _Arrivals(QueueItem, ABC):
     """A workload's next arrival, put back on SimPy's event queue after each one.
 
     Like :class:`lambdasim.core.engine.Scheduled`, the object itself is the queued event (a
-    :class:`~lambdasim.core._kernel.QueueItem`), so an arrival costs no ``Timeout`` and no closure. The queue sees the same sequence of
-    (time, priority, order) entries as with one ``Timeout`` per arrival, so same-time ties are unchanged.
+    :class:`~lambdasim.core._kernel.QueueItem`), so an arrival costs no ``Timeout`` and no closure. The queue sees
+    the same sequence of (time, priority, order) entries as with one ``Timeout`` per arrival, so same-time ties are
+    unchanged.
     """
 
     __slots__ = ("_eid", "_env", "_fire", "_queue", "callbacks")
@@ -213,9 +213,7 @@ class _AtTimes(_Arrivals):
         self.next()
 
 
-def _drive(
-    env: Kernel, start_s: float, next_delay: Callable[[], float | None], arrive: Callable[[], None]
-) -> None:
+def _drive(env: Kernel, start_s: float, next_delay: Callable[[], float | None], arrive: Callable[[], None]) -> None:
     """From ``start_s`` on, repeatedly wait ``next_delay()`` seconds (``None`` ends the workload) and ``arrive()``."""
     ticker = _Ticker(env, next_delay, arrive)
     ticker.callbacks = (ticker.next,)

@@ -1,6 +1,7 @@
 """``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``) through CloudWatch's
 read API, in boto3's shapes: ``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and metric math
-``Expression`` queries: :mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what rules) and ``list_metrics``.
+``Expression`` queries: :mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what rules) and
+``list_metrics``.
 
 Metrics are per function (dimension ``FunctionName``) or, without dimensions, for the whole account (every metric
 but the peaks, ``ConcurrentExecutions`` and the provisioned ones, whose account-wide peak is not the sum of the
@@ -237,9 +238,9 @@ class CloudWatchClient(ServiceClient):
         return {"Label": metric, "Datapoints": points, "ResponseMetadata": self._metadata()}
 
     def get_metric_data(self, **params: Any) -> dict[str, Any]:
-        """Values of ``MetricStat`` queries and metric math ``Expression`` queries (:mod:`lambdasim.aws.cloudwatch.metric_math`),
-        newest first by default (``ScanBy``), in the order of the queries; those with ``ReturnData=False`` are
-        computed (expressions can name them) but not returned."""
+        """Values of ``MetricStat`` queries and metric math ``Expression`` queries
+        (:mod:`lambdasim.aws.cloudwatch.metric_math`), newest first by default (``ScanBy``), in the order of the
+        queries; those with ``ReturnData=False`` are computed (expressions can name them) but not returned."""
         op = self._call("get_metric_data", params)
         queries = list(params["MetricDataQueries"])
         self._check_expression_params(queries)

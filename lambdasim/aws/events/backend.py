@@ -450,8 +450,9 @@ class TargetInput:
 
 
 class _Firing(QueueItem):
-    """A scheduled rule's next firing, queued on SimPy's heap as the event itself (as ``lambdasim.planning.workload`` queues
-    arrivals): a :class:`~lambdasim.core._kernel.QueueItem`, so a firing costs no ``Timeout``."""
+    """A scheduled rule's next firing, queued on SimPy's heap as the event itself (as
+    ``lambdasim.planning.workload`` queues arrivals): a :class:`~lambdasim.core._kernel.QueueItem`, so a firing costs
+    no ``Timeout``."""
 
     __slots__ = ("callbacks", "rule")
 

@@ -235,9 +235,7 @@ class LambdaBackend:
             return None
         rec = self.functions.get(name)
         if rec is None:
-            raise ValueError(
-                f"function {name!r} does not exist; create it first (functions: {sorted(self.functions)})"
-            )
+            raise ValueError(f"function {name!r} does not exist; create it first (functions: {sorted(self.functions)})")
         known = [LATEST, *rec.versions, *rec.aliases]
         if qualifier not in known:
             raise ValueError(f"function {name!r} has no version or alias {qualifier!r}; it has {known}")

@@ -7,7 +7,8 @@ response sets the state; ``success`` returns, ``failure`` raises ``WaiterError``
 failure state: ..."), an error response that no acceptor expects raises it at once ("An error occurred (Code):
 Message"), and the last of ``MaxAttempts`` polls raises it with "Max attempts exceeded". ``WaiterConfig={"Delay":
 seconds, "MaxAttempts": n}`` overrides the model's two numbers. The exception is
-:class:`lambdasim.aws.errors.WaiterError`, which is also a ``botocore.exceptions.WaiterError`` when botocore is installed.
+:class:`lambdasim.aws.errors.WaiterError`, which is also a ``botocore.exceptions.WaiterError`` when botocore is
+installed.
 
 **Waiting and the simulated clock.** lambdasim's functions and versions are ``Active``, with ``LastUpdateStatus``
 ``Successful``, as soon as the call that made or changed them returns. So ``function_active(_v2)``,

@@ -65,7 +65,6 @@ class Topic:
         self.fifo = name.endswith(".fifo")
         self.attributes = dict(attributes)
         self.subscriptions: dict[str, Subscription] = {}
-        self.published = 0
         self.deleted = False
         self._sequence = 0
 
@@ -167,7 +166,6 @@ class SnsService:
         attributes = attributes or {}
         message_id = self._services.new_id()
         sequence = topic.next_sequence() if topic.fifo else None
-        topic.published += 1
         for sub in list(topic.subscriptions.values()):
             try:
                 if not self._wanted(sub, message, attributes):

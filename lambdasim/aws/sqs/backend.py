@@ -183,7 +183,6 @@ class Queue:
         self.deleted = False
         self.sent = 0
         self.received = 0
-        self.deleted_messages = 0
         self.redrive_target: str | None = None  # the dead-letter queue's ARN
         self.max_receive_count = 0  # 0: no redrive policy
         # Retention expires messages from the front (enqueue order); a message moved in from a standard source keeps
@@ -391,7 +390,6 @@ class Queue:
         self.receipts.pop(receipt, None)
         if msg is not None and msg.message_id in self.messages:
             del self.messages[msg.message_id]
-            self.deleted_messages += 1
 
     def change_visibility(self, receipt: str, timeout: int) -> None:
         """Make a received message visible again ``timeout`` seconds from now."""
