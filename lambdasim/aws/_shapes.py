@@ -9,7 +9,7 @@ Two passes, as on the real path of a boto3 call:
   ``ValidationException``: ``1 validation error detected: Value '3' at 'maximumRetryAttempts' failed to satisfy
   constraint: Member must have value less than or equal to 2``.
 
-Shapes are plain dicts as ``tools/gen_lambda_shapes.py`` writes them: ``{"type": ..., "min"/"max"/"enum"/"pattern":
+Shapes are plain dicts as ``tools/gen_shapes.py`` writes them: ``{"type": ..., "min"/"max"/"enum"/"pattern":
 ..., "members": {name: shape}, "required": [...], "member": shape, "key": shape, "value": shape}``. The type
 ``"any"`` is lambdasim's own, for extensions (a callable ``Handler``): botocore-side it accepts anything,
 server-side string constraints apply only when the value is a string.
