@@ -5,8 +5,6 @@ from botocore 1.43.11 (API 2010-08-01): do not edit by hand.
 shape reachable from those operations.
 """
 
-# ruff: noqa: E501 (botocore's patterns are long strings)
-
 from __future__ import annotations
 
 from typing import Any
