@@ -323,6 +323,17 @@ def test_eventbridge_answers_model_constraints_with_its_validation_exception() -
         events.put_targets(Rule="nope", Targets=targets[:1])
 
 
+def test_lambda_words_a_list_items_member_the_same_way() -> None:
+    lam = ls.Simulation(seed=1).client("lambda")
+    config = {"Arn": "arn:nope", "LocalMountPath": "/mnt/data"}
+    code, message = validation_error(lambda: lam.create_function(FunctionName="f", FileSystemConfigs=[config]))
+    assert code == "ValidationException"
+    assert message.startswith(
+        "1 validation error detected: Value 'arn:nope' at 'fileSystemConfigs.1.member.arn' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: arn:aws"
+    )
+
+
 def test_eventbridge_takes_at_most_10_targets_a_request_as_documented() -> None:
     events = client_of("events")
     events.put_rule(Name="r", EventPattern='{"source": ["a"]}')

@@ -259,11 +259,7 @@ def render(name: str = "lambda") -> str:
             f"WAITERS: dict[str, dict[str, Any]] = {fmt(data['WAITERS'])}\n\n"
             f"ERROR_CODES: tuple[str, ...] = {fmt(data['ERROR_CODES'])}\n"
         )
-    return (
-        doc + NOQA + "\n\n"
-        "from __future__ import annotations\n\n"
-        "from typing import Any\n\n" + body
-    )
+    return doc + NOQA + "\n\nfrom __future__ import annotations\n\nfrom typing import Any\n\n" + body
 
 
 def _version() -> str:
