@@ -36,8 +36,8 @@ ROLE = "arn:aws:iam::123456789012:role/r"
 
 
 def generator() -> Any:
-    path = Path(__file__).resolve().parent.parent / "tools" / "gen_lambda_shapes.py"
-    spec = importlib.util.spec_from_file_location("gen_lambda_shapes", path)
+    path = Path(__file__).resolve().parent.parent / "tools" / "gen_shapes.py"
+    spec = importlib.util.spec_from_file_location("gen_shapes", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -73,8 +73,8 @@ def at(sim: ls.Simulation, t: float, action: Callable[[], Any]) -> None:
 
 
 def test_the_generated_waiters_are_botocores_and_every_one_polls_an_implemented_operation() -> None:
-    path = Path(__file__).resolve().parent.parent / "tools" / "gen_lambda_shapes.py"
-    spec = importlib.util.spec_from_file_location("gen_lambda_shapes", path)
+    path = Path(__file__).resolve().parent.parent / "tools" / "gen_shapes.py"
+    spec = importlib.util.spec_from_file_location("gen_shapes", path)
     assert spec is not None and spec.loader is not None
     generator = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generator)

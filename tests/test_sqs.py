@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.aws.sqs.client import OPERATIONS
 from tests.outcome_helpers import drain
 
 
@@ -250,17 +249,6 @@ def test_a_lambda_destination_queue_is_the_clients_queue(sim: ls.Simulation, sqs
 def botocore_model(service: str) -> Any:
     botocore_session = pytest.importorskip("botocore.session")
     return botocore_session.get_session().get_service_model(service)
-
-
-def test_every_operation_matches_botocores_input_shape() -> None:
-    model = botocore_model("sqs")
-    for method, (operation, members) in OPERATIONS.items():
-        shape = model.operation_model(operation).input_shape
-        assert set(members) == set(shape.members), operation
-        assert {n for n, m in members.items() if m.required} == set(shape.required_members), operation
-        for name, member in members.items():
-            assert member.type == shape.members[name].type_name, (operation, name)
-        assert hasattr(ls.Simulation(seed=0).client("sqs"), method)
 
 
 def test_responses_use_only_botocores_output_members(sim: ls.Simulation, sqs: Any) -> None:

@@ -13,7 +13,8 @@ import pytest
 import simpy
 
 import lambdasim as ls
-from lambdasim.aws.sqs.client import OPERATIONS, SqsClient
+from lambdasim.aws.sqs._shapes import OPERATIONS, SHAPES
+from lambdasim.aws.sqs.client import SqsClient
 from tests.outcome_helpers import ACCOUNT, REGION, START
 
 PREFIX = f"arn:aws:sqs:{REGION}:{ACCOUNT}:"
@@ -440,10 +441,13 @@ def test_list_dead_letter_source_queues_pages_like_list_queues(sqs: Any) -> None
 def test_the_new_shapes_are_botocores() -> None:
     botocore_session = pytest.importorskip("botocore.session")
     model = botocore_session.get_session().get_service_model("sqs")
-    operation, members = OPERATIONS["list_dead_letter_source_queues"]
+    operation = "ListDeadLetterSourceQueues"
     shape = model.operation_model(operation).input_shape
-    assert {n: m.type for n, m in members.items()} == {n: s.type_name for n, s in shape.members.items()}
-    assert {n for n, m in members.items() if m.required} == set(shape.required_members)
+    ours = SHAPES[OPERATIONS[operation][0]]
+    assert {n: SHAPES[s]["type"] for n, s in ours["members"].items()} == {
+        n: s.type_name for n, s in shape.members.items()
+    }
+    assert ours["required"] == shape.required_members
     output = model.operation_model(operation).output_shape
     assert "queueUrls" in output.members and "queueUrls" in output.required_members
     paginator = botocore_session.get_session().get_paginator_model("sqs").get_paginator(operation)

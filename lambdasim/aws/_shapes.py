@@ -7,9 +7,10 @@ Two passes, as on the real path of a boto3 call:
 - :func:`constraint_violations` is the service's model validation: what botocore leaves to the server (``max``,
   ``enum``, ``pattern``). It returns the problems; :func:`validation_message` words them as AWS's
   ``ValidationException``: ``1 validation error detected: Value '3' at 'maximumRetryAttempts' failed to satisfy
-  constraint: Member must have value less than or equal to 2``.
+  constraint: Member must have value less than or equal to 2``. A member of the n-th structure of a list is at
+  ``list.n.member.name`` (``targets.1.member.inputTransformer``), as AWS's services print it.
 
-Shapes are plain dicts as ``tools/gen_lambda_shapes.py`` writes them: ``{"type": ..., "min"/"max"/"enum"/"pattern":
+Shapes are plain dicts as ``tools/gen_shapes.py`` writes them: ``{"type": ..., "min"/"max"/"enum"/"pattern":
 ..., "members": {name: shape}, "required": [...], "member": shape, "key": shape, "value": shape}``. The type
 ``"any"`` is lambdasim's own, for extensions (a callable ``Handler``): botocore-side it accepts anything,
 server-side string constraints apply only when the value is a string.
@@ -18,9 +19,11 @@ server-side string constraints apply only when the value is a string.
 from __future__ import annotations
 
 import decimal
+import email.utils
+import math
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -123,19 +126,55 @@ def _validate(value: Any, shapes: Shapes, shape_name: str, errors: list[str], na
         if not (isinstance(value, (bytes, bytearray, str)) or hasattr(value, "read")):
             _type_error(value, [str(bytes), str(bytearray), "file-like object"], errors, name)
     elif kind == "timestamp":
-        if not isinstance(value, (datetime, str, int, float)):
+        if as_epoch(value) is None:
             _type_error(value, [str(datetime), "timestamp-string"], errors, name)
     else:  # pragma: no cover - a shape type the generator would have to learn first
         raise ValueError(f"shape {shape_name!r} has unsupported type {kind!r}")
 
 
+def as_epoch(value: Any) -> float | None:
+    """A boto3 timestamp argument as Unix time, or ``None`` if botocore would refuse it: a ``datetime`` (naive is
+    UTC), epoch seconds (a number, or anything ``float()`` reads, as botocore reads them), or an ISO 8601 or RFC 822
+    string. (botocore parses other strings with dateutil, which also reads a few looser forms such as
+    ``"Jan 1 2026"``: lambdasim does not.)"""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            pass
+        else:
+            return seconds if math.isfinite(seconds) else None
+        if isinstance(value, bytes):
+            value = value.decode("ascii", errors="replace")
+        if not isinstance(value, str):
+            return None
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                moment = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
+                return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
 # -- the service's model validation ---------------------------------------------------------------------------------
 
 
-def constraint_violations(params: Mapping[str, Any], shapes: Shapes, shape_name: str) -> list[Problem]:
-    """The ``max``/``enum``/``pattern`` violations of ``params`` (already past :func:`validate_input`)."""
+def constraint_violations(
+    params: Mapping[str, Any], shapes: Shapes, shape_name: str, *, not_null: bool = True
+) -> list[Problem]:
+    """The ``max``/``enum``/``pattern`` violations of ``params`` (already past :func:`validate_input`).
+
+    ``not_null``: whether the constraints of a list item, map key or map value end with ``Member must not be null``,
+    as Lambda's do; botocore's models do not say which services print it (EventBridge's messages do not).
+    """
     problems: list[Problem] = []
-    _check_structure(params, shapes, shapes[shape_name], problems, "")
+    _check_structure(params, shapes, shapes[shape_name], problems, "", not_null)
     return problems
 
 
@@ -163,29 +202,38 @@ def _camel(name: str) -> str:
 
 
 def _check_structure(
-    value: Mapping[str, Any], shapes: Shapes, shape: Mapping[str, Any], problems: list[Problem], path: str
+    value: Mapping[str, Any], shapes: Shapes, shape: Mapping[str, Any], problems: list[Problem], path: str, nn: bool
 ) -> None:
     for member, member_shape in shape["members"].items():
         if member in value and value[member] is not None:
             child = f"{path}.{_camel(member)}" if path else _camel(member)
-            _check(value[member], shapes, member_shape, problems, child)
+            _check(value[member], shapes, member_shape, problems, child, nn)
 
 
-def _check(value: Any, shapes: Shapes, shape_name: str, problems: list[Problem], path: str) -> None:
+def _check(value: Any, shapes: Shapes, shape_name: str, problems: list[Problem], path: str, nn: bool) -> None:
     shape = shapes[shape_name]
     kind = shape["type"]
     if kind == "structure":
-        _check_structure(value, shapes, shape, problems, path)
+        _check_structure(value, shapes, shape, problems, path, nn)
     elif kind == "list":
+        item = shapes[shape["member"]]
         if "max" in shape and len(value) > shape["max"]:
             problems.append((aws_repr(value), path, f"Member must have length less than or equal to {shape['max']}"))
-        elif any(_fails(v, shapes, shape["member"]) for v in value):
-            problems.append((aws_repr(value), path, f"Member must satisfy constraint: {_all(shapes, shape['member'])}"))
+        elif item["type"] == "structure":  # each item's own members, at list.n.member.name
+            for n, element in enumerate(value, 1):
+                if element is not None:
+                    _check_structure(element, shapes, item, problems, f"{path}.{n}.member", nn)
+        elif any(_fails(v, shapes, shape["member"], nn) for v in value):
+            constraint = f"Member must satisfy constraint: {_all(shapes, shape['member'], nn)}"
+            problems.append((aws_repr(value), path, constraint))
     elif kind == "map":
-        if any(_fails(k, shapes, shape["key"]) for k in value):
-            problems.append((aws_repr(value), path, f"Map keys must satisfy constraint: {_all(shapes, shape['key'])}"))
-        elif any(_fails(v, shapes, shape["value"]) for v in value.values()):
-            constraint = f"Map value must satisfy constraint: {_all(shapes, shape['value'])}"
+        if "max" in shape and len(value) > shape["max"]:
+            problems.append((aws_repr(value), path, f"Member must have length less than or equal to {shape['max']}"))
+        elif any(_fails(k, shapes, shape["key"], nn) for k in value):
+            constraint = f"Map keys must satisfy constraint: {_all(shapes, shape['key'], nn)}"
+            problems.append((aws_repr(value), path, constraint))
+        elif any(_fails(v, shapes, shape["value"], nn) for v in value.values()):
+            constraint = f"Map value must satisfy constraint: {_all(shapes, shape['value'], nn)}"
             problems.append((aws_repr(value), path, constraint))
     else:
         failed = _scalar_failure(value, shape)
@@ -215,18 +263,18 @@ def _scalar_failure(value: Any, shape: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _fails(value: Any, shapes: Shapes, shape_name: str) -> bool:
+def _fails(value: Any, shapes: Shapes, shape_name: str, nn: bool) -> bool:
     shape = shapes[shape_name]
     if value is None:
         return True
     if shape["type"] in ("structure", "list", "map"):
         nested: list[Problem] = []
-        _check(value, shapes, shape_name, nested, "")
+        _check(value, shapes, shape_name, nested, "", nn)
         return bool(nested)
     return _scalar_failure(value, shape) is not None
 
 
-def _all(shapes: Shapes, shape_name: str) -> str:
+def _all(shapes: Shapes, shape_name: str, not_null: bool) -> str:
     """Every constraint of a list item, map key or map value, as AWS lists them for a container."""
     shape = shapes[shape_name]
     what = "value" if shape["type"] in ("integer", "long", "double", "float") else "length"
@@ -239,7 +287,8 @@ def _all(shapes: Shapes, shape_name: str) -> str:
         parts.append(f"Member must satisfy regular expression pattern: {shape['pattern']}")
     if "enum" in shape:
         parts.append(f"Member must satisfy enum value set: [{', '.join(shape['enum'])}]")
-    parts.append("Member must not be null")
+    if not_null:
+        parts.append("Member must not be null")
     return "[" + ", ".join(parts) + "]"
 
 

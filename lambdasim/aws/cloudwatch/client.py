@@ -15,12 +15,11 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-from lambdasim.aws._params import Member
 from lambdasim.aws._service_client import ServiceClient, as_epoch, decode_token, encode_token, utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.cloudwatch import metric_math
+from lambdasim.aws.cloudwatch._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.cloudwatch.metric_math import Series
-from lambdasim.aws.errors import ParamValidationError
 from lambdasim.core.metrics import (
     METRIC_UNITS,
     METRICS,
@@ -35,50 +34,6 @@ NAMESPACE = "AWS/Lambda"
 DIMENSION = "FunctionName"
 MAX_DATAPOINTS = 1440
 LIST_PAGE = 500
-S = Member("string")
-_TIME = Member("any", required=True)
-
-OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
-    "get_metric_statistics": (
-        "GetMetricStatistics",
-        {
-            "Namespace": Member("string", required=True, min=1),
-            "MetricName": Member("string", required=True, min=1),
-            "Dimensions": Member("list"),
-            "StartTime": _TIME,
-            "EndTime": _TIME,
-            "Period": Member("integer", required=True, min=1),
-            "Statistics": Member("list", min=1),
-            "ExtendedStatistics": Member("list", min=1),
-            "Unit": S,
-        },
-    ),
-    "get_metric_data": (
-        "GetMetricData",
-        {
-            "MetricDataQueries": Member("list", required=True),
-            "StartTime": _TIME,
-            "EndTime": _TIME,
-            "NextToken": S,
-            "ScanBy": S,
-            "MaxDatapoints": Member("integer"),
-            "LabelOptions": Member("structure"),
-        },
-    ),
-    "list_metrics": (
-        "ListMetrics",
-        {
-            "Namespace": Member("string", min=1),
-            "MetricName": Member("string", min=1),
-            "Dimensions": Member("list"),
-            "NextToken": S,
-            "RecentlyActive": S,
-            "IncludeLinkedAccounts": Member("boolean"),
-            "OwningAccount": S,
-        },
-    ),
-}
-"""``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
 
 
 class CloudWatchClient(ServiceClient):
@@ -86,6 +41,7 @@ class CloudWatchClient(ServiceClient):
 
     service_name = "cloudwatch"
     operations = OPERATIONS
+    input_shapes = SHAPES
     # Query-compatible errors: Error.Code is the query code, the class is botocore's shape (as for SQS).
     error_codes = (
         "InvalidParameterValueException",
@@ -108,16 +64,8 @@ class CloudWatchClient(ServiceClient):
 
     def _window(self, params: dict[str, Any], op: str) -> tuple[float, float]:
         """``StartTime`` and ``EndTime`` as Unix times; the start must come first."""
-        times = []
-        for name in ("StartTime", "EndTime"):
-            value = as_epoch(params[name])
-            if value is None:
-                raise ParamValidationError(
-                    f"Invalid type for parameter {name}, value: {params[name]}, type: {type(params[name])}, "
-                    "valid types: <class 'datetime.datetime'>, timestamp-string"
-                )
-            times.append(value)
-        start, end = times
+        start, end = (as_epoch(params[name]) for name in ("StartTime", "EndTime"))
+        assert start is not None and end is not None  # required timestamps: validate_input checked them
         if start >= end:
             raise self._bad(
                 "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.", op
@@ -146,12 +94,7 @@ class CloudWatchClient(ServiceClient):
         return found.metrics.series(metric)
 
     def _check_dimensions(self, dimensions: Any, op: str) -> list[dict[str, Any]]:
-        dims = list(dimensions or [])
-        for i, dim in enumerate(dims, 1):
-            if not isinstance(dim, dict) or "Name" not in dim:
-                raise ParamValidationError(f'Missing required parameter in Dimensions[{i - 1}]: "Name"')
-            if op != "ListMetrics" and "Value" not in dim:
-                raise ParamValidationError(f'Missing required parameter in Dimensions[{i - 1}]: "Value"')
+        dims = list(dimensions or [])  # each with a Name (and a Value but in ListMetrics): validate_input checked
         if len(dims) > 30:
             raise self._bad(
                 "InvalidParameterValue", "The collection Dimensions must not have a size greater than 30.", op
@@ -243,7 +186,6 @@ class CloudWatchClient(ServiceClient):
         queries; those with ``ReturnData=False`` are computed (expressions can name them) but not returned."""
         op = self._call("get_metric_data", params)
         queries = list(params["MetricDataQueries"])
-        self._check_expression_params(queries)
         start, end = self._window(params, op)
         if not 1 <= len(queries) <= 500:
             raise self._bad(
@@ -301,26 +243,6 @@ class CloudWatchClient(ServiceClient):
                 results.extend(self._expression_results(query, evaluated[query_id], scan, op))
         return {"MetricDataResults": results, "Messages": [], "ResponseMetadata": self._metadata()}
 
-    @staticmethod
-    def _check_expression_params(queries: list[Any]) -> None:
-        """botocore's client-side checks of each ``Expression`` (a string of at least one character)."""
-        errors = []
-        for i, query in enumerate(queries):
-            if not isinstance(query, dict) or "Expression" not in query:
-                continue
-            text = query["Expression"]
-            if not isinstance(text, str):
-                errors.append(
-                    f"Invalid type for parameter MetricDataQueries[{i}].Expression, value: {text}, "
-                    f"type: {type(text)}, valid types: <class 'str'>"
-                )
-            elif not text:
-                errors.append(
-                    f"Invalid length for parameter MetricDataQueries[{i}].Expression, value: 0, valid min length: 1"
-                )
-        if errors:
-            raise ParamValidationError("\n".join(errors))
-
     def _check_expression(self, i: int, query: dict[str, Any], op: str) -> None:
         """What CloudWatch checks of an ``Expression`` query before evaluating it."""
         text = query["Expression"]
@@ -345,8 +267,6 @@ class CloudWatchClient(ServiceClient):
             )
         period = query.get("Period")
         if period is not None:
-            if not isinstance(period, int) or isinstance(period, bool) or period < 1:
-                raise ParamValidationError(f"Invalid value for parameter MetricDataQueries[{i - 1}].Period")
             self._check_period(period, op)
 
     def _query(
@@ -359,11 +279,9 @@ class CloudWatchClient(ServiceClient):
         op: str,
     ) -> Series:
         """A ``MetricStat`` query's series (timestamps in Unix seconds, oldest first)."""
-        metric = stat_query.get("Metric", {})
-        period = stat_query.get("Period")
-        stat = stat_query.get("Stat")
-        if not isinstance(period, int) or isinstance(period, bool) or period < 1:
-            raise ParamValidationError(f"Invalid value for parameter MetricDataQueries.{query_id}.MetricStat.Period")
+        metric = stat_query["Metric"]  # Metric, Period (at least 1) and Stat: validate_input checked them
+        period = stat_query["Period"]
+        stat = stat_query["Stat"]
         self._check_period(period, op)
         q = parse_percentile(stat) if isinstance(stat, str) else None
         if stat not in STATISTICS and q is None:

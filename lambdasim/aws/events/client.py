@@ -13,89 +13,16 @@ needs ``until``: without it, it raises ``ValueError`` naming the rules.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, ClassVar
 
-from lambdasim.aws._params import Member
 from lambdasim.aws._service_client import ServiceClient, as_epoch, decode_token, encode_token, utc
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.errors import ParamValidationError
+from lambdasim.aws.events._model import OPERATIONS, SHAPES
 from lambdasim.aws.events.backend import EVENT_SIZE_LIMIT_BYTES, EventBus, Rule
 
-S = Member("string")
-
-OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
-    "create_event_bus": (
-        "CreateEventBus",
-        {
-            "Name": Member("string", required=True),
-            "EventSourceName": S,
-            "Description": S,
-            "KmsKeyIdentifier": S,
-            "DeadLetterConfig": Member("structure"),
-            "LogConfig": Member("structure"),
-            "Tags": Member("list"),
-        },
-    ),
-    "describe_event_bus": ("DescribeEventBus", {"Name": S}),
-    "list_event_buses": ("ListEventBuses", {"NamePrefix": S, "NextToken": S, "Limit": Member("integer")}),
-    "delete_event_bus": ("DeleteEventBus", {"Name": Member("string", required=True)}),
-    "put_rule": (
-        "PutRule",
-        {
-            "Name": Member("string", required=True),
-            "ScheduleExpression": S,
-            "EventPattern": S,
-            "State": S,
-            "Description": S,
-            "RoleArn": S,
-            "Tags": Member("list"),
-            "EventBusName": S,
-        },
-    ),
-    "describe_rule": ("DescribeRule", {"Name": Member("string", required=True), "EventBusName": S}),
-    "enable_rule": ("EnableRule", {"Name": Member("string", required=True), "EventBusName": S}),
-    "disable_rule": ("DisableRule", {"Name": Member("string", required=True), "EventBusName": S}),
-    "list_rules": (
-        "ListRules",
-        {"NamePrefix": S, "EventBusName": S, "NextToken": S, "Limit": Member("integer")},
-    ),
-    "delete_rule": (
-        "DeleteRule",
-        {"Name": Member("string", required=True), "EventBusName": S, "Force": Member("boolean")},
-    ),
-    "put_targets": (
-        "PutTargets",
-        {"Rule": Member("string", required=True), "EventBusName": S, "Targets": Member("list", required=True)},
-    ),
-    "list_targets_by_rule": (
-        "ListTargetsByRule",
-        {"Rule": Member("string", required=True), "EventBusName": S, "NextToken": S, "Limit": Member("integer")},
-    ),
-    "remove_targets": (
-        "RemoveTargets",
-        {
-            "Rule": Member("string", required=True),
-            "EventBusName": S,
-            "Ids": Member("list", required=True),
-            "Force": Member("boolean"),
-        },
-    ),
-    "put_events": ("PutEvents", {"Entries": Member("list", required=True), "EndpointId": S}),
-}
-"""``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
-
-STATES = ("ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
-MAX_TEMPLATE = 8192
-MAX_PATHS = 100
-MAX_PATH_KEY = 256
-MAX_PATH = 256
-PATH_KEY = re.compile(r"[A-Za-z0-9\_\-]+")
-"""``InputPathsMap``: at most 100 entries, keys of 1 to 256 characters matching this (botocore's pattern, which names
-none of the predefined ``aws.events.*`` variables), paths of at most 256 characters; ``InputTemplate``: 1 to 8192."""
-MAX_SCHEDULE_EXPRESSION = 256
 MAX_TARGETS = 5
-MAX_ENTRIES = 10
+"""Targets per rule (``LimitExceededException`` beyond). Model constraints (lengths, patterns, enums) are checked
+from botocore's model before any operation runs (:class:`~lambdasim.aws._service_client.ServiceClient`)."""
 
 
 class EventsClient(ServiceClient):
@@ -103,6 +30,9 @@ class EventsClient(ServiceClient):
 
     service_name = "events"
     operations = OPERATIONS
+    input_shapes = SHAPES
+    validation_error = "ValidationException"
+    not_null = False
     error_codes = (
         "ResourceNotFoundException",
         "ResourceAlreadyExistsException",
@@ -146,9 +76,7 @@ class EventsClient(ServiceClient):
         )
 
     def _paged(self, items: list[Any], params: dict[str, Any], key: str, op: str) -> dict[str, Any]:
-        limit = params.get("Limit", 100)
-        if not 1 <= limit <= 100:
-            raise self._validation(op, limit, "limit", "Member must have value between 1 and 100")
+        limit = params.get("Limit", 100)  # 1 to 100: the model's LimitMax100
         start = 0
         if "NextToken" in params:
             position = decode_token(params["NextToken"])
@@ -219,16 +147,7 @@ class EventsClient(ServiceClient):
                 op,
             )
         state = params.get("State")
-        if state is not None and state not in STATES:
-            raise self._validation(op, state, "state", f"Member must satisfy enum value set: [{', '.join(STATES)}]")
         expression = params.get("ScheduleExpression") or None
-        if expression is not None and len(expression) > MAX_SCHEDULE_EXPRESSION:
-            raise self._validation(
-                op,
-                expression,
-                "scheduleExpression",
-                f"Member must have length less than or equal to {MAX_SCHEDULE_EXPRESSION}",
-            )
         bus = self._bus(params.get("EventBusName"), op)
         with self._client_errors(op):
             rule = self._services.events.put_rule(
@@ -281,16 +200,9 @@ class EventsClient(ServiceClient):
         """Add or replace targets (``Id``, ``Arn``, optional ``SqsParameters``, and at most one of ``Input``,
         ``InputPath`` and ``InputTransformer``: see :class:`~lambdasim.aws.events.backend.TargetInput`)."""
         op = self._call("put_targets", params)
-        _check_transformer_params(params["Targets"])
         rule = self._rule(params, op)
         targets = list(params["Targets"])
-        if not 1 <= len(targets) <= 10:
-            raise self._validation(op, targets, "targets", "Member must have length between 1 and 10")
-        for number, target in enumerate(targets, 1):
-            if not isinstance(target, dict) or "Id" not in target or "Arn" not in target:
-                raise self._validation(op, target, "targets", "Member must contain Id and Arn")
-            if "InputTransformer" in target:
-                self._check_transformer(op, number, target["InputTransformer"])
+        for target in targets:
             if "Input" in target:
                 try:
                     json.loads(target["Input"])
@@ -305,41 +217,6 @@ class EventsClient(ServiceClient):
         with self._client_errors(op):
             self._services.events.put_targets(rule, targets)
         return {"FailedEntryCount": 0, "FailedEntries": [], "ResponseMetadata": self._metadata()}
-
-    def _check_transformer(self, op: str, number: int, transformer: dict[str, Any]) -> None:
-        """EventBridge's constraints on the ``InputTransformer`` of target ``number`` (from 1) that botocore does not
-        check: maximum lengths and sizes, and the key pattern."""
-        field = f"targets.{number}.member.inputTransformer"
-        template = transformer["InputTemplate"]
-        if len(template) > MAX_TEMPLATE:
-            raise self._validation(
-                op, template, f"{field}.inputTemplate", f"Member must have length less than or equal to {MAX_TEMPLATE}"
-            )
-        paths: dict[str, str] = transformer.get("InputPathsMap") or {}
-        if not paths:
-            return
-        shown = "{" + ", ".join(f"{k}={v}" for k, v in paths.items()) + "}"  # as the service (Java) prints a map
-        if len(paths) > MAX_PATHS:
-            raise self._validation(
-                op, shown, f"{field}.inputPathsMap", f"Member must have length less than or equal to {MAX_PATHS}"
-            )
-        if any(len(k) > MAX_PATH_KEY or not PATH_KEY.fullmatch(k) for k in paths):
-            raise self._validation(
-                op,
-                shown,
-                f"{field}.inputPathsMap",
-                f"Map keys must satisfy constraint: [Member must have length less than or equal to {MAX_PATH_KEY}, "
-                f"Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: "
-                f"{PATH_KEY.pattern}]",
-            )
-        if any(len(v) > MAX_PATH for v in paths.values()):
-            raise self._validation(
-                op,
-                shown,
-                f"{field}.inputPathsMap",
-                f"Map value must satisfy constraint: [Member must have length less than or equal to {MAX_PATH}, "
-                "Member must have length greater than or equal to 0]",
-            )
 
     def list_targets_by_rule(self, **params: Any) -> dict[str, Any]:
         """A rule's targets."""
@@ -358,10 +235,8 @@ class EventsClient(ServiceClient):
 
     def put_events(self, **params: Any) -> dict[str, Any]:
         """Put up to 10 events; each entry succeeds or fails on its own, and matching rules deliver now."""
-        op = self._call("put_events", params)
+        self._call("put_events", params)
         entries = list(params["Entries"])
-        if not 1 <= len(entries) <= MAX_ENTRIES:
-            raise self._validation(op, entries, "entries", "Member must have length between 1 and 10")
         results: list[dict[str, Any]] = []
         failed = 0
         for entry in entries:
@@ -393,50 +268,3 @@ class EventsClient(ServiceClient):
         return self._services.events.put_event(
             bus, entry["Source"], entry["DetailType"], detail, list(entry.get("Resources", [])), when
         )
-
-
-def _check_transformer_params(targets: Any) -> None:
-    """botocore's client-side checks of each target's ``InputTransformer`` (a structure with a required
-    ``InputTemplate`` of at least one character and an ``InputPathsMap`` of strings, keys of at least one), in its
-    words and order: ``ParamValidationError`` listing every problem."""
-    errors: list[str] = []
-    for i, target in enumerate(targets if isinstance(targets, (list, tuple)) else []):
-        if not isinstance(target, dict) or "InputTransformer" not in target:
-            continue
-        name = f"Targets[{i}].InputTransformer"
-        spec = target["InputTransformer"]
-        if not isinstance(spec, dict):
-            errors.append(_wrong_type(name, spec, dict))
-            continue
-        if "InputTemplate" not in spec:
-            errors.append(f'Missing required parameter in {name}: "InputTemplate"')
-        members = ("InputPathsMap", "InputTemplate")
-        errors += [
-            f'Unknown parameter in {name}: "{key}", must be one of: {", ".join(members)}'
-            for key in spec
-            if key not in members
-        ]
-        for key, value in spec.items():
-            if key == "InputTemplate":
-                errors += _string_errors(f"{name}.InputTemplate", value, 1)
-            elif key == "InputPathsMap":
-                if not isinstance(value, dict):
-                    errors.append(_wrong_type(f"{name}.InputPathsMap", value, dict))
-                    continue
-                for path_key, path in value.items():
-                    errors += _string_errors(f"{name}.InputPathsMap (key: {path_key})", path_key, 1)
-                    errors += _string_errors(f"{name}.InputPathsMap.{path_key}", path, 0)
-    if errors:
-        raise ParamValidationError("\n".join(errors))
-
-
-def _wrong_type(name: str, value: Any, valid: type) -> str:
-    return f"Invalid type for parameter {name}, value: {value}, type: {type(value)}, valid types: {valid}"
-
-
-def _string_errors(name: str, value: Any, minimum: int) -> list[str]:
-    if not isinstance(value, str):
-        return [_wrong_type(name, value, str)]
-    if len(value) < minimum:
-        return [f"Invalid length for parameter {name}, value: {len(value)}, valid min length: {minimum}"]
-    return []

@@ -3,75 +3,41 @@
 Operations: ``create_bucket``, ``list_buckets``, ``delete_bucket``, ``put_object``, ``get_object``, ``head_object``,
 ``delete_object``, ``list_objects_v2`` (``Prefix``, ``Delimiter``, ``StartAfter``, ``MaxKeys``, continuation tokens).
 Ranges, versions, multipart uploads and ACLs are not simulated.
+
+Requests are checked against botocore's S3 model (:mod:`lambdasim.aws.s3._shapes`), so every member boto3 takes is
+accepted. Those that would change what S3 answers but are not simulated (:data:`NOT_SIMULATED`: ranges, versions,
+conditional requests) are refused with S3's ``NotImplemented`` (HTTP 501) naming the member, rather than ignored;
+the others (ACLs and grants, checksums, encryption, storage class, caching headers, tagging, object lock, the
+``Response*`` overrides, ``EncodingType``, ``FetchOwner``...) are accepted and have no effect. [model]
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
-from lambdasim.aws._params import Member
 from lambdasim.aws._service_client import ServiceClient, decode_token, encode_token, utc
 from lambdasim.aws._stream import StreamingBody
 from lambdasim.aws.account import ServiceError
+from lambdasim.aws.errors import ParamValidationError
+from lambdasim.aws.s3._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.s3.backend import Bucket, S3Object
 
-S = Member("string")
-_BUCKET = Member("string", required=True)
-_KEY = Member("string", required=True, min=1)
-_IGNORED = ("ExpectedBucketOwner", "RequestPayer")
-
-OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
-    "create_bucket": (
-        "CreateBucket",
-        {
-            "ACL": S,
-            "Bucket": _BUCKET,
-            "CreateBucketConfiguration": Member("structure"),
-            "GrantFullControl": S,
-            "GrantRead": S,
-            "GrantReadACP": S,
-            "GrantWrite": S,
-            "GrantWriteACP": S,
-            "ObjectLockEnabledForBucket": Member("boolean"),
-            "ObjectOwnership": S,
-        },
-    ),
-    "list_buckets": (
-        "ListBuckets",
-        {"MaxBuckets": Member("integer"), "ContinuationToken": S, "Prefix": S, "BucketRegion": S},
-    ),
-    "delete_bucket": ("DeleteBucket", {"Bucket": _BUCKET, "ExpectedBucketOwner": S}),
-    "put_object": (
-        "PutObject",
-        {
-            "Bucket": _BUCKET,
-            "Key": _KEY,
-            "Body": Member("blob"),
-            "ContentType": S,
-            "Metadata": Member("map"),
-            "ExpectedBucketOwner": S,
-        },
-    ),
-    "get_object": ("GetObject", {"Bucket": _BUCKET, "Key": _KEY, "ExpectedBucketOwner": S, "RequestPayer": S}),
-    "head_object": ("HeadObject", {"Bucket": _BUCKET, "Key": _KEY, "ExpectedBucketOwner": S, "RequestPayer": S}),
-    "delete_object": ("DeleteObject", {"Bucket": _BUCKET, "Key": _KEY, "ExpectedBucketOwner": S}),
-    "list_objects_v2": (
-        "ListObjectsV2",
-        {
-            "Bucket": _BUCKET,
-            "Delimiter": S,
-            "EncodingType": S,
-            "MaxKeys": Member("integer"),
-            "Prefix": S,
-            "ContinuationToken": S,
-            "FetchOwner": Member("boolean"),
-            "StartAfter": S,
-            "RequestPayer": S,
-            "ExpectedBucketOwner": S,
-        },
-    ),
+# botocore's S3 customizations (botocore.handlers) check these before its model does, in these words.
+VALID_BUCKET = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")
+VALID_S3_ARN = re.compile(
+    r"^arn:(aws).*:(s3|s3-object-lambda):[a-z\-0-9]*:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-.]{1,63}$|"
+    r"^arn:(aws).*:s3-outposts:[a-z\-0-9]+:[0-9]{12}:outpost[/:][a-zA-Z0-9\-]{1,63}[/:]accesspoint[/:]"
+    r"[a-zA-Z0-9\-]{1,63}$"
+)
+_READ = ("Range", "PartNumber", "VersionId", "IfMatch", "IfNoneMatch", "IfModifiedSince", "IfUnmodifiedSince")
+NOT_SIMULATED: dict[str, tuple[str, ...]] = {
+    "GetObject": _READ,
+    "HeadObject": _READ,
+    "PutObject": ("IfMatch", "IfNoneMatch", "WriteOffsetBytes"),
+    "DeleteObject": ("VersionId", "MFA", "IfMatch", "IfMatchLastModifiedTime", "IfMatchSize"),
 }
-"""``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
+"""Members botocore accepts whose effect lambdasim does not simulate, by operation: refused, not ignored."""
 
 
 class S3Client(ServiceClient):
@@ -79,6 +45,7 @@ class S3Client(ServiceClient):
 
     service_name = "s3"
     operations = OPERATIONS
+    input_shapes = SHAPES
     error_codes = (
         "NoSuchBucket",
         "NoSuchKey",
@@ -89,6 +56,7 @@ class S3Client(ServiceClient):
         "InvalidLocationConstraint",
         "IllegalLocationConstraintException",
         "InvalidArgument",
+        "NotImplemented",
     )
 
     paginators: ClassVar[dict[str, dict[str, str]]] = {
@@ -99,6 +67,19 @@ class S3Client(ServiceClient):
             "result_key": "Contents",
         }
     }
+
+    def _call(self, method: str, params: dict[str, Any]) -> str:
+        _botocore_handlers(method, params)
+        op = super()._call(method, params)
+        for member in NOT_SIMULATED.get(op, ()):
+            if member in params:
+                # S3's code and message for functionality it does not implement; lambdasim names the member.
+                message = (
+                    f"A header you provided implies functionality that is not implemented: lambdasim does not "
+                    f"simulate {member} on {op}"
+                )
+                raise self._fail(ServiceError("NotImplemented", message, 501), op)
+        return op
 
     def _bucket(self, name: str, op: str) -> Bucket:
         with self._client_errors(op):
@@ -292,3 +273,23 @@ class S3Client(ServiceClient):
             out["StartAfter"] = start_after
         out["ResponseMetadata"] = self._metadata()
         return out
+
+
+def _botocore_handlers(method: str, params: dict[str, Any]) -> None:
+    """botocore's S3 checks that run before its model's (``validate_bucket_name``, ``validate_ascii_metadata``), in
+    its words. A value of the wrong type is left to the model's check (botocore's handlers would fail on it with a
+    ``TypeError`` or ``AttributeError``)."""
+    bucket = params.get("Bucket")
+    if isinstance(bucket, str) and not VALID_BUCKET.search(bucket) and not VALID_S3_ARN.search(bucket):
+        raise ParamValidationError(
+            f'Invalid bucket name "{bucket}": Bucket name must match the regex "{VALID_BUCKET.pattern}" or be an ARN '
+            f'matching the regex "{VALID_S3_ARN.pattern}"'
+        )
+    metadata = params.get("Metadata")
+    if method == "put_object" and isinstance(metadata, dict):
+        for key, value in metadata.items():
+            if isinstance(key, str) and isinstance(value, str) and not (key.isascii() and value.isascii()):
+                raise ParamValidationError(
+                    f'Non ascii characters found in S3 metadata for key "{key}", value: "{value}".  \nS3 metadata '
+                    "can only contain ASCII characters. "
+                )

@@ -10,57 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from lambdasim.aws._params import Member
 from lambdasim.aws._service_client import ServiceClient, decode_token, encode_token
 from lambdasim.aws.account import ServiceError
+from lambdasim.aws.sns._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.sns.backend import Topic
 
-S = Member("string")
-_TOPIC = Member("string", required=True)
 PAGE = 100
 
-OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
-    "create_topic": (
-        "CreateTopic",
-        {
-            "Name": Member("string", required=True),
-            "Attributes": Member("map"),
-            "Tags": Member("list"),
-            "DataProtectionPolicy": S,
-        },
-    ),
-    "get_topic_attributes": ("GetTopicAttributes", {"TopicArn": _TOPIC}),
-    "list_topics": ("ListTopics", {"NextToken": S}),
-    "delete_topic": ("DeleteTopic", {"TopicArn": _TOPIC}),
-    "subscribe": (
-        "Subscribe",
-        {
-            "TopicArn": _TOPIC,
-            "Protocol": Member("string", required=True),
-            "Endpoint": S,
-            "Attributes": Member("map"),
-            "ReturnSubscriptionArn": Member("boolean"),
-        },
-    ),
-    "unsubscribe": ("Unsubscribe", {"SubscriptionArn": Member("string", required=True)}),
-    "list_subscriptions": ("ListSubscriptions", {"NextToken": S}),
-    "list_subscriptions_by_topic": ("ListSubscriptionsByTopic", {"TopicArn": _TOPIC, "NextToken": S}),
-    "publish": (
-        "Publish",
-        {
-            "TopicArn": S,
-            "TargetArn": S,
-            "PhoneNumber": S,
-            "Message": Member("string", required=True),
-            "Subject": S,
-            "MessageStructure": S,
-            "MessageAttributes": Member("map"),
-            "MessageDeduplicationId": S,
-            "MessageGroupId": S,
-        },
-    ),
-}
-"""``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
 
 SUBSCRIPTION_ATTRIBUTES = (
     "DeliveryPolicy",
@@ -78,6 +34,7 @@ class SnsClient(ServiceClient):
 
     service_name = "sns"
     operations = OPERATIONS
+    input_shapes = SHAPES
     error_codes = ("InvalidParameter", "NotFound", "ParameterValueInvalid", "AuthorizationError")
     aliases: ClassVar[dict[str, str]] = {
         "InvalidParameterException": "InvalidParameter",

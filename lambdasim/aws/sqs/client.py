@@ -12,71 +12,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from lambdasim.aws._params import Member
 from lambdasim.aws._service_client import ServiceClient, decode_token, encode_token
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.errors import ClientError
+from lambdasim.aws.sqs._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.sqs.backend import READ_ONLY, SETTABLE, Message, Queue, check_attributes, md5_of_attributes
-
-S = Member("string")
-_URL = Member("string", required=True)
-
-OPERATIONS: dict[str, tuple[str, dict[str, Member]]] = {
-    "create_queue": (
-        "CreateQueue",
-        {"QueueName": Member("string", required=True), "Attributes": Member("map"), "tags": Member("map")},
-    ),
-    "get_queue_url": ("GetQueueUrl", {"QueueName": Member("string", required=True), "QueueOwnerAWSAccountId": S}),
-    "get_queue_attributes": ("GetQueueAttributes", {"QueueUrl": _URL, "AttributeNames": Member("list")}),
-    "set_queue_attributes": ("SetQueueAttributes", {"QueueUrl": _URL, "Attributes": Member("map", required=True)}),
-    "send_message": (
-        "SendMessage",
-        {
-            "QueueUrl": _URL,
-            "MessageBody": Member("string", required=True),
-            "DelaySeconds": Member("integer"),
-            "MessageAttributes": Member("map"),
-            "MessageSystemAttributes": Member("map"),
-            "MessageDeduplicationId": S,
-            "MessageGroupId": S,
-        },
-    ),
-    "send_message_batch": ("SendMessageBatch", {"QueueUrl": _URL, "Entries": Member("list", required=True)}),
-    "receive_message": (
-        "ReceiveMessage",
-        {
-            "QueueUrl": _URL,
-            "AttributeNames": Member("list"),
-            "MessageSystemAttributeNames": Member("list"),
-            "MessageAttributeNames": Member("list"),
-            "MaxNumberOfMessages": Member("integer"),
-            "VisibilityTimeout": Member("integer"),
-            "WaitTimeSeconds": Member("integer"),
-            "ReceiveRequestAttemptId": S,
-        },
-    ),
-    "delete_message": ("DeleteMessage", {"QueueUrl": _URL, "ReceiptHandle": Member("string", required=True)}),
-    "delete_message_batch": ("DeleteMessageBatch", {"QueueUrl": _URL, "Entries": Member("list", required=True)}),
-    "change_message_visibility": (
-        "ChangeMessageVisibility",
-        {
-            "QueueUrl": _URL,
-            "ReceiptHandle": Member("string", required=True),
-            "VisibilityTimeout": Member("integer", required=True),
-        },
-    ),
-    "purge_queue": ("PurgeQueue", {"QueueUrl": _URL}),
-    "list_queues": (
-        "ListQueues",
-        {"QueueNamePrefix": S, "NextToken": S, "MaxResults": Member("integer")},
-    ),
-    "list_dead_letter_source_queues": (
-        "ListDeadLetterSourceQueues",
-        {"QueueUrl": _URL, "NextToken": S, "MaxResults": Member("integer")},
-    ),
-    "delete_queue": ("DeleteQueue", {"QueueUrl": _URL}),
-}
-"""``{method: (operation, input members)}``: what this client implements, checked against botocore by the tests."""
 
 DATA_TYPES = ("String", "Number", "Binary")
 MAX_BATCH = 10
@@ -87,6 +27,7 @@ class SqsClient(ServiceClient):
 
     service_name = "sqs"
     operations = OPERATIONS
+    input_shapes = SHAPES
     error_codes = (
         "QueueDoesNotExist",
         "QueueNameExists",
