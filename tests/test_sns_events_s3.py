@@ -10,12 +10,7 @@ import pytest
 
 import lambdasim as ls
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.cloudwatch import client as cloudwatch
-from lambdasim.aws.events import client as events
 from lambdasim.aws.events.backend import check_pattern, matches
-from lambdasim.aws.s3 import client as s3
-from lambdasim.aws.sns import client as sns
-from lambdasim.aws.sqs import client as sqs
 from tests.outcome_helpers import bodies, collector, queue
 
 
