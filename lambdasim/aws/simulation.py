@@ -114,6 +114,9 @@ class Simulation:
         self._sinks: dict[str, Attachment] = {}
         self.engine.statistics_reset_hooks.append(self._reset_sink_statistics)
         self._api_requests = 0
+        # The account's Lambda endpoint exists from the start: ``await context.invoke(...)`` in a handler is its
+        # Invoke, answered on the simulated clock, however the functions were created (client, model, template).
+        self.client("lambda")
         self.running = False
 
     @property

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 from attrs import field, frozen
 
-from lambdasim.aws.arn import service_of
+from lambdasim.aws.account import ServiceError
+from lambdasim.aws.arn import LATEST, service_of
 from lambdasim.core._validators import in_range, non_empty_text, one_of, real
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution
@@ -174,9 +175,10 @@ class Function:
             )
 
     def create(self, sim: Simulation) -> None:
-        """Create this function on ``sim`` through the Lambda client."""
-        lam = sim.client("lambda")
-        params: dict[str, Any] = {
+        """Create this function on ``sim`` through the Lambda backend, as a template would: the same state, and
+        AWS's own checks, that ``CreateFunction`` and the calls after it give (refusals as ``ValueError``)."""
+        backend = sim.services.lambda_
+        spec: dict[str, Any] = {
             "FunctionName": self.name,
             "Handler": self.behaviour,
             "Timeout": self.timeout_s,
@@ -184,29 +186,51 @@ class Function:
             "Architectures": [self.architecture],
         }
         if self.duration is not None:
-            params["Duration"] = self.duration
+            spec["Duration"] = self.duration
         if self.init_duration is not None:
-            params["InitDuration"] = self.init_duration
+            spec["InitDuration"] = self.init_duration
         if self.dead_letter_arn is not None:
-            params["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
-        lam.create_function(**params)
-        if self.reserved_concurrency is not None:
-            lam.put_function_concurrency(FunctionName=self.name, ReservedConcurrentExecutions=self.reserved_concurrency)
-        if self.event_invoke is not None:
-            lam.put_function_event_invoke_config(FunctionName=self.name, **self.event_invoke.to_api())
-        if self.alias is not None:
-            version = lam.publish_version(FunctionName=self.name)["Version"]
-            lam.create_alias(FunctionName=self.name, Name=self.alias, FunctionVersion=version)
-            if self.event_invoke is not None:  # a qualifier has its own config: the alias gets the same
-                lam.put_function_event_invoke_config(
-                    FunctionName=self.name, Qualifier=self.alias, **self.event_invoke.to_api()
-                )
-            if self.provisioned_concurrency is not None:
-                lam.put_provisioned_concurrency_config(
-                    FunctionName=self.name,
-                    Qualifier=self.alias,
-                    ProvisionedConcurrentExecutions=self.provisioned_concurrency,
-                )
+            spec["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
+        field = None
+        try:
+            rec = backend.create_function(spec)
+            field = "reserved_concurrency"
+            if self.reserved_concurrency is not None:
+                backend.put_function_concurrency(rec, self.reserved_concurrency)
+            field = "event_invoke"
+            if self.event_invoke is not None:
+                backend.put_event_invoke_config(rec, LATEST, self.event_invoke.to_api())
+            field = "alias"
+            if self.alias is not None:
+                version = backend.publish_version(rec)
+                backend.create_alias(rec, self.alias, version)
+                field = "event_invoke"
+                if self.event_invoke is not None:  # a qualifier has its own config: the alias gets the same
+                    backend.put_event_invoke_config(rec, self.alias, self.event_invoke.to_api())
+                field = "provisioned_concurrency"
+                if self.provisioned_concurrency is not None:
+                    backend.put_provisioned_concurrency(rec, self.alias, self.provisioned_concurrency)
+        except ServiceError as exc:
+            raise FunctionRefusedError(self.name, field, exc.code, exc.message) from None
+
+
+class FunctionRefusedError(ValueError):
+    """Lambda refused a :class:`Function` as configured (AWS's checks, run by :meth:`Function.create`).
+
+    Attributes:
+        function: The function's name.
+        field: The attribute whose setting was refused (``None``: the function itself).
+        code: AWS's error code, such as ``InvalidParameterValueException``.
+        message: AWS's message.
+    """
+
+    def __init__(self, function: str, field: str | None, code: str, message: str) -> None:
+        where = f"function {function!r}" + (f", {field}" if field else "")
+        super().__init__(f"{where}: {code}: {message}")
+        self.function = function
+        self.field = field
+        self.code = code
+        self.message = message
 
 
 def _creation_order(functions: Sequence[Function]) -> list[Function]:

@@ -79,7 +79,7 @@ from attrs import field, frozen
 from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.core import dist
 from lambdasim.core.behaviour import Behaviour
-from lambdasim.planning.model import Function, Model
+from lambdasim.planning.model import Function, FunctionRefusedError, Model
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
@@ -596,9 +596,8 @@ class Scenario:
         for i, f in enumerate(self.model.functions):
             try:
                 f.create(sim)
-            except ClientError as exc:
-                part = _OPERATION_FIELDS.get(exc.operation_name)
-                return f"functions[{i}].{part}" if part else f"functions[{i}]"
+            except FunctionRefusedError as exc:
+                return f"functions[{i}].{exc.field}" if exc.field else f"functions[{i}]"
             except Exception:
                 return f"functions[{i}]"
         for i, w in enumerate(self.model.workloads):
@@ -626,19 +625,14 @@ class Scenario:
         return "\n".join(lines)
 
 
-_OPERATION_FIELDS = {
-    "PutFunctionConcurrency": "reserved_concurrency",
-    "PutFunctionEventInvokeConfig": "event_invoke",
-}
-"""The attribute of :class:`~lambdasim.planning.model.Function` each Lambda operation of ``Function.create`` sets."""
-
-
 def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
 def _client_message(exc: BaseException) -> str:
     """``"Code: Message"`` for a service error (the operation is the field path's job), else the message."""
+    if isinstance(exc, FunctionRefusedError):
+        return _one_line(f"{exc.code}: {exc.message}")
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         return _one_line(f"{error.get('Code', 'Error')}: {error.get('Message', '')}")

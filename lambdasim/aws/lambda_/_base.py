@@ -82,7 +82,10 @@ class LambdaBase(BaseClient):
     # -- names, qualifiers, functions: the backend's, with its refusals laid out for ``op`` --------------------
 
     def _backend_error(self, op: str, error: LambdaError) -> ClientError:
-        return self._fail(error.code, error.message, op, error.status)
+        out = self._fail(error.code, error.message, op, error.status)
+        if not error.typed:
+            out.response.pop("Type", None)
+        return out
 
     def _arn(self, name: str, qualifier: str | None = None) -> str:
         return self._backend.arn(name, qualifier)

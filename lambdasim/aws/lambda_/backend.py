@@ -18,16 +18,20 @@ HTTP status); the client lays them out as botocore's ``ClientError`` for the ope
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws._shapes import validation_message
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.arn import FUNCTION_NAME_PATTERN, LATEST, FunctionRef, function_arn, parse_function_name
-from lambdasim.core.dist import Distribution, stream
+from lambdasim.aws.arn import FUNCTION_NAME_PATTERN, LATEST, FunctionRef, function_arn, parse_function_name, service_of
+from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.dist import Distribution, as_distribution, stream
 from lambdasim.core.engine import FunctionState
+from lambdasim.core.handler import describe, is_handler
 from lambdasim.core.provisioned import ProvisionedConcurrency, configure, unconfigure
 from lambdasim.core.rules import DEFAULT_MAXIMUM_EVENT_AGE_S, DEFAULT_MAXIMUM_RETRY_ATTEMPTS, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.core.target import FunctionVersion, Target
@@ -49,13 +53,27 @@ __all__ = [
 ]
 
 UNQUALIFIED = ""  # the targets key of an unqualified invoke (it shares $LATEST's event invoke config)
+OVER_RESERVED = (
+    "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
+)
+DEFAULT_TIMEOUT_S = 3
+DEFAULT_MEMORY_MB = 128
+ERROR_HANDLING = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")
+SIDES = ("OnSuccess", "OnFailure")
+# Destination services Lambda accepts per side (S3 takes failed events only).
+_SERVICES = {"OnSuccess": ("sqs", "sns", "lambda", "events"), "OnFailure": ("sqs", "sns", "lambda", "events", "s3")}
 
 
 class LambdaError(ServiceError):
     """Lambda refused a request: ``ResourceNotFoundException`` (404), ``InvalidParameterValueException`` (400), ...
 
-    The client turns it into botocore's ``ClientError`` for the operation called, in Lambda's recorded layout.
+    The client turns it into botocore's ``ClientError`` for the operation called, in Lambda's recorded layout;
+    ``typed=False`` for the few errors AWS was recorded sending without a ``Type``.
     """
+
+    def __init__(self, code: str, message: str, status: int = 400, *, typed: bool = True) -> None:
+        super().__init__(code, message, status)
+        self.typed = typed
 
     @classmethod
     def not_found(cls, message: str) -> LambdaError:
@@ -243,11 +261,60 @@ class LambdaBackend:
 
     # -- event invoke configs ---------------------------------------------------------------------------------
 
-    def put_event_invoke_config(self, rec: FunctionRecord, qualifier: str, config: dict[str, Any]) -> None:
-        """Store ``config`` for ``qualifier`` (``$LATEST`` also serves unqualified invokes) and push it to the
-        qualifier's targets: queued events see it from now on."""
+    def put_event_invoke_config(self, rec: FunctionRecord, qualifier: str, params: Mapping[str, Any]) -> None:
+        """Replace ``qualifier``'s config (``$LATEST``'s also serves unqualified invokes) with ``params``, the
+        settings of ``PutFunctionEventInvokeConfig``, and push it to the qualifier's targets: queued events see it
+        from now on."""
+        self.check_destinations(rec, params.get("DestinationConfig"))
+        config: dict[str, Any] = {k: params[k] for k in ERROR_HANDLING if k in params}
+        config["DestinationConfig"] = destinations(params.get("DestinationConfig", {}))
+        config["LastModified"] = self._sim.moment_now()
         rec.event_invoke_configs[qualifier] = config
         self._apply_event_invoke_config(rec, qualifier)
+
+    def update_event_invoke_config(self, rec: FunctionRecord, qualifier: str, params: Mapping[str, Any]) -> None:
+        """Merge ``params`` into the existing config: retries and age replaced when given; ``OnSuccess`` and
+        ``OnFailure`` merge separately (a side given as ``{}`` is removed) [model]."""
+        config = rec.event_invoke_configs[qualifier]
+        self.check_destinations(rec, params.get("DestinationConfig"))
+        for setting in ERROR_HANDLING:
+            if setting in params:
+                config[setting] = params[setting]
+        if "DestinationConfig" in params:
+            merged = dict(config["DestinationConfig"])
+            merged.update(destinations(params["DestinationConfig"], only_given=True))
+            config["DestinationConfig"] = merged
+        config["LastModified"] = self._sim.moment_now()
+        self._apply_event_invoke_config(rec, qualifier)
+
+    def check_destinations(self, rec: FunctionRecord, config: Mapping[str, Any] | None) -> None:
+        """AWS's checks beyond the model's pattern: a Lambda destination must exist and not be the function
+        itself; other services must be ones Lambda delivers to."""
+        if not config:
+            return
+        unsupported = False
+        for side in SIDES:
+            arn = config.get(side, {}).get("Destination")
+            if not arn:
+                continue
+            service = service_of(arn)
+            if service == "lambda":
+                ref = parse_function_name(arn)
+                if ref is None or self.lookup(ref) is None:
+                    raise LambdaError.invalid(f"The destination ARN {arn} is invalid.")
+                if ref.name == rec.name:
+                    raise LambdaError.invalid("You can't specify the function as a destination for itself.")
+            elif service not in _SERVICES[side]:
+                unsupported = True
+        if unsupported:
+            parts = []
+            for side in SIDES:
+                arn = config.get(side, {}).get("Destination")
+                parts.append(f"{side}(destination={arn})" if arn else "null")
+            raise LambdaError.invalid(
+                f"The provided destination config DestinationConfig(onSuccess={parts[0]}, onFailure={parts[1]}) "
+                "is invalid."
+            )
 
     def delete_event_invoke_config(self, rec: FunctionRecord, qualifier: str) -> None:
         del rec.event_invoke_configs[qualifier]
@@ -274,60 +341,234 @@ class LambdaBackend:
 
     # -- functions --------------------------------------------------------------------------------------------
 
-    def create_function(
-        self,
-        name: str,
-        config: dict[str, Any],
-        *,
-        handler: object,
-        duration: Distribution,
-        init_duration: Distribution,
-        timeout_s: float,
-        memory_mb: int,
-        dead_letter_arn: str | None = None,
-        tags: Mapping[str, str] | None = None,
-    ) -> FunctionRecord:
-        """Create function ``name`` (the caller checked the request) with its engine state; ``config`` is
-        ``$LATEST``'s configuration as AWS reports it."""
-        if name in self.functions:
+    def create_function(self, spec: Mapping[str, Any], tags: Mapping[str, str] | None = None) -> FunctionRecord:
+        """Create a function from ``spec``, the parameters of ``CreateFunction`` (checked against botocore's model
+        by whoever took them: the client, the Pythonic model or a template), with its engine state; ``Publish``
+        also publishes version 1. ``Handler`` may be a callable, an ``async def``, ``"module.function"`` or a
+        :class:`~lambdasim.Behaviour`; ``Duration``/``InitDuration`` take seconds or a distribution."""
+        ref = self.ref(spec["FunctionName"])
+        name = ref.name
+        if ref.qualifier is not None:
+            raise LambdaError.invalid("Unsupported function name: a qualifier is not allowed when creating a function.")
+        if name in self.functions:  # (checked before the handler, as AWS answers the conflict first)
             raise LambdaError.conflict(f"Function already exist: {name}")
+        handler = spec.get("Handler")
+        if not is_handler(handler):
+            raise LambdaError.invalid(
+                f"Handler must be a callable (event, context), an async def handler, a "
+                f"'module.function' string or a lambdasim.Behaviour, got {handler!r}"
+            )
+        if isinstance(handler, Behaviour) and "Duration" in spec:
+            raise LambdaError.invalid(
+                "Duration is given twice: once by the Behaviour passed as Handler and once as Duration. Give it in "
+                "one place."
+            )
+        duration = _distribution("Duration", spec.get("Duration", 0.0))
+        init = _distribution("InitDuration", spec.get("InitDuration", self._sim.settings.default_init_duration_s))
+        timeout = spec.get("Timeout", DEFAULT_TIMEOUT_S)
+        memory = spec.get("MemorySize", DEFAULT_MEMORY_MB)
+        arn = self.arn(name)
+        code = spec.get("Code", {}).get("ZipFile", name.encode())
+        config: dict[str, Any] = {
+            "FunctionName": name,
+            "FunctionArn": arn,
+            "Runtime": spec.get("Runtime", "python3.12"),
+            "Role": spec.get("Role", f"arn:aws:iam::{self.account_id}:role/lambdasim"),
+            "Handler": describe(handler),
+            "CodeSize": len(code) if isinstance(code, (bytes, bytearray)) else 0,
+            "Description": spec.get("Description", ""),
+            "Timeout": timeout,
+            "MemorySize": memory,
+            "LastModified": self._sim.last_modified(),
+            "CodeSha256": sha256(code),
+            "Version": LATEST,
+            "TracingConfig": spec.get("TracingConfig", {"Mode": "PassThrough"}),
+            "RevisionId": self._sim.new_request_id(),
+            "State": "Active",
+            "LastUpdateStatus": "Successful",
+            "PackageType": spec.get("PackageType", "Zip"),
+            "Architectures": list(spec.get("Architectures", ["x86_64"])),
+            "EphemeralStorage": spec.get("EphemeralStorage", {"Size": 512}),
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"},
+        }
+        echo_settings(config, spec)
         state = FunctionState(
             self.engine,
             name,
-            self.arn(name),
+            arn,
             handler=handler,
             duration=duration,
-            init_duration=init_duration,
-            timeout_s=timeout_s,
-            memory_mb=memory_mb,
+            init_duration=init,
+            timeout_s=timeout,
+            memory_mb=memory,
         )
-        state.latest.version.dead_letter_arn = dead_letter_arn
+        state.latest.version.dead_letter_arn = spec.get("DeadLetterConfig", {}).get("TargetArn") or None
         rec = FunctionRecord(config, state)
         rec.tags = dict(tags or {})
         self.functions[name] = rec
         self.engine.add(state)
+        if spec.get("Publish"):
+            self.publish_version(rec)
         return rec
+
+    def update_function_configuration(self, rec: FunctionRecord, params: Mapping[str, Any]) -> None:
+        """Change ``$LATEST``'s settings (``UpdateFunctionConfiguration``'s parameters); attempts that start from
+        now on use them. Published versions keep theirs."""
+        latest = rec.state.latest.version
+        handler = params.get("Handler", latest.handler)
+        if "Handler" in params and not is_handler(handler):
+            raise LambdaError.invalid(
+                f"Handler must be a callable (event, context), an async def handler, a "
+                f"'module.function' string or a lambdasim.Behaviour, got {handler!r}"
+            )
+        if isinstance(handler, Behaviour) and "Duration" in params:
+            raise LambdaError.invalid("Duration is given twice: by the Behaviour passed as Handler and as Duration.")
+        duration = _distribution("Duration", params["Duration"]) if "Duration" in params else latest.duration
+        if "InitDuration" in params:
+            rec.state.set_init_duration(_distribution("InitDuration", params["InitDuration"]))
+        if "Handler" in params or "Duration" in params:
+            rec.state.set_handler(handler, duration)
+            rec.config["Handler"] = describe(handler)
+        if "Timeout" in params:
+            latest.timeout_s = float(params["Timeout"])
+        if "MemorySize" in params:
+            latest.memory_mb = params["MemorySize"]
+        for key in ("Timeout", "MemorySize", "Description", "Role", "Runtime", "TracingConfig", "EphemeralStorage"):
+            if key in params:
+                rec.config[key] = copy.deepcopy(params[key])
+        if "Architectures" in params:
+            rec.config["Architectures"] = list(params["Architectures"])
+        echo_settings(rec.config, params)
+        if "DeadLetterConfig" in params:
+            latest.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
+        self.changed(rec)
+
+    def update_function_code(self, rec: FunctionRecord, params: Mapping[str, Any]) -> str | None:
+        """``UpdateFunctionCode``: ``Architectures`` and the code (the simulation runs ``Handler``, so code only
+        changes ``CodeSha256``/``CodeSize``); with ``Publish``, publishes a version and returns it (else ``None``).
+        A ``DryRun`` changes nothing."""
+        if params.get("DryRun"):
+            return None
+        if "Architectures" in params:
+            rec.config["Architectures"] = list(params["Architectures"])
+        code = params.get("ZipFile") or params.get("ImageUri") or params.get("S3Key")
+        if code is not None:
+            data = code.read() if hasattr(code, "read") else code
+            raw = data.encode() if isinstance(data, str) else bytes(data)
+            rec.config["CodeSha256"] = sha256(raw)
+            rec.config["CodeSize"] = len(raw)
+        self.changed(rec)
+        return self.publish_version(rec) if params.get("Publish") else None
+
+    def changed(self, rec: FunctionRecord) -> None:
+        """``$LATEST`` changed: a new revision (so the next ``publish_version`` publishes a new version)."""
+        rec.revision += 1
+        rec.config["LastModified"] = self._sim.last_modified()
+        rec.config["RevisionId"] = self._sim.new_request_id()
 
     def delete_function(self, rec: FunctionRecord) -> None:
         """Delete the function: its queued events are dropped when a poller next reaches them."""
         del self.functions[rec.name]
         self.engine.remove(rec.name)
 
-    def publish_version(self, rec: FunctionRecord, config: dict[str, Any]) -> str:
-        """Publish ``$LATEST`` as the next version with ``config`` (its configuration snapshot, ``Version`` set
-        by the caller from :meth:`next_version`); the code snapshot shares ``$LATEST``'s samplers."""
-        version = str(rec.next_version)
-        rec.next_version += 1
-        rec.versions[version] = VersionRecord(config, rec.state.latest.version.publish(version), rec.revision)
-        return version
-
-    def unchanged_since_last_version(self, rec: FunctionRecord) -> str | None:
-        """The last published version if ``$LATEST`` has not changed since (``PublishVersion`` returns it)."""
+    def publish_version(self, rec: FunctionRecord, description: str | None = None) -> str:
+        """Snapshot ``$LATEST`` as the next version and return its number; return the last one instead if
+        ``$LATEST`` has not changed since it was published. The code snapshot shares ``$LATEST``'s samplers."""
         if rec.versions:
             last = next(reversed(rec.versions))
             if rec.versions[last].revision == rec.revision:
                 return last
-        return None
+        version = str(rec.next_version)
+        rec.next_version += 1
+        config = copy.deepcopy(rec.config)
+        config.update(
+            FunctionArn=self.arn(rec.name, version),
+            Version=version,
+            RevisionId=self._sim.new_request_id(),
+            LastUpdateStatus="Successful",
+            State="Active",
+        )
+        if description:
+            config["Description"] = description
+        rec.versions[version] = VersionRecord(config, rec.state.latest.version.publish(version), rec.revision)
+        return version
+
+    # -- aliases ----------------------------------------------------------------------------------------------
+
+    def create_alias(
+        self,
+        rec: FunctionRecord,
+        name: str,
+        version: str,
+        description: str = "",
+        routing: Mapping[str, Any] | None = None,
+    ) -> AliasRecord:
+        """Create alias ``name`` of ``version`` (``$LATEST`` or a number), optionally weighted to a second version
+        (``RoutingConfig``)."""
+        self.check_version(rec, version)
+        if name in rec.aliases:
+            raise LambdaError.conflict(f"Alias already exists: {self.arn(rec.name, name)}")
+        alias = AliasRecord(name, version, description, self.weights(rec, version, routing))
+        alias.revision_id = self._sim.new_request_id()
+        rec.aliases[name] = alias
+        return alias
+
+    def update_alias(
+        self,
+        alias: AliasRecord,
+        rec: FunctionRecord,
+        version: str | None = None,
+        description: str | None = None,
+        routing: Mapping[str, Any] | None = None,
+        *,
+        routing_given: bool = False,
+    ) -> None:
+        """Point the alias elsewhere or change its routing: invocations from now on follow it."""
+        target_version = alias.function_version if version is None else version
+        if version is not None:
+            self.check_version(rec, version)
+        if routing_given:
+            weights = self.weights(rec, target_version, routing)
+        else:
+            weights = alias.weights
+            if weights:
+                self._check_weights(rec, target_version, weights)
+        alias.function_version = target_version
+        alias.weights = weights
+        if description is not None:
+            alias.description = description
+        alias.revision_id = self._sim.new_request_id()
+
+    def check_version(self, rec: FunctionRecord, version: str) -> None:
+        if version != LATEST and version not in rec.versions:
+            raise LambdaError.not_found(f"Function not found: {self.arn(rec.name, version)}")
+
+    def weights(self, rec: FunctionRecord, version: str, routing: Mapping[str, Any] | None) -> dict[str, float]:
+        """``AdditionalVersionWeights`` of a ``RoutingConfig``, checked by AWS's routing rules."""
+        weights = dict((routing or {}).get("AdditionalVersionWeights") or {})
+        if weights:
+            self._check_weights(rec, version, weights)
+        return {k: float(v) for k, v in weights.items()}
+
+    def _check_weights(self, rec: FunctionRecord, version: str, weights: Mapping[str, float]) -> None:
+        """AWS's routing rules, in the order its errors were recorded (ranges and key patterns were checked as
+        model constraints before)."""
+        if len(weights) > 1:
+            raise LambdaError.invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
+        (extra,) = weights
+        if extra == version:
+            raise LambdaError.invalid(
+                f"Invalid function version {version}. Function version {version} is already included in routing "
+                "configuration."
+            )
+        if version == LATEST:
+            raise LambdaError(
+                "InvalidParameterValueException",
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+                typed=False,  # recorded without a Type
+            )
+        self.check_version(rec, extra)
 
     def delete_version(self, rec: FunctionRecord, version: str) -> None:
         """Delete a published version (not if an alias points at it); events already queued still run its
@@ -371,19 +612,17 @@ class LambdaBackend:
     def delete_function_concurrency(self, rec: FunctionRecord) -> None:
         self.engine.set_reserved(rec.state, None)
 
-    def put_provisioned_concurrency(
-        self, rec: FunctionRecord, qualifier: str, n: int, *, over_reserved: str
-    ) -> ProvisionedConcurrency:
+    def put_provisioned_concurrency(self, rec: FunctionRecord, qualifier: str, n: int) -> ProvisionedConcurrency:
         """Ask for ``n`` pre-initialised environments on ``qualifier``; ready ``provisioned_allocation_s`` later.
 
-        Refused when the function's reserved concurrency cannot hold it (``over_reserved`` is AWS's message), or
-        when the account's unreserved concurrency would fall below its minimum.
+        Refused when the function's reserved concurrency cannot hold it, or when the account's unreserved
+        concurrency would fall below its minimum.
         """
         fs = rec.state
         current = fs.provisioned.get(qualifier)
         others = fs.provisioned_total - (current.requested if current is not None else 0)
         if fs.reserved is not None and fs.reserved < others + n:
-            raise LambdaError.invalid(over_reserved)
+            raise LambdaError.invalid(OVER_RESERVED)
         engine = self.engine
         unreserved_left = engine.concurrency_limit - engine.reserved_total(excluding=fs) - others - n
         if fs.reserved is None and unreserved_left < MIN_UNRESERVED_CONCURRENCY:
@@ -424,3 +663,55 @@ class LambdaBackend:
         version = alias.function_version if alias is not None else qualifier
         config = rec.config if version == LATEST else rec.versions[version].config
         return {**copy.deepcopy(config), "FunctionArn": self.arn(rec.name, qualifier)}
+
+
+def destinations(config: Mapping[str, Any], *, only_given: bool = False) -> dict[str, dict[str, str]]:
+    """``{"OnSuccess": {"Destination": arn} or {}, "OnFailure": ...}``; an empty ARN means no destination."""
+    out: dict[str, dict[str, str]] = {}
+    for side in SIDES:
+        if only_given and side not in config:
+            continue
+        arn = config.get(side, {}).get("Destination")
+        out[side] = {"Destination": arn} if arn else {}
+    return out
+
+
+def _distribution(name: str, value: Any) -> Distribution:
+    try:
+        return as_distribution(name, value)
+    except (TypeError, ValueError) as exc:
+        raise LambdaError.invalid(str(exc)) from None
+
+
+def echo_settings(config: dict[str, Any], params: Mapping[str, Any]) -> None:
+    """Settings the simulation does not act on, reported back as AWS reports them."""
+    if "Environment" in params:
+        config["Environment"] = {"Variables": dict(params["Environment"].get("Variables", {}))}
+    if "DeadLetterConfig" in params:
+        config["DeadLetterConfig"] = dict(params["DeadLetterConfig"])
+    if "KMSKeyArn" in params:
+        config["KMSKeyArn"] = params["KMSKeyArn"]
+    if "Layers" in params:
+        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in params["Layers"]]
+    if "FileSystemConfigs" in params:
+        config["FileSystemConfigs"] = copy.deepcopy(params["FileSystemConfigs"])
+    if "VpcConfig" in params:
+        vpc = params["VpcConfig"]
+        config["VpcConfig"] = {
+            "SubnetIds": list(vpc.get("SubnetIds", [])),
+            "SecurityGroupIds": list(vpc.get("SecurityGroupIds", [])),
+            "VpcId": "",
+            "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack", False)),
+        }
+    if "ImageConfig" in params:
+        config["ImageConfigResponse"] = {"ImageConfig": copy.deepcopy(params["ImageConfig"])}
+    if "LoggingConfig" in params:
+        config["LoggingConfig"] = {**config.get("LoggingConfig", {}), **params["LoggingConfig"]}
+    if "SnapStart" in params:
+        config["SnapStart"] = {"ApplyOn": params["SnapStart"].get("ApplyOn", "None"), "OptimizationStatus": "Off"}
+
+
+def sha256(code: Any) -> str:
+    """``CodeSha256``: base64 of the SHA-256 of the deployment package (here: whatever stands for the code)."""
+    raw = code if isinstance(code, (bytes, bytearray)) else str(code).encode()
+    return base64.b64encode(hashlib.sha256(raw).digest()).decode()

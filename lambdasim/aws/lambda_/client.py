@@ -17,9 +17,6 @@ Names, partial and full ARNs and ``name:qualifier`` are accepted wherever AWS ac
 
 from __future__ import annotations
 
-import base64
-import copy
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.arn import LATEST
@@ -33,17 +30,12 @@ from lambdasim.aws.lambda_.tags import TagsMixin
 from lambdasim.aws.lambda_.versions import VersionsMixin, listed
 from lambdasim.aws.lambda_.waiters import WaitersMixin
 from lambdasim.aws.paginators import OperationNotPageableError, Paginator, xform_name
-from lambdasim.core.behaviour import Behaviour
-from lambdasim.core.dist import Distribution, as_distribution
-from lambdasim.core.handler import describe, is_handler
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
 
 __all__ = ["FunctionRecord", "LambdaClient"]
 
-DEFAULT_TIMEOUT_S = 3
-DEFAULT_MEMORY_MB = 128
 _PAGEABLE = {xform_name(op): op for op in PAGINATORS}
 
 
@@ -54,7 +46,7 @@ class LambdaClient(
 
     def __init__(self, sim: Simulation) -> None:
         super().__init__(sim)
-        sim.engine.model_invoker = self._invoke_in_model
+        sim.engine.model_invoker = self._invoke_from_handler
 
     # -- paginators -------------------------------------------------------------------------------------------
 
@@ -71,29 +63,8 @@ class LambdaClient(
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
-    def _distribution(self, op: str, name: str, value: Any) -> Distribution:
-        try:
-            return as_distribution(name, value)
-        except (TypeError, ValueError) as exc:
-            raise self._invalid(op, str(exc)) from None
-
-    def _handler(self, op: str, value: Any) -> object:
-        if is_handler(value):
-            return value
-        raise self._invalid(
-            op,
-            f"Handler must be a callable (event, context), an async def handler, a "
-            f"'module.function' string or a lambdasim.Behaviour, got {value!r}",
-        )
-
     def _configuration(self, rec: FunctionRecord, qualifier: str | None = None) -> dict[str, Any]:
         return self._backend.configuration(rec, qualifier)
-
-    def _changed(self, rec: FunctionRecord) -> None:
-        """``$LATEST`` changed: a new revision (so the next ``publish_version`` publishes a new version)."""
-        rec.revision += 1
-        rec.config["LastModified"] = self._sim.last_modified()
-        rec.config["RevisionId"] = self._sim.new_request_id()
 
     # -- functions --------------------------------------------------------------------------------------------
 
@@ -103,67 +74,14 @@ class LambdaClient(
         publishes version 1."""
         op = "CreateFunction"
         self._begin(op, params)
-        ref = self._ref(op, params["FunctionName"])
-        name = ref.name
-        if ref.qualifier is not None:
-            raise self._invalid(op, "Unsupported function name: a qualifier is not allowed when creating a function.")
         tags = self._new_tags(op, params.get("Tags", {}))
-        if name in self._functions:  # (checked before the handler, as AWS answers the conflict first)
-            raise self._backend_error(op, LambdaError.conflict(f"Function already exist: {name}"))
-        handler = self._handler(op, params.get("Handler"))
-        if isinstance(handler, Behaviour) and "Duration" in params:
-            raise self._invalid(
-                op,
-                "Duration is given twice: once by the Behaviour passed as Handler and once as Duration. Give it in "
-                "one place.",
-            )
-        duration = self._distribution(op, "Duration", params.get("Duration", 0.0))
-        init = self._distribution(
-            op, "InitDuration", params.get("InitDuration", self._sim.settings.default_init_duration_s)
-        )
-        timeout = params.get("Timeout", DEFAULT_TIMEOUT_S)
-        memory = params.get("MemorySize", DEFAULT_MEMORY_MB)
-        arn = self._arn(name)
-        code = params.get("Code", {}).get("ZipFile", name.encode())
-        config: dict[str, Any] = {
-            "FunctionName": name,
-            "FunctionArn": arn,
-            "Runtime": params.get("Runtime", "python3.12"),
-            "Role": params.get("Role", f"arn:aws:iam::{self._sim.account_id}:role/lambdasim"),
-            "Handler": describe(handler),
-            "CodeSize": len(code) if isinstance(code, (bytes, bytearray)) else 0,
-            "Description": params.get("Description", ""),
-            "Timeout": timeout,
-            "MemorySize": memory,
-            "LastModified": self._sim.last_modified(),
-            "CodeSha256": _sha256(code),
-            "Version": LATEST,
-            "TracingConfig": params.get("TracingConfig", {"Mode": "PassThrough"}),
-            "RevisionId": self._sim.new_request_id(),
-            "State": "Active",
-            "LastUpdateStatus": "Successful",
-            "PackageType": params.get("PackageType", "Zip"),
-            "Architectures": list(params.get("Architectures", ["x86_64"])),
-            "EphemeralStorage": params.get("EphemeralStorage", {"Size": 512}),
-            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"},
-        }
-        _echo(config, params)
-        rec = self._backend.create_function(
-            name,
-            config,
-            handler=handler,
-            duration=duration,
-            init_duration=init,
-            timeout_s=timeout,
-            memory_mb=memory,
-            dead_letter_arn=params.get("DeadLetterConfig", {}).get("TargetArn") or None,
-            tags=tags,
-        )
+        try:
+            rec = self._backend.create_function(params, tags)
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         out = self._configuration(rec)
         if params.get("Publish"):
-            version = self._publish(rec)
-            out = {**copy.deepcopy(rec.versions[version].config), "FunctionArn": arn}
+            out = {**self._configuration(rec, next(reversed(rec.versions))), "FunctionArn": rec.config["FunctionArn"]}
         return {**out, "ResponseMetadata": self._metadata(201)}
 
     def get_function_configuration(self, **params: Any) -> dict[str, Any]:
@@ -234,29 +152,10 @@ class LambdaClient(
         rec = self._function(op, params["FunctionName"], None)
         if params.get("RevisionId") and params["RevisionId"] != rec.config["RevisionId"]:
             raise self._precondition_failed(op)
-        latest = rec.state.latest.version
-        handler = self._handler(op, params["Handler"]) if "Handler" in params else latest.handler
-        if isinstance(handler, Behaviour) and "Duration" in params:
-            raise self._invalid(op, "Duration is given twice: by the Behaviour passed as Handler and as Duration.")
-        duration = self._distribution(op, "Duration", params["Duration"]) if "Duration" in params else latest.duration
-        if "InitDuration" in params:
-            rec.state.set_init_duration(self._distribution(op, "InitDuration", params["InitDuration"]))
-        if "Handler" in params or "Duration" in params:
-            rec.state.set_handler(handler, duration)
-            rec.config["Handler"] = describe(handler)
-        if "Timeout" in params:
-            latest.timeout_s = float(params["Timeout"])
-        if "MemorySize" in params:
-            latest.memory_mb = params["MemorySize"]
-        for key in ("Timeout", "MemorySize", "Description", "Role", "Runtime", "TracingConfig", "EphemeralStorage"):
-            if key in params:
-                rec.config[key] = copy.deepcopy(params[key])
-        if "Architectures" in params:
-            rec.config["Architectures"] = list(params["Architectures"])
-        _echo(rec.config, params)
-        if "DeadLetterConfig" in params:
-            latest.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
-        self._changed(rec)
+        try:
+            self._backend.update_function_configuration(rec, params)
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
 
     def update_function_code(self, **params: Any) -> dict[str, Any]:
@@ -269,19 +168,8 @@ class LambdaClient(
             raise self._precondition_failed(op)
         if params.get("DryRun"):
             return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
-        if "Architectures" in params:
-            rec.config["Architectures"] = list(params["Architectures"])
-        code = params.get("ZipFile") or params.get("ImageUri") or params.get("S3Key")
-        if code is not None:
-            data = code.read() if hasattr(code, "read") else code
-            raw = data.encode() if isinstance(data, str) else bytes(data)
-            rec.config["CodeSha256"] = _sha256(raw)
-            rec.config["CodeSize"] = len(raw)
-        self._changed(rec)
-        if params.get("Publish"):
-            version = self._publish(rec)
-            return {**self._configuration(rec, version), "ResponseMetadata": self._metadata()}
-        return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
+        version = self._backend.update_function_code(rec, params)
+        return {**self._configuration(rec, version), "ResponseMetadata": self._metadata()}
 
     # -- concurrency and account ------------------------------------------------------------------------------
 
@@ -332,37 +220,3 @@ class LambdaClient(
             "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(self._functions)},
             "ResponseMetadata": self._metadata(),
         }
-
-
-def _echo(config: dict[str, Any], params: dict[str, Any]) -> None:
-    """Settings the simulation does not act on, reported back as AWS reports them."""
-    if "Environment" in params:
-        config["Environment"] = {"Variables": dict(params["Environment"].get("Variables", {}))}
-    if "DeadLetterConfig" in params:
-        config["DeadLetterConfig"] = dict(params["DeadLetterConfig"])
-    if "KMSKeyArn" in params:
-        config["KMSKeyArn"] = params["KMSKeyArn"]
-    if "Layers" in params:
-        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in params["Layers"]]
-    if "FileSystemConfigs" in params:
-        config["FileSystemConfigs"] = copy.deepcopy(params["FileSystemConfigs"])
-    if "VpcConfig" in params:
-        vpc = params["VpcConfig"]
-        config["VpcConfig"] = {
-            "SubnetIds": list(vpc.get("SubnetIds", [])),
-            "SecurityGroupIds": list(vpc.get("SecurityGroupIds", [])),
-            "VpcId": "",
-            "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack", False)),
-        }
-    if "ImageConfig" in params:
-        config["ImageConfigResponse"] = {"ImageConfig": copy.deepcopy(params["ImageConfig"])}
-    if "LoggingConfig" in params:
-        config["LoggingConfig"] = {**config.get("LoggingConfig", {}), **params["LoggingConfig"]}
-    if "SnapStart" in params:
-        config["SnapStart"] = {"ApplyOn": params["SnapStart"].get("ApplyOn", "None"), "OptimizationStatus": "Off"}
-
-
-def _sha256(code: Any) -> str:
-    """``CodeSha256``: base64 of the SHA-256 of the deployment package (here: whatever stands for the code)."""
-    raw = code if isinstance(code, (bytes, bytearray)) else str(code).encode()
-    return base64.b64encode(hashlib.sha256(raw).digest()).decode()

@@ -14,14 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lambdasim.aws.arn import parse_function_name, service_of
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
+from lambdasim.aws.lambda_.backend import ERROR_HANDLING, SIDES, LambdaError
 
-_ERROR_HANDLING = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds")
-_SETTINGS = (*_ERROR_HANDLING, "DestinationConfig")
-_SIDES = ("OnSuccess", "OnFailure")
-# Destination services Lambda accepts per side (S3 takes failed events only).
-_SERVICES = {"OnSuccess": ("sqs", "sns", "lambda", "events"), "OnFailure": ("sqs", "sns", "lambda", "events", "s3")}
+_SETTINGS = (*ERROR_HANDLING, "DestinationConfig")
 
 
 class EventInvokeConfigMixin(LambdaBase):
@@ -33,11 +29,10 @@ class EventInvokeConfigMixin(LambdaBase):
         self._begin(op, params)
         self._require_a_setting(op, params)
         rec, key = self._config_owner(op, params)
-        self._check_destinations(op, rec, params.get("DestinationConfig"))
-        cfg: dict[str, Any] = {k: params[k] for k in _ERROR_HANDLING if k in params}
-        cfg["DestinationConfig"] = _destinations(params.get("DestinationConfig", {}))
-        cfg["LastModified"] = self._sim.moment_now()
-        self._backend.put_event_invoke_config(rec, key, cfg)
+        try:
+            self._backend.put_event_invoke_config(rec, key, params)
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {**self._config_response(rec, key), "ResponseMetadata": self._metadata()}
 
     def update_function_event_invoke_config(self, **params: Any) -> dict[str, Any]:
@@ -51,19 +46,12 @@ class EventInvokeConfigMixin(LambdaBase):
         self._begin(op, params)
         self._require_a_setting(op, params)
         rec, key = self._config_owner(op, params)
-        cfg = rec.event_invoke_configs.get(key)
-        if cfg is None:
+        if key not in rec.event_invoke_configs:
             raise self._no_config(op, rec.name, key)
-        self._check_destinations(op, rec, params.get("DestinationConfig"))
-        for setting in _ERROR_HANDLING:
-            if setting in params:
-                cfg[setting] = params[setting]
-        if "DestinationConfig" in params:
-            merged = dict(cfg["DestinationConfig"])
-            merged.update(_destinations(params["DestinationConfig"], only_given=True))
-            cfg["DestinationConfig"] = merged
-        cfg["LastModified"] = self._sim.moment_now()
-        self._backend.put_event_invoke_config(rec, key, cfg)
+        try:
+            self._backend.update_event_invoke_config(rec, key, params)
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {**self._config_response(rec, key), "ResponseMetadata": self._metadata()}
 
     def get_function_event_invoke_config(self, **params: Any) -> dict[str, Any]:
@@ -123,53 +111,12 @@ class EventInvokeConfigMixin(LambdaBase):
     def _no_config(self, op: str, name: str, key: str) -> Exception:
         return self._not_found(op, f"The function {self._arn(name, key)} doesn't have an EventInvokeConfig")
 
-    def _check_destinations(self, op: str, rec: FunctionRecord, config: Mapping[str, Any] | None) -> None:
-        """AWS's checks beyond the model's pattern: a Lambda destination must exist and not be the function
-        itself; other services must be ones Lambda delivers to."""
-        if not config:
-            return
-        unsupported = False
-        for side in _SIDES:
-            arn = config.get(side, {}).get("Destination")
-            if not arn:
-                continue
-            service = service_of(arn)
-            if service == "lambda":
-                ref = parse_function_name(arn)
-                if ref is None or self._lookup(ref) is None:
-                    raise self._invalid(op, f"The destination ARN {arn} is invalid.")
-                if ref.name == rec.name:
-                    raise self._invalid(op, "You can't specify the function as a destination for itself.")
-            elif service not in _SERVICES[side]:
-                unsupported = True
-        if unsupported:
-            parts = []
-            for side in _SIDES:
-                arn = config.get(side, {}).get("Destination")
-                parts.append(f"{side}(destination={arn})" if arn else "null")
-            raise self._invalid(
-                op,
-                f"The provided destination config DestinationConfig(onSuccess={parts[0]}, onFailure={parts[1]}) "
-                "is invalid.",
-            )
-
     def _config_response(self, rec: FunctionRecord, key: str) -> dict[str, Any]:
         cfg = rec.event_invoke_configs[key]
         out: dict[str, Any] = {"LastModified": cfg["LastModified"], "FunctionArn": self._arn(rec.name, key)}
-        for setting in _ERROR_HANDLING:
+        for setting in ERROR_HANDLING:
             if setting in cfg:
                 out[setting] = cfg[setting]
         dest = cfg["DestinationConfig"]
-        out["DestinationConfig"] = {side: dict(dest.get(side, {})) for side in _SIDES}
+        out["DestinationConfig"] = {side: dict(dest.get(side, {})) for side in SIDES}
         return out
-
-
-def _destinations(config: Mapping[str, Any], *, only_given: bool = False) -> dict[str, dict[str, str]]:
-    """``{"OnSuccess": {"Destination": arn} or {}, "OnFailure": ...}``; an empty ARN means no destination."""
-    out: dict[str, dict[str, str]] = {}
-    for side in _SIDES:
-        if only_given and side not in config:
-            continue
-        arn = config.get(side, {}).get("Destination")
-        out[side] = {"Destination": arn} if arn else {}
-    return out

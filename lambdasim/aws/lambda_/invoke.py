@@ -143,7 +143,7 @@ class InvokeMixin(LambdaBase):
             f"Memory Size: {memory} MB\tMax Memory Used: {memory} MB\t\n"
         )
 
-    def _invoke_in_model(self, **params: Any) -> simpy.Event:
+    def _invoke_from_handler(self, **params: Any) -> simpy.Event:
         """``await context.invoke(...)``: an event that succeeds with the response dict (or fails with the error)."""
         env = self._sim.env
         result = env.event()

@@ -18,9 +18,6 @@ from lambdasim.aws.lambda_.backend import LambdaError
 NOT_PUBLISHED = "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
 NOT_A_VERSION = "The function resource provided must be an alias or a published version."
 NOT_FOUND = "No Provisioned Concurrency Config found for this function"
-OVER_RESERVED = (
-    "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
-)
 
 __all__ = ["ProvisionedConcurrencyMixin"]
 
@@ -78,7 +75,9 @@ class ProvisionedConcurrencyMixin(LambdaBase):
             raise conflict
         try:
             pool = self._backend.put_provisioned_concurrency(
-                rec, qualifier, params["ProvisionedConcurrentExecutions"], over_reserved=OVER_RESERVED
+                rec,
+                qualifier,
+                params["ProvisionedConcurrentExecutions"],
             )
         except LambdaError as exc:
             raise self._backend_error(op, exc) from None

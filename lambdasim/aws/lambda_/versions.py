@@ -9,12 +9,12 @@ function's seeded ``"routing"`` stream, so a run is repeatable.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from lambdasim.aws.arn import LATEST
 from lambdasim.aws.lambda_._base import AliasRecord, FunctionRecord, LambdaBase
+from lambdasim.aws.lambda_.backend import LambdaError
 
 # Fields AWS leaves out of list responses (ListVersionsByFunction, ListFunctions).
 _NOT_LISTED = (
@@ -54,27 +54,8 @@ class VersionsMixin(LambdaBase):
                 f"CodeSHA256 ({code_sha}) is different from current CodeSHA256 in $LATEST "
                 f"({rec.config['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST.",
             )
-        version = self._publish(rec, params.get("Description"))
+        version = self._backend.publish_version(rec, params.get("Description"))
         return {**rec.versions[version].config, "ResponseMetadata": self._metadata(201)}
-
-    def _publish(self, rec: FunctionRecord, description: str | None = None) -> str:
-        """Snapshot ``$LATEST`` as a new version and return its number; reuse the last if ``$LATEST`` did not
-        change since it was published."""
-        last = self._backend.unchanged_since_last_version(rec)
-        if last is not None:
-            return last
-        version = str(rec.next_version)
-        config = copy.deepcopy(rec.config)
-        config.update(
-            FunctionArn=self._arn(rec.name, version),
-            Version=version,
-            RevisionId=self._sim.new_request_id(),
-            LastUpdateStatus="Successful",
-            State="Active",
-        )
-        if description:
-            config["Description"] = description
-        return self._backend.publish_version(rec, config)
 
     def list_versions_by_function(self, **params: Any) -> dict[str, Any]:
         """``$LATEST`` then every published version, ``MaxItems`` (default 50) at a time."""
@@ -94,13 +75,12 @@ class VersionsMixin(LambdaBase):
         self._begin(op, params)
         name, version = params["Name"], params["FunctionVersion"]
         rec = self._function(op, params["FunctionName"], version)
-        self._check_version(op, rec, version)
-        if name in rec.aliases:
-            raise self._fail("ResourceConflictException", f"Alias already exists: {self._arn(rec.name, name)}", op, 409)
-        weights = self._weights(op, rec, version, params.get("RoutingConfig"))
-        alias = AliasRecord(name, version, params.get("Description", ""), weights)
-        alias.revision_id = self._sim.new_request_id()
-        rec.aliases[name] = alias
+        try:
+            alias = self._backend.create_alias(
+                rec, name, version, params.get("Description", ""), params.get("RoutingConfig")
+            )
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {**self._alias_response(rec, alias), "ResponseMetadata": self._metadata(201)}
 
     def get_alias(self, **params: Any) -> dict[str, Any]:
@@ -118,20 +98,17 @@ class VersionsMixin(LambdaBase):
         rec, alias = self._alias(op, params)
         if params.get("RevisionId") and params["RevisionId"] != alias.revision_id:
             raise self._precondition_failed(op)
-        version = params.get("FunctionVersion", alias.function_version)
-        if "FunctionVersion" in params:
-            self._check_version(op, rec, version)
-        if "RoutingConfig" in params:
-            weights = self._weights(op, rec, version, params["RoutingConfig"])
-        else:
-            weights = alias.weights
-            if weights:
-                self._check_weights(op, rec, version, weights)
-        alias.function_version = version
-        alias.weights = weights
-        if "Description" in params:
-            alias.description = params["Description"]
-        alias.revision_id = self._sim.new_request_id()
+        try:
+            self._backend.update_alias(
+                alias,
+                rec,
+                params.get("FunctionVersion"),
+                params.get("Description"),
+                params.get("RoutingConfig"),
+                routing_given="RoutingConfig" in params,
+            )
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {**self._alias_response(rec, alias), "ResponseMetadata": self._metadata()}
 
     def list_aliases(self, **params: Any) -> dict[str, Any]:
@@ -165,36 +142,6 @@ class VersionsMixin(LambdaBase):
         if alias is None:
             raise self._not_found(op, f"Cannot find alias arn: {self._arn(rec.name, params['Name'])}")
         return rec, alias
-
-    def _check_version(self, op: str, rec: FunctionRecord, version: str) -> None:
-        if version != LATEST and version not in rec.versions:
-            raise self._not_found(op, f"Function not found: {self._arn(rec.name, version)}")
-
-    def _weights(
-        self, op: str, rec: FunctionRecord, version: str, routing: Mapping[str, Any] | None
-    ) -> dict[str, float]:
-        weights = dict((routing or {}).get("AdditionalVersionWeights") or {})
-        if weights:
-            self._check_weights(op, rec, version, weights)
-        return {k: float(v) for k, v in weights.items()}
-
-    def _check_weights(self, op: str, rec: FunctionRecord, version: str, weights: Mapping[str, float]) -> None:
-        """AWS's routing rules, in the order its errors were recorded (ranges and key patterns were checked as
-        model constraints before)."""
-        if len(weights) > 1:
-            raise self._invalid(op, "Number of items in AdditionalVersionWeights cannot be greater than 1")
-        (extra,) = weights
-        if extra == version:
-            raise self._invalid(
-                op,
-                f"Invalid function version {version}. Function version {version} is already included in routing "
-                "configuration.",
-            )
-        if version == LATEST:
-            error = self._invalid(op, "$LATEST is not supported for an alias pointing to more than 1 version")
-            error.response.pop("Type", None)  # recorded without it
-            raise error
-        self._check_version(op, rec, extra)
 
     def _alias_response(self, rec: FunctionRecord, alias: AliasRecord) -> dict[str, Any]:
         out: dict[str, Any] = {
