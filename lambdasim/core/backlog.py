@@ -162,8 +162,10 @@ class Backlog:
         """Whether a try now would not be throttled for lack of concurrency (``Engine._acquire``'s test)."""
         fs = self.fs
         if fs is None:
-            return self._engine.account_has_room()
-        return fs.reserved is not None and self._engine.full_pool(fs) is None
+            engine = self._engine
+            return engine.unreserved_in_use < engine.unreserved_limit
+        limit = fs.on_demand_limit  # (Engine.full_pool's rule: the limit is set by Engine.changing_pools)
+        return limit is not None and fs.in_use < limit
 
     # -- parking ----------------------------------------------------------------------------------------------------
 
@@ -339,7 +341,12 @@ class Backlog:
         first = self.first
         if first is None or (first is self._woken and self.next_due == self._woken_due):
             return  # none parked, or its wake is on the queue
-        if self.has_room():
+        fs = self.fs
+        if fs is not None:
+            limit = fs.on_demand_limit  # (has_room, inline: this runs at every release of a full pool)
+            if limit is not None and fs.in_use < limit:
+                self._wake_first()
+        elif self.has_room():
             self._wake_first()
 
     def _wake_first(self) -> None:

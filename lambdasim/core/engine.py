@@ -479,10 +479,6 @@ class Engine:
             return _ACCOUNT if self.unreserved_in_use >= self.unreserved_limit else None
         return _RESERVED if fs.in_use >= limit else None
 
-    def account_has_room(self) -> bool:
-        """Whether the account's unreserved pool has room for one more on-demand attempt."""
-        return self.unreserved_in_use < self.unreserved_limit
-
     def set_service_faults(self) -> None:
         """Service errors may come from now on (lambdasim.core.faults): a try is no longer a certain throttle."""
         with self.changing_pools():
@@ -560,9 +556,12 @@ class Engine:
                     fs.metrics.provisioned(now, pool.busy, pool.allocated, True)
                     return None
                 spill = True
-        full = self.full_pool(fs)
-        if full is not None:
-            return full
+        limit = fs.on_demand_limit  # full_pool, inline: the hot path takes it once per attempt
+        if limit is None:
+            if self.unreserved_in_use >= self.unreserved_limit:
+                return _ACCOUNT
+        elif fs.in_use >= limit:
+            return _RESERVED
         version = target.version
         envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
         entry = envs.take(now)
