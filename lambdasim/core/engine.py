@@ -588,11 +588,11 @@ class Engine:
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.concurrency.change(now, -1)
-        env = call.environment
-        if isinstance(env, ProvisionedConcurrency):
-            env.give_back()
+        environment = call.environment  # an execution environment: its birth time, or its provisioned pool
+        if isinstance(environment, ProvisionedConcurrency):
+            environment.give_back()
             st.provisioned_busy.change(now, -1)
-            fs.metrics.provisioned(now, env.busy, env.allocated, False)
+            fs.metrics.provisioned(now, environment.busy, environment.allocated, False)
             st.provisioned_billed_ms += billed_ms_of((now - call.started_at) * 1000.0)  # type: ignore[attr-defined]
             return
         fs.in_use -= 1
@@ -603,8 +603,8 @@ class Engine:
         elif fs.backlog.count:
             fs.backlog.freed()
         version = call.target.version  # type: ignore[attr-defined]
-        envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
-        envs.release(now, env, error is not None and error[0] in RESETS)
+        pool = fs.pool if version is fs.latest.version else fs.pool_for(version)
+        pool.release(now, environment, error is not None and error[0] in RESETS)
 
     def _service_error(self, fs: FunctionState, now: float) -> bool:
         """Whether Lambda answers this try with HTTP 5xx: the settings' rate, or an outage (lambdasim.core.faults)."""

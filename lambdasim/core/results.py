@@ -200,13 +200,13 @@ class Results:
                 f"  concurrency          mean {conc['mean']:.2f}   max {conc['max']:.0f}"
                 f"   queue depth mean {depth['mean']:.2f}   max {depth['max']:.0f}"
             )
-            env = f.get("environments")
-            if env is not None:
-                cold = env["cold_start_probability"]
+            environments = f.get("environments")
+            if environments is not None:
+                cold = environments["cold_start_probability"]
+                busy, idle, total = environments["busy_mean"], environments["idle_mean"], environments["total_mean"]
                 lines.append(
-                    f"  environments         mean busy {env['busy_mean']:.2f}   idle {env['idle_mean']:.2f}"
-                    f"   total {env['total_mean']:.2f}   cold-start probability "
-                    + ("-" if cold is None else f"{cold:.2%}")
+                    f"  environments         mean busy {busy:.2f}   idle {idle:.2f}"
+                    f"   total {total:.2f}   cold-start probability " + ("-" if cold is None else f"{cold:.2%}")
                 )
             prov = f.get("provisioned")
             if prov is not None and (prov["invocations"] or prov["spillover_invocations"]):
