@@ -6,7 +6,7 @@ capacity planning.
 
 from __future__ import annotations
 
-from lambdasim import dist
+from lambdasim import calibrate, dist
 from lambdasim.behaviour import Behaviour
 from lambdasim.clients.cloudwatch import CloudWatchClient
 from lambdasim.clients.events import EventsClient
@@ -46,6 +46,7 @@ __all__ = [
     "WaiterError",
     "Worker",
     "__version__",
+    "calibrate",
     "dist",
     "register_client",
 ]

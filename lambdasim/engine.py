@@ -306,15 +306,19 @@ class FunctionState:
         s = engine.settings
         # Execution environments and the scaling rate (lambdasim.environments, lambdasim.scaling), provisioned
         # concurrency per qualifier (lambdasim.provisioned) and injected faults (lambdasim.faults).
-        jitter = None
+        jitter = reuse = None
         if s.idle_timeout_jitter_s:
             jitter = stream(engine.generator(name, "idle_jitter").random)
+        if s.environment_reuse == "mixed" and s.least_recent_reuse_probability:
+            reuse = stream(engine.generator(name, "reuse").random)
         self._pool_args: dict[str, Any] = {
             "idle_timeout_s": s.idle_timeout_s,
             "max_lifetime_s": s.max_environment_lifetime_s,
             "idle_jitter_s": s.idle_timeout_jitter_s,
             "uniform": jitter,
             "reuse": s.environment_reuse,
+            "least_recent_probability": s.least_recent_reuse_probability,
+            "reuse_uniform": reuse,
         }
         self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
         self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number
