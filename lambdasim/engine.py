@@ -310,7 +310,8 @@ class FunctionState:
         if s.idle_timeout_jitter_s:
             jitter = stream(engine.generator(name, "idle_jitter").random)
         if s.environment_reuse == "mixed" and s.least_recent_reuse_probability:
-            reuse = stream(engine.generator(name, "reuse").random)
+            reuse_rng, p = engine.generator(name, "reuse"), s.least_recent_reuse_probability
+            reuse = stream(lambda n: reuse_rng.geometric(p, n))
         self._pool_args: dict[str, Any] = {
             "idle_timeout_s": s.idle_timeout_s,
             "max_lifetime_s": s.max_environment_lifetime_s,
@@ -318,7 +319,7 @@ class FunctionState:
             "uniform": jitter,
             "reuse": s.environment_reuse,
             "least_recent_probability": s.least_recent_reuse_probability,
-            "reuse_uniform": reuse,
+            "reuse_gaps": reuse,
         }
         self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
         self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number

@@ -63,11 +63,25 @@ class EnvironmentPool:
         reuse: Which idle environment an invocation takes: ``"most_recent"`` (default) or ``"least_recent"`` freed,
             or ``"mixed"``: the most recently freed, or with ``least_recent_probability`` the least recently freed.
         least_recent_probability: With ``reuse="mixed"``, the chance in [0, 1] that a warm start takes the least
-            recently freed idle environment (drawn only when more than one is idle).
-        reuse_uniform: Draws uniform on [0, 1) for that choice (needed only when ``least_recent_probability > 0``).
+            recently freed idle environment (each warm start that finds more than one idle is a Bernoulli trial).
+        reuse_gaps: Draws the number of such trials up to and including the next least-recent take: geometric with
+            ``least_recent_probability`` (needed only when it is > 0). One draw per least-recent take, instead of a
+            uniform per warm start, keeps the hot path to a counter; the sequence of choices is the same Bernoulli
+            process.
     """
 
-    __slots__ = ("_idle", "_jitter", "_lru_p", "_lru_uniform", "_max_life", "_pop", "_stats", "_timeout", "_uniform")
+    __slots__ = (
+        "_countdown",
+        "_gaps",
+        "_idle",
+        "_jitter",
+        "_max_life",
+        "_mixed",
+        "_pop",
+        "_stats",
+        "_timeout",
+        "_uniform",
+    )
 
     def __init__(
         self,
@@ -79,7 +93,7 @@ class EnvironmentPool:
         uniform: Callable[[], float] | None = None,
         reuse: str = "most_recent",
         least_recent_probability: float = 0.0,
-        reuse_uniform: Callable[[], float] | None = None,
+        reuse_gaps: Callable[[], int] | None = None,
     ) -> None:
         if idle_jitter_s and uniform is None:
             raise ValueError("idle_jitter_s > 0 needs a uniform random source")
@@ -88,8 +102,8 @@ class EnvironmentPool:
         if not 0.0 <= least_recent_probability <= 1.0:
             raise ValueError(f"least_recent_probability must be in [0, 1], got {least_recent_probability!r}")
         mixed = reuse == "mixed" and least_recent_probability > 0.0
-        if mixed and reuse_uniform is None:
-            raise ValueError("reuse='mixed' with least_recent_probability > 0 needs a uniform random source")
+        if mixed and reuse_gaps is None:
+            raise ValueError("reuse='mixed' with least_recent_probability > 0 needs a source of geometric gaps")
         self._stats = stats
         self._timeout = float(idle_timeout_s)
         self._max_life = math.inf if max_lifetime_s is None else float(max_lifetime_s)
@@ -97,8 +111,9 @@ class EnvironmentPool:
         self._uniform = uniform
         self._idle: deque[IdleEntry] = deque()  # the last entry is the most recently freed
         self._pop = self._idle.popleft if reuse == "least_recent" else self._idle.pop
-        self._lru_p = float(least_recent_probability) if mixed else 0.0
-        self._lru_uniform = reuse_uniform
+        self._mixed = mixed
+        self._gaps = reuse_gaps
+        self._countdown = reuse_gaps() if mixed else 0  # type: ignore[misc]
 
     # -- the hot path -----------------------------------------------------------------------------------------
 
@@ -111,8 +126,11 @@ class EnvironmentPool:
         """
         idle = self._idle
         pop = self._pop
-        if self._lru_p and len(idle) > 1 and self._lru_uniform() < self._lru_p:  # type: ignore[misc]
-            pop = idle.popleft  # this time the environment idle longest (it may turn out dead: then the next one)
+        if self._mixed and len(idle) > 1:
+            self._countdown -= 1
+            if not self._countdown:
+                self._countdown = self._gaps()  # type: ignore[misc]
+                pop = idle.popleft  # this time the environment idle longest (it may turn out dead: then the next one)
         while idle:
             entry = pop()
             if now <= entry[0]:

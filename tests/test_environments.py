@@ -12,6 +12,7 @@ import pytest
 import lambdasim as ls
 from lambdasim import dist
 from lambdasim.counters import FunctionStats
+from lambdasim.dist import stream
 from lambdasim.environments import EnvironmentPool
 from lambdasim.sync import SyncPoisson
 from tests.helpers import send
@@ -78,10 +79,10 @@ def test_pool_idle_jitter_draws_each_timeout_from_the_given_stream() -> None:
     assert [e[0] for e in pool._idle] == [610.0, 630.0]
 
 
-def test_mixed_reuse_takes_the_least_recently_freed_with_its_probability() -> None:
-    """``reuse="mixed"``: a draw below the probability takes the least recently freed, otherwise the most recent;
-    with one environment idle nothing is drawn."""
-    draws = iter([0.05, 0.5])
+def test_mixed_reuse_takes_the_least_recently_freed_when_its_countdown_ends() -> None:
+    """``reuse="mixed"``: the gap source says which warm start (among those finding more than one environment idle)
+    takes the least recently freed; the others take the most recent. With one environment idle nothing counts."""
+    gaps = iter([2, 5])
     st = FunctionStats(0.0)
     pool = EnvironmentPool(
         st,
@@ -89,18 +90,19 @@ def test_mixed_reuse_takes_the_least_recently_freed_with_its_probability() -> No
         max_lifetime_s=None,
         reuse="mixed",
         least_recent_probability=0.1,
-        reuse_uniform=lambda: next(draws),
+        reuse_gaps=lambda: next(gaps),
     )
     a, b, c = pool.create(0.0), pool.create(1.0), pool.create(2.0)
     for t, born in ((10.0, a), (11.0, b), (12.0, c)):
         pool.release(t, born=born, reset=False)
-    taken = [pool.take(20.0), pool.take(20.0), pool.take(20.0)]  # draws 0.05 (least recent), 0.5, none
-    assert [e[1] if e else None for e in taken] == [a, c, b]
-    assert next(draws, None) is None
+    taken = [pool.take(20.0), pool.take(20.0), pool.take(20.0)]  # trial 1: most recent; trial 2: least; no trial
+    assert [e[1] if e else None for e in taken] == [c, a, b]
+    assert pool._countdown == 5
 
 
 def test_mixed_reuse_share_of_least_recent_takes_is_its_probability() -> None:
-    """Two idle environments at every take: the count of least-recent takes is Binomial(n, p)."""
+    """Two idle environments at every take, gaps drawn geometric as the engine draws them: the count of
+    least-recent takes is Binomial(n, p)."""
     p, n = 0.2, 20_000
     rng = np.random.default_rng(5)
     st = FunctionStats(0.0)
@@ -110,7 +112,7 @@ def test_mixed_reuse_share_of_least_recent_takes_is_its_probability() -> None:
         max_lifetime_s=None,
         reuse="mixed",
         least_recent_probability=p,
-        reuse_uniform=lambda: float(rng.random()),
+        reuse_gaps=stream(lambda k: rng.geometric(p, k)),
     )
     first, second = pool.create(0.0), pool.create(0.0) + 1.0  # two tokens told apart by their birth times
     pool.release(1.0, born=first, reset=False)
@@ -132,7 +134,7 @@ def test_pool_rejects_a_bad_reuse_rule() -> None:
         EnvironmentPool(st, idle_timeout_s=1.0, max_lifetime_s=None, reuse="random")
     with pytest.raises(ValueError, match=r"least_recent_probability must be in \[0, 1\], got 1.5"):
         EnvironmentPool(st, idle_timeout_s=1.0, max_lifetime_s=None, reuse="mixed", least_recent_probability=1.5)
-    with pytest.raises(ValueError, match="needs a uniform random source"):
+    with pytest.raises(ValueError, match="needs a source of geometric gaps"):
         EnvironmentPool(st, idle_timeout_s=1.0, max_lifetime_s=None, reuse="mixed", least_recent_probability=0.5)
 
 
