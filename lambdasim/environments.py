@@ -4,10 +4,11 @@ An environment is born by a cold start (it runs the init phase before its first 
 time, and waits idle in between. A warm start takes the **most recently freed** idle environment, except that with
 probability ``least_recent_probability`` it takes the **least recently freed** one ([model] choices,
 ``Settings.environment_reuse`` and ``Settings.least_recent_reuse_probability``: AWS's per-request logs show mostly
-most-recent reuse, and now and then an environment idle far longer reused while others were free [meas]). An
+most-recent reuse, and now and then another environment reused while the most recently freed one was free
+[meas]). An
 environment is shut down after being idle for its idle timeout, ``idle_timeout_s`` plus a uniform draw on
 ``[0, idle_jitter_s)`` made each time it becomes idle (AWS's logs: warm after up to about 655 s idle, cold from about
-625 s [meas]), and retired when it reaches ``max_environment_lifetime_s`` ("every few hours, even when busy" [doc];
+622 s [meas]), and retired when it reaches ``max_environment_lifetime_s`` ("every few hours, even when busy" [doc];
 about 2 h measured [meas]). A timeout or crash resets it: it stays, but its next invoke runs the init phase again.
 [doc] The defaults and their sources are in :class:`lambdasim.Settings`; :mod:`lambdasim.calibrate` fits them to
 a user's own observations.
