@@ -46,6 +46,16 @@ __all__ = [
     "WaiterError",
     "Worker",
     "__version__",
+    "calibrate",
     "dist",
     "register_client",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # lambdasim.calibrate is a planning tool: imported on first use, so that `import lambdasim` stays light.
+    if name == "calibrate":
+        import importlib
+
+        return importlib.import_module("lambdasim.calibrate")
+    raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")

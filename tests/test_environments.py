@@ -5,18 +5,23 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 
 import lambdasim as ls
 from lambdasim import dist
 from lambdasim.core.counters import FunctionStats
+from lambdasim.core.dist import stream
 from lambdasim.core.environments import EnvironmentPool
 from lambdasim.planning.sync import SyncPoisson
 from tests.helpers import send
 
+FIXED = ls.Settings(idle_timeout_s=600.0, idle_timeout_jitter_s=0.0, environment_reuse="most_recent")
+"""The rule of earlier versions: a fixed 600 s idle timeout and strict most-recent reuse (exact timings)."""
 
-def setup(settings: ls.Settings | None = None, **params: Any) -> tuple[ls.Simulation, Any]:
+
+def setup(settings: ls.Settings | None = FIXED, **params: Any) -> tuple[ls.Simulation, Any]:
     sim = ls.Simulation(seed=1, settings=settings, trace=True)
     lam = sim.client("lambda")
     lam.create_function(**{"FunctionName": "f", "Duration": 1.0, "Timeout": 30, **params})
@@ -74,6 +79,72 @@ def test_pool_idle_jitter_draws_each_timeout_from_the_given_stream() -> None:
     assert [e[0] for e in pool._idle] == [610.0, 630.0]
 
 
+def test_mixed_reuse_takes_the_least_recently_freed_when_its_countdown_ends() -> None:
+    """``reuse="mixed"``: the gap source says which warm start (among those finding more than one environment idle)
+    takes the least recently freed; the others take the most recent. With one environment idle nothing counts."""
+    gaps = iter([2, 5])
+    st = FunctionStats(0.0)
+    pool = EnvironmentPool(
+        st,
+        idle_timeout_s=600.0,
+        max_lifetime_s=None,
+        reuse="mixed",
+        least_recent_probability=0.1,
+        reuse_gaps=lambda: next(gaps),
+    )
+    a, b, c = pool.create(0.0), pool.create(1.0), pool.create(2.0)
+    for t, born in ((10.0, a), (11.0, b), (12.0, c)):
+        pool.release(t, born=born, reset=False)
+    taken = [pool.take(20.0), pool.take(20.0), pool.take(20.0)]  # trial 1: most recent; trial 2: least; no trial
+    assert [e[1] if e else None for e in taken] == [c, a, b]
+    assert pool._countdown == 5
+
+
+def test_mixed_reuse_share_of_least_recent_takes_is_its_probability() -> None:
+    """Two idle environments at every take, gaps drawn geometric as the engine draws them: the count of
+    least-recent takes is Binomial(n, p)."""
+    p, n = 0.2, 20_000
+    rng = np.random.default_rng(5)
+    st = FunctionStats(0.0)
+    pool = EnvironmentPool(
+        st,
+        idle_timeout_s=1e9,
+        max_lifetime_s=None,
+        reuse="mixed",
+        least_recent_probability=p,
+        reuse_gaps=stream(lambda k: rng.geometric(p, k)),
+    )
+    first, second = pool.create(0.0), pool.create(0.0) + 1.0  # two tokens told apart by their birth times
+    pool.release(1.0, born=first, reset=False)
+    pool.release(2.0, born=second, reset=False)
+    least = 0
+    for i in range(n):
+        now = 3.0 + i
+        entry = pool.take(now)
+        assert entry is not None
+        least += entry[2] < pool._idle[0][2]  # it was freed before the one left idle
+        pool.release(now + 0.5, born=entry[1], reset=False)
+    sd = math.sqrt(n * p * (1 - p))
+    assert abs(least - n * p) < 4 * sd
+
+
+def test_pool_rejects_a_bad_reuse_rule() -> None:
+    st = FunctionStats(0.0)
+    with pytest.raises(ValueError, match="reuse must be one of"):
+        EnvironmentPool(st, idle_timeout_s=1.0, max_lifetime_s=None, reuse="random")
+    with pytest.raises(ValueError, match=r"least_recent_probability must be in \[0, 1\], got 1.5"):
+        EnvironmentPool(st, idle_timeout_s=1.0, max_lifetime_s=None, reuse="mixed", least_recent_probability=1.5)
+    with pytest.raises(ValueError, match="needs a source of geometric gaps"):
+        EnvironmentPool(st, idle_timeout_s=1.0, max_lifetime_s=None, reuse="mixed", least_recent_probability=0.5)
+
+
+def test_environment_settings_are_validated_naming_the_field() -> None:
+    with pytest.raises(ValueError, match="least_recent_reuse_probability"):
+        ls.Settings(least_recent_reuse_probability=1.01)
+    with pytest.raises(ValueError, match="idle_timeout_jitter_s"):
+        ls.Settings(idle_timeout_jitter_s=-1.0)
+
+
 def test_pool_settle_counts_idle_environments_alive_now() -> None:
     st = FunctionStats(0.0)
     pool = EnvironmentPool(st, idle_timeout_s=100.0, max_lifetime_s=None)
@@ -95,7 +166,7 @@ def test_a_cold_start_pays_the_init_duration_before_the_first_invoke_only() -> N
     assert stats(sim).environments_created == 1
 
 
-def test_idle_timeout_is_600_s_by_default_and_inclusive() -> None:
+def test_the_fixed_idle_timeout_is_600_s_and_inclusive() -> None:
     sim, lam = setup(InitDuration=0.5, Duration=1.0)
     assert call_at(sim, lam, 0.0) == 1.5  # freed at 1.5
     assert call_at(sim, lam, 601.5) == 1.0  # idle exactly 600 s: still warm; freed at 602.5
@@ -106,7 +177,7 @@ def test_idle_timeout_is_600_s_by_default_and_inclusive() -> None:
 
 
 def test_idle_timeout_is_a_setting() -> None:
-    sim, lam = setup(ls.Settings(idle_timeout_s=60.0), Duration=1.0)
+    sim, lam = setup(attrs.evolve(FIXED, idle_timeout_s=60.0), Duration=1.0)
     call_at(sim, lam, 0.0)
     call_at(sim, lam, 61.0)
     call_at(sim, lam, 122.5)
@@ -197,7 +268,7 @@ def test_default_maximum_lifetime_is_two_hours() -> None:
 
 def test_idle_jitter_is_seeded_and_stays_within_its_bound() -> None:
     def lifespans(seed: int) -> list[float]:
-        sim = ls.Simulation(seed=seed, settings=ls.Settings(idle_timeout_jitter_s=60.0))
+        sim = ls.Simulation(seed=seed, settings=attrs.evolve(FIXED, idle_timeout_jitter_s=60.0))
         lam = sim.client("lambda")
         lam.create_function(FunctionName="f", Duration=1.0)
         for t in range(0, 50_000, 1000):
@@ -213,6 +284,48 @@ def test_idle_jitter_is_seeded_and_stays_within_its_bound() -> None:
     low, high, mean = first
     assert 601.0 <= low < high <= 661.0
     assert mean == pytest.approx(631.0, abs=10.0)
+
+
+def test_default_idle_timeouts_spread_uniformly_over_their_documented_range() -> None:
+    """Default settings: each idle period ends after ``idle_timeout_s + U * idle_timeout_jitter_s``, U ~ U[0, 1).
+
+    One invocation every 2,000 s (each environment dies idle before the next): lifespans are 1 s of work plus the
+    idle timeout, so they fill [601, 601 + jitter) with mean 601 + jitter / 2 (50 draws: the mean's standard error
+    is jitter / sqrt(12 * 50)).
+    """
+    s = ls.Settings()
+    sim = ls.Simulation(seed=9)
+    lam = sim.client("lambda")
+    lam.create_function(FunctionName="f", Duration=1.0)
+    for t in range(0, 100_000, 2000):
+        sim.run(until=t)
+        lam.invoke(FunctionName="f", Payload=b"{}")
+    sim.run(until=110_000)
+    st = sim.results().stats("f")
+    low, high = 1.0 + s.idle_timeout_s, 1.0 + s.idle_timeout_s + s.idle_timeout_jitter_s
+    assert st.environments_created == st.cold_starts == 50
+    assert low <= st.environment_lifespan.min < st.environment_lifespan.max < high
+    se = s.idle_timeout_jitter_s / math.sqrt(12 * 50)
+    assert st.environment_lifespan.mean == pytest.approx((low + high) / 2, abs=4 * se)
+
+
+def test_default_environment_rule_is_seeded() -> None:
+    """Idle jitter and mixed reuse draw from seeded streams of their own: same seed, same run; the arrivals do not
+    depend on them (common random numbers)."""
+
+    def run(seed: int, settings: ls.Settings) -> tuple[Any, ...]:
+        sim = ls.Simulation(seed=seed, settings=settings)
+        sim.client("lambda").create_function(FunctionName="f", Handler=ls.Behaviour(duration=2.0))
+        SyncPoisson(function="f", rate_per_s=0.05, stop_s=40_000.0).attach(sim)
+        f = sim.run(until=40_000.0).functions["f"]
+        env = f["environments"]
+        return f["invocations"], env["cold_starts"], env["total_mean"], env["lifespan_s"]["mean"]
+
+    first = run(4, ls.Settings())
+    assert first == run(4, ls.Settings())
+    assert first != run(5, ls.Settings())
+    assert run(4, FIXED)[0] == first[0]  # same arrivals whatever the environment rule
+    assert run(4, FIXED)[1:] != first[1:]
 
 
 def test_environment_figures_are_time_averages() -> None:
@@ -243,7 +356,7 @@ def test_environment_statistics_restart_after_a_warm_up() -> None:
 
 
 def low_rate_run(seed: int, horizon: float) -> dict[str, Any]:
-    settings = ls.Settings(max_environment_lifetime_s=None)
+    settings = attrs.evolve(FIXED, max_environment_lifetime_s=None)
     sim = ls.Simulation(seed=seed, settings=settings)
     sim.client("lambda").create_function(FunctionName="f", Handler=ls.Behaviour(duration=0.1))
     SyncPoisson(function="f", rate_per_s=1 / 600, stop_s=horizon).attach(sim)
@@ -251,7 +364,7 @@ def low_rate_run(seed: int, horizon: float) -> dict[str, Any]:
 
 
 def test_low_rate_traffic_cold_start_probability_and_instances_match_the_idle_timeout() -> None:
-    """One request per 10 min, idle timeout T = 600 s, duration d = 0.1 s, Poisson arrivals (rate lam).
+    """One request per 10 min, fixed idle timeout T = 600 s, duration d = 0.1 s, Poisson arrivals (rate lam).
 
     A request is cold iff the gap since the previous one exceeds T + d: P(cold) = exp(-lam (T + d)) = 0.368. The
     one environment is alive iff the last request came less than T + d ago: mean instances = 1 - exp(-lam (T + d)).

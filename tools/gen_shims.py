@@ -31,6 +31,7 @@ SHIMS = {
     "sync": ("planning.sync", "Synchronous callers with boto3 standard-mode retries."),
     "sinks": ("core.sinks", "Outcome sinks: collectors and workers that consume asynchronous outcomes."),
     "plots": ("planning.plots", "Plots of results, replications and sweeps."),
+    "calibrate": ("planning.calibrate", "Fit the execution-environment settings to your own observations."),
 }
 
 

@@ -302,15 +302,20 @@ class FunctionState:
         s = engine.settings
         # Execution environments and the scaling rate (lambdasim.core.environments, lambdasim.core.scaling), provisioned
         # concurrency per qualifier (lambdasim.core.provisioned) and injected faults (lambdasim.core.faults).
-        jitter = None
+        jitter = reuse = None
         if s.idle_timeout_jitter_s:
             jitter = stream(engine.generator(name, "idle_jitter").random)
+        if s.environment_reuse == "mixed" and s.least_recent_reuse_probability:
+            reuse_rng, p = engine.generator(name, "reuse"), s.least_recent_reuse_probability
+            reuse = stream(lambda n: reuse_rng.geometric(p, n))
         self._pool_args: dict[str, Any] = {
             "idle_timeout_s": s.idle_timeout_s,
             "max_lifetime_s": s.max_environment_lifetime_s,
             "idle_jitter_s": s.idle_timeout_jitter_s,
             "uniform": jitter,
             "reuse": s.environment_reuse,
+            "least_recent_probability": s.least_recent_reuse_probability,
+            "reuse_gaps": reuse,
         }
         self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
         self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number
@@ -900,7 +905,7 @@ class Engine:
         ``(error, response)`` at its end."""
         if target is None:
             target = fs.latest
-        # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
+        # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.capacity.sync).
         if self.service_faults and self._service_error(fs, self.env.now):
             fs.stats.service_errors += 1
             return ServiceFault.SERVICE_EXCEPTION

@@ -1,15 +1,20 @@
 """Execution environments of one function: cold starts, warm reuse, idle timeout, maximum lifetime, reset.
 
 An environment is born by a cold start (it runs the init phase before its first invoke), serves one invocation at a
-time, and waits idle in between. Lambda reuses the **most recently freed** idle environment first (measurements of
-cold-start probability and instance counts agree with that [meas]; a [model] choice, ``Settings.environment_reuse``,
-which can also reuse the least recently freed one first), shuts an environment down after it has been
-idle for ``idle_timeout_s`` (about 10 min measured [meas]) and retires it when it reaches
-``max_environment_lifetime_s`` ("every few hours, even when busy" [doc]). A timeout or crash resets it: it stays,
-but its next invoke runs the init phase again. [doc]
+time, and waits idle in between. A warm start takes the **most recently freed** idle environment, except that with
+probability ``least_recent_probability`` it takes the **least recently freed** one ([model] choices,
+``Settings.environment_reuse`` and ``Settings.least_recent_reuse_probability``: AWS's per-request logs show mostly
+most-recent reuse, and now and then another environment reused while the most recently freed one was free
+[meas]). An
+environment is shut down after being idle for its idle timeout, ``idle_timeout_s`` plus a uniform draw on
+``[0, idle_jitter_s)`` made each time it becomes idle (AWS's logs: warm after up to about 655 s idle, cold from about
+622 s [meas]), and retired when it reaches ``max_environment_lifetime_s`` ("every few hours, even when busy" [doc];
+about 2 h measured [meas]). A timeout or crash resets it: it stays, but its next invoke runs the init phase again.
+[doc] The defaults and their sources are in :class:`lambdasim.Settings`; :mod:`lambdasim.calibrate` fits them to
+a user's own observations.
 
-Cost per event is O(1) amortised, never a scan over all environments: idle environments sit on a LIFO stack (a FIFO
-queue when the least recently freed is reused first), each entry carrying the time it shuts down on its own; an
+Cost per event is O(1) amortised, never a scan over all environments: idle environments sit in a deque ordered by
+the time they were freed (a warm start pops either end), each entry carrying the time it shuts down on its own; an
 entry found dead when popped is discarded then, and its shutdown is accounted at the time it really happened.
 Statistics that need every idle environment (how many are alive at ``now``) are computed when results are read, not
 per event.
@@ -56,10 +61,28 @@ class EnvironmentPool:
         max_lifetime_s: An environment is retired at this age; ``None`` for no limit.
         idle_jitter_s: Upper bound of a uniform extra idle timeout per idle period (>= 0).
         uniform: Draws uniform on [0, 1) for that jitter (needed only when ``idle_jitter_s > 0``).
-        reuse: Which idle environment an invocation takes: ``"most_recent"`` (default) or ``"least_recent"`` freed.
+        reuse: Which idle environment an invocation takes: ``"most_recent"`` (default) or ``"least_recent"`` freed,
+            or ``"mixed"``: the most recently freed, or with ``least_recent_probability`` the least recently freed.
+        least_recent_probability: With ``reuse="mixed"``, the chance in [0, 1] that a warm start takes the least
+            recently freed idle environment (each warm start that finds more than one idle is a Bernoulli trial).
+        reuse_gaps: Draws the number of such trials up to and including the next least-recent take: geometric with
+            ``least_recent_probability`` (needed only when it is > 0). One draw per least-recent take, instead of a
+            uniform per warm start, keeps the hot path to a counter; the sequence of choices is the same Bernoulli
+            process.
     """
 
-    __slots__ = ("_idle", "_jitter", "_max_life", "_pop", "_stats", "_timeout", "_uniform")
+    __slots__ = (
+        "_countdown",
+        "_gaps",
+        "_idle",
+        "_jitter",
+        "_max_life",
+        "_mixed",
+        "_pop",
+        "_stats",
+        "_timeout",
+        "_uniform",
+    )
 
     def __init__(
         self,
@@ -70,29 +93,45 @@ class EnvironmentPool:
         idle_jitter_s: float = 0.0,
         uniform: Callable[[], float] | None = None,
         reuse: str = "most_recent",
+        least_recent_probability: float = 0.0,
+        reuse_gaps: Callable[[], int] | None = None,
     ) -> None:
         if idle_jitter_s and uniform is None:
             raise ValueError("idle_jitter_s > 0 needs a uniform random source")
-        if reuse not in ("most_recent", "least_recent"):
-            raise ValueError(f"reuse must be one of ['most_recent', 'least_recent'], got {reuse!r}")
+        if reuse not in ("mixed", "most_recent", "least_recent"):
+            raise ValueError(f"reuse must be one of ['mixed', 'most_recent', 'least_recent'], got {reuse!r}")
+        if not 0.0 <= least_recent_probability <= 1.0:
+            raise ValueError(f"least_recent_probability must be in [0, 1], got {least_recent_probability!r}")
+        mixed = reuse == "mixed" and least_recent_probability > 0.0
+        if mixed and reuse_gaps is None:
+            raise ValueError("reuse='mixed' with least_recent_probability > 0 needs a source of geometric gaps")
         self._stats = stats
         self._timeout = float(idle_timeout_s)
         self._max_life = math.inf if max_lifetime_s is None else float(max_lifetime_s)
         self._jitter = float(idle_jitter_s)
         self._uniform = uniform
         self._idle: deque[IdleEntry] = deque()  # the last entry is the most recently freed
-        self._pop = self._idle.pop if reuse == "most_recent" else self._idle.popleft
+        self._pop = self._idle.popleft if reuse == "least_recent" else self._idle.pop
+        self._mixed = mixed
+        self._gaps = reuse_gaps
+        self._countdown = reuse_gaps() if mixed else 0  # type: ignore[misc]
 
     # -- the hot path -----------------------------------------------------------------------------------------
 
     def take(self, now: float) -> IdleEntry | None:
-        """Pop the most (or least) recently freed environment still alive at ``now``; ``None`` if there is none.
+        """Pop the most (or, by the reuse rule, least) recently freed environment still alive at ``now``; ``None``
+        if there is none.
 
         Entries found dead on the way are shut down at the time they died. ``entry[1]`` is the environment's birth
         time, ``entry[3]`` whether it must run the init phase again (it was reset).
         """
         idle = self._idle
         pop = self._pop
+        if self._mixed and len(idle) > 1:
+            self._countdown -= 1
+            if not self._countdown:
+                self._countdown = self._gaps()  # type: ignore[misc]
+                pop = idle.popleft  # this time the environment idle longest (it may turn out dead: then the next one)
         while idle:
             entry = pop()
             if now <= entry[0]:
