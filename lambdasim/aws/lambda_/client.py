@@ -26,6 +26,7 @@ from lambdasim.aws.arn import LATEST
 from lambdasim.aws.lambda_._base import FunctionRecord
 from lambdasim.aws.lambda_._model import PAGINATORS
 from lambdasim.aws.lambda_.eic import EventInvokeConfigMixin
+from lambdasim.aws.lambda_.esm_client import EventSourceMappingMixin
 from lambdasim.aws.lambda_.invoke import InvokeMixin
 from lambdasim.aws.lambda_.provisioned import ProvisionedConcurrencyMixin
 from lambdasim.aws.lambda_.tags import TagsMixin
@@ -50,7 +51,13 @@ _PAGEABLE = {xform_name(op): op for op in PAGINATORS}
 
 
 class LambdaClient(
-    EventInvokeConfigMixin, VersionsMixin, InvokeMixin, ProvisionedConcurrencyMixin, TagsMixin, WaitersMixin
+    EventInvokeConfigMixin,
+    VersionsMixin,
+    InvokeMixin,
+    ProvisionedConcurrencyMixin,
+    TagsMixin,
+    WaitersMixin,
+    EventSourceMappingMixin,
 ):
     """The simulated Lambda service. Every method takes and returns what boto3's Lambda client does."""
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
@@ -186,6 +187,9 @@ class Queue:
         self.deleted_messages = 0
         self.redrive_target: str | None = None  # the dead-letter queue's ARN
         self.max_receive_count = 0  # 0: no redrive policy
+        # Told of each message that is sent, moved in or made visible by ChangeMessageVisibility (Lambda's pollers
+        # listen here, so they wake when a message arrives instead of polling on a timer).
+        self.listeners: list[Callable[[Message], None]] = []
         # Retention expires messages from the front (enqueue order); a message moved in from a standard source keeps
         # its older enqueue time, so it may expire before messages ahead of it: the oldest such straggler's enqueue
         # time tells when a full scan is due, and the latest enqueue time so far tells a straggler.
@@ -267,7 +271,12 @@ class Queue:
         self.messages[msg.message_id] = msg
         self._latest_enqueue = now
         self.sent += 1
+        self._tell(msg)
         return msg
+
+    def _tell(self, msg: Message) -> None:
+        for listener in self.listeners:
+            listener(msg)
 
     def _forget_dedup(self, now: float) -> None:
         # Deduplication ids are kept for 5 minutes; they are in send order, so the old ones are at the front.
@@ -374,6 +383,7 @@ class Queue:
         else:
             self._latest_enqueue = msg.enqueued_at
         self.messages[msg.message_id] = msg
+        self._tell(msg)
 
     def _by_receipt(self, receipt: str) -> Message | None:
         message_id = self.receipts.get(receipt)
@@ -405,6 +415,7 @@ class Queue:
                 shape="MessageNotInflight",
             )
         msg.visible_at = now + timeout
+        self._tell(msg)
 
     def purge(self) -> None:
         """Delete every message (at most once per 60 s)."""
