@@ -10,7 +10,9 @@ extensions (a callable ``Handler``, ``Duration``, ``InitDuration``). The operati
 - :mod:`~lambdasim.aws.lambda_.versions`: versions and aliases;
 - :mod:`~lambdasim.aws.lambda_.provisioned`: provisioned concurrency;
 - :mod:`~lambdasim.aws.lambda_.tags`: tags (``tag_resource``, ``untag_resource``, ``list_tags``);
-- :mod:`~lambdasim.aws.lambda_.waiters`: waiters (``get_waiter``, ``waiter_names``), on the simulated clock.
+- :mod:`~lambdasim.aws.lambda_.waiters`: waiters (``get_waiter``, ``waiter_names``), on the simulated clock;
+- :mod:`~lambdasim.aws.lambda_.esm_client`: SQS event source mappings;
+- :mod:`~lambdasim.aws.lambda_.permissions`: the function's resource-based policy.
 
 Names, partial and full ARNs and ``name:qualifier`` are accepted wherever AWS accepts them.
 """
@@ -28,6 +30,7 @@ from lambdasim.aws.lambda_._model import PAGINATORS
 from lambdasim.aws.lambda_.eic import EventInvokeConfigMixin
 from lambdasim.aws.lambda_.esm_client import EventSourceMappingMixin
 from lambdasim.aws.lambda_.invoke import InvokeMixin
+from lambdasim.aws.lambda_.permissions import PermissionsMixin
 from lambdasim.aws.lambda_.provisioned import ProvisionedConcurrencyMixin
 from lambdasim.aws.lambda_.tags import TagsMixin
 from lambdasim.aws.lambda_.versions import VersionsMixin, listed
@@ -58,6 +61,7 @@ class LambdaClient(
     TagsMixin,
     WaitersMixin,
     EventSourceMappingMixin,
+    PermissionsMixin,
 ):
     """The simulated Lambda service. Every method takes and returns what boto3's Lambda client does."""
 

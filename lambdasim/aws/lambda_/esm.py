@@ -156,10 +156,11 @@ class MappingStats:
 class _Batch:
     """Messages gathered for one invoke, with the receipt handle each was received with."""
 
-    __slots__ = ("bytes", "deadline", "entries", "full", "retries")
+    __slots__ = ("bytes", "deadline", "entries", "full", "index", "retries")
 
     def __init__(self, deadline: float) -> None:
         self.entries: list[tuple[Message, str, dict[str, Any]]] = []
+        self.index: dict[str, int] = {}  # message id -> position in entries
         self.bytes = 0
         self.full = False  # the next message would pass the payload limit
         self.deadline = deadline
@@ -197,6 +198,18 @@ def sqs_record(
     record["eventSourceARN"] = queue.arn
     record["awsRegion"] = region
     return record
+
+
+def _copy(record: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a record (its values are strings, dicts of strings and empty lists), cheaper than JSON."""
+    return {
+        **record,
+        "attributes": dict(record["attributes"]),
+        "messageAttributes": {
+            name: {**attr, "stringListValues": [], "binaryListValues": []}
+            for name, attr in record["messageAttributes"].items()
+        },
+    }
 
 
 def _attribute(attr: dict[str, Any]) -> dict[str, Any]:
@@ -271,7 +284,7 @@ class EventSourceMapping:
         self.enabled = True
         self.configure(config)
         self.stats = MappingStats(sim.now)
-        self.scale = self.floor
+        self._scale = self.floor
         self.busy = 0  # pollers in use: gathering, invoking or retrying a throttled batch
         self.invoking = 0
         self._open: _Batch | None = None
@@ -284,6 +297,12 @@ class EventSourceMapping:
         queue.listeners.append(self._listener)
 
     # -- configuration ------------------------------------------------------------------------------------------
+
+    @property
+    def scale(self) -> int:
+        """Concurrent batches the mapping may run now (its pollers), with the minutes passed so far applied."""
+        self._catch_up(self._env.now)
+        return self._scale
 
     @property
     def cap(self) -> int:
@@ -304,7 +323,7 @@ class EventSourceMapping:
         if "ScalingConfig" in config:
             self.max_concurrency = (config["ScalingConfig"] or {}).get("MaximumConcurrency")
             if hasattr(self, "scale"):
-                self.scale = max(self.floor, min(self.scale, self.cap))
+                self._scale = max(self.floor, min(self._scale, self.cap))
         if "FunctionResponseTypes" in config:
             self.report_failures = "ReportBatchItemFailures" in (config["FunctionResponseTypes"] or [])
         if "FilterCriteria" in config:
@@ -395,8 +414,8 @@ class EventSourceMapping:
                 if not self._fill(batch, now):
                     return  # waiting for more messages or for its window to end
                 continue
-            if self.busy >= self.scale:
-                if self.scale < self.cap and self.queue.counts()[0]:
+            if self.busy >= self._scale:
+                if not self._waited and self._scale < self.cap and self._any_visible(now):
                     self._count_minutes()
                     self._waited = True
                     assert self._minute_end is not None
@@ -415,6 +434,10 @@ class EventSourceMapping:
                     return
                 self._take_poller()
                 self._invoke(batch)
+
+    def _any_visible(self, now: float) -> bool:
+        # Stops at the first visible message, usually near the front (in send order).
+        return any(m.visible_at <= now for m in self.queue.messages.values())
 
     def _take_poller(self) -> None:
         self.busy += 1
@@ -456,6 +479,12 @@ class EventSourceMapping:
         for msg in messages:
             receipt = msg.receipt or ""
             record = sqs_record(queue, msg, receipt, epoch, region)
+            at = batch.index.get(msg.message_id)
+            if at is not None:
+                # Its visibility timeout ended while the batch was still gathering, and it was received again: the
+                # batch keeps one copy, with the new receipt handle and receive count.
+                batch.entries[at] = (msg, receipt, record)
+                continue
             if self.filters and not any(matches(p, _filterable(record)) for p in self.filters):
                 queue.delete(receipt)
                 stats.filtered += 1
@@ -468,6 +497,7 @@ class EventSourceMapping:
                 stats.returned += 1
                 self._wake_at(msg.visible_at)
                 continue
+            batch.index[msg.message_id] = len(batch.entries)
             batch.entries.append((msg, receipt, record))
             batch.bytes += size
         return True
@@ -489,7 +519,7 @@ class EventSourceMapping:
             return
         engine = sim.engine
         # A fresh event per invoke, as Lambda would serialize it: handlers never share objects.
-        event = {"Records": [json.loads(json.dumps(record)) for _m, _r, record in batch.entries]}
+        event = {"Records": [_copy(record) for _m, _r, record in batch.entries]}
         done = engine.invoke_sync(fs, event, engine.next_seq(), target)
         if isinstance(done, simpy.Event):
             self.invoking += 1
@@ -587,14 +617,14 @@ class EventSourceMapping:
         a timer is set only for a minute in which messages wait for pollers, where the boundary adds pollers."""
         while self._minute_end is not None and now >= self._minute_end:
             if self._waited and not self._backed_off:
-                self.scale = min(self.scale + SCALE_STEP, self.cap)
+                self._scale = min(self._scale + SCALE_STEP, self.cap)
             elif not self._waited and not self._backed_off:
-                self.scale = max(self.floor, min(self.scale, self._peak_busy))
+                self._scale = max(self.floor, min(self._scale, self._peak_busy))
             idle = self.busy == 0 and not self._waited
             self._waited = False
             self._backed_off = False
             self._peak_busy = self.busy
-            if idle and self.scale == self.floor:
+            if idle and self._scale == self.floor:
                 self._minute_end = None  # idle: the next batch starts a new minute
             else:
                 self._minute_end += MINUTE_S
