@@ -523,17 +523,21 @@ def test_throttled_batches_retry_with_backoff_then_reappear_after_the_visibility
 
 
 def test_saturated_mapping_throughput_is_concurrency_over_duration() -> None:
+    # A backlog larger than the mapping can drain: after the first minute's scale-up to MaximumConcurrency, every
+    # poller is busy all the time, so messages leave at concurrency * batch size / duration, exactly (constant
+    # durations, no cold-start time: Duration is the whole invoke).
     concurrency, duration, batch = 20, 2.0, 3
     w = World(duration=duration)
     w.queue("q")
     w.map("q", BatchSize=batch, ScalingConfig={"MaximumConcurrency": concurrency})
     queue = w.sim.services.sqs.by_name("q")
     assert queue is not None
-    for i in range(30_000):
+    for i in range(12_000):
         queue.send(str(i))
-    w.sim.run(until=1000)
-    done = sum(len(b) for t, b, _ in w.calls if 100 <= t < 900)
-    assert done == pytest.approx(concurrency * batch / duration * 800, rel=0, abs=0)
+    w.sim.run(until=400)
+    done = sum(len(b) for t, b, _ in w.calls if 100 <= t < 300)
+    assert done == concurrency * batch / duration * 200
+    assert len(queue.messages) > 0  # still saturated at the end
 
 
 hypothesis = pytest.importorskip("hypothesis")

@@ -42,7 +42,8 @@ import base64
 import json
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 
@@ -427,7 +428,7 @@ class EventSourceMapping:
                     return
                 self._take_poller()
                 self._open = batch
-                self._schedule(self.window_s, lambda _ev, b=batch: self._window_ends(b))
+                self._schedule(self.window_s, partial(self._window_ends, batch))
             else:
                 batch = _Batch(now)
                 if not self._receive(batch, now):
@@ -455,7 +456,7 @@ class EventSourceMapping:
             return True
         return False
 
-    def _window_ends(self, batch: _Batch) -> None:
+    def _window_ends(self, batch: _Batch, _ev: simpy.Event) -> None:
         if self._open is batch:
             self._open = None
             self._invoke(batch)
@@ -542,8 +543,7 @@ class EventSourceMapping:
     def _finished(self, batch: _Batch, ev: simpy.Event) -> None:
         self.invoking -= 1
         self.stats.level(self._env.now, self.invoking)
-        error: ErrorInfo | None
-        error, response = ev.value
+        error, response = cast("tuple[ErrorInfo | None, Any]", ev.value)
         if error is not None:
             self.stats.errors += 1
             self._failed(batch, [e[0] for e in batch.entries], error=True)
