@@ -36,6 +36,8 @@ class Results:
         destinations: dict[str, dict[str, dict[str, Any]]] | None = None,
         sinks: dict[str, dict[str, Any]] | None = None,
         metrics_epoch_s: float = 0.0,
+        queues: dict[str, dict[str, Any]] | None = None,
+        event_source_mappings: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.seed = seed
         self.now = now
@@ -60,6 +62,10 @@ class Results:
             "dead_letter": {},
         }
         self.sinks: dict[str, dict[str, Any]] = dict(sinks or {})
+        # What the SQS queues and the event source mappings did (lambdasim.aws.sqs.stats), by queue name and by
+        # mapping UUID; empty when the run has none.
+        self.queues: dict[str, dict[str, Any]] = dict(queues or {})
+        self.event_source_mappings: dict[str, dict[str, Any]] = dict(event_source_mappings or {})
 
     def stats(self, function: str) -> FunctionStats:
         """The live running statistics of ``function`` (tallies with quantiles, levels).
@@ -124,6 +130,8 @@ class Results:
                 "functions": self.functions,
                 "destinations": self.destinations,
                 "sinks": self.sinks,
+                "queues": self.queues,
+                "event_source_mappings": self.event_source_mappings,
                 "metrics": {
                     "namespace": "AWS/Lambda",
                     "period_s": self.settings.metrics_period_s,

@@ -636,7 +636,7 @@ class EventSourceMappings:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.mappings: dict[str, EventSourceMapping] = {}
-        self._ids = 0
+        self.history: list[EventSourceMapping] = []
 
     def arn(self, uuid: str) -> str:
         """The mapping's ARN."""
@@ -645,6 +645,10 @@ class EventSourceMappings:
     def new_uuid(self) -> str:
         """A fresh UUID, seeded like every id of the run."""
         return self.sim.services.new_id()
+
+    def all_mappings(self) -> list[EventSourceMapping]:
+        """Every mapping, deleted ones included (their statistics stay in the results), in creation order."""
+        return list(self.history)
 
     def for_queue(self, queue_arn: str) -> list[EventSourceMapping]:
         """The mappings reading ``queue_arn``, in creation order."""

@@ -98,6 +98,7 @@ class EventSourceMappingMixin(LambdaBase):
         uuid = service.new_uuid()
         mapping = EventSourceMapping(service, uuid, queue, function_arn, function_arn, config)
         service.mappings[uuid] = mapping
+        service.history.append(mapping)
         mapping.settle("Enabled" if mapping.enabled else "Disabled")
         return {**mapping.describe(), "ResponseMetadata": self._metadata(202)}
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
+from lambdasim.core.stats import Level, Tally
 
 if TYPE_CHECKING:
     from lambdasim.aws.account import Services
@@ -83,6 +84,8 @@ MAX_SOURCE_QUEUE_ARNS = 10
 REDRIVE_PERMISSIONS = ("allowAll", "denyAll", "byQueue")
 DEDUPLICATION_WINDOW_S = 300.0
 PURGE_INTERVAL_S = 60.0
+REQUEST_CHUNK_BYTES = 65536
+"""SQS bills each 64 KiB chunk of a request's payload as one request."""
 RECREATE_WAIT_S = 60.0
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
@@ -190,6 +193,15 @@ class Queue:
         # Told of each message that is sent, moved in or made visible by ChangeMessageVisibility (Lambda's pollers
         # listen here, so they wake when a message arrives instead of polling on a timer).
         self.listeners: list[Callable[[Message], None]] = []
+        # Run statistics (lambdasim.aws.sqs.stats): messages stored (visible, in flight or delayed) over time, the
+        # time from send to delete and the receives of each deleted message, and where the others went.
+        self.depth = Level(services.now)
+        self.dwell = Tally()
+        self.receives_per_message = Tally()
+        self.moved_to_dead_letter = 0
+        self.expired = 0
+        self.purged = 0
+        self.send_requests = 0
         # Retention expires messages from the front (enqueue order); a message moved in from a standard source keeps
         # its older enqueue time, so it may expire before messages ahead of it: the oldest such straggler's enqueue
         # time tells when a full scan is due, and the latest enqueue time so far tells a straggler.
@@ -269,10 +281,16 @@ class Queue:
             assert dedup_id is not None
             self._dedup[dedup_id] = (now, msg)
         self.messages[msg.message_id] = msg
+        self.depth.change(now, 1)
         self._latest_enqueue = now
         self.sent += 1
+        self.send_requests += -(-size // REQUEST_CHUNK_BYTES)  # [doc] each 64 KiB of a payload is a request
         self._tell(msg)
         return msg
+
+    def _gone(self, now: float, count: int) -> None:
+        if count:
+            self.depth.change(now, -count)
 
     def _tell(self, msg: Message) -> None:
         for listener in self.listeners:
@@ -298,6 +316,8 @@ class Queue:
             if now - first.enqueued_at < retention:
                 break
             del messages[first.message_id]
+            self._gone(now, 1)
+            self.expired += 1
         if self._straggler_at is not None and now - self._straggler_at >= retention:
             self._expire_stragglers(now, retention)
 
@@ -305,6 +325,8 @@ class Queue:
         expired = [m.message_id for m in self.messages.values() if now - m.enqueued_at >= retention]
         for message_id in expired:
             del self.messages[message_id]
+        self._gone(now, len(expired))
+        self.expired += len(expired)
         latest = float("-inf")
         oldest: float | None = None
         for msg in self.messages.values():
@@ -360,6 +382,8 @@ class Queue:
         return taken
 
     def _move(self, moving: list[Message], dead_letter_queue: Queue, now: float) -> None:
+        self._gone(now, len(moving))
+        self.moved_to_dead_letter += len(moving)
         for msg in moving:
             del self.messages[msg.message_id]
             if msg.receipt is not None:
@@ -383,6 +407,7 @@ class Queue:
         else:
             self._latest_enqueue = msg.enqueued_at
         self.messages[msg.message_id] = msg
+        self.depth.change(now, 1)
         self._tell(msg)
 
     def _by_receipt(self, receipt: str) -> Message | None:
@@ -402,6 +427,10 @@ class Queue:
         if msg is not None and msg.message_id in self.messages:
             del self.messages[msg.message_id]
             self.deleted_messages += 1
+            now = self._services.now
+            self._gone(now, 1)
+            self.dwell.add(now - msg.sent_at)
+            self.receives_per_message.add(msg.receive_count)
 
     def change_visibility(self, receipt: str, timeout: int) -> None:
         """Make a received message visible again ``timeout`` seconds from now."""
@@ -428,6 +457,8 @@ class Queue:
                 shape="PurgeQueueInProgress",
             )
         self.last_purge = now
+        self._gone(now, len(self.messages))
+        self.purged += len(self.messages)
         self.messages.clear()
         self.receipts.clear()
         self._straggler_at = None
