@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -175,3 +176,70 @@ def test_model_checks_the_names_and_the_visibility_timeout() -> None:
         Model(functions=[worker()], queues=[Queue(name="a", max_receive_count=1), Queue(name="a-dlq")])
     with pytest.raises(TypeError, match="queues must hold"):
         Model(functions=[worker()], queues=["jobs"])
+
+
+SCENARIO = """
+name = "queued"
+seed = 3
+horizon_s = 300
+
+[[functions]]
+name = "worker"
+timeout_s = 10
+behaviour = { duration = 0.5 }
+
+[[queues]]
+name = "jobs"
+visibility_timeout_s = 60
+max_receive_count = 3
+
+[[event_source_mappings]]
+queue = "jobs"
+function = "worker"
+batch_size = 5
+maximum_concurrency = 10
+
+[[buckets]]
+name = "uploads"
+notifications = [{ queue = "jobs", prefix = "in/" }]
+
+[[workloads]]
+type = "send_messages"
+queue = "jobs"
+rate = { spike = { at_s = 60, duration_s = 30, extra_per_s = 50 } }
+stop_s = 200
+
+[[workloads]]
+type = "put_objects"
+bucket = "uploads"
+rate = 1
+prefix = "in/"
+stop_s = 100
+"""
+
+
+def test_a_scenario_file_takes_queues_mappings_buckets_and_their_workloads() -> None:
+    from lambdasim.planning.scenario import loads
+
+    scenario = loads(SCENARIO)
+    assert scenario.model.event_source_mappings[0].maximum_concurrency == 10
+    results = scenario.run()
+    jobs = results.queues["jobs"]
+    assert jobs["sent"] == jobs["deleted"] > 1000
+    assert "queue jobs" in results.summary() and "event source mapping jobs -> worker" in results.summary()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("batch_size = 5", "batch_size = 50"), "batching_window_s >= 1"),
+        (("visibility_timeout_s = 60", "visibility_timeout_s = 5"), "visibility_timeout_s (5) must be >="),
+        (('type = "send_messages"', 'type = "send_message"'), "did you mean"),
+        (('queue = "jobs", prefix', 'queue = "nope", prefix'), "notifies queue 'nope'"),
+    ],
+)
+def test_scenario_errors_name_the_field(edit: tuple[str, str], message: str) -> None:
+    from lambdasim.planning.scenario import ScenarioError, loads
+
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        loads(SCENARIO.replace(*edit), source="s.toml")
