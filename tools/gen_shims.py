@@ -31,6 +31,10 @@ SHIMS = {
     "sync": ("planning.sync", "Synchronous callers with boto3 standard-mode retries."),
     "sinks": ("core.sinks", "Outcome sinks: collectors and workers that consume asynchronous outcomes."),
     "plots": ("planning.plots", "Plots of results, replications and sweeps."),
+    "sources": (
+        "planning.sources",
+        "Queues, event source mappings and buckets in front of functions, and the workloads that feed them.",
+    ),
 }
 
 
