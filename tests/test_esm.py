@@ -581,3 +581,25 @@ def test_conservation_every_message_is_deleted_filtered_in_the_dlq_or_still_queu
     stats = esm_service(w.sim).mappings[uuid].stats
     in_dlq = w.visible(dlq)
     assert stats.deleted + stats.filtered + in_dlq + w.visible(url) == n
+
+
+def test_a_batch_stops_at_the_synchronous_payload_limit() -> None:
+    sim = ls.Simulation(seed=5, settings=ls.Settings(sync_payload_limit_bytes=5000))
+    lam, sqs = sim.client("lambda"), sim.client("sqs")
+    calls: list[tuple[float, list[str], int]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        calls.append((sim.now, [r["body"][:2] for r in event["Records"]], len(json.dumps(event))))
+
+    lam.create_function(FunctionName="f", Handler=handler, Duration=1.0)
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "20"})["QueueUrl"]
+    lam.create_event_source_mapping(
+        EventSourceArn=PREFIX + "q", FunctionName="f", BatchSize=10, MaximumBatchingWindowInSeconds=1
+    )
+    for i in range(4):
+        sqs.send_message(QueueUrl=url, MessageBody=f"{i:02d}" + "x" * 1500)
+    sim.run()
+    # Records of about 2.2 kB: two fit under 5,000 bytes, so the first batch is full at once; the two received
+    # with it come back after their visibility timeout (20 s) and wait out a window of their own.
+    assert [(t, b) for t, b, _ in calls] == [(0.0, ["00", "01"]), (21.0, ["02", "03"])]
+    assert all(size <= 5000 for _t, _b, size in calls)

@@ -50,6 +50,7 @@ import simpy
 from lambdasim.aws._service_client import utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.events.backend import check_pattern, matches
+from lambdasim.aws.sqs.backend import attributes_size
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
@@ -157,13 +158,14 @@ class MappingStats:
 class _Batch:
     """Messages gathered for one invoke, with the receipt handle each was received with."""
 
-    __slots__ = ("bytes", "deadline", "entries", "full", "index", "retries")
+    __slots__ = ("bytes", "deadline", "entries", "exact", "full", "index", "retries")
 
     def __init__(self, deadline: float) -> None:
         self.entries: list[tuple[Message, str, dict[str, Any]]] = []
         self.index: dict[str, int] = {}  # message id -> position in entries
         self.bytes = 0
         self.full = False  # the next message would pass the payload limit
+        self.exact = False  # bytes holds exact JSON sizes (else upper bounds, cheaper to get)
         self.deadline = deadline
         self.retries = 0
 
@@ -199,6 +201,22 @@ def sqs_record(
     record["eventSourceARN"] = queue.arn
     record["awsRegion"] = region
     return record
+
+
+_RECORD_OVERHEAD_BOUND = 2048
+"""More than a record's JSON takes besides its body and message attributes (ids, receipt, system attributes,
+ARN, keys: well under 1 KiB)."""
+
+
+def _size_bound(msg: Message) -> int:
+    """An upper bound on the bytes of a message's record in the event: JSON escapes a character into at most 6
+    bytes (``\\uXXXX``), and base64 grows binary by 4/3."""
+    return 6 * (len(msg.body) + attributes_size(msg.attributes)) + _RECORD_OVERHEAD_BOUND
+
+
+def _size(record: dict[str, Any]) -> int:
+    """The bytes of a record in the event's JSON, with its separating comma and space."""
+    return len(json.dumps(record)) + 2
 
 
 def _copy(record: dict[str, Any]) -> dict[str, Any]:
@@ -490,8 +508,14 @@ class EventSourceMapping:
                 queue.delete(receipt)
                 stats.filtered += 1
                 continue
-            size = len(json.dumps(record)) + 2
-            if batch.full or (batch.entries and batch.bytes + size > limit - len('{"Records":[]}')):
+            size = _size_bound(msg) if not batch.exact else _size(record)
+            room = limit - len('{"Records":[]}')
+            if not batch.exact and batch.bytes + size > room:
+                # The cheap bounds say it may not fit: count exactly from here on.
+                batch.exact = True
+                batch.bytes = sum(_size(r) for _m, _r, r in batch.entries)
+                size = _size(record)
+            if batch.full or (batch.entries and batch.bytes + size > room):
                 # Over the payload limit: this message waits for the next batch (it comes back after its
                 # visibility timeout, as a message Lambda received but did not process).
                 batch.full = True
