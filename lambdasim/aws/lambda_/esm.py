@@ -50,11 +50,10 @@ import simpy
 from lambdasim.aws._service_client import utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.events.backend import check_pattern, matches
-from lambdasim.aws.sqs.backend import attributes_size
+from lambdasim.aws.sqs.backend import Message, Queue, attributes_size
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
-    from lambdasim.aws.sqs.backend import Message, Queue
     from lambdasim.core.engine import FunctionState
     from lambdasim.core.handler import ErrorInfo
     from lambdasim.core.target import Target

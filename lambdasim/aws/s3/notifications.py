@@ -26,13 +26,10 @@ import fnmatch
 import json
 import urllib.parse
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lambdasim.aws.account import ServiceError
-
-if TYPE_CHECKING:
-    from lambdasim.aws.account import Services
-    from lambdasim.aws.s3.backend import Bucket, S3Object
+from lambdasim.aws.account import ServiceError, Services
+from lambdasim.aws.s3.backend import Bucket, S3Object
 
 __all__ = ["EVENTS", "BucketNotifications", "notifications", "put_configuration"]
 

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lambdasim.aws.sqs.backend import Queue
+
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
-    from lambdasim.aws.sqs.backend import Queue
 
 __all__ = ["FIFO_REQUEST_PER_MILLION", "STANDARD_REQUEST_PER_MILLION", "event_source_mapping_figures", "queue_figures"]
 
