@@ -603,3 +603,63 @@ def test_a_batch_stops_at_the_synchronous_payload_limit() -> None:
     # with it come back after their visibility timeout (20 s) and wait out a window of their own.
     assert [(t, b) for t, b, _ in calls] == [(0.0, ["00", "01"]), (21.0, ["02", "03"])]
     assert all(size <= 5000 for _t, _b, size in calls)
+
+
+# -- the queue's CloudWatch metrics (AWS/SQS) -------------------------------------------------------------------
+
+
+def test_queue_metrics_in_cloudwatch() -> None:
+    sim = ls.Simulation(seed=1)
+    sqs, cw = sim.client("sqs"), sim.client("cloudwatch")
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    sim.run(until=10)
+    for body in "abc":
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    sim.run(until=70)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    sim.run(until=80)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+    sim.run(until=125)
+
+    def series(metric: str) -> list[tuple[float, float]]:
+        points = cw.get_metric_statistics(
+            Namespace="AWS/SQS",
+            MetricName=metric,
+            Dimensions=[{"Name": "QueueName", "Value": "q"}],
+            StartTime=START,
+            EndTime=START.timestamp() + 3600,
+            Period=60,
+            Statistics=["Maximum"],
+        )["Datapoints"]
+        return [(p["Timestamp"].timestamp() - START.timestamp(), p["Maximum"]) for p in points]
+
+    assert series("NumberOfMessagesSent") == [(0.0, 3.0)]
+    assert series("NumberOfMessagesReceived") == [(60.0, 2.0)]
+    assert series("NumberOfMessagesDeleted") == [(60.0, 1.0)]
+    # Gauges: the state at each period's end (60 s, 120 s); the received, undeleted message is visible again at 100 s.
+    assert series("ApproximateNumberOfMessagesVisible") == [(0.0, 3.0), (60.0, 2.0)]
+    assert series("ApproximateNumberOfMessagesNotVisible") == [(0.0, 0.0), (60.0, 0.0)]
+    assert series("ApproximateAgeOfOldestMessage") == [(0.0, 50.0), (60.0, 110.0)]
+    listed = cw.list_metrics(Namespace="AWS/SQS")["Metrics"]
+    assert {m["MetricName"] for m in listed} >= {"NumberOfMessagesSent", "ApproximateAgeOfOldestMessage"}
+    assert all(m["Dimensions"] == [{"Name": "QueueName", "Value": "q"}] for m in listed)
+    data = cw.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "depth",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/SQS",
+                        "MetricName": "ApproximateNumberOfMessagesVisible",
+                        "Dimensions": [{"Name": "QueueName", "Value": "q"}],
+                    },
+                    "Period": 60,
+                    "Stat": "Maximum",
+                },
+            }
+        ],
+        StartTime=START,
+        EndTime=START.timestamp() + 3600,
+        ScanBy="TimestampAscending",
+    )["MetricDataResults"][0]
+    assert data["Values"] == [3.0, 2.0]

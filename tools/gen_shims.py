@@ -33,7 +33,7 @@ SHIMS = {
     "plots": ("planning.plots", "Plots of results, replications and sweeps."),
     "sources": (
         "planning.sources",
-        "Queues, event source mappings and buckets in front of functions, and the workloads that feed them.",
+        "Queues, event source mappings and buckets in front of functions, and what feeds them.",
     ),
 }
 

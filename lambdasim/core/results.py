@@ -254,7 +254,7 @@ class Results:
             )
             receives = q["receives_per_message"]["mean"]
             lines.append(
-                f"  receives per message "
+                "  receives per message "
                 + ("         -" if receives is None else f"{receives:>10.2f}")
                 + f"   SQS requests {q['requests']:,} ({q['request_cost']:.6f} USD)"
             )

@@ -238,9 +238,9 @@ class Metrics:
 
     Per SQS queue of the run (``queues``), prefixed ``queue.<name>.``: ``sent``, ``deleted``,
     ``moved_to_dead_letter``, ``expired``, ``in_queue`` (left at the end), ``depth_mean``/``_max`` (messages stored
-    over time), ``dwell_mean_s``/``_max_s``/``_p50_s``/``_p90_s``/``_p99_s`` (send to delete), ``receives_mean``/``_max``
-    (receives per deleted message), ``age_of_oldest_message_s`` (at the end), ``requests`` and, with ``cost``,
-    ``request_cost``, which ``cost`` then includes.
+    over time), ``dwell_mean_s``/``_max_s``/``_p50_s``/``_p90_s``/``_p99_s`` (send to delete),
+    ``receives_mean``/``_max`` (receives per deleted message), ``age_of_oldest_message_s`` (at the end),
+    ``requests`` and, with ``cost``, ``request_cost``, which ``cost`` then includes.
 
     Attributes:
         function: Measure this function only; ``None`` measures the only function, or, when a model has several,

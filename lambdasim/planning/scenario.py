@@ -398,7 +398,8 @@ def _protocols_of(owner: type | None) -> list[type]:
 def _untyped(value: object, path: str, owner: type | None) -> object:
     """A field without a usable annotation: a one-key table naming an implementation of a protocol of the owner's
     module builds it (``rate = { piecewise = {...} }``); anything else, JSON payloads included, is kept as is."""
-    if isinstance(value, dict) and len(value) == 1 and not path.rsplit(".", 1)[-1].startswith(("payload", "response", "body")):
+    keyed = path.rsplit(".", 1)[-1].startswith(("payload", "response", "body"))
+    if isinstance(value, dict) and len(value) == 1 and not keyed:
         ((name, _params),) = value.items()
         protocols = _protocols_of(owner)
         for proto in protocols:

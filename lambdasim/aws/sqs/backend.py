@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
+from lambdasim.aws.sqs.metrics import QueueMetrics
 from lambdasim.core.stats import Level, Tally
 
 if TYPE_CHECKING:
@@ -202,6 +204,7 @@ class Queue:
         self.expired = 0
         self.purged = 0
         self.send_requests = 0
+        self.metrics = QueueMetrics(services.sim.settings.metrics_period_s, services.now)
         # Retention expires messages from the front (enqueue order); a message moved in from a standard source keeps
         # its older enqueue time, so it may expire before messages ahead of it: the oldest such straggler's enqueue
         # time tells when a full scan is due, and the latest enqueue time so far tells a straggler.
@@ -214,6 +217,7 @@ class Queue:
 
     def configure(self, attributes: dict[str, str]) -> None:
         """Apply attributes already checked and normalized (an empty redrive policy removes it, as in SQS)."""
+        self.metrics.catch_up(self, self._services.now)
         for name, value in attributes.items():
             if name in REDRIVE_ATTRIBUTES and value == "":
                 self.attributes.pop(name, None)
@@ -245,6 +249,7 @@ class Queue:
         sender_id: str | None = None,
     ) -> Message:
         """Put a message on the queue (``ServiceError`` for what SQS refuses)."""
+        self.metrics.catch_up(self, self._services.now)
         attributes = attributes or {}
         limit = self._int("MaximumMessageSize")
         size = len(body.encode()) + attributes_size(attributes)
@@ -284,6 +289,7 @@ class Queue:
         self.depth.change(now, 1)
         self._latest_enqueue = now
         self.sent += 1
+        self.metrics.count("NumberOfMessagesSent", now)
         self.send_requests += -(-size // REQUEST_CHUNK_BYTES)  # [doc] each 64 KiB of a payload is a request
         self._tell(msg)
         return msg
@@ -343,6 +349,7 @@ class Queue:
         queue instead, and the receive goes on to the next message.
         """
         now = self._services.now
+        self.metrics.catch_up(self, now)
         self._expire(now)
         timeout = self._int("VisibilityTimeout") if visibility_timeout is None else visibility_timeout
         limit = self.max_receive_count
@@ -379,6 +386,8 @@ class Queue:
             assert dead_letter_queue is not None
             self._move(moving, dead_letter_queue, now)
         self.received += len(taken)
+        if taken:
+            self.metrics.count("NumberOfMessagesReceived", now, len(taken))
         return taken
 
     def _move(self, moving: list[Message], dead_letter_queue: Queue, now: float) -> None:
@@ -393,6 +402,7 @@ class Queue:
 
     def take_dead_letter(self, msg: Message, source_arn: str, now: float) -> None:
         """Take ``msg`` moved here by ``source_arn``'s redrive policy: same id, body, attributes and receive count."""
+        self.metrics.catch_up(self, now)
         msg.dead_letter_source_arn = source_arn
         msg.visible_at = now
         if self.fifo:
@@ -422,6 +432,7 @@ class Queue:
 
     def delete(self, receipt: str) -> None:
         """Delete the message a receipt handle names (a stale handle of a deleted message is accepted)."""
+        self.metrics.catch_up(self, self._services.now)
         msg = self._by_receipt(receipt)
         self.receipts.pop(receipt, None)
         if msg is not None and msg.message_id in self.messages:
@@ -430,12 +441,14 @@ class Queue:
             now = self._services.now
             self._gone(now, 1)
             self.dwell.add(now - msg.sent_at)
+            self.metrics.count("NumberOfMessagesDeleted", now)
             self.receives_per_message.add(msg.receive_count)
 
     def change_visibility(self, receipt: str, timeout: int) -> None:
         """Make a received message visible again ``timeout`` seconds from now."""
         msg = self._by_receipt(receipt)
         now = self._services.now
+        self.metrics.catch_up(self, now)
         if msg is None or msg.visible_at <= now:
             raise ServiceError(
                 "AWS.SimpleQueueService.MessageNotInflight",
@@ -457,11 +470,30 @@ class Queue:
                 shape="PurgeQueueInProgress",
             )
         self.last_purge = now
+        self.metrics.catch_up(self, now)
         self._gone(now, len(self.messages))
         self.purged += len(self.messages)
         self.messages.clear()
         self.receipts.clear()
         self._straggler_at = None
+
+    def state_at(self, t: float) -> tuple[int, int, int, float]:
+        """``(visible, in flight, delayed, age of the oldest message)`` at time ``t``, no earlier than the queue's
+        last change (nothing is modified: messages past retention at ``t`` are left out, not removed)."""
+        retention = self._int("MessageRetentionPeriod")
+        visible = in_flight = delayed = 0
+        oldest = math.inf
+        for msg in self.messages.values():
+            if t - msg.enqueued_at >= retention:
+                continue
+            if msg.visible_at <= t:
+                visible += 1
+            elif msg.receive_count:
+                in_flight += 1
+            else:
+                delayed += 1
+            oldest = min(oldest, msg.sent_at)
+        return visible, in_flight, delayed, 0.0 if oldest == math.inf else t - oldest
 
     def counts(self) -> tuple[int, int, int]:
         """``(visible, in flight, delayed)`` messages now."""
