@@ -50,13 +50,12 @@ import simpy
 from lambdasim.aws._service_client import utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.events.backend import check_pattern, matches
+from lambdasim.aws.lambda_.lookup import resolve_function
 from lambdasim.aws.sqs.backend import Message, Queue, attributes_size
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
-    from lambdasim.core.engine import FunctionState
     from lambdasim.core.handler import ErrorInfo
-    from lambdasim.core.target import Target
 
 __all__ = [
     "MAX_POLLERS",
@@ -81,18 +80,6 @@ FIRST_BACKOFF_S = 1.0
 """[model] The first retry of a throttled batch comes 1 s after the throttle; each later one waits twice as long."""
 RECEIVE_MAX = 10
 """[doc] ``ReceiveMessage`` returns at most 10 messages."""
-
-
-def _resolve_function(sim: Simulation, name: str) -> tuple[FunctionState, Target]:
-    """The function a mapping invokes, and the target (version) of one invoke of it.
-
-    The one place the event sources reach the Lambda control plane: resolved on each invoke, so a weighted alias
-    routes each batch and a repointed alias is followed. Raises the Lambda client's ``ClientError`` for a function
-    or qualifier that does not exist.
-    """
-    lam = sim.client("lambda")
-    rec, qualifier = lam._resolve("Invoke", name)
-    return rec.state, lam._target(rec, qualifier)
 
 
 class MappingStats:
@@ -537,7 +524,7 @@ class EventSourceMapping:
         self.stats.invokes += 1
         sim = self._sim
         try:
-            fs, target = _resolve_function(sim, self.function_name)
+            fs, target = resolve_function(sim, self.function_name)
         except Exception:  # the function was deleted: the batch fails, as an invoke of a missing function does
             self._failed(batch, [e[0] for e in batch.entries], error=True)
             return

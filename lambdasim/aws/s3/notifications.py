@@ -192,15 +192,15 @@ def _policy_allows(policy: str | None, action: str, source_arn: str) -> bool:
 def _destination_problem(services: Services, bucket: Bucket, kind: str, arn: str) -> str | None:
     """Why S3 could not validate a destination, or ``None``."""
     if kind == "LambdaFunctionConfigurations":
-        from lambdasim.aws.arn import parse_function_name
+        from lambdasim.aws.errors import ClientError
+        from lambdasim.aws.lambda_.lookup import resolve_record
         from lambdasim.aws.lambda_.permissions import allows_invoke
 
-        lam = services.sim.client("lambda")
-        ref = parse_function_name(arn)
-        rec = lam._lookup(ref) if ref is not None else None
-        if ref is None or rec is None or not lam._exists(rec, ref.qualifier):
+        try:
+            rec, qualifier = resolve_record(services.sim, arn)
+        except ClientError:
             return "The destination function does not exist"
-        if not allows_invoke(rec, ref.qualifier, S3_PRINCIPAL, bucket.arn, services.account_id):
+        if not allows_invoke(rec, qualifier, S3_PRINCIPAL, bucket.arn, services.account_id):
             return f"Not authorized to invoke function [{arn}]"
         return None
     if kind == "QueueConfigurations":
