@@ -663,3 +663,51 @@ def test_queue_metrics_in_cloudwatch() -> None:
         ScanBy="TimestampAscending",
     )["MetricDataResults"][0]
     assert data["Values"] == [3.0, 2.0]
+
+
+# -- queue attributes the mapping honours, and changes under it ---------------------------------------------------
+
+
+def test_messages_past_retention_expire_unread() -> None:
+    w = World()
+    url = w.queue("q", MessageRetentionPeriod="60")
+    uuid = w.map("q", Enabled=False)
+    w.send(url, "old")
+    w.sim.run(until=30)
+    w.send(url, "young")
+    w.sim.run(until=70)
+    w.lam.update_event_source_mapping(UUID=uuid, Enabled=True)
+    w.sim.run()
+    assert [(t, b) for t, b, _ in w.calls] == [(70.0, ["young"])]
+    assert w.sim.results().queues["q"]["expired"] == 1
+
+
+def test_fifo_deduplication_holds_in_front_of_the_mapping() -> None:
+    w = World()
+    url = w.queue("q.fifo")
+    w.map("q.fifo")
+    for dedup in ("1", "2", "1"):
+        w.send(url, f"m{dedup}", MessageGroupId="g", MessageDeduplicationId=dedup)
+    w.sim.run()
+    assert [b for _t, b, _ in w.calls] == [["m1", "m2"]]
+
+
+def test_changing_the_function_and_deleting_it() -> None:
+    w = World(duration=1.0)
+    other: list[float] = []
+    w.lam.create_function(FunctionName="g", Handler=lambda e, c: other.append(w.sim.now), Duration=1.0)
+    url = w.queue("q", VisibilityTimeout="10")
+    uuid = w.map("q")
+    w.send(url, "to f")
+    w.sim.run(until=5)
+    resp = w.lam.update_event_source_mapping(UUID=uuid, FunctionName="g")
+    assert resp["FunctionArn"].endswith(":function:g")
+    w.send(url, "to g")
+    w.sim.run(until=10)
+    assert [b for _t, b, _ in w.calls] == [["to f"]] and other == [5.0]
+    w.lam.delete_function(FunctionName="g")
+    w.send(url, "nobody")
+    w.sim.run(until=35)
+    mapping = esm_service(w.sim).mappings[uuid]
+    # An invoke of a deleted function fails: the message comes back after each visibility timeout.
+    assert mapping.stats.errors == 3 and mapping.stats.batches == 1 + 1 + 3

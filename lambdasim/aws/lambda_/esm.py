@@ -49,6 +49,7 @@ import simpy
 
 from lambdasim.aws._service_client import utc
 from lambdasim.aws.account import ServiceError
+from lambdasim.aws.errors import ClientError
 from lambdasim.aws.events.backend import check_pattern, matches
 from lambdasim.aws.lambda_.lookup import resolve_function
 from lambdasim.aws.sqs.backend import Message, Queue, attributes_size
@@ -93,7 +94,8 @@ class MappingStats:
         batches: Batches invoked (a throttled batch counts once however often it is retried).
         invokes: Invoke attempts, throttled ones included.
         throttles: Invoke attempts Lambda refused (reserved or account concurrency, or a service fault).
-        errors: Batches whose invoke ended in a function error or timeout.
+        errors: Batches whose invoke ended in a function error or timeout, or could not be made (the function or
+            qualifier was deleted), or whose partial batch response was invalid.
         partial: Batches that reported some items as failures.
         receive_requests: ``ReceiveMessage`` calls that returned messages.
         delete_requests: ``DeleteMessageBatch`` calls (one per 10 messages deleted).
@@ -525,7 +527,8 @@ class EventSourceMapping:
         sim = self._sim
         try:
             fs, target = resolve_function(sim, self.function_name)
-        except Exception:  # the function was deleted: the batch fails, as an invoke of a missing function does
+        except ClientError:  # the function was deleted: the batch fails, as an invoke of a missing function does
+            self.stats.errors += 1
             self._failed(batch, [e[0] for e in batch.entries], error=True)
             return
         engine = sim.engine
