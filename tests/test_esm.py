@@ -711,3 +711,42 @@ def test_changing_the_function_and_deleting_it() -> None:
     mapping = esm_service(w.sim).mappings[uuid]
     # An invoke of a deleted function fails: the message comes back after each visibility timeout.
     assert mapping.stats.errors == 3 and mapping.stats.batches == 1 + 1 + 3
+
+
+def test_a_run_in_pieces_with_reads_between_is_the_run_in_one_go() -> None:
+    def run(pieces: list[float]) -> tuple[list[Call], dict[str, Any]]:
+        w = World(fail_first, duration=20.0, timeout=30)
+        w.lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=30)
+        w.queue("q", VisibilityTimeout="40")
+        w.map("q", BatchSize=1)
+        queue = w.sim.services.sqs.by_name("q")
+        assert queue is not None
+        for i in range(600):
+            queue.send(str(i))
+        for t in pieces:
+            w.sim.run(until=t)
+            w.sim.results()  # reads the pollers' scale, which applies the minutes passed
+        results = w.sim.run(until=900)
+        return w.calls, results.to_dict()["event_source_mappings"]
+
+    straight = run([])
+    assert run([59.5, 60.0, 61.0, 119.99, 150.0, 333.0]) == straight
+    (figures,) = straight[1].values()
+    assert figures["throttles"] > 0 and figures["errors"] > 0
+
+
+@pytest.mark.parametrize(("reserved", "pollers"), [(None, 605), (10, 305)])
+def test_a_minute_with_throttles_holds_the_scale(reserved: int | None, pollers: int) -> None:
+    w = World(duration=500.0, timeout=900)
+    if reserved is not None:
+        w.lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=reserved)
+    w.queue("q", VisibilityTimeout="900")
+    uuid = w.map("q", BatchSize=1)
+    queue = w.sim.services.sqs.by_name("q")
+    assert queue is not None
+    for i in range(2000):
+        queue.send(str(i))
+    w.sim.run(until=130)
+    mapping = esm_service(w.sim).mappings[uuid]
+    assert mapping.scale == pollers
+    assert (mapping.stats.throttles > 0) == (reserved is not None)

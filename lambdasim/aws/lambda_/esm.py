@@ -25,9 +25,10 @@ lambdasim chooses ([model]):
 - [doc] Scaling (standard mode): five concurrent batches to start, up to 300 more per minute while messages remain,
   at most 1,000, never more than ``ScalingConfig.MaximumConcurrency`` (2-1,000). [model] The mapping counts minutes
   from when its pollers first find messages; at the end of a minute in which messages waited while every poller was
-  busy, and in which no invoke was throttled and none failed ("Lambda gradually backs off"), it adds 300 pollers;
-  after a minute without such waiting it keeps only as many as were busy at once in that minute (at least five, or
-  ``MaximumConcurrency`` if lower); after a minute with throttles or errors it holds.
+  busy and no invoke was throttled, it adds 300 pollers; after a minute without such waiting it keeps only as many
+  as were busy at once in that minute (at least five, or ``MaximumConcurrency`` if lower); after a minute with
+  throttles it holds (AWS: "Lambda gradually backs off" on throttles and errors, without figures; function errors
+  are left to the visibility timeout, which already delays their messages).
 - [doc] A throttled invoke is retried with backoff until the messages' visibility timeout ends, then the messages
   reappear. [model] The backoff is 1 s, doubling per retry, and a retry that would start at or after the visibility
   deadline is not made; the poller stays busy while it retries.
@@ -298,7 +299,7 @@ class EventSourceMapping:
         self._wakes: set[float] = set()
         self._minute_end: float | None = None  # end of the current scaling minute (None: idle, not counting)
         self._waited = False  # this minute, messages waited while every poller was busy
-        self._backed_off = False  # this minute, an invoke was throttled or failed
+        self._throttled = False  # this minute, an invoke was throttled
         self._peak_busy = 0
         self._listener = self._on_message
         queue.listeners.append(self._listener)
@@ -463,6 +464,7 @@ class EventSourceMapping:
         return False
 
     def _window_ends(self, batch: _Batch, _ev: simpy.Event) -> None:
+        self._catch_up(self._env.now)
         if self._open is batch:
             self._open = None
             self._invoke(batch)
@@ -518,6 +520,8 @@ class EventSourceMapping:
     # -- invoking -----------------------------------------------------------------------------------------------
 
     def _invoke(self, batch: _Batch) -> None:
+        # Minute boundaries passed are applied first: what happens now counts for the minute it happens in.
+        self._catch_up(self._env.now)
         if not batch.entries:
             self._release()
             return
@@ -529,7 +533,7 @@ class EventSourceMapping:
             fs, target = resolve_function(sim, self.function_name)
         except ClientError:  # the function was deleted: the batch fails, as an invoke of a missing function does
             self.stats.errors += 1
-            self._failed(batch, [e[0] for e in batch.entries], error=True)
+            self._failed(batch, [e[0] for e in batch.entries])
             return
         engine = sim.engine
         # A fresh event per invoke, as Lambda would serialize it: handlers never share objects.
@@ -544,27 +548,28 @@ class EventSourceMapping:
                 self._wake_at(first)  # the invoke may outlast the visibility timeout: its messages come back
             return
         self.stats.throttles += 1
-        self._backed_off = True
+        self._throttled = True
         delay = FIRST_BACKOFF_S * 2**batch.retries
         deadline = min(m.visible_at for m, _r, _rec in batch.entries)
         if self._env.now + delay >= deadline:
-            self._failed(batch, [e[0] for e in batch.entries], error=False)
+            self._failed(batch, [e[0] for e in batch.entries])
             return
         batch.retries += 1
         self._schedule(delay, lambda _ev: self._invoke(batch))
 
     def _finished(self, batch: _Batch, ev: simpy.Event) -> None:
+        self._catch_up(self._env.now)
         self.invoking -= 1
         self.stats.level(self._env.now, self.invoking)
         error, response = cast("tuple[ErrorInfo | None, Any]", ev.value)
         if error is not None:
             self.stats.errors += 1
-            self._failed(batch, [e[0] for e in batch.entries], error=True)
+            self._failed(batch, [e[0] for e in batch.entries])
             return
         failed_ids = self._item_failures(batch, response) if self.report_failures else set()
         if failed_ids is None:  # an invalid partial batch response fails the whole batch
             self.stats.errors += 1
-            self._failed(batch, [e[0] for e in batch.entries], error=True)
+            self._failed(batch, [e[0] for e in batch.entries])
             return
         if failed_ids:
             self.stats.partial += 1
@@ -590,10 +595,8 @@ class EventSourceMapping:
             out.add(ident)
         return out
 
-    def _failed(self, batch: _Batch, messages: list[Message], *, error: bool) -> None:
+    def _failed(self, batch: _Batch, messages: list[Message]) -> None:
         self._returned(messages)
-        if error:
-            self._backed_off = True
         self._release()
 
     def _returned(self, messages: list[Message]) -> None:
@@ -612,6 +615,7 @@ class EventSourceMapping:
             self.stats.deleted += self.queue.deleted_messages - before
 
     def _release(self) -> None:
+        self._catch_up(self._env.now)
         self.busy -= 1
         self._pump()
 
@@ -622,20 +626,20 @@ class EventSourceMapping:
         if self._minute_end is None:
             self._minute_end = self._env.now + MINUTE_S
             self._waited = False
-            self._backed_off = False
+            self._throttled = False
             self._peak_busy = self.busy
 
     def _catch_up(self, now: float) -> None:
         """Apply the scaling rule at every minute boundary passed. Boundaries are applied when the pollers next run:
         a timer is set only for a minute in which messages wait for pollers, where the boundary adds pollers."""
         while self._minute_end is not None and now >= self._minute_end:
-            if self._waited and not self._backed_off:
+            if self._waited and not self._throttled:
                 self._scale = min(self._scale + SCALE_STEP, self.cap)
-            elif not self._waited and not self._backed_off:
+            elif not self._waited and not self._throttled:
                 self._scale = max(self.floor, min(self._scale, self._peak_busy))
             idle = self.busy == 0 and not self._waited
             self._waited = False
-            self._backed_off = False
+            self._throttled = False
             self._peak_busy = self.busy
             if idle and self._scale == self.floor:
                 self._minute_end = None  # idle: the next batch starts a new minute
