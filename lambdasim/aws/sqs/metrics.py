@@ -14,15 +14,14 @@ which nothing changed in between, so the samples are exact and a run ends when i
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from lambdasim.core.metrics import Aggregate
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
-    from lambdasim.aws.sqs.backend import Queue
 
-__all__ = ["COUNTS", "GAUGES", "NAMESPACE", "QUEUE_DIMENSION", "UNITS", "QueueMetrics", "sqs_series"]
+__all__ = ["COUNTS", "GAUGES", "NAMESPACE", "QUEUE_DIMENSION", "UNITS", "QueueMetrics", "QueueState", "sqs_series"]
 
 NAMESPACE = "AWS/SQS"
 QUEUE_DIMENSION = "QueueName"
@@ -34,6 +33,13 @@ GAUGES = (
     "ApproximateAgeOfOldestMessage",
 )
 UNITS = {**{m: "Count" for m in COUNTS + GAUGES[:3]}, "ApproximateAgeOfOldestMessage": "Seconds"}
+
+
+class QueueState(Protocol):
+    """What sampling needs of a queue (:class:`lambdasim.aws.sqs.backend.Queue` has it)."""
+
+    def state_at(self, t: float) -> tuple[int, int, int, float]:
+        """``(visible, in flight, delayed, age of the oldest message)`` at ``t``."""
 
 
 class QueueMetrics:
@@ -53,7 +59,7 @@ class QueueMetrics:
         series = self.counts[metric]
         series[index] = series.get(index, 0) + n
 
-    def catch_up(self, queue: Queue, now: float) -> None:
+    def catch_up(self, queue: QueueState, now: float) -> None:
         """Sample the gauges at every period end up to ``now``, from the queue's (unchanged) state."""
         while self._next_end <= now:
             t = self._next_end
