@@ -750,3 +750,22 @@ def test_a_minute_with_throttles_holds_the_scale(reserved: int | None, pollers: 
     mapping = esm_service(w.sim).mappings[uuid]
     assert mapping.scale == pollers
     assert (mapping.stats.throttles > 0) == (reserved is not None)
+
+
+def test_batches_that_fail_at_once_do_not_nest() -> None:
+    # A deleted function fails every batch at once, and a 1 s visibility timeout gives up a throttled batch at
+    # once: the pollers go through thousands of messages in one step without recursing.
+    w = World(duration=1.0, timeout=1)
+    w.queue("q", VisibilityTimeout="1")
+    w.lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=0)
+    uuid = w.map("q", BatchSize=1, ScalingConfig={"MaximumConcurrency": 1000})
+    queue = w.sim.services.sqs.by_name("q")
+    assert queue is not None
+    for i in range(3000):
+        queue.send(str(i))
+    w.sim.run(until=0.5)
+    stats = esm_service(w.sim).mappings[uuid].stats
+    assert stats.received == stats.throttles == stats.returned == 5  # five pollers, each gave up at once
+    w.lam.delete_function(FunctionName="f")
+    w.sim.run(until=1.5)
+    assert stats.errors == 3000 and stats.received == 3005

@@ -31,7 +31,8 @@ lambdasim chooses ([model]):
   are left to the visibility timeout, which already delays their messages).
 - [doc] A throttled invoke is retried with backoff until the messages' visibility timeout ends, then the messages
   reappear. [model] The backoff is 1 s, doubling per retry, and a retry that would start at or after the visibility
-  deadline is not made; the poller stays busy while it retries.
+  deadline is not made; the poller stays busy while it retries, and waits out that last backoff before it polls
+  again.
 - [model] ``State``: ``Creating`` (``Enabling``, ``Disabling``, ``Updating``, ``Deleting``) settles into ``Enabled``
   (``Disabled``, removed) at the next step of the clock, so exact timings are not shifted. A disabled or deleted
   mapping starts no new batch; batches already started finish and delete their messages.
@@ -290,9 +291,8 @@ class EventSourceMapping:
         self.filter_criteria: dict[str, Any] | None = None
         self.filters: list[dict[str, Any]] = []
         self.enabled = True
-        self.configure(config)
         self.stats = MappingStats(sim.now)
-        self._scale = self.floor
+        self._scale = 0  # set from the configuration below
         self.busy = 0  # pollers in use: gathering, invoking or retrying a throttled batch
         self.invoking = 0
         self._open: _Batch | None = None
@@ -301,6 +301,9 @@ class EventSourceMapping:
         self._waited = False  # this minute, messages waited while every poller was busy
         self._throttled = False  # this minute, an invoke was throttled
         self._peak_busy = 0
+        self._pumping = False
+        self.configure(config)
+        self._scale = self.floor
         self._listener = self._on_message
         queue.listeners.append(self._listener)
 
@@ -329,8 +332,9 @@ class EventSourceMapping:
         if "MaximumBatchingWindowInSeconds" in config:
             self.window_s = config["MaximumBatchingWindowInSeconds"]
         if "ScalingConfig" in config:
+            self._catch_up(self._env.now)
             self.max_concurrency = (config["ScalingConfig"] or {}).get("MaximumConcurrency")
-            if hasattr(self, "scale"):
+            if self._scale:
                 self._scale = max(self.floor, min(self._scale, self.cap))
         if "FunctionResponseTypes" in config:
             self.report_failures = "ReportBatchItemFailures" in (config["FunctionResponseTypes"] or [])
@@ -412,8 +416,15 @@ class EventSourceMapping:
 
     def _pump(self) -> None:
         """Start batches while pollers are free and messages are visible; feed the open batch."""
-        if not self.polling:
-            return
+        if not self.polling or self._pumping:
+            return  # a poller freed inside the loop below (a batch that failed at once) is seen by the loop
+        self._pumping = True
+        try:
+            self._pump_loop()
+        finally:
+            self._pumping = False
+
+    def _pump_loop(self) -> None:
         now = self._env.now
         self._catch_up(now)
         while True:
@@ -552,7 +563,9 @@ class EventSourceMapping:
         delay = FIRST_BACKOFF_S * 2**batch.retries
         deadline = min(m.visible_at for m, _r, _rec in batch.entries)
         if self._env.now + delay >= deadline:
-            self._failed(batch, [e[0] for e in batch.entries])
+            # Let the messages go; the poller waits out the backoff before it polls again.
+            self._returned([e[0] for e in batch.entries])
+            self._schedule(delay, lambda _ev: self._release())
             return
         batch.retries += 1
         self._schedule(delay, lambda _ev: self._invoke(batch))
