@@ -23,6 +23,7 @@ from lambdasim.aws.account import ServiceError
 from lambdasim.aws.arn import LATEST, parse_function_name
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
 from lambdasim.aws.lambda_.esm import EventSourceMapping, check_filters, esm_service
+from lambdasim.aws.sqs.backend import Queue
 
 __all__ = ["EventSourceMappingMixin"]
 
@@ -84,7 +85,7 @@ class EventSourceMappingMixin(LambdaBase):
             "MaximumBatchingWindowInSeconds": 0,
             **{k: params[k] for k in SETTINGS if k in params},
         }
-        self._check(op, config, fifo=queue.fifo, timeout=self._timeout(rec, qualifier), queue_vt=queue)
+        self._check(op, config, fifo=queue.fifo, timeout=self._timeout(rec, qualifier), queue=queue)
         service = esm_service(self._sim)
         for other in service.for_queue(queue.arn):
             if other.function_arn == function_arn and other.state != "Deleting":
@@ -124,8 +125,6 @@ class EventSourceMappingMixin(LambdaBase):
         if "FunctionName" in params:
             rec, qualifier = self._resolve(op, params["FunctionName"])
             function_arn = self._arn(rec.name, qualifier)
-        ref = parse_function_name(function_arn)
-        assert ref is not None
         rec, qualifier = self._resolve(op, function_arn)
         current = {
             "BatchSize": mapping.batch_size,
@@ -138,7 +137,7 @@ class EventSourceMappingMixin(LambdaBase):
             {**current, **changes},
             fifo=mapping.queue.fifo,
             timeout=self._timeout(rec, qualifier),
-            queue_vt=mapping.queue,
+            queue=mapping.queue,
         )
         was = mapping.enabled
         mapping.configure(changes)
@@ -200,7 +199,7 @@ class EventSourceMappingMixin(LambdaBase):
             return int(rec.config["Timeout"])
         return int(rec.versions[version or ""].config["Timeout"])
 
-    def _check(self, op: str, config: dict[str, Any], *, fifo: bool, timeout: int, queue_vt: Any) -> None:
+    def _check(self, op: str, config: dict[str, Any], *, fifo: bool, timeout: int, queue: Queue) -> None:
         batch = config["BatchSize"]
         window = config["MaximumBatchingWindowInSeconds"]
         if fifo and batch > 10:
@@ -209,7 +208,7 @@ class EventSourceMappingMixin(LambdaBase):
             raise self._invalid(op, "MaximumBatchingWindowInSeconds is not supported for FIFO queues.")
         if batch > 10 and not window:
             raise self._invalid(op, WINDOW_NEEDED)
-        visibility = int(queue_vt.attributes["VisibilityTimeout"])
+        visibility = int(queue.attributes["VisibilityTimeout"])
         if timeout > visibility:
             raise self._invalid(
                 op, f"Queue visibility timeout: {visibility} seconds is less than Function timeout: {timeout} seconds"
