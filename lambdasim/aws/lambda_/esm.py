@@ -409,8 +409,24 @@ class EventSourceMapping:
         self._schedule(max(0.0, t - self._env.now), wake)
 
     def _on_message(self, msg: Message) -> None:
-        if self.state in ("Enabled", "Creating", "Enabling", "Updating"):
-            self._wake_at(max(msg.visible_at, self._env.now))
+        if self.state not in ("Enabled", "Creating", "Enabling", "Updating"):
+            return
+        now = self._env.now
+        if msg.visible_at <= now and self._saturated(now):
+            return  # every poller is busy and this minute's waiting is noted: a freed poller will find it
+        self._wake_at(max(msg.visible_at, now))
+
+    def _saturated(self, now: float) -> bool:
+        """Whether a wake now could change nothing: every poller busy (none gathering), the waiting of this minute
+        already noted (or the pollers at their cap), and no minute boundary passed since."""
+        end = self._minute_end
+        return (
+            self._open is None
+            and self.busy >= self._scale
+            and (self._waited or self._scale >= self.cap)
+            and end is not None
+            and now < end
+        )
 
     # -- pollers ------------------------------------------------------------------------------------------------
 
