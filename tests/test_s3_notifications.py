@@ -196,6 +196,8 @@ def test_configuration_checks() -> None:
         "MalformedXML"
     )
     assert error(lambda: w.s3.get_bucket_notification_configuration(Bucket="nope"))["Code"] == "NoSuchBucket"
+    assert error(lambda: w.put({"EventBridgeConfiguration": {}}))["ArgumentName"] == "EventBridgeConfiguration"
+    assert error(lambda: w.put({"LambdaConfigurations": []}))["Code"] == "MalformedXML"
     w.put({})
     assert set(w.s3.get_bucket_notification_configuration(Bucket="bkt")) == {"ResponseMetadata"}
 

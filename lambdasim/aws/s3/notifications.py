@@ -220,8 +220,14 @@ def _destination_problem(services: Services, bucket: Bucket, kind: str, arn: str
 
 def put_configuration(services: Services, bucket: Bucket, config: Any, *, skip_validation: bool = False) -> None:
     """Check ``NotificationConfiguration`` as S3 does and make it the bucket's (``ServiceError`` otherwise)."""
-    if not isinstance(config, dict):
+    if not isinstance(config, dict) or set(config) - {kind for kind, _ in KINDS} - {"EventBridgeConfiguration"}:
         raise _malformed()
+    if "EventBridgeConfiguration" in config:
+        # [model] Not simulated: refused by name rather than accepted and never delivered.
+        raise _invalid(
+            "lambdasim does not simulate S3 notifications to EventBridge (EventBridgeConfiguration)",
+            ArgumentName="EventBridgeConfiguration",
+        )
     stored: dict[str, list[dict[str, Any]]] = {}
     every: list[dict[str, Any]] = []
     for kind, arn_key in KINDS:
