@@ -9,6 +9,9 @@ Cases (all in one process except the memory case, which measures each size in a 
   its durations the same service times. Repetitions alternate (a) and (b); figures are medians.
 - **storm** (always): offered load twice the concurrency (200/s against 100) for 10 minutes, then draining;
   lambdasim's CPU time per invocation relative to the calm case.
+- **sqs** (always): the calm arrivals as messages sent to an SQS queue, read by an event source mapping (batch size
+  1, ``MaximumConcurrency`` 100) into the same function; messages per CPU second against bare SimPy's M/M/c on the
+  same load (the mapping's pollers start at five, so its queue holds a backlog in the first minute).
 - **features** (``--trace``): what the opt-in features cost when on (per-attempt trace, an outcome sink), relative
   to the calm run with them off.
 - **memory** (``--memory``; small sizes with ``--quick``): peak resident memory of a whole run of 10 million
@@ -177,6 +180,42 @@ def lambdasim_async(
     return spent
 
 
+def lambdasim_sqs(gaps: list[float], services: list[float], *, concurrency: int = SERVERS) -> float:
+    """The same arrivals as messages sent to an SQS queue, read by an event source mapping (batch size 1,
+    ``MaximumConcurrency`` = ``concurrency``) into the same function; run to completion, return the CPU time (s).
+
+    Its pollers start at 5 and reach ``concurrency`` after the first minute (AWS's scaling), so the queue holds a
+    backlog at first; every message is processed and deleted in the end (asserted).
+    """
+    sim = ls.Simulation(seed=SEED)
+    lam, sqs = sim.client("lambda"), sim.client("sqs")
+    lam.create_function(FunctionName=FUNCTION, Handler=ls.Behaviour(duration=Replay(services)), Timeout=TIMEOUT_S)
+    lam.put_function_concurrency(FunctionName=FUNCTION, ReservedConcurrentExecutions=concurrency)
+    url = sqs.create_queue(QueueName="bench", Attributes={"VisibilityTimeout": str(TIMEOUT_S)})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName=FUNCTION, BatchSize=1, ScalingConfig={"MaximumConcurrency": concurrency}
+    )
+    queue = sim.services.sqs.by_name("bench")
+    assert queue is not None
+    env = sim.env
+    times = iter(np.cumsum(gaps).tolist())
+
+    def arrive(_event: object = None) -> None:
+        queue.send("{}")
+        nxt = next(times, None)
+        if nxt is not None:
+            env.timeout(nxt - env.now).callbacks.append(arrive)
+
+    env.timeout(next(times)).callbacks.append(arrive)
+    start = clock()
+    results = sim.run()
+    spent = clock() - start
+    deleted = results.queues["bench"]["deleted"]
+    assert deleted == len(gaps), (deleted, len(gaps))
+    return spent
+
+
 # -- cases ---------------------------------------------------------------------------------------------------
 
 
@@ -242,6 +281,30 @@ def storm(customers: int, storm_s: float, repetitions: int) -> dict[str, float]:
         "throttles_counted_in_bulk": in_bulk[0],
         "drained_at_s": round(results.now, 1),
         "relative_cost": round(statistics.median(relative), 3),
+    }
+
+
+def sqs_case(customers: int, repetitions: int) -> dict[str, float]:
+    """Messages per CPU second through SQS and a mapping, against bare SimPy's M/M/c on the same load."""
+    gaps, services = streams(customers, SEED)
+    simpy_rates: list[float] = []
+    sqs_rates: list[float] = []
+    for rep in range(repetitions):
+        a = timed(lambda: simpy_mmc(gaps, services))
+        b = timed(lambda: lambdasim_sqs(gaps, services))
+        simpy_rates.append(customers / a)
+        sqs_rates.append(customers / b)
+        print(
+            f"  sqs rep {rep + 1}: simpy {customers / a:10,.0f}/s   lambdasim via SQS {customers / b:10,.0f}/s",
+            flush=True,
+        )
+    simpy_rate = statistics.median(simpy_rates)
+    sqs_rate = statistics.median(sqs_rates)
+    return {
+        "messages": customers,
+        "simpy_per_s": round(simpy_rate),
+        "sqs_messages_per_s": round(sqs_rate),
+        "ratio": round(sqs_rate / simpy_rate, 3),
     }
 
 
@@ -380,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true", help="also the 1M / 10M memory case (minutes)")
     parser.add_argument("--trace", action="store_true", help="also the cost of traces and sinks when on")
     parser.add_argument("--no-storm", action="store_true", help="skip the throttling storm")
+    parser.add_argument("--no-sqs", action="store_true", help="skip the SQS event source mapping case")
     parser.add_argument("--profile", action="store_true", help="cProfile one lambdasim run and stop")
     parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -403,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
         storm_s = QUICK_STORM_S if args.quick else STORM_S
         print(f"storm: {STORM_RATE_PER_S:g}/s for {storm_s:g} s against {SERVERS}, then draining")
         print("  " + json.dumps({"storm": storm(customers, storm_s, repetitions)}), flush=True)
+    if not args.no_sqs:
+        print(f"sqs: the calm arrivals sent to a queue, a mapping (batch 1, maximum concurrency {SERVERS}) in front")
+        print("  " + json.dumps({"sqs": sqs_case(customers, repetitions)}), flush=True)
     if args.trace or args.quick:
         print("features: trace and sink switched on, relative to off")
         print("  " + json.dumps({"features": features(customers, repetitions)}), flush=True)

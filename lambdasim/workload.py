@@ -17,6 +17,7 @@ from lambdasim.planning.workload import (
     Spike,
     Sum,
     VaryingPoisson,
+    thinned_delays,
 )
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "Spike",
     "Sum",
     "VaryingPoisson",
+    "thinned_delays",
 ]

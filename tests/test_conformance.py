@@ -274,6 +274,33 @@ def every_operation() -> dict[str, list[dict[str, Any]]]:
     run("Invoke", FunctionName="f:live", Payload=json.dumps({"a": 1}), LogType="Tail")
     run("Invoke", FunctionName="f", InvocationType="Event", Payload=b"{}")
     run("Invoke", FunctionName="f", InvocationType="DryRun")
+    queue = sim.client("sqs").create_queue(QueueName="src")["QueueUrl"]
+    source = sim.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
+    esm = run(
+        "CreateEventSourceMapping",
+        EventSourceArn=source["QueueArn"],
+        FunctionName="f:live",
+        BatchSize=100,
+        MaximumBatchingWindowInSeconds=5,
+        ScalingConfig={"MaximumConcurrency": 2},
+        FunctionResponseTypes=["ReportBatchItemFailures"],
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"kind": ["a"]}})}]},
+    )
+    run("GetEventSourceMapping", UUID=esm["UUID"])
+    run("UpdateEventSourceMapping", UUID=esm["UUID"], Enabled=False, BatchSize=10)
+    run("ListEventSourceMappings", FunctionName="f", MaxItems=1)
+    run("DeleteEventSourceMapping", UUID=esm["UUID"])
+    run(
+        "AddPermission",
+        FunctionName="f",
+        StatementId="s3",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::b",
+        SourceAccount="123456789012",
+    )
+    run("GetPolicy", FunctionName="f")
+    run("RemovePermission", FunctionName="f", StatementId="s3")
     run("DeleteAlias", FunctionName="f", Name="live")
     run("DeleteFunction", FunctionName="f", Qualifier="1")
     run("DeleteFunction", FunctionName="g")

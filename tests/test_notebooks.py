@@ -20,8 +20,13 @@ def code_cells(path: Path) -> list[str]:
     return [c.source for c in book.cells if c.cell_type == "code"]
 
 
-def test_the_three_stories_are_there() -> None:
-    assert IDS == ["01-sizing-reserved-concurrency", "02-downstream-outage", "03-cost-memory-concurrency"]
+def test_the_four_stories_are_there() -> None:
+    assert IDS == [
+        "01-sizing-reserved-concurrency",
+        "02-downstream-outage",
+        "03-cost-memory-concurrency",
+        "04-sqs-or-direct-invoke",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -66,6 +71,10 @@ def test_notebook_runs_end_to_end(path: Path, monkeypatch: pytest.MonkeyPatch) -
     text = "".join(
         o.get("text", "") for c in book.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream"
     )
-    assert {"01": "least functions[orders].reserved_concurrency", "02": "to the DLQ", "03": "cheapest setting"}[
-        path.stem[:2]
-    ] in text
+    conclusions = {
+        "01": "least functions[orders].reserved_concurrency",
+        "02": "to the DLQ",
+        "03": "cheapest setting",
+        "04": "settings that lose no job",
+    }
+    assert conclusions[path.stem[:2]] in text

@@ -32,6 +32,10 @@ SHIMS = {
     "sinks": ("core.sinks", "Outcome sinks: collectors and workers that consume asynchronous outcomes."),
     "plots": ("planning.plots", "Plots of results, replications and sweeps."),
     "calibrate": ("planning.calibrate", "Fit the execution-environment settings to your own observations."),
+    "sources": (
+        "planning.sources",
+        "Queues, event source mappings and buckets in front of functions, and what feeds them.",
+    ),
 }
 
 

@@ -11,6 +11,7 @@ import simpy
 
 from lambdasim.aws.account import Services
 from lambdasim.aws.destinations import Destinations
+from lambdasim.aws.sqs.stats import event_source_mapping_figures, queue_figures
 from lambdasim.core._kernel import Kernel
 from lambdasim.core._validators import check_range, check_type
 from lambdasim.core.engine import Engine
@@ -256,6 +257,8 @@ class Simulation:
             destinations=self.destinations.to_dict(),
             sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
             metrics_epoch_s=self.start.timestamp(),
+            queues=queue_figures(self),
+            event_source_mappings=event_source_mapping_figures(self),
         )
 
     # -- clock helpers for the clients ------------------------------------------------------------------------

@@ -36,6 +36,8 @@ class Results:
         destinations: dict[str, dict[str, dict[str, Any]]] | None = None,
         sinks: dict[str, dict[str, Any]] | None = None,
         metrics_epoch_s: float = 0.0,
+        queues: dict[str, dict[str, Any]] | None = None,
+        event_source_mappings: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.seed = seed
         self.now = now
@@ -60,6 +62,10 @@ class Results:
             "dead_letter": {},
         }
         self.sinks: dict[str, dict[str, Any]] = dict(sinks or {})
+        # What the SQS queues and the event source mappings did (lambdasim.aws.sqs.stats), by queue name and by
+        # mapping UUID; empty when the run has none.
+        self.queues: dict[str, dict[str, Any]] = dict(queues or {})
+        self.event_source_mappings: dict[str, dict[str, Any]] = dict(event_source_mappings or {})
 
     def stats(self, function: str) -> FunctionStats:
         """The live running statistics of ``function`` (tallies with quantiles, levels).
@@ -125,6 +131,8 @@ class Results:
                 "functions": self.functions,
                 "destinations": self.destinations,
                 "sinks": self.sinks,
+                "queues": self.queues,
+                "event_source_mappings": self.event_source_mappings,
                 "metrics": {
                     "namespace": "AWS/Lambda",
                     "period_s": self.settings.metrics_period_s,
@@ -221,8 +229,48 @@ class Results:
                     f"  sync callers         requests {f['caller_requests']:,}   SDK retries {f['caller_retries']:,}"
                     f"   failed ({errors})"
                 )
+        lines.extend(self._queue_lines())
         lines.extend(self._delivery_lines())
         return "\n".join(lines)
+
+    def _queue_lines(self) -> list[str]:
+        """Per SQS queue and event source mapping, for :meth:`summary`."""
+        lines: list[str] = []
+        for name, q in self.queues.items():
+            dwell, depth = q["dwell_s"], q["depth"]
+            lines.append("")
+            lines.append(f"queue {name}" + (" (FIFO)" if q["fifo"] else ""))
+            lines.append(
+                f"  messages sent        {q['sent']:>10,}   deleted {q['deleted']:,}   to dead-letter queue "
+                f"{q['moved_to_dead_letter']:,}   expired {q['expired']:,}"
+            )
+            left = q["visible"] + q["in_flight"] + q["delayed"]
+            lines.append(
+                f"  left in queue        {left:>10,}   oldest {q['age_of_oldest_message_s']:.1f} s   depth mean "
+                f"{depth['mean']:.2f}   max {depth['max']:.0f}"
+            )
+            lines.append("  seconds                  mean       p50       p90       p99       max")
+            lines.append(
+                "    send to delete      " + "".join(_num(dwell[k]) for k in ("mean", "p50", "p90", "p99", "max"))
+            )
+            receives = q["receives_per_message"]["mean"]
+            lines.append(
+                "  receives per message "
+                + ("         -" if receives is None else f"{receives:>10.2f}")
+                + f"   SQS requests {q['requests']:,} ({q['request_cost']:.6f} USD)"
+            )
+        for uuid, m in self.event_source_mappings.items():
+            lines.append("")
+            lines.append(f"event source mapping {m['queue']} -> {m['function_arn'].rsplit(':function:', 1)[-1]}")
+            lines.append(
+                f"  batches              {m['batches']:>10,}   errors {m['errors']:,}   partial {m['partial']:,}"
+                f"   throttled invokes {m['throttles']:,}   filtered {m['filtered']:,}"
+            )
+            lines.append(
+                f"  concurrent batches   mean {m['batches_mean']:.2f}   max {m['peak_batches']:,}   pollers now "
+                f"{m['pollers']:,}   state {m['state']}   ({uuid})"
+            )
+        return lines
 
     def _delivery_lines(self) -> list[str]:
         """Messages per destination, dead-letter queue and attached sink, for :meth:`summary`."""

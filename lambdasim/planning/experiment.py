@@ -236,16 +236,24 @@ class Metrics:
     ``duration``; ``concurrency_mean``/``_max`` and ``queue_depth_mean``/``_max``; and, with ``cost``, ``cost``
     (the measured window's bill), ``gb_seconds`` (billed) and ``cost_monthly``.
 
+    Per SQS queue of the run (``queues``), prefixed ``queue.<name>.``: ``sent``, ``deleted``,
+    ``moved_to_dead_letter``, ``expired``, ``in_queue`` (left at the end), ``depth_mean``/``_max`` (messages stored
+    over time), ``dwell_mean_s``/``_max_s``/``_p50_s``/``_p90_s``/``_p99_s`` (send to delete),
+    ``receives_mean``/``_max`` (receives per deleted message), ``age_of_oldest_message_s`` (at the end),
+    ``requests`` and, with ``cost``, ``request_cost``, which ``cost`` then includes.
+
     Attributes:
         function: Measure this function only; ``None`` measures the only function, or, when a model has several,
             every function with its name as a prefix (``"orders.success"``).
         quantiles: The quantiles reported (default p50 and p99).
         cost: Include the bill (current prices).
+        queues: Include the queues' measures.
     """
 
     function: str | None = None
     quantiles: tuple[float, ...] = field(default=(0.5, 0.99), converter=tuple)
     cost: bool = True
+    queues: bool = True
 
     def __call__(self, results: Results) -> dict[str, float]:
         names = [self.function] if self.function is not None else list(results.functions)
@@ -261,8 +269,41 @@ class Metrics:
             lines = [b[n] for n in names]
             out["cost"] = sum(line.total for line in lines)
             out["gb_seconds"] = sum(line.gb_seconds for line in lines)
+            if self.queues:
+                out["cost"] += sum(q["request_cost"] for q in results.queues.values())
             out["cost_monthly"] = out["cost"] * MONTH_S / b.window_s if b.window_s > 0 else math.nan
+        if self.queues:
+            for name, q in results.queues.items():
+                out.update({f"queue.{name}.{k}": v for k, v in _queue_metrics(q, self.cost).items()})
         return out
+
+
+def _queue_metrics(q: dict[str, Any], cost: bool) -> dict[str, float]:
+    def num(value: Any) -> float:
+        return math.nan if value is None else float(value)
+
+    dwell, receives, depth = q["dwell_s"], q["receives_per_message"], q["depth"]
+    out = {
+        "sent": float(q["sent"]),
+        "deleted": float(q["deleted"]),
+        "moved_to_dead_letter": float(q["moved_to_dead_letter"]),
+        "expired": float(q["expired"]),
+        "in_queue": float(q["visible"] + q["in_flight"] + q["delayed"]),
+        "depth_mean": float(depth["mean"]),
+        "depth_max": float(depth["max"]),
+        "dwell_mean_s": num(dwell["mean"]),
+        "dwell_max_s": num(dwell["max"]),
+        "dwell_p50_s": num(dwell["p50"]),
+        "dwell_p90_s": num(dwell["p90"]),
+        "dwell_p99_s": num(dwell["p99"]),
+        "receives_mean": num(receives["mean"]),
+        "receives_max": num(receives["max"]),
+        "age_of_oldest_message_s": float(q["age_of_oldest_message_s"]),
+        "requests": float(q["requests"]),
+    }
+    if cost:
+        out["request_cost"] = float(q["request_cost"])
+    return out
 
 
 # -- paths into a model ----------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from lambdasim.core.dist import Distribution, as_distribution
 from lambdasim.core.handler import is_handler
 from lambdasim.core.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.core.settings import Settings
+from lambdasim.planning.sources import Bucket, EventSourceMapping, PutObjects, Queue, SendMessages
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
@@ -265,6 +266,26 @@ def _functions(value: Sequence[Function]) -> tuple[Function, ...]:
     return items
 
 
+def _of(kind: type, what: str, value: Sequence[Any]) -> tuple[Any, ...]:
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, kind):
+            raise TypeError(f"{what} must hold lambdasim {kind.__name__} objects, got {item!r}")
+    return items
+
+
+def _queues(value: Sequence[Queue]) -> tuple[Queue, ...]:
+    return _of(Queue, "queues", value)
+
+
+def _mappings(value: Sequence[EventSourceMapping]) -> tuple[EventSourceMapping, ...]:
+    return _of(EventSourceMapping, "event_source_mappings", value)
+
+
+def _buckets(value: Sequence[Bucket]) -> tuple[Bucket, ...]:
+    return _of(Bucket, "buckets", value)
+
+
 def _workloads(value: Sequence[Workload]) -> tuple[Workload, ...]:
     items = tuple(value)
     for w in items:
@@ -288,6 +309,10 @@ class Model:
             observed before are forgotten (the transient of a queue that starts empty). Default 0 s.
         start: The wall-clock time of simulated time 0 (ISO 8601, UTC): where ``cron`` schedules and daily cycles
             stand at the start of the run.
+        queues: SQS queues (:class:`~lambdasim.planning.sources.Queue`), with their dead-letter queues.
+        event_source_mappings: Pollers reading a queue into a function
+            (:class:`~lambdasim.planning.sources.EventSourceMapping`).
+        buckets: S3 buckets and their event notifications (:class:`~lambdasim.planning.sources.Bucket`).
     """
 
     functions: tuple[Function, ...] = field(converter=_functions)
@@ -298,9 +323,13 @@ class Model:
     trace: bool = field(default=False, validator=attrs.validators.instance_of(bool))
     warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
     start: str = field(default="2026-01-01T00:00:00Z", validator=_start)
+    queues: tuple[Queue, ...] = field(default=(), converter=_queues)
+    event_source_mappings: tuple[EventSourceMapping, ...] = field(default=(), converter=_mappings)
+    buckets: tuple[Bucket, ...] = field(default=(), converter=_buckets)
 
     def __attrs_post_init__(self) -> None:
         by_name = {f.name: f for f in self.functions}
+        _check_sources(self, by_name)
         for w in self.workloads:
             target = getattr(w, "function", None)
             if target is None:
@@ -345,8 +374,14 @@ class Model:
             concurrency_limit=self.concurrency_limit,
             trace=self.trace,
         )
+        for q in self.queues:
+            q.create(sim)
         for f in _creation_order(self.functions):
             f.create(sim)
+        for m in self.event_source_mappings:
+            m.create(sim)
+        for b in self.buckets:
+            b.create(sim)
         for w in self.workloads:
             w.attach(sim)
         if self.warmup_s > 0:
@@ -371,3 +406,47 @@ class Model:
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _check_sources(model: Model, functions: dict[str, Function]) -> None:
+    """The queues, mappings, buckets and the workloads that feed them name what the model has."""
+    queues = {q.name: q for q in model.queues}
+    names = [q.name for q in model.queues] + [q.dlq_name for q in model.queues if q.dlq_name]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"queues (with their dead-letter queues) must have unique names, got duplicates {dupes}")
+    buckets = [b.name for b in model.buckets]
+    if len(set(buckets)) != len(buckets):
+        raise ValueError(f"buckets must have unique names, got {buckets}")
+
+    def function(name: str, who: str) -> Function:
+        base = name.partition(":")[0]
+        if base not in functions:
+            raise ValueError(f"{who} names function {name!r}, which is not among functions {sorted(functions)}")
+        return functions[base]
+
+    for m in model.event_source_mappings:
+        if m.queue not in queues:
+            raise ValueError(
+                f"event source mapping names queue {m.queue!r}, which is not among queues {sorted(queues)}"
+            )
+        f = function(m.function, f"event source mapping of {m.queue!r}")
+        vt = queues[m.queue].visibility_timeout_s
+        if f.timeout_s > vt:
+            raise ValueError(
+                f"event source mapping of {m.queue!r}: the queue's visibility_timeout_s ({vt}) must be >= function "
+                f"{f.name!r}'s timeout_s ({f.timeout_s}) (AWS's rule; it advises six times the timeout)"
+            )
+    for b in model.buckets:
+        for n in b.notifications:
+            if n.function is not None:
+                function(n.function, f"bucket {b.name!r}'s notification")
+            elif n.queue not in queues:
+                raise ValueError(
+                    f"bucket {b.name!r} notifies queue {n.queue!r}, which is not among queues {sorted(queues)}"
+                )
+    for w in model.workloads:
+        if isinstance(w, SendMessages) and w.queue not in queues and w.queue not in names:
+            raise ValueError(f"workload {w!r} sends to queue {w.queue!r}, which is not among queues {sorted(queues)}")
+        if isinstance(w, PutObjects) and w.bucket not in buckets:
+            raise ValueError(f"workload {w!r} puts into bucket {w.bucket!r}, which is not among buckets {buckets}")

@@ -92,7 +92,10 @@ DEFAULT_SEED = 0
 
 MAX_REPLICATIONS = 100_000
 
-KIND_MODULES = {"workloads": "lambdasim.planning.workload", "faults": "lambdasim.core.faults"}
+KIND_MODULES = {
+    "workloads": ("lambdasim.planning.workload", "lambdasim.planning.sources"),
+    "faults": ("lambdasim.core.faults",),
+}
 """The ``[[workloads]]`` and ``[[faults]]`` arrays: ``type = "..."`` names a class of these modules."""
 
 SCENARIO_KEYS = ("name", "description", "seed", "replications", "faults")
@@ -150,20 +153,21 @@ def kinds(array: str) -> dict[str, type]:
     >>> sorted(kinds("workloads"))[:2]
     ['burst', 'poisson']
     """
-    try:
-        module = importlib.import_module(KIND_MODULES[array])
-    except ModuleNotFoundError:
-        return {}
     found: dict[str, type] = {}
-    for name, obj in vars(module).items():
-        if (
-            isinstance(obj, type)
-            and obj.__module__ == module.__name__
-            and not name.startswith("_")
-            and attrs.has(obj)
-            and callable(getattr(obj, "attach", None))
-        ):
-            found[_snake(name)] = obj
+    for module_name in KIND_MODULES[array]:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        for name, obj in vars(module).items():
+            if (
+                isinstance(obj, type)
+                and obj.__module__ == module.__name__
+                and not name.startswith("_")
+                and attrs.has(obj)
+                and callable(getattr(obj, "attach", None))
+            ):
+                found[_snake(name)] = obj
     return found
 
 
@@ -385,7 +389,7 @@ def _protocols_of(owner: type | None) -> list[type]:
         obj
         for obj in vars(module).values()
         if _is_protocol(obj)
-        and obj.__module__ == module.__name__
+        and obj.__module__.startswith("lambdasim.")  # declared or imported there (SendMessages' RateProfile)
         and getattr(obj, "_is_runtime_protocol", False)
         and _implementations(obj)
     ]
@@ -394,7 +398,8 @@ def _protocols_of(owner: type | None) -> list[type]:
 def _untyped(value: object, path: str, owner: type | None) -> object:
     """A field without a usable annotation: a one-key table naming an implementation of a protocol of the owner's
     module builds it (``rate = { piecewise = {...} }``); anything else, JSON payloads included, is kept as is."""
-    if isinstance(value, dict) and len(value) == 1 and not path.rsplit(".", 1)[-1].startswith(("payload", "response")):
+    keyed = path.rsplit(".", 1)[-1].startswith(("payload", "response", "body"))
+    if isinstance(value, dict) and len(value) == 1 and not keyed:
         ((name, _params),) = value.items()
         protocols = _protocols_of(owner)
         for proto in protocols:

@@ -625,42 +625,52 @@ class VaryingPoisson:
         """Schedule this workload's arrivals on ``sim``."""
         fs = sim.function_state(self.function)
         rng = sim.engine.generator(self.function, f"arrivals:{self.name}")
-        unit_gap = stream(rng.standard_exponential)
-        uniform = stream(rng.random)
-        profile = self.profile
-        rate_at = profile.rate
-        bound_at = profile.bound
-        env = sim.env
-        stop = self.stop_s
         payload = {} if self.payload is None else self.payload
         size = _payload_size(payload)
         invoke = _invoker(sim, fs, self.invocation_type, self.function)
+        label = f"workload {self.name!r} on {self.function!r}"
+        next_delay = thinned_delays(sim.env, self.profile, rng, self.stop_s, label)
+        _drive(sim.env, self.start_s, next_delay, lambda: invoke(payload, size))
 
-        def next_delay() -> float | None:
-            now = env.now
-            t = now
-            while True:
-                m, until = bound_at(t)
-                candidate = t + unit_gap() / m if m > 0 else math.inf
-                if candidate >= until:
-                    # The bound changes at `until`: start again there (the exponential gap is memoryless).
-                    if until >= stop:
-                        return None
-                    t = until
-                    continue
-                if candidate >= stop:
+
+def thinned_delays(
+    env: Kernel, profile: RateProfile, rng: np.random.Generator, stop: float, label: str
+) -> Callable[[], float | None]:
+    """The delays to the arrivals of a Poisson process of rate ``profile`` (``None`` at ``stop``), by thinning.
+
+    Candidates come at the profile's bound ``m`` and each candidate at ``t`` is kept with probability
+    ``rate(t) / m``; where the bound changes, thinning restarts (the exponential gap is memoryless).
+    """
+    unit_gap = stream(rng.standard_exponential)
+    uniform = stream(rng.random)
+    rate_at = profile.rate
+    bound_at = profile.bound
+
+    def next_delay() -> float | None:
+        now = env.now
+        t = now
+        while True:
+            m, until = bound_at(t)
+            candidate = t + unit_gap() / m if m > 0 else math.inf
+            if candidate >= until:
+                # The bound changes at `until`: start again there (the exponential gap is memoryless).
+                if until >= stop:
                     return None
-                r = rate_at(candidate)
-                if r > m * (1 + 1e-9):
-                    raise ValueError(
-                        f"workload {self.name!r} on {self.function!r}: the rate {r!r}/s at t = {candidate!r} s "
-                        f"exceeds its stated bound {m!r}/s; raise max_rate_per_s"
-                    )
-                if uniform() * m < r:
-                    return candidate - now
-                t = candidate
+                t = until
+                continue
+            if candidate >= stop:
+                return None
+            r = rate_at(candidate)
+            if r > m * (1 + 1e-9):
+                raise ValueError(
+                    f"{label}: the rate {r!r}/s at t = {candidate!r} s exceeds its stated bound {m!r}/s; raise "
+                    "max_rate_per_s"
+                )
+            if uniform() * m < r:
+                return candidate - now
+            t = candidate
 
-        _drive(env, self.start_s, next_delay, lambda: invoke(payload, size))
+    return next_delay
 
 
 # -- bursts ----------------------------------------------------------------------------------------------------

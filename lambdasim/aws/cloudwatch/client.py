@@ -1,7 +1,7 @@
-"""``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``) through CloudWatch's
-read API, in boto3's shapes: ``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and metric math
-``Expression`` queries: :mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what rules) and
-``list_metrics``.
+"""``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``; the queues' are in
+``AWS/SQS``, :mod:`lambdasim.aws.sqs.metrics`) through CloudWatch's read API, in boto3's shapes:
+``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and metric math ``Expression`` queries:
+:mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what rules) and ``list_metrics``.
 
 Metrics are per function (dimension ``FunctionName``) or, without dimensions, for the whole account (every metric
 but the peaks, ``ConcurrentExecutions`` and the provisioned ones, whose account-wide peak is not the sum of the
@@ -20,6 +20,7 @@ from lambdasim.aws.account import ServiceError
 from lambdasim.aws.cloudwatch import metric_math
 from lambdasim.aws.cloudwatch._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.cloudwatch.metric_math import Series
+from lambdasim.aws.sqs import metrics as sqs_metrics
 from lambdasim.core.metrics import (
     METRIC_UNITS,
     METRICS,
@@ -93,6 +94,16 @@ class CloudWatchClient(ServiceClient):
         found.metrics.settle(now)
         return found.metrics.series(metric)
 
+    def _namespace_series(self, namespace: str, metric: str, dimensions: list[dict[str, Any]]) -> dict[int, Aggregate]:
+        if namespace == sqs_metrics.NAMESPACE:
+            return sqs_metrics.sqs_series(self._sim, metric, dimensions)
+        return self._series(metric, dimensions)
+
+    @staticmethod
+    def _unit(namespace: str, metric: str) -> str:
+        units = sqs_metrics.UNITS if namespace == sqs_metrics.NAMESPACE else METRIC_UNITS
+        return units.get(metric, "None")
+
     def _check_dimensions(self, dimensions: Any, op: str) -> list[dict[str, Any]]:
         dims = list(dimensions or [])  # each with a Name (and a Value but in ListMetrics): validate_input checked
         if len(dims) > 30:
@@ -163,11 +174,11 @@ class CloudWatchClient(ServiceClient):
                 op,
             )
         metric = params["MetricName"]
-        unit = METRIC_UNITS.get(metric, "None")
+        unit = self._unit(params["Namespace"], metric)
         points: list[dict[str, Any]] = []
         wrong_unit = "Unit" in params and params["Unit"] != unit
-        if params["Namespace"] == NAMESPACE and not wrong_unit:
-            grouped = self._grouped(self._series(metric, dims), start, end, period)
+        if params["Namespace"] in (NAMESPACE, sqs_metrics.NAMESPACE) and not wrong_unit:
+            grouped = self._grouped(self._namespace_series(params["Namespace"], metric, dims), start, end, period)
             for t, agg in sorted(grouped.items()):
                 point: dict[str, Any] = {"Timestamp": utc(t)}
                 for stat in STATISTICS:
@@ -292,11 +303,12 @@ class CloudWatchClient(ServiceClient):
             )
         name = metric.get("MetricName", "")
         dims = self._check_dimensions(metric.get("Dimensions"), op)
-        unit = METRIC_UNITS.get(name, "None")
+        namespace = metric.get("Namespace", "")
+        unit = self._unit(namespace, name)
         points: dict[float, float] = {}
         wrong_unit = "Unit" in stat_query and stat_query["Unit"] != unit
-        if metric.get("Namespace") == NAMESPACE and not wrong_unit:
-            grouped = self._grouped(self._series(name, dims), start, end, period)
+        if namespace in (NAMESPACE, sqs_metrics.NAMESPACE) and not wrong_unit:
+            grouped = self._grouped(self._namespace_series(namespace, name, dims), start, end, period)
             for t, agg in sorted(grouped.items()):
                 value = agg.statistic(str(stat)) if q is None else agg.percentile(q)
                 if value is not None:
@@ -398,6 +410,18 @@ class CloudWatchClient(ServiceClient):
                 for m in METRICS
                 if m in account and m not in PEAK_METRICS
             )
+        if namespace == sqs_metrics.NAMESPACE:
+            now = self._sim.now
+            for name, queue in sorted(self._sim.services.sqs.queues.items()):
+                queue.metrics.catch_up(queue, now)
+                items.extend(
+                    {
+                        "Namespace": sqs_metrics.NAMESPACE,
+                        "MetricName": m,
+                        "Dimensions": [{"Name": sqs_metrics.QUEUE_DIMENSION, "Value": name}],
+                    }
+                    for m in queue.metrics.metrics_with_data()
+                )
         if "MetricName" in params:
             items = [m for m in items if m["MetricName"] == params["MetricName"]]
         for dim in wanted_dims:

@@ -10,7 +10,9 @@ extensions (a callable ``Handler``, ``Duration``, ``InitDuration``). The operati
 - :mod:`~lambdasim.aws.lambda_.versions`: versions and aliases;
 - :mod:`~lambdasim.aws.lambda_.provisioned`: provisioned concurrency;
 - :mod:`~lambdasim.aws.lambda_.tags`: tags (``tag_resource``, ``untag_resource``, ``list_tags``);
-- :mod:`~lambdasim.aws.lambda_.waiters`: waiters (``get_waiter``, ``waiter_names``), on the simulated clock.
+- :mod:`~lambdasim.aws.lambda_.waiters`: waiters (``get_waiter``, ``waiter_names``), on the simulated clock;
+- :mod:`~lambdasim.aws.lambda_.esm_client`: SQS event source mappings;
+- :mod:`~lambdasim.aws.lambda_.permissions`: the function's resource-based policy.
 
 Names, partial and full ARNs and ``name:qualifier`` are accepted wherever AWS accepts them.
 """
@@ -24,7 +26,9 @@ from lambdasim.aws.lambda_._base import FunctionRecord
 from lambdasim.aws.lambda_._model import PAGINATORS
 from lambdasim.aws.lambda_.backend import LambdaError
 from lambdasim.aws.lambda_.eic import EventInvokeConfigMixin
+from lambdasim.aws.lambda_.esm_client import EventSourceMappingMixin
 from lambdasim.aws.lambda_.invoke import InvokeMixin
+from lambdasim.aws.lambda_.permissions import PermissionsMixin
 from lambdasim.aws.lambda_.provisioned import ProvisionedConcurrencyMixin
 from lambdasim.aws.lambda_.tags import TagsMixin
 from lambdasim.aws.lambda_.versions import VersionsMixin, listed
@@ -40,7 +44,14 @@ _PAGEABLE = {xform_name(op): op for op in PAGINATORS}
 
 
 class LambdaClient(
-    EventInvokeConfigMixin, VersionsMixin, InvokeMixin, ProvisionedConcurrencyMixin, TagsMixin, WaitersMixin
+    EventInvokeConfigMixin,
+    VersionsMixin,
+    InvokeMixin,
+    ProvisionedConcurrencyMixin,
+    TagsMixin,
+    WaitersMixin,
+    EventSourceMappingMixin,
+    PermissionsMixin,
 ):
     """The simulated Lambda service. Every method takes and returns what boto3's Lambda client does."""
 

@@ -1,7 +1,9 @@
 """``sim.client("s3")``: the S3 API on the simulated clock, in boto3's shapes and S3's error words.
 
 Operations: ``create_bucket``, ``list_buckets``, ``delete_bucket``, ``put_object``, ``get_object``, ``head_object``,
-``delete_object``, ``list_objects_v2`` (``Prefix``, ``Delimiter``, ``StartAfter``, ``MaxKeys``, continuation tokens).
+``delete_object``, ``list_objects_v2`` (``Prefix``, ``Delimiter``, ``StartAfter``, ``MaxKeys``, continuation tokens),
+``put_bucket_notification_configuration`` and ``get_bucket_notification_configuration`` (event notifications to
+functions, queues and topics: :mod:`lambdasim.aws.s3.notifications`).
 Ranges, versions, multipart uploads and ACLs are not simulated.
 
 Requests are checked against botocore's S3 model (:mod:`lambdasim.aws.s3._shapes`), so every member boto3 takes is
@@ -20,6 +22,7 @@ from lambdasim.aws._service_client import ServiceClient, decode_token, encode_to
 from lambdasim.aws._stream import StreamingBody
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.errors import ParamValidationError
+from lambdasim.aws.s3 import notifications
 from lambdasim.aws.s3._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.s3.backend import Bucket, S3Object
 
@@ -164,6 +167,7 @@ class S3Client(ServiceClient):
             obj = self._services.s3.put(
                 bucket, params["Key"], data, params.get("ContentType", "binary/octet-stream"), params.get("Metadata")
             )
+        notifications.notify(self._services, bucket, "s3:ObjectCreated:Put", params["Key"], obj)
         return {"ETag": obj.etag, "ResponseMetadata": self._metadata()}
 
     def _head(self, obj: S3Object) -> dict[str, Any]:
@@ -192,8 +196,32 @@ class S3Client(ServiceClient):
         """Delete an object (a missing key succeeds, as on S3)."""
         op = self._call("delete_object", params)
         bucket = self._bucket(params["Bucket"], op)
-        bucket.objects.pop(params["Key"], None)
+        if bucket.objects.pop(params["Key"], None) is not None:
+            notifications.notify(self._services, bucket, "s3:ObjectRemoved:Delete", params["Key"], None)
         return {"ResponseMetadata": self._metadata(204)}
+
+    # -- event notifications ----------------------------------------------------------------------------------
+
+    def put_bucket_notification_configuration(self, **params: Any) -> dict[str, Any]:
+        """Replace the bucket's event notifications (to functions, queues and topics), checked as S3 checks them
+        (:mod:`lambdasim.aws.s3.notifications`)."""
+        op = self._call("put_bucket_notification_configuration", params)
+        bucket = self._bucket(params["Bucket"], op)
+        with self._client_errors(op):
+            notifications.put_configuration(
+                self._services,
+                bucket,
+                params["NotificationConfiguration"],
+                skip_validation=params.get("SkipDestinationValidation", False),
+            )
+        return {"ResponseMetadata": self._metadata()}
+
+    def get_bucket_notification_configuration(self, **params: Any) -> dict[str, Any]:
+        """The bucket's event notifications, as put."""
+        op = self._call("get_bucket_notification_configuration", params)
+        bucket = self._bucket(params["Bucket"], op)
+        config = notifications.notifications(bucket).config
+        return {**{k: [dict(e) for e in v] for k, v in config.items()}, "ResponseMetadata": self._metadata()}
 
     def list_objects_v2(self, **params: Any) -> dict[str, Any]:
         """Keys in UTF-8 binary order, up to ``MaxKeys`` (default 1000) a page."""

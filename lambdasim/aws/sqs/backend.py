@@ -28,10 +28,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
+from lambdasim.aws.sqs.metrics import QueueMetrics
+from lambdasim.core.stats import Level, Tally
 
 if TYPE_CHECKING:
     from lambdasim.aws.account import Services
@@ -82,6 +86,8 @@ MAX_SOURCE_QUEUE_ARNS = 10
 REDRIVE_PERMISSIONS = ("allowAll", "denyAll", "byQueue")
 DEDUPLICATION_WINDOW_S = 300.0
 PURGE_INTERVAL_S = 60.0
+REQUEST_CHUNK_BYTES = 65536
+"""SQS bills each 64 KiB chunk of a request's payload as one request."""
 RECREATE_WAIT_S = 60.0
 QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
@@ -183,8 +189,22 @@ class Queue:
         self.deleted = False
         self.sent = 0
         self.received = 0
+        self.deleted_messages = 0
         self.redrive_target: str | None = None  # the dead-letter queue's ARN
         self.max_receive_count = 0  # 0: no redrive policy
+        # Told of each message that is sent, moved in or made visible by ChangeMessageVisibility (Lambda's pollers
+        # listen here, so they wake when a message arrives instead of polling on a timer).
+        self.listeners: list[Callable[[Message], None]] = []
+        # Run statistics (lambdasim.aws.sqs.stats): messages stored (visible, in flight or delayed) over time, the
+        # time from send to delete and the receives of each deleted message, and where the others went.
+        self.depth = Level(services.now)
+        self.dwell = Tally()
+        self.receives_per_message = Tally()
+        self.moved_to_dead_letter = 0
+        self.expired = 0
+        self.purged = 0
+        self.send_requests = 0
+        self.metrics = QueueMetrics(services.sim.settings.metrics_period_s, services.now)
         # Retention expires messages from the front (enqueue order); a message moved in from a standard source keeps
         # its older enqueue time, so it may expire before messages ahead of it: the oldest such straggler's enqueue
         # time tells when a full scan is due, and the latest enqueue time so far tells a straggler.
@@ -197,6 +217,7 @@ class Queue:
 
     def configure(self, attributes: dict[str, str]) -> None:
         """Apply attributes already checked and normalized (an empty redrive policy removes it, as in SQS)."""
+        self.metrics.catch_up(self, self._services.now)
         for name, value in attributes.items():
             if name in REDRIVE_ATTRIBUTES and value == "":
                 self.attributes.pop(name, None)
@@ -228,6 +249,7 @@ class Queue:
         sender_id: str | None = None,
     ) -> Message:
         """Put a message on the queue (``ServiceError`` for what SQS refuses)."""
+        self.metrics.catch_up(self, self._services.now)
         attributes = attributes or {}
         limit = self._int("MaximumMessageSize")
         size = len(body.encode()) + attributes_size(attributes)
@@ -264,9 +286,21 @@ class Queue:
             assert dedup_id is not None
             self._dedup[dedup_id] = (now, msg)
         self.messages[msg.message_id] = msg
+        self.depth.change(now, 1)
         self._latest_enqueue = now
         self.sent += 1
+        self.metrics.count("NumberOfMessagesSent", now)
+        self.send_requests += -(-size // REQUEST_CHUNK_BYTES)  # [doc] each 64 KiB of a payload is a request
+        self._tell(msg)
         return msg
+
+    def _gone(self, now: float, count: int) -> None:
+        if count:
+            self.depth.change(now, -count)
+
+    def _tell(self, msg: Message) -> None:
+        for listener in self.listeners:
+            listener(msg)
 
     def _forget_dedup(self, now: float) -> None:
         # Deduplication ids are kept for 5 minutes; they are in send order, so the old ones are at the front.
@@ -288,6 +322,8 @@ class Queue:
             if now - first.enqueued_at < retention:
                 break
             del messages[first.message_id]
+            self._gone(now, 1)
+            self.expired += 1
         if self._straggler_at is not None and now - self._straggler_at >= retention:
             self._expire_stragglers(now, retention)
 
@@ -295,6 +331,8 @@ class Queue:
         expired = [m.message_id for m in self.messages.values() if now - m.enqueued_at >= retention]
         for message_id in expired:
             del self.messages[message_id]
+        self._gone(now, len(expired))
+        self.expired += len(expired)
         latest = float("-inf")
         oldest: float | None = None
         for msg in self.messages.values():
@@ -311,6 +349,7 @@ class Queue:
         queue instead, and the receive goes on to the next message.
         """
         now = self._services.now
+        self.metrics.catch_up(self, now)
         self._expire(now)
         timeout = self._int("VisibilityTimeout") if visibility_timeout is None else visibility_timeout
         limit = self.max_receive_count
@@ -347,9 +386,13 @@ class Queue:
             assert dead_letter_queue is not None
             self._move(moving, dead_letter_queue, now)
         self.received += len(taken)
+        if taken:
+            self.metrics.count("NumberOfMessagesReceived", now, len(taken))
         return taken
 
     def _move(self, moving: list[Message], dead_letter_queue: Queue, now: float) -> None:
+        self._gone(now, len(moving))
+        self.moved_to_dead_letter += len(moving)
         for msg in moving:
             del self.messages[msg.message_id]
             if msg.receipt is not None:
@@ -359,6 +402,7 @@ class Queue:
 
     def take_dead_letter(self, msg: Message, source_arn: str, now: float) -> None:
         """Take ``msg`` moved here by ``source_arn``'s redrive policy: same id, body, attributes and receive count."""
+        self.metrics.catch_up(self, now)
         msg.dead_letter_source_arn = source_arn
         msg.visible_at = now
         if self.fifo:
@@ -373,6 +417,8 @@ class Queue:
         else:
             self._latest_enqueue = msg.enqueued_at
         self.messages[msg.message_id] = msg
+        self.depth.change(now, 1)
+        self._tell(msg)
 
     def _by_receipt(self, receipt: str) -> Message | None:
         message_id = self.receipts.get(receipt)
@@ -386,15 +432,23 @@ class Queue:
 
     def delete(self, receipt: str) -> None:
         """Delete the message a receipt handle names (a stale handle of a deleted message is accepted)."""
+        self.metrics.catch_up(self, self._services.now)
         msg = self._by_receipt(receipt)
         self.receipts.pop(receipt, None)
         if msg is not None and msg.message_id in self.messages:
             del self.messages[msg.message_id]
+            self.deleted_messages += 1
+            now = self._services.now
+            self._gone(now, 1)
+            self.dwell.add(now - msg.sent_at)
+            self.metrics.count("NumberOfMessagesDeleted", now)
+            self.receives_per_message.add(msg.receive_count)
 
     def change_visibility(self, receipt: str, timeout: int) -> None:
         """Make a received message visible again ``timeout`` seconds from now."""
         msg = self._by_receipt(receipt)
         now = self._services.now
+        self.metrics.catch_up(self, now)
         if msg is None or msg.visible_at <= now:
             raise ServiceError(
                 "AWS.SimpleQueueService.MessageNotInflight",
@@ -403,6 +457,7 @@ class Queue:
                 shape="MessageNotInflight",
             )
         msg.visible_at = now + timeout
+        self._tell(msg)
 
     def purge(self) -> None:
         """Delete every message (at most once per 60 s)."""
@@ -415,9 +470,30 @@ class Queue:
                 shape="PurgeQueueInProgress",
             )
         self.last_purge = now
+        self.metrics.catch_up(self, now)
+        self._gone(now, len(self.messages))
+        self.purged += len(self.messages)
         self.messages.clear()
         self.receipts.clear()
         self._straggler_at = None
+
+    def state_at(self, t: float) -> tuple[int, int, int, float]:
+        """``(visible, in flight, delayed, age of the oldest message)`` at time ``t``, no earlier than the queue's
+        last change (nothing is modified: messages past retention at ``t`` are left out, not removed)."""
+        retention = self._int("MessageRetentionPeriod")
+        visible = in_flight = delayed = 0
+        oldest = math.inf
+        for msg in self.messages.values():
+            if t - msg.enqueued_at >= retention:
+                continue
+            if msg.visible_at <= t:
+                visible += 1
+            elif msg.receive_count:
+                in_flight += 1
+            else:
+                delayed += 1
+            oldest = min(oldest, msg.sent_at)
+        return visible, in_flight, delayed, 0.0 if oldest == math.inf else t - oldest
 
     def counts(self) -> tuple[int, int, int]:
         """``(visible, in flight, delayed)`` messages now."""
