@@ -52,8 +52,10 @@ def check_range(
     low_open: bool = False,
     high_open: bool = False,
     integer: bool = False,
+    finite: bool = False,
 ) -> None:
-    """Raise ``TypeError``/``ValueError`` unless ``low <= value <= high`` (bounds optionally open)."""
+    """Raise ``TypeError``/``ValueError`` unless ``low <= value <= high`` (bounds optionally open); ``finite``
+    also refuses ``inf`` when there is no upper bound to do it."""
     bounds = _describe(low, high, low_open, high_open)
     # A wrong type is told the valid range too: "seed must be an integer >= 0, got 'x' (str)".
     wanted = "an integer" if integer else "a number"
@@ -66,13 +68,33 @@ def check_range(
     else:
         if not _is_real(value):
             raise TypeError(f"{name} must be {wanted}, got {value!r} ({type(value).__name__})")
-        number = float(value)  # type: ignore[arg-type]
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except OverflowError:  # an int too large for a float (10**400): out of any range a run can use
+            raise ValueError(
+                f"{name} must be {'a finite number' if bounds == 'a number' else bounds}, got {short_repr(value)}"
+            ) from None
         if math.isnan(number):
             raise ValueError(f"{name} must be {wanted}, got nan")
+        if finite and math.isinf(number):
+            raise ValueError(
+                f"{name} must be a finite number{'' if bounds == 'a number' else ' ' + bounds}, got {value!r}"
+            )
     too_low = low is not None and (number <= low if low_open else number < low)
     too_high = high is not None and (number >= high if high_open else number > high)
     if too_low or too_high:
-        raise ValueError(f"{name} must be {bounds}, got {value!r}")
+        raise ValueError(f"{name} must be {bounds}, got {short_repr(value)}")
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)``, shortened to ``limit`` characters: an error message names a value, it does not dump it."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    except BaseException:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text)} characters)"
 
 
 def _describe(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
+from simpy.events import URGENT
 
 from lambdasim._validators import check_range, check_type
 from lambdasim.destinations import Destinations
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from lambdasim.target import Target
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
+# The longest simulated span (s) a Simulation's clock may reach: 1,000 years, so that every simulated time is a
+# valid date for the control plane (``LastModified``, CloudWatch timestamps) whatever ``start`` is. [model]
+MAX_RUN_S = 1000 * 365.25 * 86400.0
 
 _CLIENTS: dict[str, Callable[[Simulation], BaseClient]] = {}
 
@@ -170,19 +174,47 @@ class Simulation:
         An EventBridge scheduled rule that is enabled and has targets (``sim.client("events")``) fires for ever, so
         while there is one, ``until`` is required: without it this raises ``ValueError`` naming the rules.
         """
+        self._check_not_running("sim.run()")
         if until is not None:
-            check_range("until", until, self.now)
+            check_range("until", until, self.now, self.horizon_limit_s())
         else:
             self.services.events.check_run_ends()
+        if until is None:
+            self._step_until(None)
+        elif until > self.now:
+            stop = self.env.event()
+            stop._ok = True
+            stop._value = None
+            self.env.schedule(stop, URGENT, until - self.now)
+            self._step_until(stop)
+        return self.results()
+
+    def horizon_limit_s(self) -> float:
+        """The latest simulated time a run may reach (s): :data:`MAX_RUN_S`, or less when ``start`` is so late
+        that a later time would not be a valid date for the control plane (year 9999)."""
+        last = _dt.datetime(9999, 12, 31, tzinfo=_dt.UTC) - self.start
+        return min(MAX_RUN_S, last.total_seconds())
+
+    def _check_not_running(self, what: str) -> None:
+        if self.running:
+            raise RuntimeError(
+                f"{what} was called while the simulation is running (from a handler, a sink or a workload "
+                "callback): the clock can only be advanced from outside the model; in an async def handler "
+                "await context.sleep(...) or context.invoke(...) instead"
+            )
+
+    def _step_until(self, stop: simpy.Event | None) -> None:
+        """Run SimPy until ``stop`` is processed (or nothing is left). If anything is raised on the way (a
+        ``KeyboardInterrupt``), ``stop`` is taken off the clock, so that the next run is not cut short by it."""
         self.running = True
         try:
-            if until is None:
-                self.env.run()
-            elif until > self.now:
-                self.env.run(until=until)
+            self.env.run(until=stop)
+        except BaseException:
+            if stop is not None and stop.callbacks is not None:
+                stop.callbacks.clear()  # it may stay queued: processed, it does nothing
+            raise
         finally:
             self.running = False
-        return self.results()
 
     def add_sink(
         self,
@@ -241,11 +273,8 @@ class Simulation:
 
     def advance_until(self, event: simpy.Event) -> None:
         """Run until ``event`` has been processed (used by top-level ``RequestResponse`` invokes)."""
-        self.running = True
-        try:
-            self.env.run(until=event)
-        finally:
-            self.running = False
+        self._check_not_running("a RequestResponse invoke")
+        self._step_until(event)
 
     def results(self) -> Results:
         """The results so far, without advancing the clock."""
