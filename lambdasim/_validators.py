@@ -30,10 +30,13 @@ def check_type(name: str, value: object, types: type | tuple[type, ...], what: s
 def check_real(name: str, value: object) -> float:
     """Return ``value`` as a float after checking that it is a finite real number."""
     if not _is_real(value):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
-    number = float(value)  # type: ignore[arg-type]
-    if math.isnan(number):
-        raise ValueError(f"{name} must be a number, got nan")
+        raise TypeError(f"{name} must be a number, got {short_repr(value)} ({type(value).__name__})")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite number, got {short_repr(value)}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {number!r}")
     return number
 
 
@@ -52,10 +55,12 @@ def check_range(
     low_open: bool = False,
     high_open: bool = False,
     integer: bool = False,
-    finite: bool = False,
+    finite: bool = True,
 ) -> None:
-    """Raise ``TypeError``/``ValueError`` unless ``low <= value <= high`` (bounds optionally open); ``finite``
-    also refuses ``inf`` when there is no upper bound to do it."""
+    """Raise ``TypeError``/``ValueError`` unless ``low <= value <= high`` (bounds optionally open).
+
+    ``inf`` is refused too unless ``finite=False``: a number entering the model must be one a run can reach.
+    """
     bounds = _describe(low, high, low_open, high_open)
     # A wrong type is told the valid range too: "seed must be an integer >= 0, got 'x' (str)".
     wanted = "an integer" if integer else "a number"
@@ -121,13 +126,16 @@ def in_range(
     high_open: bool = False,
     integer: bool = False,
     optional: bool = False,
+    finite: bool = True,
 ) -> Validator:
-    """An attrs validator for a number in a range; ``optional`` lets ``None`` through."""
+    """An attrs validator for a number in a range; ``optional`` lets ``None`` through, ``finite=False`` ``inf``."""
 
     def validate(_instance: Any, attribute: Any, value: Any) -> None:
         if optional and value is None:
             return
-        check_range(attribute.name, value, low, high, low_open=low_open, high_open=high_open, integer=integer)
+        check_range(
+            attribute.name, value, low, high, low_open=low_open, high_open=high_open, integer=integer, finite=finite
+        )
 
     return validate
 
