@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from collections.abc import Callable
 from typing import Any
+
+from lambdasim.limits import MAX_PAYLOAD_DEPTH, payload_depth
 
 Validator = Callable[[Any, Any, Any], None]
 
@@ -43,7 +46,12 @@ def check_real(name: str, value: object) -> float:
 def real(value: Any) -> Any:
     """An attrs converter: a number becomes a ``float``; anything else passes unchanged for the field's validator
     to refuse by name (``converter=float`` would turn ``True`` into 1.0 and fail on ``"x"`` without the name)."""
-    return float(value) if _is_real(value) else value
+    if not _is_real(value):
+        return value
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond any float (10**400): the validator refuses it by name
+        return value
 
 
 def check_range(
@@ -77,7 +85,7 @@ def check_range(
             number = float(value)  # type: ignore[arg-type]
         except OverflowError:  # an int too large for a float (10**400): out of any range a run can use
             raise ValueError(
-                f"{name} must be {'a finite number' if bounds == 'a number' else bounds}, got {short_repr(value)}"
+                f"{name} must be a finite number{'' if bounds == 'a number' else ' ' + bounds}, got {short_repr(value)}"
             ) from None
         if math.isnan(number):
             raise ValueError(f"{name} must be {wanted}, got nan")
@@ -103,6 +111,10 @@ def short_repr(value: object, limit: int = 80) -> str:
 
 
 def _describe(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
+    if low is not None and high is not None and high >= 1e6:
+        # A cap far above any sensible value (1,000 years, a million a second): said after the bound that matters.
+        below = _describe(None, high, False, high_open)
+        return f"{_describe(low, None, low_open, False)} and {below.replace(_fmt(high), f'{high:g}')}"
     if low is not None and high is not None:
         left = "(" if low_open else "["
         right = ")" if high_open else "]"
@@ -161,6 +173,29 @@ def non_empty_text(_instance: Any, attribute: Any, value: Any) -> None:
         raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
 
 
+_FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]+")
+MAX_FUNCTION_NAME = 64
+"""Lambda's limit on a function name's length [doc: CreateFunction, FunctionName]."""
+
+
+def lambda_function_name(_instance: Any, attribute: Any, value: Any) -> None:
+    """An attrs validator for the name of a new function: 1 to 64 letters, digits, hyphens or underscores."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{attribute.name} must be a function name (a non-empty string), got {short_repr(value)}")
+    if len(value) > MAX_FUNCTION_NAME:
+        raise ValueError(
+            f"{attribute.name} must be at most {MAX_FUNCTION_NAME} characters (Lambda's limit on function names), "
+            f"got {len(value)}: {short_repr(value)}"
+        )
+    if not _FUNCTION_NAME.fullmatch(value):
+        bad = sorted({c for c in value if not _FUNCTION_NAME.fullmatch(c)})
+        raise ValueError(
+            f"{attribute.name} must hold only letters, digits, hyphens and underscores (Lambda's rule for function "
+            f"names; a ':' separates a qualifier when invoking, never in a name), got {short_repr(value)} with "
+            f"{' '.join(map(repr, bad))}"
+        )
+
+
 def function_name(_instance: Any, attribute: Any, value: Any) -> None:
     """An attrs validator for the name of the function a workload invokes (a non-empty string)."""
     if not isinstance(value, str) or not value:
@@ -168,8 +203,23 @@ def function_name(_instance: Any, attribute: Any, value: Any) -> None:
 
 
 def json_serialisable(_instance: Any, attribute: Any, value: Any) -> None:
-    """An attrs validator for an event payload: anything ``json.dumps`` can write, as Lambda's ``Invoke`` needs."""
+    """An attrs validator for an event payload: anything ``json.dumps`` can write, as Lambda's ``Invoke`` needs,
+    nested at most :data:`~lambdasim.limits.MAX_PAYLOAD_DEPTH` deep, its text valid UTF-8."""
+    check_payload(attribute.name, value)
+
+
+def check_payload(name: str, value: Any) -> None:
+    """Raise ``TypeError``/``ValueError`` unless ``value`` can be an event (see :func:`json_serialisable`)."""
+    depth = payload_depth(value)
+    if depth > MAX_PAYLOAD_DEPTH:
+        raise ValueError(
+            f"{name} must be nested at most {MAX_PAYLOAD_DEPTH} levels deep, got more than {MAX_PAYLOAD_DEPTH}"
+        )
     try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{attribute.name} must be JSON-serialisable, got {value!r}: {exc}") from None
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{name} must be valid Unicode text (no lone surrogates), got {short_repr(value)}: {exc.reason}"
+        ) from None
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise TypeError(f"{name} must be JSON-serialisable, got {short_repr(value)}: {exc}") from None

@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 from attrs import field, frozen
 
-from lambdasim._validators import in_range, non_empty_text, one_of, real
+from lambdasim._validators import in_range, lambda_function_name, non_empty_text, one_of, real
 from lambdasim.arn import service_of
 from lambdasim.behaviour import Behaviour
 from lambdasim.dist import Distribution, as_distribution
 from lambdasim.handler import is_handler
+from lambdasim.limits import MAX_TIME_S
 from lambdasim.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.settings import Settings
 
@@ -140,7 +141,7 @@ class Function:
             versions and aliases, never ``$LATEST``. It counts against ``reserved_concurrency`` when both are set.
     """
 
-    name: str = field(validator=non_empty_text)
+    name: str = field(validator=lambda_function_name)
     behaviour: Any = field(default=None, validator=_handler)
     duration: Distribution | None = field(default=None, converter=_duration)
     init_duration: Distribution | None = field(default=None, converter=_init_duration)
@@ -270,9 +271,9 @@ class Model:
     workloads: tuple[Workload, ...] = field(default=(), converter=_workloads)
     settings: Settings = field(factory=Settings, validator=attrs.validators.instance_of(Settings))
     concurrency_limit: int = field(default=1000, validator=in_range(MIN_UNRESERVED_CONCURRENCY, integer=True))
-    horizon_s: float | None = field(default=None, validator=in_range(0.0, low_open=True, optional=True))
+    horizon_s: float | None = field(default=None, validator=in_range(0.0, MAX_TIME_S, low_open=True, optional=True))
     trace: bool = field(default=False, validator=attrs.validators.instance_of(bool))
-    warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
+    warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     start: str = field(default="2026-01-01T00:00:00Z", validator=_start)
 
     def __attrs_post_init__(self) -> None:

@@ -14,6 +14,7 @@ from simpy.events import URGENT
 from lambdasim._validators import check_range, check_type
 from lambdasim.destinations import Destinations
 from lambdasim.engine import Engine
+from lambdasim.limits import MAX_TIME_S
 from lambdasim.outcome import Sink
 from lambdasim.results import Results
 from lambdasim.rules import MIN_UNRESERVED_CONCURRENCY, Condition
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from lambdasim.target import Target
 
 DEFAULT_START = "2026-01-01T00:00:00Z"
-# The longest simulated span (s) a Simulation's clock may reach: 1,000 years, so that every simulated time is a
-# valid date for the control plane (``LastModified``, CloudWatch timestamps) whatever ``start`` is. [model]
-MAX_RUN_S = 1000 * 365.25 * 86400.0
 
 _CLIENTS: dict[str, Callable[[Simulation], BaseClient]] = {}
 
@@ -190,10 +188,10 @@ class Simulation:
         return self.results()
 
     def horizon_limit_s(self) -> float:
-        """The latest simulated time a run may reach (s): :data:`MAX_RUN_S`, or less when ``start`` is so late
-        that a later time would not be a valid date for the control plane (year 9999)."""
+        """The latest simulated time a run may reach (s): :data:`~lambdasim.limits.MAX_TIME_S`, or less when
+        ``start`` is so late that a later time would not be a valid date for the control plane (year 9999)."""
         last = _dt.datetime(9999, 12, 31, tzinfo=_dt.UTC) - self.start
-        return min(MAX_RUN_S, last.total_seconds())
+        return min(MAX_TIME_S, last.total_seconds())
 
     def _check_not_running(self, what: str) -> None:
         if self.running:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lambdasim.arn import LATEST
+from lambdasim.arn import LATEST, service_of
 from lambdasim.behaviour import Behaviour
 from lambdasim.clients._lambda_base import FunctionRecord
 from lambdasim.clients._lambda_model import PAGINATORS
@@ -112,6 +113,8 @@ class LambdaClient(
         publishes version 1."""
         op = "CreateFunction"
         self._begin(op, params)
+        if "DeadLetterConfig" in params:
+            self._dead_letter_arn(op, params["DeadLetterConfig"])  # refused before anything changes
         ref = self._ref(op, params["FunctionName"])
         name = ref.name
         if ref.qualifier is not None:
@@ -169,7 +172,7 @@ class LambdaClient(
         }
         _echo(config, params)
         if "DeadLetterConfig" in params:
-            state.latest.version.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
+            state.latest.version.dead_letter_arn = self._dead_letter_arn(op, params["DeadLetterConfig"])
         rec = FunctionRecord(config, state)
         rec.tags = tags
         self._functions[name] = rec
@@ -258,6 +261,8 @@ class LambdaClient(
         theirs."""
         op = "UpdateFunctionConfiguration"
         self._begin(op, params)
+        if "DeadLetterConfig" in params:
+            self._dead_letter_arn(op, params["DeadLetterConfig"])  # refused before anything changes
         rec = self._function(op, params["FunctionName"], None)
         if params.get("RevisionId") and params["RevisionId"] != rec.config["RevisionId"]:
             raise self._precondition_failed(op)
@@ -282,9 +287,20 @@ class LambdaClient(
             rec.config["Architectures"] = list(params["Architectures"])
         _echo(rec.config, params)
         if "DeadLetterConfig" in params:
-            latest.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
+            latest.dead_letter_arn = self._dead_letter_arn(op, params["DeadLetterConfig"])
         self._changed(rec)
         return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
+
+    def _dead_letter_arn(self, op: str, config: Mapping[str, Any]) -> str | None:
+        """A dead-letter queue is an SQS queue or an SNS topic [doc]; an empty ``TargetArn`` removes it."""
+        arn = config.get("TargetArn") or None
+        if arn is not None and service_of(arn) not in ("sqs", "sns"):
+            # [model] AWS's wording for an ARN of another service is not recorded; its prefix is as AWS's
+            # "Invalid dead letter queue ARN: ARNs must start with 'arn:'".
+            raise self._invalid(
+                op, f"Invalid dead letter queue ARN: {arn} is not the ARN of an Amazon SQS queue or Amazon SNS topic"
+            )
+        return arn
 
     def update_function_code(self, **params: Any) -> dict[str, Any]:
         """Accepts ``Architectures`` (as AWS does) and the code arguments (the simulation runs ``Handler``, so code
