@@ -118,6 +118,8 @@ class Simulation:
         self.engine.statistics_reset_hooks.append(self._reset_sink_statistics)
         self._api_requests = 0
         self.running = False
+        # Deleted functions, with their configuration when deleted: their events had outcomes, which results keep.
+        self._retired: list[tuple[FunctionState, dict[str, Any]]] = []
 
     @property
     def now(self) -> float:
@@ -274,19 +276,37 @@ class Simulation:
         self._check_not_running("a RequestResponse invoke")
         self._step_until(event)
 
+    def retire(self, state: FunctionState, config: dict[str, Any]) -> None:
+        """Function ``state`` was deleted: keep its statistics (and last configuration) in later results."""
+        self._retired.append((state, dict(config)))
+
+    def _reported(self) -> dict[str, tuple[FunctionState, dict[str, Any]]]:
+        """Every function results report: those that exist, then deleted ones, under their name if no function
+        has it now, else as ``"name (deleted)"`` (``"name (deleted 2)"``, ... for later ones)."""
+        recs = self._functions
+        out = {name: (fs, recs[name].config if name in recs else {}) for name, fs in self.engine.functions.items()}
+        for fs, config in self._retired:
+            key, n = fs.name, 1
+            while key in out:
+                key = f"{fs.name} (deleted)" if n == 1 else f"{fs.name} (deleted {n})"
+                n += 1
+            out[key] = (fs, config)
+        return out
+
     def results(self) -> Results:
-        """The results so far, without advancing the clock."""
+        """The results so far, without advancing the clock. A deleted function's figures stay in them (its events
+        had outcomes), under its name, or ``"name (deleted)"`` once a new function has the name."""
         self.engine.settle()  # count the throttles of parked events (lambdasim.backlog)
-        stats = {name: fs.stats for name, fs in self.engine.functions.items()}
+        reported = self._reported()
         return Results(
             seed=self.seed,
             now=self.now,
             settings=self.settings,
             concurrency_limit=self.engine.concurrency_limit,
-            stats=stats,
+            stats={name: fs.stats for name, (fs, _) in reported.items()},
             trace=None if self.engine.trace is None else list(self.engine.trace),
-            configs={name: dict(rec.config) for name, rec in self._functions.items()},
-            metrics={name: fs.metrics.snapshot(self.now) for name, fs in self.engine.functions.items()},
+            configs={name: dict(config) for name, (_, config) in reported.items() if config},
+            metrics={name: fs.metrics.snapshot(self.now) for name, (fs, _) in reported.items()},
             destinations=self.engine.destinations.to_dict() if self.engine.destinations is not None else None,
             sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
             metrics_epoch_s=self.start.timestamp(),

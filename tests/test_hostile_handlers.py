@@ -362,3 +362,34 @@ def test_a_synchronous_response_over_6_mb_is_lambdas_size_error() -> None:
     # Within the limit it is returned; asynchronously there is no response size check (nobody receives it).
     _sim2, lam2 = make(lambda e, c: "x" * (5 * 1024 * 1024))
     assert "FunctionError" not in lam2.invoke(FunctionName="f", Payload=b"{}")
+
+
+def test_deleting_a_function_keeps_its_counts_in_later_results() -> None:
+    sim, lam = make(None, duration=5.0)
+    for _ in range(3):
+        send(lam)
+    sim.run(until=1.0)  # three attempts running
+    send(lam)  # queued: its poll comes after the delete
+    lam.delete_function(FunctionName="f")
+    res = sim.run()
+    assert res.outcomes("f")["Success"] == 3  # the attempts in flight finished
+    assert res.outcomes("f")["Dropped"] == 1
+    assert res.functions["f"]["async_events_received"] == 4
+    lam.create_function(FunctionName="f", Handler=None, Duration=1.0)
+    send(lam)
+    res = sim.run()
+    assert res.outcomes("f")["Success"] == 1
+    assert res.outcomes("f (deleted)")["Success"] == 3
+    assert res.configs["f (deleted)"]["FunctionName"] == "f"
+
+
+def test_events_queued_for_a_deleted_function_are_counted_as_dropped() -> None:
+    sim, lam = make(None, duration=5.0, reserved=1)
+    for _ in range(3):
+        send(lam)
+    sim.run(until=1.0)
+    lam.delete_function(FunctionName="f")
+    res = sim.run()
+    outcomes = res.outcomes("f")
+    assert sum(outcomes.values()) == 3
+    assert outcomes["Dropped"] >= 1

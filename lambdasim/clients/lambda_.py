@@ -237,6 +237,7 @@ class LambdaClient(
         if ref.qualifier is None:
             del self._functions[rec.name]
             self._sim.engine.remove(rec.name)
+            self._sim.retire(rec.state, rec.config)
         elif ref.qualifier in rec.versions:
             self._delete_version(op, rec, ref.qualifier)
         return {"StatusCode": 204, "ResponseMetadata": self._metadata(204)}
