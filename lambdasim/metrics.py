@@ -31,13 +31,12 @@ Periods start at simulated time 0 (the simulation's ``start``). Percentiles (``p
 Long runs: older periods are rolled up, so that memory stays flat however long the horizon. [model] The most recent
 :data:`FINE_PERIODS` periods (a day of 60 s periods; never less than an attempt can last) keep their own figures;
 older ones are merged into coarse buckets of 5 minutes, then 1 hour, then 1 day, then 2, 4, 8... days (in whole
-periods), widening as needed to keep at most :data:`COARSE_BUCKETS` of them. Counts, sums, minima, maxima and peaks of a coarse bucket are exact, its percentiles
-as accurate as a period's. Readers see a coarse bucket as one entry at its first period
-(:meth:`FunctionMetrics.span` says how many periods it covers); CloudWatch's ``GetMetricStatistics`` and
-``GetMetricData`` report it only for a ``Period`` that holds whole buckets, as CloudWatch itself returns no
-datapoints for a period finer than the resolution it keeps for old data [doc: CloudWatch ``GetMetricStatistics``,
-"If the StartTime parameter specifies a time stamp that is greater than 3 hours ago, you must specify the
-period..."].
+periods), widening as needed to keep at most :data:`COARSE_BUCKETS` of them. Counts, sums, minima, maxima and peaks
+of a coarse bucket are exact, its percentiles as accurate as a period's. Readers see a coarse bucket as one entry
+at its first period (:meth:`FunctionMetrics.span` says how many periods it covers); CloudWatch's
+``GetMetricStatistics`` and ``GetMetricData`` report it only for a ``Period`` that holds whole buckets, as
+CloudWatch itself returns no datapoints for a period finer than the resolution it keeps for old data (1-minute
+data for 15 days, 5-minute for 63 days, then hourly [doc: CloudWatch ``GetMetricStatistics``, Period]).
 
 >>> m = FunctionMetrics(60.0)
 >>> m.acquired(5.0, 1); m.ended(5.0, 5.25, 0.25, False, 0)
