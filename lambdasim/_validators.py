@@ -27,7 +27,7 @@ def check_type(name: str, value: object, types: type | tuple[type, ...], what: s
     """Raise ``TypeError`` unless ``value`` is one of ``types`` (``bool`` is never a number here)."""
     wants_number = types in (int, float, (int, float))
     if (wants_number and isinstance(value, bool)) or not isinstance(value, types):
-        raise TypeError(f"{name} must be {what}, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name} must be {what}, got {short_repr(value)} ({type(value).__name__})")
 
 
 def check_real(name: str, value: object) -> float:
@@ -76,11 +76,11 @@ def check_range(
         wanted = f"{wanted} {bounds}"
     if integer:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"{name} must be {wanted}, got {value!r} ({type(value).__name__})")
+            raise TypeError(f"{name} must be {wanted}, got {short_repr(value)} ({type(value).__name__})")
         number: float = value
     else:
         if not _is_real(value):
-            raise TypeError(f"{name} must be {wanted}, got {value!r} ({type(value).__name__})")
+            raise TypeError(f"{name} must be {wanted}, got {short_repr(value)} ({type(value).__name__})")
         try:
             number = float(value)  # type: ignore[arg-type]
         except OverflowError:  # an int too large for a float (10**400): out of any range a run can use
@@ -91,7 +91,7 @@ def check_range(
             raise ValueError(f"{name} must be {wanted}, got nan")
         if finite and math.isinf(number):
             raise ValueError(
-                f"{name} must be a finite number{'' if bounds == 'a number' else ' ' + bounds}, got {value!r}"
+                f"{name} must be a finite number{'' if bounds == 'a number' else ' ' + bounds}, got {short_repr(value)}"
             )
     too_low = low is not None and (number <= low if low_open else number < low)
     too_high = high is not None and (number >= high if high_open else number > high)
@@ -162,7 +162,7 @@ def one_of(*choices: object) -> Validator:
 
     def validate(_instance: Any, attribute: Any, value: Any) -> None:
         if value not in choices:
-            raise ValueError(f"{attribute.name} must be one of {list(choices)!r}, got {value!r}")
+            raise ValueError(f"{attribute.name} must be one of {list(choices)!r}, got {short_repr(value)}")
 
     return validate
 
@@ -170,7 +170,7 @@ def one_of(*choices: object) -> Validator:
 def non_empty_text(_instance: Any, attribute: Any, value: Any) -> None:
     """An attrs validator for a non-empty string (a name, an ``errorType``, a price table's region)."""
     if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
+        raise TypeError(f"{attribute.name} must be a non-empty string, got {short_repr(value)}")
 
 
 _FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]+")
@@ -199,7 +199,7 @@ def lambda_function_name(_instance: Any, attribute: Any, value: Any) -> None:
 def function_name(_instance: Any, attribute: Any, value: Any) -> None:
     """An attrs validator for the name of the function a workload invokes (a non-empty string)."""
     if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a function name, got {value!r}")
+        raise TypeError(f"{attribute.name} must be a function name, got {short_repr(value)}")
 
 
 def json_serialisable(_instance: Any, attribute: Any, value: Any) -> None:

@@ -20,6 +20,9 @@ MAX_RATE_PER_S = 1_000_000.0
 """The highest arrival rate (per second) of a workload: a million invokes a second, far above any account's
 concurrency. lambdasim steps some 100,000 to 300,000 events a second of CPU, so a higher rate could not finish."""
 
+MAX_COUNT = 1_000_000_000
+"""The largest count of things a run makes (a burst's invokes, environments per scaling period): a billion."""
+
 MIN_READ_RATE_PER_S = 1.0 / 86400.0
 """The lowest poller read rate (per second): one event a day."""
 

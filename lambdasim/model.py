@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 from attrs import field, frozen
 
-from lambdasim._validators import in_range, lambda_function_name, non_empty_text, one_of, real
+from lambdasim._validators import in_range, lambda_function_name, non_empty_text, one_of, real, short_repr
 from lambdasim.arn import service_of
 from lambdasim.behaviour import Behaviour
 from lambdasim.dist import Distribution, as_distribution
@@ -63,7 +63,7 @@ def _optional_arn(_instance: Any, attribute: Any, value: Any) -> None:
         error = TypeError if not isinstance(value, str) else ValueError
         raise error(
             f"{attribute.name} must be an ARN such as 'arn:aws:sqs:us-east-1:123456789012:failed', or None, "
-            f"got {value!r}"
+            f"got {short_repr(value)}"
         )
 
 
@@ -71,7 +71,9 @@ def _start(_instance: Any, attribute: Any, value: Any) -> None:
     from lambdasim.simulation import _parse_start
 
     if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be an ISO 8601 time such as '2026-01-01T00:00:00Z', got {value!r}")
+        raise TypeError(
+            f"{attribute.name} must be an ISO 8601 time such as '2026-01-01T00:00:00Z', got {short_repr(value)}"
+        )
     _parse_start(value)
 
 
@@ -80,7 +82,7 @@ def _handler(_instance: Any, attribute: Any, value: Any) -> None:
         return
     raise TypeError(
         f"{attribute.name} must be a lambdasim.Behaviour, a callable (event, context), an async def handler or a "
-        f"'module.function' string, got {value!r}"
+        f"'module.function' string, got {short_repr(value)}"
     )
 
 

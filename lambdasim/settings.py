@@ -13,8 +13,9 @@ from typing import Any
 
 from attrs import field, frozen
 
-from lambdasim._validators import check_range, in_range, one_of, probability
+from lambdasim._validators import check_range, in_range, one_of, probability, short_repr
 from lambdasim.limits import (
+    MAX_COUNT,
     MAX_METRICS_PERIOD_S,
     MAX_RATE_PER_S,
     MAX_TIME_S,
@@ -35,10 +36,10 @@ def _delays(value: Any) -> tuple[float, float]:
         seq = tuple(value)
     except TypeError:
         raise TypeError(
-            f"retry_delays_s must be a pair of delays in seconds >= 0 (before the 2nd and 3rd attempt), got {value!r}"
+            f"retry_delays_s must be a pair of delays in seconds >= 0 (before the 2nd and 3rd attempt), got {short_repr(value)}"
         ) from None
     if len(seq) != 2:
-        raise ValueError(f"retry_delays_s must hold 2 delays (before the 2nd and 3rd attempt), got {value!r}")
+        raise ValueError(f"retry_delays_s must hold 2 delays (before the 2nd and 3rd attempt), got {short_repr(value)}")
     for i, d in enumerate(seq):
         check_range(f"retry_delays_s[{i}]", d, 0.0, MAX_TIME_S)
     return (float(seq[0]), float(seq[1]))
@@ -114,7 +115,9 @@ class Settings:
     max_environment_lifetime_s: float | None = field(
         default=7200.0, validator=in_range(0.0, MAX_TIME_S, low_open=True, optional=True)
     )
-    scaling_environments: int | None = field(default=1000, validator=in_range(1, integer=True, optional=True))
+    scaling_environments: int | None = field(
+        default=1000, validator=in_range(1, MAX_COUNT, integer=True, optional=True)
+    )
     scaling_period_s: float = field(default=10.0, validator=in_range(0.0, MAX_TIME_S, low_open=True))
     provisioned_allocation_s: float = field(default=120.0, validator=in_range(0.0, MAX_TIME_S))
     metrics_period_s: float = field(default=60.0, validator=in_range(MIN_METRICS_PERIOD_S, MAX_METRICS_PERIOD_S))

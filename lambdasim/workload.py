@@ -60,7 +60,7 @@ from lambdasim._validators import (
 from lambdasim.dist import stream
 from lambdasim.files import MAX_TRACE_BYTES, check_regular
 from lambdasim.handler import safe_str
-from lambdasim.limits import MAX_RATE_PER_S, MAX_TIME_S
+from lambdasim.limits import MAX_COUNT, MAX_RATE_PER_S, MAX_TIME_S
 from lambdasim.schedule import Cron, Rate, parse_schedule, scheduled_event
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ INVOCATION_TYPES = ("Event", "RequestResponse")
 
 def _name(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
+        raise TypeError(f"{attribute.name} must be a non-empty string, got {short_repr(value)}")
 
 
 _invocation_type = one_of(*INVOCATION_TYPES)
@@ -553,7 +553,7 @@ class RateFunction(_Profile):
     @fn.validator
     def _check_fn(self, attribute: Any, value: Any) -> None:
         if not callable(value):
-            raise TypeError(f"fn must be a callable t -> rate, got {value!r}")
+            raise TypeError(f"fn must be a callable t -> rate, got {short_repr(value)}")
 
     def rate(self, t: float) -> float:
         """``fn(t)``."""
@@ -576,7 +576,9 @@ class RateFunction(_Profile):
 def _rate_profile(value: Any) -> Any:
     if isinstance(value, RateProfile) or callable(value):
         return value
-    raise TypeError(f"rate must be a rate profile (Piecewise, DailyCycle, ...) or a callable t -> rate, got {value!r}")
+    raise TypeError(
+        f"rate must be a rate profile (Piecewise, DailyCycle, ...) or a callable t -> rate, got {short_repr(value)}"
+    )
 
 
 @frozen(kw_only=True)
@@ -700,7 +702,7 @@ class Burst:
 
     function: str = field(validator=function_name)
     at_s: float = field(converter=real, validator=in_range(0.0, MAX_TIME_S))
-    count: int = field(validator=in_range(1, integer=True))
+    count: int = field(validator=in_range(1, MAX_COUNT, integer=True))
     over_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
