@@ -36,7 +36,8 @@ def _delays(value: Any) -> tuple[float, float]:
         seq = tuple(value)
     except TypeError:
         raise TypeError(
-            f"retry_delays_s must be a pair of delays in seconds >= 0 (before the 2nd and 3rd attempt), got {short_repr(value)}"
+            "retry_delays_s must be a pair of delays in seconds >= 0 (before the 2nd and 3rd attempt), "
+            f"got {short_repr(value)}"
         ) from None
     if len(seq) != 2:
         raise ValueError(f"retry_delays_s must hold 2 delays (before the 2nd and 3rd attempt), got {short_repr(value)}")
