@@ -20,6 +20,31 @@ MAX_RATE_PER_S = 1_000_000.0
 """The highest arrival rate (per second) of a workload: a million invokes a second, far above any account's
 concurrency. lambdasim steps some 100,000 to 300,000 events a second of CPU, so a higher rate could not finish."""
 
+LARGE_RUN_EVENTS = 100_000_000
+"""A model whose workloads expect more invocations than this gets a :class:`LargeRunWarning` before it runs."""
+
+EVENTS_PER_CPU_S = 150_000
+"""About how many invocations lambdasim simulates per second of CPU (benchmarks/bench_async.py): for estimates."""
+
+
+class LargeRunWarning(UserWarning):
+    """A run that will take long: the message says how many invocations and about how much CPU time."""
+
+
+def check_run_size(expected_events: float) -> None:
+    """Warn (:class:`LargeRunWarning`) when ``expected_events`` exceed :data:`LARGE_RUN_EVENTS`."""
+    if expected_events > LARGE_RUN_EVENTS:
+        import warnings
+
+        hours = expected_events / EVENTS_PER_CPU_S / 3600.0
+        warnings.warn(
+            f"the workloads expect about {expected_events:.3g} invocations: some {hours:.3g} hours of CPU at "
+            f"{EVENTS_PER_CPU_S:,} a second; shorten the horizon or lower the rates for a quicker run",
+            LargeRunWarning,
+            stacklevel=3,
+        )
+
+
 MAX_COUNT = 1_000_000_000
 """The largest count of things a run makes (a burst's invokes, environments per scaling period): a billion."""
 

@@ -31,7 +31,7 @@ from lambdasim.arn import service_of
 from lambdasim.behaviour import Behaviour
 from lambdasim.dist import Distribution, as_distribution
 from lambdasim.handler import is_handler
-from lambdasim.limits import MAX_TIME_S
+from lambdasim.limits import MAX_TIME_S, check_run_size
 from lambdasim.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.settings import Settings
 
@@ -65,6 +65,17 @@ def _optional_arn(_instance: Any, attribute: Any, value: Any) -> None:
             f"{attribute.name} must be an ARN such as 'arn:aws:sqs:us-east-1:123456789012:failed', or None, "
             f"got {short_repr(value)}"
         )
+
+
+def _expected(workload: Any, horizon_s: float | None) -> float:
+    """About how many invokes ``workload`` makes before ``horizon_s`` (0 when it cannot say)."""
+    if horizon_s is not None and getattr(workload, "stop_s", 0.0) > horizon_s and attrs.has(type(workload)):
+        workload = attrs.evolve(workload, stop_s=max(horizon_s, getattr(workload, "start_s", 0.0)))
+    count = getattr(workload, "expected_count", None)
+    try:
+        return float(count()) if callable(count) else 0.0
+    except Exception:  # a user's rate function that fails: the run reports it, by name, when it gets there
+        return 0.0
 
 
 def _start(_instance: Any, attribute: Any, value: Any) -> None:
@@ -326,6 +337,7 @@ class Model:
         )
         for f in _creation_order(self.functions):
             f.create(sim)
+        check_run_size(sum(_expected(w, self.horizon_s) for w in self.workloads))
         for w in self.workloads:
             w.attach(sim)
         if self.warmup_s > 0:

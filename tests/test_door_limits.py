@@ -13,7 +13,7 @@ import pytest
 import lambdasim as ls
 from lambdasim import dist
 from lambdasim.errors import ClientError, ParamValidationError
-from lambdasim.limits import MAX_PAYLOAD_DEPTH, payload_depth, text_depth
+from lambdasim.limits import MAX_PAYLOAD_DEPTH, LargeRunWarning, payload_depth, text_depth
 from lambdasim.model import Function, Model
 from lambdasim.workload import Burst, Piecewise, Poisson, RateFunction, Schedule, VaryingPoisson
 
@@ -223,3 +223,11 @@ def test_depth_helpers() -> None:
     deep = _nested_text(600)
     assert text_depth(deep) > MAX_PAYLOAD_DEPTH
     assert text_depth('"' + "[" * 600 + '"') <= MAX_PAYLOAD_DEPTH  # brackets inside a string do not count
+
+
+def test_a_run_that_would_take_hours_is_warned_about_before_it_starts() -> None:
+    huge = _model([Poisson(function="f", rate_per_s=1e6, stop_s=1e6)])
+    with pytest.warns(LargeRunWarning, match=r"expect about 1e\+12 invocations: some 1.85e\+03 hours of CPU"):
+        huge.build(1)
+    short = _model([Poisson(function="f", rate_per_s=1e6, stop_s=1e6)], horizon_s=10)
+    short.build(1)  # the horizon cuts it to 1e7: no warning (warnings are errors in this suite)
