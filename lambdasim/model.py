@@ -74,7 +74,9 @@ def _expected(workload: Any, horizon_s: float | None) -> float:
     count = getattr(workload, "expected_count", None)
     try:
         return float(count()) if callable(count) else 0.0
-    except Exception:  # a user's rate function that fails: the run reports it, by name, when it gets there
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a user's rate function that fails: the run reports it, by name, when it gets there
         return 0.0
 
 

@@ -666,7 +666,9 @@ class VaryingPoisson:
                     )
                 try:
                     r = float(rate_at(candidate))
-                except Exception as exc:  # a user's rate function: name it rather than crash somewhere deep
+                except (KeyboardInterrupt, SystemExit):
+                    raise  # the person at the keyboard (or the program) stops the run
+                except BaseException as exc:  # a user's rate function: name it rather than crash somewhere deep
                     raise ValueError(
                         f"workload {self.name!r} on {self.function!r}: its rate function raised "
                         f"{type(exc).__name__}: {safe_str(exc)} at t = {candidate!r} s"

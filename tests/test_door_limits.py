@@ -27,6 +27,10 @@ def _sim() -> tuple[ls.Simulation, Any]:
     return sim, lam
 
 
+def _raise_generator_exit(t: float) -> float:
+    raise GeneratorExit
+
+
 def _model(workloads: list[Any], **kw: Any) -> Model:
     return Model(functions=[Function(name="f", behaviour=ls.Behaviour(duration=0.1))], workloads=workloads, **kw)
 
@@ -84,6 +88,7 @@ def test_extreme_numbers_are_refused_at_the_door_naming_field_value_and_range(bu
         (lambda t: math.nan, r"the rate at t = .* s is nan/s; a rate must be a number >= 0"),
         (lambda t: -1.0, r"the rate at t = .* s is -1.0/s; a rate must be a number >= 0"),
         (lambda t: 1 / 0, r"its rate function raised ZeroDivisionError: division by zero at t = "),
+        (_raise_generator_exit, r"its rate function raised GeneratorExit:  at t = "),
     ],
 )
 def test_a_rate_function_gone_wrong_is_a_named_error_not_silence(fn: Any, message: str) -> None:
