@@ -984,7 +984,7 @@ class Engine:
                 # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
                 # retried init, which runs inside the invoke phase).
                 ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
-                limit = self.settings.sync_payload_limit_bytes if on_end == self._end_sync else None
+                limit = self.settings.sync_payload_limit_bytes if type(call) is SyncCall else None
                 error, response = _call_plain(handler, fresh(payload), ctx, limit, self.defer_interrupt)
         if override is not None:
             duration = override

@@ -173,19 +173,22 @@ def safe_str(exc: BaseException) -> str:
         return "<exception str() failed>"
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def fresh(payload: Any) -> Any:
     """A deep copy of a JSON event, as the runtime deserialises it afresh for every attempt.
 
     dicts, lists and immutable scalars (what ``json.loads`` gives, and what the API and workloads accept) are
     copied directly, several times faster than ``copy.deepcopy``; anything else goes through JSON, as on AWS
-    (a tuple arrives as a list). Payload depth is bounded at the door (:data:`MAX_PAYLOAD_DEPTH`).
+    (a tuple arrives as a list). Payload depth is bounded at the door (:data:`~lambdasim.limits.MAX_PAYLOAD_DEPTH`).
     """
     t = type(payload)
     if t is dict:
-        return {k: fresh(v) for k, v in payload.items()}
+        return {k: v if type(v) in _SCALARS else fresh(v) for k, v in payload.items()}
     if t is list:
-        return [fresh(v) for v in payload]
-    if t is str or t is int or t is float or t is bool or payload is None:
+        return [v if type(v) in _SCALARS else fresh(v) for v in payload]
+    if t in _SCALARS:
         return payload
     return json.loads(json.dumps(payload))
 
