@@ -1,9 +1,12 @@
 """The ``lambdasim`` command: run and validate scenario files, and run the built-in demo.
 
-- ``lambdasim run SCENARIO.toml``: a summary table; ``--json PATH``, ``--plot PATH``, ``--trace PATH``,
-  ``--replications N``, ``--seed N``; a progress bar on long runs (tqdm, when installed and on a terminal).
-- ``lambdasim validate SCENARIO.toml ...``: read and build each scenario without running it.
+- ``lambdasim run SCENARIO.toml``: a summary table; ``--json PATH``, ``--plot PATH``, ``--trace PATH`` (checked
+  before the run), ``--replications N``, ``--seed N``, ``--allow-code``; a progress bar on long runs (tqdm, when
+  installed and on a terminal).
+- ``lambdasim validate SCENARIO.toml ...``: read and build each scenario without running it, and list what it
+  would import.
 - ``lambdasim demo``: the built-in bursty example.
+- ``lambdasim --version``; ``lambdasim`` alone prints the help. A closed pipe (``| head -1``) ends quietly.
 
 Bad input (a scenario file that cannot be read, parsed or built) ends with a one-line error naming the file and the
 field, and exit code 2; an output file that cannot be written, exit code 1. Never a traceback for either.

@@ -34,7 +34,10 @@ The SQS queues, SNS topics, S3 buckets and EventBridge buses that destinations a
 created before the run; a Lambda destination must be one of the scenario's functions.
 
 Errors never show a traceback: :class:`ScenarioError` names the file, the field as a dotted path
-(``functions[0].timeout_s``) and the valid values.
+(``functions[0].timeout_s``) and the valid values, quoting at most the offending value. Only regular files of at
+most 1 MiB are read (never a device or a FIFO). A file that imports code (a ``"module.function"`` behaviour) or
+reads a file outside its own folder is refused unless ``allow_code=True`` (``--allow-code``): what it imports is in
+:attr:`Scenario.imports`.
 
 >>> scenario = loads('''
 ... name = "tiny"
