@@ -1,9 +1,12 @@
 """The ``lambdasim`` command: run and validate scenario files, and run the built-in demo.
 
-- ``lambdasim run SCENARIO.toml``: a summary table; ``--json PATH``, ``--plot PATH``, ``--trace PATH``,
-  ``--replications N``, ``--seed N``; a progress bar on long runs (tqdm, when installed and on a terminal).
-- ``lambdasim validate SCENARIO.toml ...``: read and build each scenario without running it.
+- ``lambdasim run SCENARIO.toml``: a summary table; ``--json PATH``, ``--plot PATH``, ``--trace PATH`` (checked
+  before the run), ``--replications N``, ``--seed N``, ``--allow-code``; a progress bar on long runs (tqdm, when
+  installed and on a terminal).
+- ``lambdasim validate SCENARIO.toml ...``: read and build each scenario without running it, and list what it
+  would import.
 - ``lambdasim demo``: the built-in bursty example.
+- ``lambdasim --version``; ``lambdasim`` alone prints the help. A closed pipe (``| head -1``) ends quietly.
 
 Bad input (a scenario file that cannot be read, parsed or built) ends with a one-line error naming the file and the
 field, and exit code 2; an output file that cannot be written, exit code 1. Never a traceback for either.
@@ -16,6 +19,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -56,13 +60,38 @@ def _bar(total: float, enabled: bool | None, desc: str, unit: str) -> Any:
 # -- run --------------------------------------------------------------------------------------------------------
 
 
-def _load(path: str) -> Scenario:
+def _load(path: str, allow_code: bool = False) -> Scenario:
     from lambdasim.planning.scenario import ScenarioError, load
 
     try:
-        return load(path)
+        return load(path, allow_code=allow_code)
     except ScenarioError as exc:
         raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+
+
+PLOT_FORMATS = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
+"""The figure formats ``--plot`` writes (matplotlib's, by the path's suffix)."""
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before a run that may take long, output paths that could not be written after it."""
+    for flag in ("json", "plot", "trace"):
+        path = getattr(args, flag)
+        if path is None:
+            continue
+        p = Path(path)
+        if p.is_dir():
+            raise CommandError(f"--{flag} {path}: is a directory, not a file", EXIT_OUTPUT)
+        folder = p.parent if str(p.parent) else Path(".")
+        if not folder.is_dir():
+            raise CommandError(f"--{flag} {path}: no such directory {str(folder)!r}", EXIT_OUTPUT)
+        if not os.access(folder, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+            raise CommandError(f"--{flag} {path}: not writable", EXIT_OUTPUT)
+        if flag == "plot" and p.suffix.lower() not in PLOT_FORMATS:
+            raise CommandError(
+                f"--plot {path}: unknown figure format {p.suffix or '(none)'!r}; use one of {', '.join(PLOT_FORMATS)}",
+                EXIT_OUTPUT,
+            )
 
 
 def _queue_depths(sim: Simulation, scenario: Scenario) -> dict[str, int]:
@@ -95,7 +124,8 @@ class Run:
 
 
 def _run(args: argparse.Namespace) -> int:
-    scenario = _load(args.scenario)
+    _check_outputs(args)
+    scenario = _load(args.scenario, args.allow_code)
     seeds = _seeds(scenario, args)
     horizon = scenario.model.horizon_s
     runs: list[Run] = []
@@ -111,7 +141,12 @@ def _run(args: argparse.Namespace) -> int:
                 from lambdasim.planning.probe import Probe
 
                 probe = Probe(sim, interval_s=horizon / PLOT_SAMPLES, until_s=horizon)
-            results = run_with_progress(sim, horizon, bar)
+            try:
+                results = run_with_progress(sim, horizon, bar)
+            except (TypeError, ValueError) as exc:  # a workload's own callable gone wrong mid-run, say
+                raise CommandError(
+                    f"{args.scenario}: the run stopped: {' '.join(str(exc).split())}", EXIT_BAD_INPUT
+                ) from None
             if bar is not None and horizon is None:
                 bar.update(1)
             series: dict[str, Any] = {}
@@ -297,7 +332,9 @@ def _validate(args: argparse.Namespace) -> int:
     code = EXIT_OK
     for path in args.scenarios:
         try:
-            scenario = load(path)
+            # Read to say what the file would import (building it imports nothing: a handler is imported at its
+            # first invocation); a file outside its folder is read only with --allow-code.
+            scenario = load(path, allow_code=True if args.allow_code else None)
             scenario.build(scenario.seed)
         except ScenarioError as exc:
             print(f"lambdasim: error: {exc}", file=sys.stderr)
@@ -308,6 +345,11 @@ def _validate(args: argparse.Namespace) -> int:
             f"{path}: ok: scenario {scenario.name!r}, {len(m.functions)} function(s), "
             f"{len(m.workloads)} workload(s) and fault(s)"
         )
+        if scenario.imports:
+            needs = "" if args.allow_code else "; `lambdasim run` needs --allow-code for it"
+            print(f"{path}: imports code or reads files outside its folder{needs}:")
+            for line in scenario.imports:
+                print(f"  {line}")
     return code
 
 
@@ -317,6 +359,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from lambdasim.planning.demo import run_demo
 
+    if args.seed < 0:
+        raise CommandError(f"--seed must be an integer >= 0, got {args.seed}", EXIT_BAD_INPUT)
     results = run_demo(seed=args.seed)
     if args.json:
         print(json.dumps(results.to_dict(), indent=2, default=str))
@@ -332,11 +376,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``lambdasim`` command line: ``run``, ``validate`` and ``demo``."""
+    from lambdasim import __version__
+
     parser = argparse.ArgumentParser(
         prog="lambdasim",
         description="AWS Lambda asynchronous invocation, simulated: run scenario files and the demo.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"lambdasim {__version__}")
+    parser.set_defaults(func=None)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser(
         "run",
@@ -344,8 +392,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a TOML scenario file (see examples/) and print a summary table.",
     )
     run.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
-    run.add_argument("--seed", type=int, default=None, metavar="N", help="seed of the first replication")
-    run.add_argument("--replications", type=int, default=None, metavar="N", help="replications (seeds N, N+1, ...)")
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="root seed (default: the file's seed): one replication runs with N itself; several run with seeds "
+        "spawned from N (lambdasim.planning.experiment.replication_seeds), each printed with its results",
+    )
+    run.add_argument(
+        "--replications", type=int, default=None, metavar="N", help="independent replications (default: the file's)"
+    )
+    run.add_argument(
+        "--allow-code",
+        action="store_true",
+        help="run a file that imports code ('module.function' behaviours) or reads files outside its folder",
+    )
     run.add_argument("--json", default=None, metavar="PATH", help="write every result as JSON to PATH")
     run.add_argument("--plot", default=None, metavar="PATH", help="draw a figure to PATH (.png, .svg, .pdf)")
     run.add_argument(
@@ -367,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read and build each scenario file; report the first problem of each, with its field.",
     )
     validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="the scenario files")
+    validate.add_argument(
+        "--allow-code", action="store_true", help="the files may import code (only changes what is reported)"
+    )
     validate.set_defaults(func=_validate)
 
     demo = sub.add_parser(
@@ -382,7 +447,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit code (0 ok, 1 an output could not be written, 2 bad input)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.func is None:  # bare `lambdasim`
+        parser.print_help()
+        return EXIT_OK
     try:
         code: int = args.func(args)
     except CommandError as exc:
@@ -391,6 +460,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lambdasim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`lambdasim run ... | head -1`): stop quietly, and keep the interpreter from
+        # complaining when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     return code
 
 

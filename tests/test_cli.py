@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import lambdasim as ls
 from lambdasim.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_OUTPUT, main
 from lambdasim.experiment import replication_seeds
 from lambdasim.planning.scenario import load
@@ -70,11 +71,17 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: lis
         assert word in out
 
 
-def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_command_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.startswith("usage: lambdasim") and "run" in out and "validate" in out and "demo" in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        main([])
-    assert info.value.code == 2
-    assert "the following arguments are required: COMMAND" in capsys.readouterr().err
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out == f"lambdasim {ls.__version__}\n"
 
 
 # -- demo ---------------------------------------------------------------------------------------------------------
@@ -274,12 +281,16 @@ def test_bad_options(capsys: pytest.CaptureFixture[str], small: Path, option: st
 
 
 def test_an_output_that_cannot_be_written(capsys: pytest.CaptureFixture[str], small: Path, tmp_path: Path) -> None:
-    code, _, err = run(capsys, "run", str(small), "--json", str(tmp_path))
-    assert code == EXIT_OUTPUT
-    assert err.startswith(f"lambdasim: error: cannot write {tmp_path}: ") and err.count("\n") == 1
-    code, _, err = run(capsys, "run", str(small), "--plot", str(tmp_path / "fig.unknown-format"))
-    assert code == EXIT_OUTPUT
-    assert "cannot write" in err and err.count("\n") == 1
+    # Checked before the run: nothing is printed but the one line of the error.
+    code, out, err = run(capsys, "run", str(small), "--json", str(tmp_path))
+    assert (code, out) == (EXIT_OUTPUT, "")
+    assert err == f"lambdasim: error: --json {tmp_path}: is a directory, not a file\n"
+    code, out, err = run(capsys, "run", str(small), "--plot", str(tmp_path / "fig.unknown-format"))
+    assert (code, out) == (EXIT_OUTPUT, "")
+    assert "--plot" in err and "unknown figure format '.unknown-format'" in err and err.count("\n") == 1
+    code, out, err = run(capsys, "run", str(small), "--trace", str(tmp_path / "missing" / "t.csv"))
+    assert (code, out) == (EXIT_OUTPUT, "")
+    assert "no such directory" in err and err.count("\n") == 1
 
 
 def test_the_module_runs_as_a_program_without_a_traceback(tmp_path: Path) -> None:

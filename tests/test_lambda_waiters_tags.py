@@ -237,7 +237,7 @@ def test_operation_parameters_are_checked_as_the_operation_checks_them() -> None
     [
         ({"Delay": -1}, ValueError, "WaiterConfig Delay must be >= 0, got -1"),
         ({"Delay": "1"}, TypeError, "WaiterConfig Delay must be a number >= 0, got '1' (str)"),
-        ({"Delay": float("inf")}, ValueError, "WaiterConfig Delay must be a finite number of seconds >= 0, got inf"),
+        ({"Delay": float("inf")}, ValueError, "WaiterConfig Delay must be a finite number >= 0, got inf"),
         ({"MaxAttempts": 0}, ValueError, "WaiterConfig MaxAttempts must be >= 1, got 0"),
         ({"MaxAttempts": 2.0}, TypeError, "WaiterConfig MaxAttempts must be an integer >= 1, got 2.0 (float)"),
         ({"Delay": 1, "MaxAttempt": 3}, ValueError, "WaiterConfig takes Delay (s) and MaxAttempts, got unknown keys"),

@@ -182,8 +182,14 @@ def test_distributions_are_numbers_or_one_key_tables(table: str, expected: dist.
 
 
 def test_an_importable_handler_is_a_string() -> None:
-    scenario = loads('[[functions]]\nname = "f"\nbehaviour = "tests.helpers.always_fail"\nduration = 1\n')
+    text = '[[functions]]\nname = "f"\nbehaviour = "tests.helpers.always_fail"\nduration = 1\n'
+    with pytest.raises(
+        ScenarioError, match=r"functions\[0\]\.behaviour: imports the handler 'tests.helpers.always_fail'"
+    ):
+        loads(text)  # a file that imports code runs only when that is asked for
+    scenario = loads(text, allow_code=True)
     assert scenario.model.functions[0].behaviour == "tests.helpers.always_fail"
+    assert scenario.imports == ("functions[0].behaviour: imports the handler 'tests.helpers.always_fail'",)
     results = scenario.run()
     assert results.functions["f"]["outcomes"]["Success"] == 0
 
@@ -373,7 +379,10 @@ BAD = [
         "functions[0].behaviour.duration.lognormal.spread: must be >= 1, got 0.5",
     ),
     (FN + "behaviour = { error_rate = 1.5 }\n", "functions[0].behaviour.error_rate: must be in [0, 1], got 1.5"),
-    (FN + "[settings]\nretry_delays_s = [60, -1]\n", "settings.retry_delays_s[1]: must be >= 0, got -1"),
+    (
+        FN + "[settings]\nretry_delays_s = [60, -1]\n",
+        "settings.retry_delays_s[1]: must be >= 0 and <= 3.15576e+10, got -1",
+    ),
     ("concurrency_limit = 10\n" + FN, "concurrency_limit: must be >= 100, got 10"),
     ("seed = -1\n" + FN, "seed: must be an integer >= 0, got -1"),
     ("replications = 0\n" + FN, "replications: must be an integer in [1, 100000], got 0"),

@@ -262,7 +262,7 @@ def _cases() -> dict[str, Case]:
         "throttle_backoff_base_s": (
             lambda: ls.Settings(throttle_backoff_base_s=0),
             ValueError,
-            ("throttle_backoff_base_s", "0", "> 0"),
+            ("throttle_backoff_base_s", "0", ">= 0.001"),
         ),
         "throttle_backoff_jitter": (
             lambda: ls.Settings(throttle_backoff_jitter=1.5),
@@ -272,7 +272,7 @@ def _cases() -> dict[str, Case]:
         "poller_read_rate_per_s": (
             lambda: ls.Settings(poller_read_rate_per_s=0),
             ValueError,
-            ("poller_read_rate_per_s", "0", "> 0"),
+            ("poller_read_rate_per_s", "0", ">= 1.157"),
         ),
         "dispatch_latency_s": (
             lambda: ls.Settings(dispatch_latency_s="35ms"),  # type: ignore[arg-type]
@@ -461,9 +461,9 @@ def test_pythonic_errors_name_field_value_and_range(case: str) -> None:
 def test_run_until_before_now_is_refused() -> None:
     sim = ls.Simulation(seed=1)
     sim.run(until=10)
-    with pytest.raises(ValueError, match=r"until must be >= 10, got 5"):
+    with pytest.raises(ValueError, match=r"until must be >= 10 and <= 3.15576e\+10, got 5"):
         sim.run(until=5)
-    with pytest.raises(TypeError, match=r"until must be a number >= 10, got '20'"):
+    with pytest.raises(TypeError, match=r"until must be a number >= 10 and <= 3.15576e\+10, got '20'"):
         sim.run(until="20")  # type: ignore[arg-type]
     assert sim.now == 10.0
 

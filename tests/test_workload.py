@@ -412,7 +412,11 @@ def test_replay_validates_order_and_lengths() -> None:
 @pytest.mark.parametrize(
     ("build", "error", "message"),
     [
-        (lambda: Poisson(function="f", rate_per_s=0, stop_s=10), ValueError, "rate_per_s must be > 0, got 0"),
+        (
+            lambda: Poisson(function="f", rate_per_s=0, stop_s=10),
+            ValueError,
+            r"rate_per_s must be > 0 and <= 1e\+06, got 0",
+        ),
         (lambda: Poisson(function="f", rate_per_s="5", stop_s=10), TypeError, "rate_per_s must be a number"),
         (lambda: Poisson(function="", rate_per_s=1, stop_s=10), TypeError, "function must be a function name"),
         (

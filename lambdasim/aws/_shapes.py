@@ -118,7 +118,10 @@ def _validate(value: Any, shapes: Shapes, shape_name: str, errors: list[str], na
         if _type_ok(value, _SCALAR_TYPES[kind], errors, name):
             _min(len(value), shape, "length", errors, name)
     elif kind in ("integer", "long", "double", "float"):
-        if _type_ok(value, _SCALAR_TYPES[kind], errors, name):
+        if isinstance(value, bool):
+            # botocore would send ``true``, which no number member takes: refused here, in botocore's words. [model]
+            _type_error(value, [str(t) for t in _SCALAR_TYPES[kind]], errors, name)
+        elif _type_ok(value, _SCALAR_TYPES[kind], errors, name):
             _min(value, shape, "value", errors, name)
     elif kind == "boolean":
         _type_ok(value, _SCALAR_TYPES[kind], errors, name)
@@ -256,6 +259,13 @@ def _scalar_failure(value: Any, shape: Mapping[str, Any]) -> str | None:
         if "pattern" in shape and _regex(shape["pattern"]).fullmatch(value) is None:
             return f"Member must satisfy regular expression pattern: {shape['pattern']}"
     elif kind in ("integer", "long", "double", "float"):
+        if value != value and ("max" in shape or "min" in shape):  # nan: AWS's JSON has none, and no range holds it
+            bound = (
+                "less than or equal to " + str(shape["max"])
+                if "max" in shape
+                else f"greater than or equal to {shape['min']}"
+            )
+            return f"Member must have value {bound}"
         if "max" in shape and value > shape["max"]:
             return f"Member must have value less than or equal to {shape['max']}"
         if "min" in shape and value < shape["min"]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
+from simpy.events import URGENT
 
 from lambdasim.aws.account import Services
 from lambdasim.aws.destinations import Destinations
@@ -15,6 +16,7 @@ from lambdasim.aws.sqs.stats import event_source_mapping_figures, queue_figures
 from lambdasim.core._kernel import Kernel
 from lambdasim.core._validators import check_range, check_type
 from lambdasim.core.engine import Engine
+from lambdasim.core.limits import MAX_TIME_S
 from lambdasim.core.outcome import Sink
 from lambdasim.core.results import Results
 from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY, Condition
@@ -119,6 +121,8 @@ class Simulation:
         # Invoke, answered on the simulated clock, however the functions were created (client, model, template).
         self.client("lambda")
         self.running = False
+        # Deleted functions, with their configuration when deleted: their events had outcomes, which results keep.
+        self._retired: list[tuple[FunctionState, dict[str, Any]]] = []
 
     @property
     def now(self) -> float:
@@ -165,19 +169,47 @@ class Simulation:
         An EventBridge scheduled rule that is enabled and has targets (``sim.client("events")``) fires for ever, so
         while there is one, ``until`` is required: without it this raises ``ValueError`` naming the rules.
         """
+        self._check_not_running("sim.run()")
         if until is not None:
-            check_range("until", until, self.now)
+            check_range("until", until, self.now, self.horizon_limit_s())
         else:
             self.services.events.check_run_ends()
+        if until is None:
+            self._step_until(None)
+        elif until > self.now:
+            stop = self.env.event()
+            stop._ok = True
+            stop._value = None
+            self.env.schedule(stop, URGENT, until - self.now)
+            self._step_until(stop)
+        return self.results()
+
+    def horizon_limit_s(self) -> float:
+        """The latest simulated time a run may reach (s): :data:`~lambdasim.core.limits.MAX_TIME_S`, or less when
+        ``start`` is so late that a later time would not be a valid date for the control plane (year 9999)."""
+        last = _dt.datetime(9999, 12, 31, tzinfo=_dt.UTC) - self.start
+        return min(MAX_TIME_S, last.total_seconds())
+
+    def _check_not_running(self, what: str) -> None:
+        if self.running:
+            raise RuntimeError(
+                f"{what} was called while the simulation is running (from a handler, a sink or a workload "
+                "callback): the clock can only be advanced from outside the model; in an async def handler "
+                "await context.sleep(...) or context.invoke(...) instead"
+            )
+
+    def _step_until(self, stop: simpy.Event | None) -> None:
+        """Run SimPy until ``stop`` is processed (or nothing is left). If anything is raised on the way (a
+        ``KeyboardInterrupt``), ``stop`` is taken off the clock, so that the next run is not cut short by it."""
         self.running = True
         try:
-            if until is None:
-                self.env.run()
-            elif until > self.now:
-                self.env.run(until=until)
+            self.env.run(until=stop)
+        except BaseException:
+            if stop is not None and stop.callbacks is not None:
+                stop.callbacks.clear()  # it may stay queued: processed, it does nothing
+            raise
         finally:
             self.running = False
-        return self.results()
 
     def add_sink(
         self,
@@ -235,25 +267,40 @@ class Simulation:
 
     def advance_until(self, event: simpy.Event) -> None:
         """Run until ``event`` has been processed (used by top-level ``RequestResponse`` invokes)."""
-        self.running = True
-        try:
-            self.env.run(until=event)
-        finally:
-            self.running = False
+        self._check_not_running("a RequestResponse invoke")
+        self._step_until(event)
+
+    def retire(self, state: FunctionState, config: dict[str, Any]) -> None:
+        """Function ``state`` was deleted: keep its statistics (and last configuration) in later results."""
+        self._retired.append((state, dict(config)))
+
+    def _reported(self) -> dict[str, tuple[FunctionState, dict[str, Any]]]:
+        """Every function results report: those that exist, then deleted ones, under their name if no function
+        has it now, else as ``"name (deleted)"`` (``"name (deleted 2)"``, ... for later ones)."""
+        recs = self.services.lambda_.functions
+        out = {name: (fs, recs[name].config if name in recs else {}) for name, fs in self.engine.functions.items()}
+        for fs, config in self._retired:
+            key, n = fs.name, 1
+            while key in out:
+                key = f"{fs.name} (deleted)" if n == 1 else f"{fs.name} (deleted {n})"
+                n += 1
+            out[key] = (fs, config)
+        return out
 
     def results(self) -> Results:
-        """The results so far, without advancing the clock."""
+        """The results so far, without advancing the clock. A deleted function's figures stay in them (its events
+        had outcomes), under its name, or ``"name (deleted)"`` once a new function has the name."""
         self.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
-        stats = {name: fs.stats for name, fs in self.engine.functions.items()}
+        reported = self._reported()
         return Results(
             seed=self.seed,
             now=self.now,
             settings=self.settings,
             concurrency_limit=self.engine.concurrency_limit,
-            stats=stats,
+            stats={name: fs.stats for name, (fs, _) in reported.items()},
             trace=None if self.engine.trace is None else list(self.engine.trace),
-            configs={name: dict(rec.config) for name, rec in self.services.lambda_.functions.items()},
-            metrics={name: fs.metrics.snapshot(self.now) for name, fs in self.engine.functions.items()},
+            configs={name: dict(config) for name, (_, config) in reported.items() if config},
+            metrics={name: fs.metrics.snapshot(self.now) for name, (fs, _) in reported.items()},
             destinations=self.destinations.to_dict(),
             sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
             metrics_epoch_s=self.start.timestamp(),

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 from attrs import field, frozen
 
-from lambdasim.core._validators import check_range, check_real, in_range, real
+from lambdasim.core._validators import check_range, check_real, in_range, real, short_repr
 
 __all__ = [
     "Constant",
@@ -213,7 +213,7 @@ def as_distribution(name: str, value: object) -> Distribution:
         return Constant(float(value))
     raise TypeError(
         f"{name} must be seconds (a number >= 0) or a lambdasim.dist distribution, "
-        f"got {value!r} ({type(value).__name__})"
+        f"got {short_repr(value)} ({type(value).__name__})"
     )
 
 

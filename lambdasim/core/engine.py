@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Timeout
+from simpy.events import NORMAL, URGENT, Timeout
 
-from lambdasim.core._kernel import Kernel, QueueItem, timeout_delay
+from lambdasim.core._kernel import Kernel, QueueItem
+from lambdasim.core.async_attempt import AsyncAttempt
 from lambdasim.core.backlog import BACKOFF, Backlog
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.billing import billed_ms_of
@@ -45,6 +46,8 @@ from lambdasim.core.handler import (
     ErrorInfo,
     check_response,
     error_info,
+    exit_error,
+    fresh,
     is_async,
     resolve,
     timeout_error,
@@ -180,6 +183,12 @@ class _Lane:
             heappush(self._queue, (ev.due, self.priority, ev.eid, ev))
         else:
             self.busy = False
+
+
+class _Deferred(QueueItem):
+    """A call made from the kernel's next step (:meth:`Engine.defer_interrupt`)."""
+
+    __slots__ = ("callbacks",)
 
 
 class Scheduled(QueueItem):
@@ -877,7 +886,7 @@ class Engine:
                 executed_version=ev.target.version.version,
                 condition=condition,
                 approximate_invoke_count=ev.attempts,
-                request_payload=ev.payload,
+                request_payload=fresh(ev.payload),  # each consumer's own copy: nothing leaks back
                 response=ev.response,
                 error=ev.error,
                 status_code=ev.status,
@@ -890,8 +899,10 @@ class Engine:
             for sink in (*fs.sinks, *self.sinks):
                 try:
                     sink.deliver(outcome)
-                except Exception:  # a user's sink must never crash the run (see Sink): count it and go on
+                except BaseException as exc:  # a user's sink must never crash the run (see Sink): count it, go on
                     fs.stats.sink_errors += 1
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                        self.defer_interrupt(exc)  # still stops the run, once this outcome is fully delivered
         if condition is not _SUCCESS:
             # AsyncEventsDropped: every discard, after any dead-letter or destination delivery.
             fs.metrics.event_dropped(now)
@@ -905,7 +916,7 @@ class Engine:
         ``(error, response)`` at its end."""
         if target is None:
             target = fs.latest
-        # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.capacity.sync).
+        # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
         if self.service_faults and self._service_error(fs, self.env.now):
             fs.stats.service_errors += 1
             return ServiceFault.SERVICE_EXCEPTION
@@ -985,14 +996,15 @@ class Engine:
             if kind == KIND_IMPORT:
                 handler, error = resolve(version.handler)
             if error is None and (kind == KIND_ASYNC or (kind == KIND_IMPORT and is_async(handler))):
-                self._drive(fs, call, request_id, handler, payload, on_end, init, reinit)
+                self._drive(fs, call, request_id, handler, fresh(payload), on_end, init, reinit)
                 return
             duration = version.sample_duration()
             if error is None:
                 # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
                 # retried init, which runs inside the invoke phase).
                 ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
-                error, response = _call_plain(handler, payload, ctx)
+                limit = self.settings.sync_payload_limit_bytes if type(call) is SyncCall else None
+                error, response = _call_plain(handler, fresh(payload), ctx, limit, self.defer_interrupt)
         if override is not None:
             duration = override
         if reinit:
@@ -1030,7 +1042,7 @@ class Engine:
         init: float,
         reinit: float = 0.0,
     ) -> None:
-        """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it.
+        """Run an ``async def`` handler on the simulated clock (:class:`~lambdasim.core.async_attempt.AsyncAttempt`).
 
         The invoke phase starts after ``init``; the handler is entered ``reinit`` later (an init retried inside the
         invoke phase, shorter than the timeout), and the timeout and duration count from the invoke phase's start.
@@ -1039,70 +1051,34 @@ class Engine:
         invoked = env.now + init
         timeout_s = call.target.version.timeout_s
         deadline = invoked + timeout_s
-        ctx = Context(self, call.target, request_id, deadline)
-        state = {"done": False, "token": 0}
-        coro: Any = None
 
         def finish(error: ErrorInfo | None, response: Any) -> None:
-            state["done"] = True
             self._bill(fs.stats, init, env.now - invoked)
             on_end(call, error, response, env.now - invoked)
 
-        def time_out(token: int, _e: object = None) -> None:
-            if state["done"] or token != state["token"]:
-                return
-            _close(coro)
-            finish(timeout_error(timeout_s), None)
+        attempt = AsyncAttempt(
+            env,
+            handler,
+            payload,
+            Context(self, call.target, request_id, deadline),
+            deadline=deadline,
+            timeout_s=timeout_s,
+            finish=finish,
+            interrupt=self.defer_interrupt,
+            limit_bytes=self.settings.sync_payload_limit_bytes if isinstance(call, SyncCall) else None,
+        )
+        Timeout(env, init + reinit).callbacks.append(attempt.enter)
 
-        def step(value: Any = None, exc: BaseException | None = None) -> None:
-            if state["done"]:
-                return
-            state["token"] += 1
-            try:
-                yielded = coro.send(value) if exc is None else coro.throw(exc)
-            except StopIteration as stop:
-                bad = check_response(stop.value)
-                finish(bad, None if bad else stop.value)
-                return
-            except (Exception, SystemExit) as err:
-                finish(_exit_error(err) if isinstance(err, SystemExit) else error_info(err), None)
-                return
-            if not isinstance(yielded, simpy.Event):
-                _close(coro)
-                finish(
-                    (
-                        "Runtime.UnsupportedAwait",
-                        f"lambdasim handlers can await only context.sleep and context.invoke, got {yielded!r}",
-                        [],
-                    ),
-                    None,
-                )
-                return
-            if isinstance(yielded, Timeout) and env.now + timeout_delay(yielded) > deadline:
-                # The sleep outlives the timeout: end at the deadline instead of waiting it out.
-                Timeout(env, deadline - env.now).callbacks.append(partial(time_out, state["token"]))
-                return
-            if not isinstance(yielded, Timeout):
-                Timeout(env, deadline - env.now).callbacks.append(partial(time_out, state["token"]))
-            yielded.callbacks.append(resume)
+    def defer_interrupt(self, exc: BaseException) -> None:
+        """Raise ``exc`` (a ``KeyboardInterrupt`` a handler or sink raised) from the simulation's next step.
 
-        def resume(event: simpy.Event) -> None:
-            if event.ok:
-                step(event.value)
-            else:
-                event.defused = True
-                step(None, event.value)
-
-        def enter(_e: object = None) -> None:
-            nonlocal coro
-            try:
-                coro = handler(payload, ctx)
-            except Exception as err:  # raised before the first await
-                finish(error_info(err), None)
-                return
-            step()
-
-        Timeout(env, init + reinit).callbacks.append(enter)
+        What raised it has been accounted for (the attempt ended as a function error, the delivery counted as
+        failed), and the step it came from finishes first (a workload schedules its next arrival): the run stops
+        between steps, consistent, and ``sim.run`` resumes it.
+        """
+        stop = _Deferred()
+        stop.callbacks = (partial(_reraise, exc),)
+        self.env.push(self.env.now, stop, URGENT)
 
     # -- results ----------------------------------------------------------------------------------------------
 
@@ -1136,23 +1112,21 @@ class Engine:
         Timeout(self.env, max(0.0, at - self.env.now)).callbacks.append(reset)
 
 
-def _call_plain(handler: Any, payload: Any, ctx: Context) -> tuple[ErrorInfo | None, Any]:
-    """Call a plain handler; whatever it raises is a function error, never a crash of the run."""
+def _call_plain(
+    handler: Any, payload: Any, ctx: Context, limit_bytes: int | None, interrupt: Callable[[BaseException], None]
+) -> tuple[ErrorInfo | None, Any]:
+    """Call a plain handler; whatever it raises or returns is a function error, never a crash of the run."""
     try:
         response = handler(payload, ctx)
     except SystemExit as err:
-        return _exit_error(err), None
-    except Exception as err:
+        return exit_error(err), None
+    except BaseException as err:  # GeneratorExit, a bare BaseException...: the runtime reports them all
+        if isinstance(err, KeyboardInterrupt):
+            interrupt(err)  # the person at the keyboard still stops the run, after this step
         return error_info(err), None
-    bad = check_response(response)
+    bad = check_response(response, limit_bytes)
     return (bad, None) if bad else (None, response)
 
 
-def _exit_error(err: SystemExit) -> ErrorInfo:
-    return ("Runtime.ExitError", f"RequestId: Error: Runtime exited with error: exit status {err.code}", [])
-
-
-def _close(coro: Any) -> None:
-    # A handler that fights its own cancellation is still timed out.
-    with contextlib.suppress(Exception):
-        coro.close()
+def _reraise(exc: BaseException, _event: object = None) -> None:
+    raise exc

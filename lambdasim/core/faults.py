@@ -56,7 +56,7 @@ class ServiceFault(StrEnum):
 
 
 def _end_after_start(instance: Any, attribute: Any, value: float) -> None:
-    check_range(attribute.name, value, instance.start_s, low_open=True)
+    check_range(attribute.name, value, instance.start_s, low_open=True, finite=False)  # inf: for the rest of the run
 
 
 def _function_name(_instance: Any, attribute: Any, value: Any) -> None:

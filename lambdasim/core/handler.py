@@ -35,15 +35,35 @@ ErrorInfo = tuple[str, str, list[str]]
 
 
 class Wait:
-    """An awaitable over one SimPy event: what ``context.sleep`` and ``context.invoke`` hand to ``await``."""
+    """An awaitable of an ``async def`` handler: what ``context.sleep`` and ``context.invoke`` hand to ``await``.
 
-    __slots__ = ("event",)
+    A sleep holds only its length (``delay``): the engine starts its timer when it is awaited, and not at all when
+    it would outlive the function's timeout, so nothing is left on the clock after the attempt ends. An invoke holds
+    the SimPy event of its response. Like an asyncio future, a ``Wait`` can be awaited more than once: the first
+    await waits; later ones give the same result (or raise the same error) at once.
+    """
 
-    def __init__(self, event: simpy.Event) -> None:
+    __slots__ = ("_done", "_error", "_value", "delay", "event")
+
+    def __init__(self, event: simpy.Event | None = None, delay: float = 0.0) -> None:
         self.event = event
+        self.delay = delay
+        self._done = False
+        self._value: Any = None
+        self._error: BaseException | None = None
 
-    def __await__(self) -> Generator[simpy.Event, Any, Any]:
-        return (yield self.event)
+    def __await__(self) -> Generator[Wait, Any, Any]:
+        if not self._done:
+            try:
+                self._value = yield self
+            except Exception as exc:  # a failed invoke: remembered for a second await
+                self._done = True
+                self._error = exc
+                raise
+            self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class Context:
@@ -85,7 +105,7 @@ class Context:
             raise TypeError(f"seconds must be a number >= 0, got {seconds!r} ({type(seconds).__name__})")
         if not seconds >= 0:  # also refuses nan
             raise ValueError(f"seconds must be a number >= 0, got {seconds!r}")
-        return Wait(self._engine.env.timeout(seconds))
+        return Wait(delay=float(seconds))  # inf is allowed: the attempt times out
 
     def invoke(self, **kwargs: Any) -> Wait:
         """Invoke another simulated function, as ``lambda_client.invoke(**kwargs)``; await the response."""
@@ -99,12 +119,23 @@ def error_info(exc: BaseException) -> ErrorInfo:
     """The Python runtime's view of an exception raised by a handler.
 
     The stack trace starts at the handler, as the Lambda runtime's does: lambdasim's own frames that called it
-    are left out.
+    are left out. An exception whose ``__str__`` itself raises gets the message the ``traceback`` module prints
+    for it, rather than breaking the run.
     """
-    frames = traceback.extract_tb(exc.__traceback__)
-    while frames and frames[0].filename.startswith(_PACKAGE_DIR):
-        frames = traceback.StackSummary.from_list(frames[1:])
-    return (type(exc).__name__, str(exc), traceback.format_list(frames))
+    message = safe_str(exc)
+    try:
+        frames = traceback.extract_tb(exc.__traceback__)
+        while frames and frames[0].filename.startswith(_PACKAGE_DIR):
+            frames = traceback.StackSummary.from_list(frames[1:])
+        stack = traceback.format_list(frames)
+    except Exception:  # a frame that cannot be rendered: no stack rather than no outcome
+        stack = []
+    return (type(exc).__name__, message, stack)
+
+
+def exit_error(err: SystemExit) -> ErrorInfo:
+    """A handler called ``sys.exit``: the runtime process exits, which Lambda reports as ``Runtime.ExitError``."""
+    return ("Runtime.ExitError", f"RequestId: Error: Runtime exited with error: exit status {err.code!r}", [])
 
 
 def timeout_error(timeout_s: float) -> ErrorInfo:
@@ -112,13 +143,55 @@ def timeout_error(timeout_s: float) -> ErrorInfo:
     return ("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds", [])
 
 
-def check_response(value: Any) -> ErrorInfo | None:
-    """``None`` if ``value`` can be the response payload; else the runtime's marshal error."""
+def check_response(value: Any, limit_bytes: int | None = None) -> ErrorInfo | None:
+    """``None`` if ``value`` can be the response payload; else the runtime's error.
+
+    A value JSON cannot encode (an object, ``nan``, a cycle, nesting deeper than the interpreter can follow) is
+    the runtime's ``Runtime.MarshalError``; a synchronous response over ``limit_bytes`` is Lambda's
+    ``Function.ResponseSizeTooLarge`` (6 MB for ``RequestResponse`` [doc]).
+    """
     try:
-        json.dumps(value)
-    except (TypeError, ValueError) as exc:
-        return ("Runtime.MarshalError", f"Unable to marshal response: {exc}", [])
+        body = json.dumps(value)  # ASCII: its length is its size in bytes
+    except RecursionError:
+        return ("Runtime.MarshalError", "Unable to marshal response: maximum recursion depth exceeded", [])
+    except Exception as exc:  # whatever a user's object raises while being encoded
+        return ("Runtime.MarshalError", f"Unable to marshal response: {safe_str(exc)}", [])
+    if limit_bytes is not None and len(body) > limit_bytes:
+        return (
+            "Function.ResponseSizeTooLarge",
+            f"Response payload size exceeded maximum allowed payload size ({limit_bytes} bytes).",
+            [],
+        )
     return None
+
+
+def safe_str(exc: BaseException) -> str:
+    """``str(exc)``, or the ``traceback`` module's placeholder when the exception's ``__str__`` raises."""
+    try:
+        return str(exc)
+    except Exception:
+        return "<exception str() failed>"
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def fresh(payload: Any) -> Any:
+    """A deep copy of a JSON event, as the runtime deserialises it afresh for every attempt.
+
+    dicts, lists and immutable scalars (what ``json.loads`` gives, and what the API and workloads accept) are
+    copied directly, several times faster than ``copy.deepcopy``; anything else goes through JSON, as on AWS
+    (a tuple arrives as a list). Payload depth is bounded at the door
+    (:data:`~lambdasim.core.limits.MAX_PAYLOAD_DEPTH`).
+    """
+    t = type(payload)
+    if t is dict:
+        return {k: v if type(v) in _SCALARS else fresh(v) for k, v in payload.items()}
+    if t is list:
+        return [v if type(v) in _SCALARS else fresh(v) for v in payload]
+    if t in _SCALARS:
+        return payload
+    return json.loads(json.dumps(payload))
 
 
 def resolve(handler: str) -> tuple[Callable[..., Any] | None, ErrorInfo | None]:

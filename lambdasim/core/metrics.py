@@ -28,6 +28,16 @@ Samples, as CloudWatch sees them (stamps in parentheses):
 Periods start at simulated time 0 (the simulation's ``start``). Percentiles (``p50``, ``p99``, ``p99.9``, any
 ``pNN.N``) are within about 1% of a value observed at that rank.
 
+Long runs: older periods are rolled up, so that memory stays flat however long the horizon. [model] The most recent
+:data:`FINE_PERIODS` periods (a day of 60 s periods; never less than an attempt can last) keep their own figures;
+older ones are merged into coarse buckets of 5 minutes, then 1 hour, then 1 day, then 2, 4, 8... days (in whole
+periods), widening as needed to keep at most :data:`COARSE_BUCKETS` of them. Counts, sums, minima, maxima and peaks
+of a coarse bucket are exact, its percentiles as accurate as a period's. Readers see a coarse bucket as one entry
+at its first period (:meth:`FunctionMetrics.span` says how many periods it covers); CloudWatch's
+``GetMetricStatistics`` and ``GetMetricData`` report it only for a ``Period`` that holds whole buckets, as
+CloudWatch itself returns no datapoints for a period finer than the resolution it keeps for old data (1-minute
+data for 15 days, 5-minute for 63 days, then hourly [doc: CloudWatch ``GetMetricStatistics``, Period]).
+
 >>> m = FunctionMetrics(60.0)
 >>> m.acquired(5.0, 1); m.ended(5.0, 5.25, 0.25, False, 0)
 >>> m.acquired(65.0, 1); m.acquired(66.0, 2); m.ended(65.0, 65.5, 0.5, True, 1); m.ended(66.0, 66.1, 0.1, False, 0)
@@ -104,6 +114,18 @@ def parse_percentile(stat: str) -> float | None:
         return None
     return float(stat[1:]) / 100.0
 
+
+FINE_PERIODS = 1440
+"""Periods kept at full resolution behind the current one (a day of 60 s periods)."""
+
+COARSE_BUCKETS = 32
+"""Most coarse buckets of rolled-up periods kept per series (their width doubles to stay under it)."""
+
+WIDER_BUCKETS_S = (300.0, 3600.0, 86400.0)
+"""The widths (s) coarse buckets take first, as CloudWatch's own roll-ups (5 minutes, 1 hour), then a day."""
+
+ROLL_BATCH = 64
+"""Periods rolled up at a time: rolling scans the series, so it is done every this many periods, not each one."""
 
 HISTOGRAM_BUFFER = 1024
 """Samples a period's :class:`Samples` buffers before folding them in bulk into its figures and histogram."""
@@ -198,6 +220,26 @@ class Samples:
         low = self._hist_low
         nonzero = np.flatnonzero(hist)
         return dict(zip((nonzero + low).tolist(), hist[nonzero].tolist(), strict=True))
+
+    def merged(self, other: Samples) -> Samples:
+        """A new :class:`Samples` with both sets of samples (the two are left as they are)."""
+        self.fold()
+        other.fold()
+        out = Samples()
+        out._count = self._count + other._count
+        out._total = self._total + other._total
+        out._minimum = min(self._minimum, other._minimum)
+        out._maximum = max(self._maximum, other._maximum)
+        out._zeros = self._zeros + other._zeros
+        hist: np.ndarray[Any, Any] | None = None
+        low = 0
+        # int32 counts while they fit (a coarse bucket may hold far more samples than one period), else int64.
+        dtype = np.int32 if out._count < 2**31 - 1 else np.int64
+        for part in (self, other):
+            if part._hist is not None:
+                hist, low = add_dense(hist, low, part._hist.astype(dtype), part._hist_low)
+        out._hist, out._hist_low = hist, low
+        return out
 
     def copy(self) -> Samples:
         self.fold()
@@ -322,7 +364,10 @@ class FunctionMetrics:
     """
 
     __slots__ = (
+        "_coarse",
         "_edge",
+        "_fine_from",
+        "_fine_periods",
         "_held",
         "_level_index",
         "_provisioned_allocated",
@@ -344,6 +389,7 @@ class FunctionMetrics:
         "spillover_invocations",
         "throttles",
         "utilization_peaks",
+        "width",
     )
 
     def __init__(self, period_s: float = 60.0) -> None:
@@ -374,6 +420,12 @@ class FunctionMetrics:
         self._provisioned_held = 0
         self._provisioned_allocated = 0
         self._provisioned_index = 0
+        # Rolled-up periods (see the module notes): every period before _fine_from is in a coarse bucket of `width`
+        # periods, kept by series name in _coarse, keyed by its first period (a multiple of width).
+        self._fine_periods = max(FINE_PERIODS, math.ceil(LONGEST_ATTEMPT_S / self.period) + 2)
+        self._fine_from = 0
+        self.width = 1
+        self._coarse: dict[str, dict[int, Any]] = {name: {} for name in _ROLLED}
 
     # -- the hot path: one call per fact, a few dict steps each ---------------------------------------------
 
@@ -457,9 +509,57 @@ class FunctionMetrics:
         index = int(now // self.period)
         if index > self._level_index:
             self._carry(index)
+            if index - self._fine_from > self._fine_periods + ROLL_BATCH:
+                self._roll(index - self._fine_periods)
         self._start = self._level_index * self.period
         self._edge = self._start + self.period
         return self._level_index
+
+    # -- rolling up old periods (see the module notes) ---------------------------------------------------------
+
+    def span(self, index: int) -> int:
+        """How many periods the entry at ``index`` of a series covers: 1, or a coarse bucket's width (the newest
+        bucket may be partly filled: it covers periods up to the first kept at full resolution)."""
+        fine_from = self._fine_from
+        return 1 if index >= fine_from else min(self.width, fine_from - index)
+
+    def _roll(self, cut: int) -> None:
+        """Merge every period before ``cut`` into the coarse buckets."""
+        width = self.width
+        if cut <= self._fine_from:
+            return
+        for name, merge in _ROLLED.items():
+            fine = getattr(self, name)
+            old = [i for i in fine if i < cut]
+            if old:
+                coarse = self._coarse[name]
+                for i in old:
+                    key = i - i % width
+                    value = fine.pop(i)
+                    mine = coarse.get(key)
+                    coarse[key] = value if mine is None else merge(mine, value)
+        self._fine_from = cut
+        if any(len(c) > COARSE_BUCKETS for c in self._coarse.values()):
+            self._widen()
+
+    def _widen(self) -> None:
+        """Make the coarse buckets wider: the next of 5 minutes, 1 hour and 1 day that is a whole multiple of the
+        current width (in periods), then twice as wide each time. Each bucket lies in one wider bucket, and a
+        request for 5-minute, hourly or daily datapoints holds whole buckets."""
+        width = self.width * 2
+        for target_s in WIDER_BUCKETS_S:
+            periods = max(1, round(target_s / self.period))
+            if periods > self.width and periods % self.width == 0:
+                width = periods
+                break
+        for name, merge in _ROLLED.items():
+            merged: dict[int, Any] = {}
+            for i, value in self._coarse[name].items():
+                key = i - i % width
+                mine = merged.get(key)
+                merged[key] = value if mine is None else merge(mine, value)
+            self._coarse[name] = merged
+        self.width = width
 
     def _carry(self, index: int) -> None:
         # The periods entered since the last change began with the level held then: it is their peak so far, so a
@@ -541,18 +641,30 @@ class FunctionMetrics:
             setattr(out, name, dict(getattr(self, name)))
         out.duration = {i: d if i < settled else d.copy() for i, d in self.duration.items()}
         out.event_age = {i: d if i < current else d.copy() for i, d in self.event_age.items()}
+        # Coarse buckets are never changed in place (merging builds new ones): new dicts of the same entries.
+        out._coarse = {name: dict(c) for name, c in self._coarse.items()}
         return out
 
+    def _all(self, name: str) -> dict[int, Any]:
+        """A series' rolled-up buckets, oldest first, then its periods."""
+        coarse = self._coarse[name]
+        fine = getattr(self, name)
+        if not coarse:
+            return dict(fine)
+        return {**dict(sorted(coarse.items())), **fine}
+
     def series(self, metric: str) -> dict[int, Aggregate]:
-        """``{period index: Aggregate}`` of ``metric`` for every period with samples."""
+        """``{period index: Aggregate}`` of ``metric`` for every period with samples; an older entry may be a
+        rolled-up bucket of :meth:`span` periods, keyed by its first period."""
         if metric in _COUNTED:
-            return _ones(getattr(self, _COUNTED[metric]))
+            return _ones(self._all(_COUNTED[metric]))
         if metric in _SAMPLED:
-            return {i: Aggregate.of_samples(d) for i, d in getattr(self, _SAMPLED[metric]).items()}
+            return {i: Aggregate.of_samples(d) for i, d in self._all(_SAMPLED[metric]).items()}
         if metric in _PEAKED:
-            return {i: Aggregate.of_value(peak) for i, peak in getattr(self, _PEAKED[metric]).items()}
+            return {i: Aggregate.of_value(peak) for i, peak in self._all(_PEAKED[metric]).items()}
         if metric == "Errors":  # one sample per invocation: 1 if it failed, so Average is the error rate
-            return {i: Aggregate.of_counts(d.count, self.errors.get(i, 0)) for i, d in self.duration.items()}
+            errors = self._all("errors")
+            return {i: Aggregate.of_counts(d.count, errors.get(i, 0)) for i, d in self._all("duration").items()}
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
 
     def metrics_with_data(self) -> list[str]:
@@ -571,6 +683,8 @@ class FunctionMetrics:
             rows = []
             for i, agg in sorted(self.series(metric).items()):
                 row: dict[str, Any] = {"period_start_s": i * self.period}
+                if i < self._fine_from:
+                    row["period_s"] = self.span(i) * self.period  # a rolled-up bucket
                 for stat in STATISTICS:
                     row[stat] = agg.statistic(stat)
                 for q in qs:
@@ -598,6 +712,15 @@ _PEAKED = {
     "ProvisionedConcurrentExecutions": "provisioned_peaks",
     "ProvisionedConcurrencyUtilization": "utilization_peaks",
 }
+
+
+_ROLLED: dict[str, Any] = {
+    **{name: int.__add__ for name in _COUNTED.values()},
+    "errors": int.__add__,
+    **{name: Samples.merged for name in _SAMPLED.values()},
+    **{name: max for name in _PEAKED.values()},
+}
+"""Every per-period series, with how two of its entries merge into one (a coarse bucket)."""
 
 
 def _ones(counts: dict[int, int]) -> dict[int, Aggregate]:

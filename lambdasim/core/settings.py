@@ -13,7 +13,16 @@ from typing import Any
 
 from attrs import field, frozen
 
-from lambdasim.core._validators import check_range, in_range, one_of, probability
+from lambdasim.core._validators import check_range, in_range, one_of, probability, short_repr
+from lambdasim.core.limits import (
+    MAX_COUNT,
+    MAX_METRICS_PERIOD_S,
+    MAX_RATE_PER_S,
+    MAX_TIME_S,
+    MIN_BACKOFF_S,
+    MIN_METRICS_PERIOD_S,
+    MIN_READ_RATE_PER_S,
+)
 
 ASYNC_PAYLOAD_LIMIT_BYTES = 1_048_576
 """1 MB: Lambda's asynchronous payload limit since October 2025 (256 KB before, 128 KB before 2019)."""
@@ -27,12 +36,13 @@ def _delays(value: Any) -> tuple[float, float]:
         seq = tuple(value)
     except TypeError:
         raise TypeError(
-            f"retry_delays_s must be a pair of delays in seconds >= 0 (before the 2nd and 3rd attempt), got {value!r}"
+            "retry_delays_s must be a pair of delays in seconds >= 0 (before the 2nd and 3rd attempt), "
+            f"got {short_repr(value)}"
         ) from None
     if len(seq) != 2:
-        raise ValueError(f"retry_delays_s must hold 2 delays (before the 2nd and 3rd attempt), got {value!r}")
+        raise ValueError(f"retry_delays_s must hold 2 delays (before the 2nd and 3rd attempt), got {short_repr(value)}")
     for i, d in enumerate(seq):
-        check_range(f"retry_delays_s[{i}]", d, 0.0)
+        check_range(f"retry_delays_s[{i}]", d, 0.0, MAX_TIME_S)
     return (float(seq[0]), float(seq[1]))
 
 
@@ -45,14 +55,14 @@ class Settings:
         retry_jitter_s: Upper bound of a uniform random delay added to each function-error retry. AWS documents
             none; default 0.
         throttle_backoff_base_s: First backoff after a throttle or service error (the n-th consecutive one waits
-            ``min(base * 2**(n-1), cap)``). Default 1.
+            ``min(base * 2**(n-1), cap)``). Default 1; at least 1 ms (:data:`~lambdasim.core.limits.MIN_BACKOFF_S`).
         throttle_backoff_cap_s: Cap of that backoff. AWS: 5 minutes.
         throttle_backoff_jitter: Fraction in [0, 1]; each backoff is multiplied by ``1 - jitter * U`` with ``U``
             uniform on [0, 1). Default 0 (no jitter).
         backlog_backoff_factor: Backoff is multiplied by ``1 + factor * queued / 1000`` where ``queued`` is the
             function's queue depth: Lambda "increases the retry interval" when its queue is backed up. Default 0.
         poller_read_rate_per_s: Events a function's pollers take from its queue per second (first attempts and
-            retries alike); ``None`` (default) reads without limit.
+            retries alike); ``None`` (default) reads without limit. At least one a day.
         dispatch_latency_s: Delay between ``Invoke`` and the first attempt. AWS: about 35 ms measured; default 0 so
             regression timings stay exact.
         duplicate_probability: Chance an accepted event is delivered twice (at-least-once queue). Default 0.
@@ -95,32 +105,38 @@ class Settings:
         provisioned_allocation_s: Simulated time from ``PutProvisionedConcurrencyConfig`` until its environments
             are initialised and its status is ``READY``. AWS says allocation takes "a few minutes" and publishes
             no figure; default 120 s.
-        metrics_period_s: Length of a period of the CloudWatch-style metrics (s, > 0). CloudWatch's standard
-            resolution is 60 s; ``GetMetricStatistics`` periods must be multiples of it.
+        metrics_period_s: Length of a period of the CloudWatch-style metrics (s, 0.001 to 86,400). CloudWatch's
+            standard resolution is 60 s; ``GetMetricStatistics`` periods must be multiples of it.
+
+    Every time is finite and at most :data:`~lambdasim.core.limits.MAX_TIME_S` (1,000 years).
     """
 
     retry_delays_s: tuple[float, float] = field(default=(60.0, 120.0), converter=_delays)
-    retry_jitter_s: float = field(default=0.0, validator=in_range(0.0))
-    throttle_backoff_base_s: float = field(default=1.0, validator=in_range(0.0, low_open=True))
-    throttle_backoff_cap_s: float = field(default=300.0, validator=in_range(0.0, low_open=True))
+    retry_jitter_s: float = field(default=0.0, validator=in_range(0.0, MAX_TIME_S))
+    throttle_backoff_base_s: float = field(default=1.0, validator=in_range(MIN_BACKOFF_S, MAX_TIME_S))
+    throttle_backoff_cap_s: float = field(default=300.0, validator=in_range(MIN_BACKOFF_S, MAX_TIME_S))
     throttle_backoff_jitter: float = field(default=0.0, validator=probability)
     backlog_backoff_factor: float = field(default=0.0, validator=in_range(0.0))
-    poller_read_rate_per_s: float | None = field(default=None, validator=in_range(0.0, low_open=True, optional=True))
-    dispatch_latency_s: float = field(default=0.0, validator=in_range(0.0))
+    poller_read_rate_per_s: float | None = field(
+        default=None, validator=in_range(MIN_READ_RATE_PER_S, MAX_RATE_PER_S, optional=True)
+    )
+    dispatch_latency_s: float = field(default=0.0, validator=in_range(0.0, MAX_TIME_S))
     duplicate_probability: float = field(default=0.0, validator=probability)
     drop_probability: float = field(default=0.0, validator=probability)
     service_error_probability: float = field(default=0.0, validator=probability)
     async_payload_limit_bytes: int = field(default=ASYNC_PAYLOAD_LIMIT_BYTES, validator=in_range(1, integer=True))
     sync_payload_limit_bytes: int = field(default=SYNC_PAYLOAD_LIMIT_BYTES, validator=in_range(1, integer=True))
-    idle_timeout_s: float = field(default=620.0, validator=in_range(0.0, low_open=True))
+    idle_timeout_s: float = field(default=620.0, validator=in_range(0.0, MAX_TIME_S, low_open=True))
     default_init_duration_s: float = field(default=0.0, validator=in_range(0.0, 10.0))
-    idle_timeout_jitter_s: float = field(default=40.0, validator=in_range(0.0))
+    idle_timeout_jitter_s: float = field(default=40.0, validator=in_range(0.0, MAX_TIME_S))
     environment_reuse: str = field(default="mixed", validator=one_of("mixed", "most_recent", "least_recent"))
     least_recent_reuse_probability: float = field(default=0.01, validator=probability)
     max_environment_lifetime_s: float | None = field(
-        default=7200.0, validator=in_range(0.0, low_open=True, optional=True)
+        default=7200.0, validator=in_range(0.0, MAX_TIME_S, low_open=True, optional=True)
     )
-    scaling_environments: int | None = field(default=1000, validator=in_range(1, integer=True, optional=True))
-    scaling_period_s: float = field(default=10.0, validator=in_range(0.0, low_open=True))
-    provisioned_allocation_s: float = field(default=120.0, validator=in_range(0.0))
-    metrics_period_s: float = field(default=60.0, validator=in_range(0.0, low_open=True))
+    scaling_environments: int | None = field(
+        default=1000, validator=in_range(1, MAX_COUNT, integer=True, optional=True)
+    )
+    scaling_period_s: float = field(default=10.0, validator=in_range(0.0, MAX_TIME_S, low_open=True))
+    provisioned_allocation_s: float = field(default=120.0, validator=in_range(0.0, MAX_TIME_S))
+    metrics_period_s: float = field(default=60.0, validator=in_range(MIN_METRICS_PERIOD_S, MAX_METRICS_PERIOD_S))

@@ -30,6 +30,7 @@ from simpy.events import Timeout
 
 from lambdasim.core._validators import check_range, check_type
 from lambdasim.core.dist import Distribution, as_distribution
+from lambdasim.core.handler import safe_str
 from lambdasim.core.outcome import Outcome, Sink
 from lambdasim.core.rules import Condition
 from lambdasim.core.stats import Level, Tally
@@ -76,7 +77,7 @@ class SinkStats:
         """Count one outcome the sink refused or failed on."""
         self.failed += 1
         self.failed_by_condition[outcome.condition.value] += 1
-        self.last_error = f"{type(error).__name__}: {error}"
+        self.last_error = f"{type(error).__name__}: {safe_str(error)}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready figures."""
@@ -141,8 +142,10 @@ class Attachment:
             return None
         try:
             self.sink.deliver(outcome)
-        except Exception as exc:  # a sink must never crash the run: count it and go on
+        except BaseException as exc:  # a sink must never crash the run: count it and go on
             self.stats.record_failure(outcome, exc)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise  # the engine stops the run after this outcome's deliveries (Engine.defer_interrupt)
             return False
         self.stats.record(outcome)
         return True

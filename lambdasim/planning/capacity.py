@@ -98,7 +98,7 @@ def _targets(value: Any) -> tuple[Target, ...]:
         raise ValueError("an objective needs at least one target")
     for t in items:
         if not isinstance(t, Target):
-            raise TypeError(f"targets must be lambdasim.planning.capacity.Target objects, got {t!r}")
+            raise TypeError(f"targets must be lambdasim.planning.Target objects, got {t!r}")
     return items
 
 
@@ -298,7 +298,7 @@ def least(
     if not values:
         raise ValueError("candidates must hold at least one value")
     if not isinstance(objective, Objective):
-        raise TypeError(f"objective must be a lambdasim.planning.capacity.Objective, got {objective!r}")
+        raise TypeError(f"objective must be a lambdasim.planning.Objective, got {objective!r}")
     done: dict[int, Evaluation] = {}
 
     def evaluate(i: int) -> Evaluation:

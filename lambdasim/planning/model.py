@@ -28,10 +28,11 @@ from attrs import field, frozen
 
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.arn import LATEST, service_of
-from lambdasim.core._validators import in_range, non_empty_text, one_of, real
+from lambdasim.core._validators import in_range, lambda_function_name, non_empty_text, one_of, real, short_repr
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution
 from lambdasim.core.handler import is_handler
+from lambdasim.core.limits import MAX_TIME_S, check_run_size
 from lambdasim.core.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.core.settings import Settings
 from lambdasim.planning.sources import Bucket, EventSourceMapping, PutObjects, Queue, SendMessages
@@ -64,15 +65,30 @@ def _optional_arn(_instance: Any, attribute: Any, value: Any) -> None:
         error = TypeError if not isinstance(value, str) else ValueError
         raise error(
             f"{attribute.name} must be an ARN such as 'arn:aws:sqs:us-east-1:123456789012:failed', or None, "
-            f"got {value!r}"
+            f"got {short_repr(value)}"
         )
+
+
+def _expected(workload: Any, horizon_s: float | None) -> float:
+    """About how many invokes ``workload`` makes before ``horizon_s`` (0 when it cannot say)."""
+    if horizon_s is not None and getattr(workload, "stop_s", 0.0) > horizon_s and attrs.has(type(workload)):
+        workload = attrs.evolve(workload, stop_s=max(horizon_s, getattr(workload, "start_s", 0.0)))
+    count = getattr(workload, "expected_count", None)
+    try:
+        return float(count()) if callable(count) else 0.0
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a user's rate function that fails: the run reports it, by name, when it gets there
+        return 0.0
 
 
 def _start(_instance: Any, attribute: Any, value: Any) -> None:
     from lambdasim.aws.simulation import _parse_start
 
     if not isinstance(value, str):
-        raise TypeError(f"{attribute.name} must be an ISO 8601 time such as '2026-01-01T00:00:00Z', got {value!r}")
+        raise TypeError(
+            f"{attribute.name} must be an ISO 8601 time such as '2026-01-01T00:00:00Z', got {short_repr(value)}"
+        )
     _parse_start(value)
 
 
@@ -81,7 +97,7 @@ def _handler(_instance: Any, attribute: Any, value: Any) -> None:
         return
     raise TypeError(
         f"{attribute.name} must be a lambdasim.Behaviour, a callable (event, context), an async def handler or a "
-        f"'module.function' string, got {value!r}"
+        f"'module.function' string, got {short_repr(value)}"
     )
 
 
@@ -142,7 +158,7 @@ class Function:
             versions and aliases, never ``$LATEST``. It counts against ``reserved_concurrency`` when both are set.
     """
 
-    name: str = field(validator=non_empty_text)
+    name: str = field(validator=lambda_function_name)
     behaviour: Any = field(default=None, validator=_handler)
     duration: Distribution | None = field(default=None, converter=_duration)
     init_duration: Distribution | None = field(default=None, converter=_init_duration)
@@ -319,9 +335,9 @@ class Model:
     workloads: tuple[Workload, ...] = field(default=(), converter=_workloads)
     settings: Settings = field(factory=Settings, validator=attrs.validators.instance_of(Settings))
     concurrency_limit: int = field(default=1000, validator=in_range(MIN_UNRESERVED_CONCURRENCY, integer=True))
-    horizon_s: float | None = field(default=None, validator=in_range(0.0, low_open=True, optional=True))
+    horizon_s: float | None = field(default=None, validator=in_range(0.0, MAX_TIME_S, low_open=True, optional=True))
     trace: bool = field(default=False, validator=attrs.validators.instance_of(bool))
-    warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
+    warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     start: str = field(default="2026-01-01T00:00:00Z", validator=_start)
     queues: tuple[Queue, ...] = field(default=(), converter=_queues)
     event_source_mappings: tuple[EventSourceMapping, ...] = field(default=(), converter=_mappings)
@@ -382,6 +398,7 @@ class Model:
             m.create(sim)
         for b in self.buckets:
             b.create(sim)
+        check_run_size(sum(_expected(w, self.horizon_s) for w in self.workloads))
         for w in self.workloads:
             w.attach(sim)
         if self.warmup_s > 0:

@@ -34,7 +34,10 @@ The SQS queues, SNS topics, S3 buckets and EventBridge buses that destinations a
 created before the run; a Lambda destination must be one of the scenario's functions.
 
 Errors never show a traceback: :class:`ScenarioError` names the file, the field as a dotted path
-(``functions[0].timeout_s``) and the valid values.
+(``functions[0].timeout_s``) and the valid values, quoting at most the offending value. Only regular files of at
+most 1 MiB are read (never a device or a FIFO). A file that imports code (a ``"module.function"`` behaviour) or
+reads a file outside its own folder is refused unless ``allow_code=True`` (``--allow-code``): what it imports is in
+:attr:`Scenario.imports`.
 
 >>> scenario = loads('''
 ... name = "tiny"
@@ -78,7 +81,9 @@ from attrs import field, frozen
 
 from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.core import dist
+from lambdasim.core._validators import short_repr
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.planning.files import MAX_SCENARIO_BYTES, UnreadableFileError, read_text
 from lambdasim.planning.model import Function, FunctionRefusedError, Model
 
 if TYPE_CHECKING:
@@ -218,6 +223,27 @@ def _names(known: dict[str, type]) -> str:
 _BASE_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar("lambdasim_scenario_dir", default=None)
 """The directory of the file being read: relative paths in it (``csv = "trace.csv"``) are relative to it."""
 
+_CODE: contextvars.ContextVar[tuple[bool | None, list[str]] | None] = contextvars.ContextVar(
+    "lambdasim_code", default=None
+)
+"""While a file is read: whether it may import code (``None``: only to report what it imports, see :func:`load`),
+and what it imports (``"<field>: <what>"``)."""
+
+
+def _imports(path: str, what: str, *, reads: bool = False) -> None:
+    """The file imports code (at ``path``), or ``reads`` a file outside its folder: allowed only with ``allow_code``.
+    Reading a scenario to report what it imports refuses the outside file still (it would be read now)."""
+    state = _CODE.get()
+    allowed = state is None or state[0] is True or (state[0] is None and not reads)
+    if state is not None:
+        state[1].append(f"{path}: {what}")
+    if not allowed:
+        raise _ProblemError(
+            path,
+            f"{what}: a scenario file that imports code or reads files outside its folder runs only with "
+            "--allow-code (allow_code=True); see what a file imports with `lambdasim validate`",
+        )
+
 
 # -- conversion -------------------------------------------------------------------------------------------------
 
@@ -230,7 +256,7 @@ def _toml_type(value: object) -> str:
 
 
 def _got(value: object) -> str:
-    return f"got {value!r} ({_toml_type(value)})"
+    return f"got {short_repr(value)} ({_toml_type(value)})"
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -337,11 +363,16 @@ def _construct(cls: type, key: str, value: dict[str, Any], path: str) -> Any:
     first = value[key]
     if isinstance(first, str) and key in ("csv", "json", "file", "path"):
         base = _BASE_DIR.get()
+        folder = (base if base is not None else Path.cwd()).resolve()
+        resolved = (folder / first).resolve()
+        if not resolved.is_relative_to(folder):
+            _imports(_join(path, key), f"reads {first!r}, outside the scenario's folder {str(folder)!r}", reads=True)
         first = str(base / first) if base is not None and not Path(first).is_absolute() else first
     try:
         return make(first, **rest)
     except OSError as exc:
-        raise _ProblemError(_join(path, key), f"cannot read {first}: {exc.strerror or exc}") from None
+        reason = exc.reason if isinstance(exc, UnreadableFileError) else (exc.strerror or type(exc).__name__)
+        raise _ProblemError(_join(path, key), f"cannot read {first}: {reason}") from None
     except (TypeError, ValueError) as exc:
         raise _blame(path, exc, {k: k for k in [key, *accepted]}) from None
 
@@ -487,6 +518,7 @@ def _kind(array: str, value: object, path: str) -> object:
 
 def _behaviour(value: object, path: str) -> object:
     if isinstance(value, str):
+        _imports(path, f"imports the handler {short_repr(value)}")
         return value  # an importable "module.function" handler
     return _build(Behaviour, value, path)
 
@@ -500,6 +532,10 @@ def _function(value: object, path: str) -> Function:
 
 
 # -- the scenario -----------------------------------------------------------------------------------------------
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
 
 
 def _text(_instance: Any, attribute: Any, value: Any) -> None:
@@ -518,6 +554,8 @@ class Scenario:
         seed: The seed (an integer >= 0): of the run itself, or the root of the replications' seeds (:meth:`seeds`).
         replications: Independent runs, 1 to 100,000.
         source: Where it was read from (used in error messages).
+        imports: What the file imports or reads from outside its folder, as ``"<field>: <what>"`` lines
+            (read with ``allow_code=True``; otherwise such a file is refused).
     """
 
     model: Model = field(validator=attrs.validators.instance_of(Model))
@@ -526,6 +564,7 @@ class Scenario:
     seed: int = field(default=DEFAULT_SEED)
     replications: int = field(default=1)
     source: str = field(default="<scenario>", validator=_text)
+    imports: tuple[str, ...] = field(default=(), converter=_strings)
 
     @seed.validator
     def _check_seed(self, attribute: Any, value: Any) -> None:
@@ -736,40 +775,66 @@ def _sequence_of(value: object, path: str, convert: Callable[[object, str], Any]
     return [convert(item, _join(path, i)) for i, item in enumerate(value)]
 
 
-def loads(text: str, source: str = "<string>", *, base_dir: str | Path | None = None) -> Scenario:
+def loads(
+    text: str, source: str = "<string>", *, base_dir: str | Path | None = None, allow_code: bool | None = False
+) -> Scenario:
     """Read a scenario from TOML text; ``source`` names it in errors and ``base_dir`` anchors its relative paths
-    (default: the current directory). Raises :class:`ScenarioError`."""
+    (default: the current directory). A scenario that imports code (a ``"module.function"`` behaviour) or reads a
+    file outside ``base_dir`` needs ``allow_code=True``: a scenario file is code then. Raises
+    :class:`ScenarioError`. ``allow_code=None`` reads the scenario only to report what it imports
+    (:attr:`Scenario.imports`): its handlers are listed, not refused (reading imports nothing), but a file outside
+    its folder is still refused."""
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(source, "", f"is {len(text):,} characters; the limit is {MAX_SCENARIO_BYTES:,}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
-    return from_dict(data, source, base_dir=base_dir)
+    except RecursionError:
+        raise ScenarioError(source, "", "invalid TOML: arrays or tables nested too deeply to read") from None
+    return from_dict(data, source, base_dir=base_dir, allow_code=allow_code)
 
 
-def from_dict(data: Mapping[str, Any], source: str = "<dict>", *, base_dir: str | Path | None = None) -> Scenario:
-    """Read a scenario from the dict a TOML parser returns (the same keys as a file)."""
+def from_dict(
+    data: Mapping[str, Any],
+    source: str = "<dict>",
+    *,
+    base_dir: str | Path | None = None,
+    allow_code: bool | None = False,
+) -> Scenario:
+    """Read a scenario from the dict a TOML parser returns (the same keys as a file; ``allow_code`` as in
+    :func:`loads`)."""
     if not isinstance(data, Mapping):
         raise ScenarioError(source, "", f"must be a table of scenario settings, {_got(data)}")
     token = _BASE_DIR.set(None if base_dir is None else Path(base_dir))
+    imported: list[str] = []
+    code = _CODE.set((allow_code, imported))
     try:
-        return _from_dict(dict(data), source)
+        scenario = _from_dict(dict(data), source)
     except _ProblemError as problem:
         raise ScenarioError(source, problem.path, problem.problem) from None
+    except RecursionError:
+        raise ScenarioError(source, "", "values nested too deeply to read") from None
     finally:
+        _CODE.reset(code)
         _BASE_DIR.reset(token)
+    return attrs.evolve(scenario, imports=tuple(imported))
 
 
-def load(path: str | Path) -> Scenario:
-    """Read a scenario file. Raises :class:`ScenarioError` (never a bare ``OSError`` or parser traceback)."""
+def load(path: str | Path, *, allow_code: bool | None = False) -> Scenario:
+    """Read a scenario file (``allow_code`` as in :func:`loads`). Raises :class:`ScenarioError` (never a bare
+    ``OSError`` or parser traceback); only regular files of at most 1 MiB are read, never a device or a FIFO."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_text(p, MAX_SCENARIO_BYTES)
     except FileNotFoundError:
         raise ScenarioError(str(path), "", "no such file") from None
     except IsADirectoryError:
         raise ScenarioError(str(path), "", "is a directory, not a scenario file") from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not UTF-8 text: {exc}") from None
+        raise ScenarioError(str(path), "", f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except UnreadableFileError as exc:
+        raise ScenarioError(str(path), "", exc.reason) from None
     except OSError as exc:
-        raise ScenarioError(str(path), "", f"cannot be read: {exc.strerror or exc}") from None
-    return loads(text, source=str(path), base_dir=p.parent)
+        raise ScenarioError(str(path), "", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
+    return loads(text, source=str(path), base_dir=p.parent, allow_code=allow_code)

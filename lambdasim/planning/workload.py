@@ -56,9 +56,13 @@ from lambdasim.core._validators import (
     json_serialisable,
     one_of,
     real,
+    short_repr,
 )
 from lambdasim.core.dist import stream
+from lambdasim.core.handler import safe_str
+from lambdasim.core.limits import MAX_COUNT, MAX_RATE_PER_S, MAX_TIME_S
 from lambdasim.core.schedule import Cron, Rate, parse_schedule, scheduled_event
+from lambdasim.planning.files import MAX_TRACE_BYTES, check_regular
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
@@ -87,7 +91,7 @@ INVOCATION_TYPES = ("Event", "RequestResponse")
 
 def _name(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, str) or not value:
-        raise TypeError(f"{attribute.name} must be a non-empty string, got {value!r}")
+        raise TypeError(f"{attribute.name} must be a non-empty string, got {short_repr(value)}")
 
 
 _invocation_type = one_of(*INVOCATION_TYPES)
@@ -245,9 +249,9 @@ class Poisson:
     random: ClassVar[bool] = True
 
     function: str = field(validator=function_name)
-    rate_per_s: float = field(converter=real, validator=in_range(0.0, low_open=True))
-    stop_s: float = field(converter=real, validator=in_range(0.0))
-    start_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
+    rate_per_s: float = field(converter=real, validator=in_range(0.0, MAX_RATE_PER_S, low_open=True))
+    stop_s: float = field(converter=real, validator=in_range(0.0, MAX_TIME_S))
+    start_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
     name: str = field(default="poisson", validator=_name)
@@ -319,7 +323,7 @@ class _Profile:
 def _rates(value: Iterable[Any]) -> tuple[float, ...]:
     out = tuple(check_real(f"rates_per_s[{i}]", r) for i, r in enumerate(value))
     for i, r in enumerate(out):
-        check_range(f"rates_per_s[{i}]", r, 0.0)
+        check_range(f"rates_per_s[{i}]", r, 0.0, MAX_RATE_PER_S)
     return out
 
 
@@ -416,9 +420,9 @@ class DailyCycle(_Profile):
     15.0
     """
 
-    mean_per_s: float = field(converter=real, validator=in_range(0.0, low_open=True))
+    mean_per_s: float = field(converter=real, validator=in_range(0.0, MAX_RATE_PER_S / 2, low_open=True))
     amplitude: float = field(default=0.5, converter=real, validator=in_range(0.0, 1.0))
-    peak_s: float = field(default=43200.0, converter=real, validator=in_range(0.0))
+    peak_s: float = field(default=43200.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     period_s: float = field(default=86400.0, converter=real, validator=in_range(0.0, low_open=True))
 
     @property
@@ -449,9 +453,9 @@ class Spike(_Profile):
     10.0
     """
 
-    at_s: float = field(converter=real, validator=in_range(0.0))
+    at_s: float = field(converter=real, validator=in_range(0.0, MAX_TIME_S))
     duration_s: float = field(converter=real, validator=in_range(0.0, low_open=True))
-    extra_per_s: float = field(converter=real, validator=in_range(0.0))
+    extra_per_s: float = field(converter=real, validator=in_range(0.0, MAX_RATE_PER_S))
 
     def rate(self, t: float) -> float:
         """``extra_per_s`` inside the spike, 0 outside."""
@@ -510,7 +514,7 @@ class Scaled(_Profile):
     """A profile multiplied by ``factor`` (>= 0; what ``k * profile`` builds): the same shape, more or less load."""
 
     profile: RateProfile = field()
-    factor: float = field(converter=real, validator=in_range(0.0))
+    factor: float = field(converter=real, validator=in_range(0.0, MAX_RATE_PER_S))
 
     def rate(self, t: float) -> float:
         """The scaled rate."""
@@ -540,13 +544,13 @@ class RateFunction(_Profile):
     """
 
     fn: Callable[[float], float] = field()
-    max_per_s: float = field(converter=real, validator=in_range(0.0, low_open=True))
+    max_per_s: float = field(converter=real, validator=in_range(0.0, MAX_RATE_PER_S, low_open=True))
     resolution_s: float = field(default=1.0, converter=real, validator=in_range(0.0, low_open=True))
 
     @fn.validator
     def _check_fn(self, attribute: Any, value: Any) -> None:
         if not callable(value):
-            raise TypeError(f"fn must be a callable t -> rate, got {value!r}")
+            raise TypeError(f"fn must be a callable t -> rate, got {short_repr(value)}")
 
     def rate(self, t: float) -> float:
         """``fn(t)``."""
@@ -569,7 +573,9 @@ class RateFunction(_Profile):
 def _rate_profile(value: Any) -> Any:
     if isinstance(value, RateProfile) or callable(value):
         return value
-    raise TypeError(f"rate must be a rate profile (Piecewise, DailyCycle, ...) or a callable t -> rate, got {value!r}")
+    raise TypeError(
+        f"rate must be a rate profile (Piecewise, DailyCycle, ...) or a callable t -> rate, got {short_repr(value)}"
+    )
 
 
 @frozen(kw_only=True)
@@ -596,10 +602,10 @@ class VaryingPoisson:
 
     function: str = field(validator=function_name)
     rate: Any = field(validator=lambda _i, _a, v: _rate_profile(v))
-    stop_s: float = field(converter=real, validator=in_range(0.0))
-    start_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
+    stop_s: float = field(converter=real, validator=in_range(0.0, MAX_TIME_S))
+    start_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     max_rate_per_s: float | None = field(
-        default=None, converter=real, validator=in_range(0.0, low_open=True, optional=True)
+        default=None, converter=real, validator=in_range(0.0, MAX_RATE_PER_S, low_open=True, optional=True)
     )
     payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
@@ -660,7 +666,21 @@ def thinned_delays(
                 continue
             if candidate >= stop:
                 return None
-            r = rate_at(candidate)
+            if m > MAX_RATE_PER_S:
+                raise ValueError(
+                    f"{label}: its rate may reach {m!r}/s at t = {t!r} s; lambdasim runs rates up to "
+                    f"{MAX_RATE_PER_S:g}/s"
+                )
+            try:
+                r = float(rate_at(candidate))
+            except (KeyboardInterrupt, SystemExit):
+                raise  # the person at the keyboard (or the program) stops the run
+            except BaseException as exc:  # a user's rate function: name it rather than crash somewhere deep
+                raise ValueError(
+                    f"{label}: its rate function raised {type(exc).__name__}: {safe_str(exc)} at t = {candidate!r} s"
+                ) from exc
+            if not r >= 0.0:  # also nan
+                raise ValueError(f"{label}: the rate at t = {candidate!r} s is {r!r}/s; a rate must be a number >= 0")
             if r > m * (1 + 1e-9):
                 raise ValueError(
                     f"{label}: the rate {r!r}/s at t = {candidate!r} s exceeds its stated bound {m!r}/s; raise "
@@ -686,9 +706,9 @@ class Burst:
     random: ClassVar[bool] = False
 
     function: str = field(validator=function_name)
-    at_s: float = field(converter=real, validator=in_range(0.0))
-    count: int = field(validator=in_range(1, integer=True))
-    over_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
+    at_s: float = field(converter=real, validator=in_range(0.0, MAX_TIME_S))
+    count: int = field(validator=in_range(1, MAX_COUNT, integer=True))
+    over_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
     name: str = field(default="burst", validator=_name)
@@ -740,8 +760,8 @@ class Schedule:
 
     function: str = field(validator=function_name)
     expression: str = field(validator=_expression)
-    stop_s: float = field(converter=real, validator=in_range(0.0))
-    start_s: float = field(default=0.0, converter=real, validator=in_range(0.0))
+    stop_s: float = field(converter=real, validator=in_range(0.0, MAX_TIME_S))
+    start_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     payload: Any = field(default=None, validator=json_serialisable)
     invocation_type: str = field(default="Event", validator=_invocation_type)
     name: str = field(default="schedule", validator=_name)
@@ -783,6 +803,30 @@ class Schedule:
 
 
 # -- trace replay ----------------------------------------------------------------------------------------------
+
+
+def _columns(columns: Sequence[str]) -> str:
+    """The header's column names when they look like names; else only how many there are (the first line of a
+    file that is no trace may be a secret)."""
+    if len(columns) <= 20 and all(
+        c and len(c) <= 32 and c.replace("_", "").replace("-", "").isalnum() for c in columns
+    ):
+        return f"columns: {list(columns)}"
+    return f"{len(columns)} column(s), none named as expected"
+
+
+def _json_cell(text: str) -> Any:
+    return json.loads(text)
+
+
+def _cell(path: Any, row: int, column: str, text: str | None, parse: Callable[[str], Any]) -> Any:
+    """One optional cell parsed by ``parse`` (empty: ``None``); a bad cell is named by row and column."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse(text)
+    except (ValueError, RecursionError):
+        raise ValueError(f"{path}: row {row + 2}, column {column!r}: cannot read {short_repr(text, 40)}") from None
 
 
 def _float_times(value: Iterable[Any]) -> tuple[float, ...]:
@@ -913,25 +957,33 @@ class Replay:
 
         Missing optional columns are simply absent; an empty payload cell means ``{}``, an empty size cell unknown.
         """
-        with Path(path).open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            columns = reader.fieldnames or []
-            if time_column not in columns:
-                raise ValueError(f"{path}: no time column {time_column!r}; columns: {columns}")
-            rows = list(reader)
+        # Only a regular file (never a FIFO or /dev/urandom, which would hang), and errors name a row and column
+        # with at most the offending cell, never the file's lines (a wrong file may be a secret one).
+        check_regular(path, MAX_TRACE_BYTES)
+        try:
+            with Path(path).open(newline="", encoding="utf-8") as f:
+                reader = csv.DictReader(f)
+                columns = reader.fieldnames or []
+                if time_column not in columns:
+                    raise ValueError(f"{path}: no time column {time_column!r} in its first line ({_columns(columns)})")
+                rows = list(reader)
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+        except csv.Error as exc:
+            raise ValueError(f"{path}: not CSV: {exc}") from None
         stamps: list[Any] = []
         for row in rows:
-            cell = row[time_column].strip()
+            cell = (row[time_column] or "").strip()
             try:
                 stamps.append(float(cell))
             except ValueError:
                 stamps.append(cell)
         payloads = None
         if payload_column is not None and payload_column in columns:
-            payloads = [json.loads(r[payload_column]) if r[payload_column].strip() else None for r in rows]
+            payloads = [_cell(path, i, payload_column, r[payload_column], _json_cell) for i, r in enumerate(rows)]
         sizes = None
         if size_column is not None and size_column in columns:
-            sizes = [int(r[size_column]) if r[size_column].strip() else None for r in rows]
+            sizes = [_cell(path, i, size_column, r[size_column], int) for i, r in enumerate(rows)]
         return cls.from_timestamps(
             function,
             stamps,

@@ -27,7 +27,7 @@ from lambdasim.core.metrics import (
     PEAK_METRICS,
     STATISTICS,
     Aggregate,
-    combine,
+    FunctionMetrics,
     parse_percentile,
 )
 
@@ -73,30 +73,31 @@ class CloudWatchClient(ServiceClient):
             )
         return start, end
 
-    def _series(self, metric: str, dimensions: list[dict[str, Any]]) -> dict[int, Aggregate]:
-        """The per-period series of ``metric`` for the dimensions given (empty when nothing matches)."""
+    def _series(self, metric: str, dimensions: list[dict[str, Any]]) -> list[FunctionMetrics]:
+        """The functions whose per-period series of ``metric`` the dimensions select (none when nothing matches)."""
         if metric not in METRIC_UNITS:
-            return {}
+            return []
         functions = self._sim.engine.functions
         now = self._sim.now
         self._sim.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
         if not dimensions:
             if metric in PEAK_METRICS:
-                return {}
+                return []
             for fs in functions.values():
                 fs.metrics.settle(now)
-            return combine(fs.metrics.series(metric) for fs in functions.values())
+            return [fs.metrics for fs in functions.values()]
         if len(dimensions) != 1 or dimensions[0].get("Name") != DIMENSION:
-            return {}
+            return []
         found = functions.get(dimensions[0].get("Value", ""))
         if found is None:
-            return {}
+            return []
         found.metrics.settle(now)
-        return found.metrics.series(metric)
+        return [found.metrics]
 
-    def _namespace_series(self, namespace: str, metric: str, dimensions: list[dict[str, Any]]) -> dict[int, Aggregate]:
+    def _namespace_series(self, namespace: str, metric: str, dimensions: list[dict[str, Any]]) -> list[Any]:
+        """The sources of ``metric`` (each with ``series(metric)`` and ``span(index)``) the dimensions select."""
         if namespace == sqs_metrics.NAMESPACE:
-            return sqs_metrics.sqs_series(self._sim, metric, dimensions)
+            return [_FullResolution(sqs_metrics.sqs_series(self._sim, metric, dimensions))]
         return self._series(metric, dimensions)
 
     @staticmethod
@@ -112,20 +113,31 @@ class CloudWatchClient(ServiceClient):
             )
         return dims
 
-    def _grouped(self, series: dict[int, Aggregate], start: float, end: float, period: int) -> dict[float, Aggregate]:
-        """Per-period aggregates of ``period`` seconds whose base periods start in ``[start, end)`` (Unix times)."""
+    def _grouped(
+        self, sources: list[Any], metric: str, start: float, end: float, period: int
+    ) -> dict[float, Aggregate]:
+        """Per-period aggregates of ``period`` seconds whose base periods start in ``[start, end)`` (Unix times).
+
+        A rolled-up bucket of older periods (:mod:`lambdasim.core.metrics`) counts only towards a ``period`` that holds
+        it whole; for a finer one it gives no datapoint, as CloudWatch gives none for a period finer than the
+        resolution it keeps for old data.
+        """
         base = self._sim.settings.metrics_period_s
         origin = self._sim.start.timestamp()
         out: dict[float, Aggregate] = {}
-        for index, agg in series.items():
-            t = index * base
-            if not start <= origin + t < end:
-                continue
-            group = origin + math.floor(t / period + 1e-9) * period
-            mine = out.get(group)
-            if mine is None:
-                mine = out[group] = Aggregate()
-            mine.merge(agg)
+        for fm in sources:
+            for index, agg in fm.series(metric).items():
+                t = index * base
+                if not start <= origin + t < end:
+                    continue
+                group = origin + math.floor(t / period + 1e-9) * period
+                span = fm.span(index)
+                if span > 1 and math.floor(((index + span) * base) / period - 1e-9) * period != group - origin:
+                    continue  # the bucket straddles two requested periods
+                mine = out.get(group)
+                if mine is None:
+                    mine = out[group] = Aggregate()
+                mine.merge(agg)
         return out
 
     def _check_period(self, period: int, op: str) -> None:
@@ -178,7 +190,9 @@ class CloudWatchClient(ServiceClient):
         points: list[dict[str, Any]] = []
         wrong_unit = "Unit" in params and params["Unit"] != unit
         if params["Namespace"] in (NAMESPACE, sqs_metrics.NAMESPACE) and not wrong_unit:
-            grouped = self._grouped(self._namespace_series(params["Namespace"], metric, dims), start, end, period)
+            grouped = self._grouped(
+                self._namespace_series(params["Namespace"], metric, dims), metric, start, end, period
+            )
             for t, agg in sorted(grouped.items()):
                 point: dict[str, Any] = {"Timestamp": utc(t)}
                 for stat in STATISTICS:
@@ -308,7 +322,7 @@ class CloudWatchClient(ServiceClient):
         points: dict[float, float] = {}
         wrong_unit = "Unit" in stat_query and stat_query["Unit"] != unit
         if namespace in (NAMESPACE, sqs_metrics.NAMESPACE) and not wrong_unit:
-            grouped = self._grouped(self._namespace_series(namespace, name, dims), start, end, period)
+            grouped = self._grouped(self._namespace_series(namespace, name, dims), name, start, end, period)
             for t, agg in sorted(grouped.items()):
                 value = agg.statistic(str(stat)) if q is None else agg.percentile(q)
                 if value is not None:
@@ -444,3 +458,17 @@ class CloudWatchClient(ServiceClient):
             out["NextToken"] = encode_token(start + LIST_PAGE)
         out["ResponseMetadata"] = self._metadata()
         return out
+
+
+class _FullResolution:
+    """A series kept at full resolution (no rolled-up buckets), as a source for ``_grouped``: the queues'
+    (:mod:`lambdasim.aws.sqs.metrics`)."""
+
+    def __init__(self, series: dict[int, Aggregate]) -> None:
+        self._series = series
+
+    def series(self, _metric: str) -> dict[int, Aggregate]:
+        return self._series
+
+    def span(self, _index: int) -> int:
+        return 1

@@ -346,6 +346,7 @@ class LambdaBackend:
         by whoever took them: the client, the Pythonic model or a template), with its engine state; ``Publish``
         also publishes version 1. ``Handler`` may be a callable, an ``async def``, ``"module.function"`` or a
         :class:`~lambdasim.Behaviour`; ``Duration``/``InitDuration`` take seconds or a distribution."""
+        dead_letter_arn = _dead_letter_arn(spec.get("DeadLetterConfig", {}))  # refused before anything changes
         ref = self.ref(spec["FunctionName"])
         name = ref.name
         if ref.qualifier is not None:
@@ -403,7 +404,7 @@ class LambdaBackend:
             timeout_s=timeout,
             memory_mb=memory,
         )
-        state.latest.version.dead_letter_arn = spec.get("DeadLetterConfig", {}).get("TargetArn") or None
+        state.latest.version.dead_letter_arn = dead_letter_arn
         rec = FunctionRecord(config, state)
         rec.tags = dict(tags or {})
         self.functions[name] = rec
@@ -415,6 +416,8 @@ class LambdaBackend:
     def update_function_configuration(self, rec: FunctionRecord, params: Mapping[str, Any]) -> None:
         """Change ``$LATEST``'s settings (``UpdateFunctionConfiguration``'s parameters); attempts that start from
         now on use them. Published versions keep theirs."""
+        if "DeadLetterConfig" in params:
+            _dead_letter_arn(params["DeadLetterConfig"])  # refused before anything changes
         latest = rec.state.latest.version
         handler = params.get("Handler", latest.handler)
         if "Handler" in params and not is_handler(handler):
@@ -441,7 +444,7 @@ class LambdaBackend:
             rec.config["Architectures"] = list(params["Architectures"])
         echo_settings(rec.config, params)
         if "DeadLetterConfig" in params:
-            latest.dead_letter_arn = params["DeadLetterConfig"].get("TargetArn") or None
+            latest.dead_letter_arn = _dead_letter_arn(params["DeadLetterConfig"])
         self.changed(rec)
 
     def update_function_code(self, rec: FunctionRecord, params: Mapping[str, Any]) -> str | None:
@@ -471,6 +474,7 @@ class LambdaBackend:
         """Delete the function: its queued events are dropped when a poller next reaches them."""
         del self.functions[rec.name]
         self.engine.remove(rec.name)
+        self._sim.retire(rec.state, rec.config)  # its figures stay in later results: its events had outcomes
 
     def publish_version(self, rec: FunctionRecord, description: str | None = None) -> str:
         """Snapshot ``$LATEST`` as the next version and return its number; return the last one instead if
@@ -674,6 +678,18 @@ def destinations(config: Mapping[str, Any], *, only_given: bool = False) -> dict
         arn = config.get(side, {}).get("Destination")
         out[side] = {"Destination": arn} if arn else {}
     return out
+
+
+def _dead_letter_arn(config: Mapping[str, Any]) -> str | None:
+    """A dead-letter queue is an SQS queue or an SNS topic [doc]; an empty ``TargetArn`` removes it."""
+    arn = config.get("TargetArn") or None
+    if arn is not None and service_of(arn) not in ("sqs", "sns"):
+        # [model] AWS's wording for an ARN of another service is not recorded; its prefix is as AWS's
+        # "Invalid dead letter queue ARN: ARNs must start with 'arn:'".
+        raise LambdaError.invalid(
+            f"Invalid dead letter queue ARN: {arn} is not the ARN of an Amazon SQS queue or Amazon SNS topic"
+        )
+    return arn
 
 
 def _distribution(name: str, value: Any) -> Distribution:

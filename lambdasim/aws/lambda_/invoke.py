@@ -16,11 +16,13 @@ from typing import Any, cast
 import simpy
 
 from lambdasim.aws._stream import StreamingBody
-from lambdasim.aws.errors import ClientError
+from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
+from lambdasim.core._validators import short_repr
 from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.faults import SERVICE_EXCEPTION_MESSAGE, ServiceFault
 from lambdasim.core.handler import ErrorInfo
+from lambdasim.core.limits import MAX_PAYLOAD_DEPTH, text_depth
 from lambdasim.core.rules import ThrottleReason
 from lambdasim.core.target import Target
 
@@ -30,12 +32,21 @@ class InvokeMixin(LambdaBase):
 
     def _payload(self, op: str, payload: Any, limit: int) -> tuple[Any, int]:
         if payload is None:
-            data = b""
+            data: Any = b""
         elif hasattr(payload, "read"):
             data = payload.read()
+            if not isinstance(data, (bytes, bytearray, str)):
+                # botocore sends what read() gives as the body; anything else cannot be sent.
+                raise ParamValidationError(
+                    f"Invalid type for parameter Payload, value: {short_repr(payload)}, type: {type(payload)}, "
+                    f"valid types: {bytes}, {bytearray}, file-like object (its read() gave {type(data).__name__})"
+                )
         else:
             data = payload
-        raw = data.encode() if isinstance(data, str) else bytes(data)
+        try:
+            raw = data.encode() if isinstance(data, str) else bytes(data)
+        except UnicodeEncodeError as exc:  # a lone surrogate: not text that can go on the wire
+            raise self._unparsable(op, f"Invalid UTF-8 start byte: {exc.reason}") from None
         if len(raw) > limit:
             raise self._error(
                 "RequestEntityTooLargeException",
@@ -46,16 +57,21 @@ class InvokeMixin(LambdaBase):
             )
         if not raw.strip():
             return {}, len(raw)
+        if text_depth(raw) > MAX_PAYLOAD_DEPTH:
+            raise self._unparsable(op, f"nested more than {MAX_PAYLOAD_DEPTH} levels deep (lambdasim's limit)")
         try:
             return json.loads(raw), len(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise self._error(
-                "InvalidRequestContentException",
-                f"Could not parse request body into json: Could not parse payload into json: {exc}",
-                op,
-                400,
-                Type="User",
-            ) from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise self._unparsable(op, str(exc)) from None
+
+    def _unparsable(self, op: str, why: str) -> ClientError:
+        return self._error(
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: Could not parse payload into json: {why}",
+            op,
+            400,
+            Type="User",
+        )
 
     def _prepare_invoke(self, params: Mapping[str, Any]) -> tuple[FunctionRecord, Target, str, Any]:
         op = "Invoke"

@@ -44,7 +44,6 @@ code: ResourceNotFoundException
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -207,9 +206,7 @@ def _waiter_config(value: Any, config: SingleWaiterConfig) -> tuple[float, int]:
     if unknown:
         raise ValueError(f"WaiterConfig takes Delay (s) and MaxAttempts, got unknown keys {unknown}")
     delay = value.get("Delay", config.delay)
-    check_range("WaiterConfig Delay", delay, 0)
-    if not math.isfinite(delay):
-        raise ValueError(f"WaiterConfig Delay must be a finite number of seconds >= 0, got {delay!r}")
+    check_range("WaiterConfig Delay", delay, 0)  # finite too
     attempts = value.get("MaxAttempts", config.max_attempts)
     check_range("WaiterConfig MaxAttempts", attempts, 1, integer=True)
     return float(delay), int(attempts)

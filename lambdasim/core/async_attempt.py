@@ -1,0 +1,175 @@
+"""One attempt of an ``async def`` handler, driven on the simulated clock: each awaited ``context.sleep`` or
+``context.invoke`` resumes the coroutine when its time comes.
+
+Whatever the coroutine does ends the attempt with one result, exactly once: it returns (the response, or
+``Runtime.MarshalError``), raises anything (a function error with the exception's name, ``GeneratorExit`` and bare
+``BaseException`` included), awaits something that is not lambdasim's (``Runtime.UnsupportedAwait``), or outlives
+the function's timeout (``Sandbox.Timedout`` at the deadline). A sleep starts its timer only when awaited and only
+if it ends before the deadline, so an attempt leaves nothing on the clock behind it beyond its deadline.
+``KeyboardInterrupt`` ends the attempt as a function error too, and is then raised again from the simulation's
+next step (:meth:`lambdasim.core.engine.Engine.defer_interrupt`): the run stops, consistent, and can be resumed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+from simpy.events import Timeout
+
+from lambdasim.core._kernel import Kernel
+from lambdasim.core.handler import Context, ErrorInfo, Wait, check_response, error_info, exit_error, timeout_error
+
+Finish = Callable[["ErrorInfo | None", Any], None]
+
+
+class AsyncAttempt:
+    """Runs ``handler(payload, ctx)`` from ``enter`` on; calls ``finish(error, response)`` once, at its end."""
+
+    __slots__ = (
+        "_coro",
+        "_ctx",
+        "_deadline",
+        "_deadline_timer",
+        "_env",
+        "_finish",
+        "_handler",
+        "_interrupt",
+        "_limit",
+        "_payload",
+        "_timeout_s",
+        "_token",
+        "done",
+    )
+
+    def __init__(
+        self,
+        env: Kernel,
+        handler: Any,
+        payload: Any,
+        ctx: Context,
+        *,
+        deadline: float,
+        timeout_s: float,
+        finish: Finish,
+        interrupt: Callable[[BaseException], None],
+        limit_bytes: int | None = None,
+    ) -> None:
+        self._env = env
+        self._handler = handler
+        self._payload = payload
+        self._ctx = ctx
+        self._deadline = deadline
+        self._timeout_s = timeout_s
+        self._finish = finish
+        self._interrupt = interrupt
+        self._limit = limit_bytes
+        self._coro: Any = None
+        self._token = 0  # which await is current: a timer of an earlier one is stale
+        self._deadline_timer = False
+        self.done = False
+
+    def enter(self, _event: object = None) -> None:
+        """The handler is entered (after the init phase): create the coroutine and run it to its first await."""
+        try:
+            self._coro = self._handler(self._payload, self._ctx)
+        except BaseException as err:  # raised before the first await
+            self._fail(err)
+            return
+        self._step(None, None)
+
+    def _end(self, error: ErrorInfo | None, response: Any) -> None:
+        self.done = True
+        self._finish(error, response)
+
+    def _fail(self, err: BaseException) -> None:
+        """The coroutine raised ``err``: a function error; an interrupt is raised again after this step."""
+        self._end(exit_error(err) if isinstance(err, SystemExit) else error_info(err), None)
+        if isinstance(err, KeyboardInterrupt):
+            self._interrupt(err)
+
+    def _step(self, value: Any, exc: BaseException | None) -> None:
+        env = self._env
+        while not self.done:
+            self._token += 1
+            try:
+                yielded = self._coro.send(value) if exc is None else self._coro.throw(exc)
+            except StopIteration as stop:
+                bad = check_response(stop.value, self._limit)
+                self._end(bad, None if bad else stop.value)
+                return
+            except BaseException as err:
+                self._fail(err)
+                return
+            if isinstance(yielded, Wait) and yielded.event is None:  # a sleep
+                if env.now + yielded.delay > self._deadline:  # it outlives the timeout: end at the deadline
+                    self._at_deadline()
+                    return
+                Timeout(env, yielded.delay).callbacks.append(self._resume_token())
+                return
+            event = yielded.event if isinstance(yielded, Wait) else yielded
+            if not isinstance(event, simpy.Event):
+                self._close()
+                self._end(
+                    (
+                        "Runtime.UnsupportedAwait",
+                        f"lambdasim handlers can await only context.sleep and context.invoke, got {_repr(yielded)}",
+                        [],
+                    ),
+                    None,
+                )
+                return
+            if event.callbacks is None:  # already processed (awaited late): its value at once
+                value, exc = (event.value, None) if event.ok else (None, event.value)
+                continue
+            self._at_deadline()
+            event.callbacks.append(self._resume_token())
+            return
+
+    def _resume_token(self) -> Callable[[simpy.Event], None]:
+        token = self._token
+
+        def resume(event: simpy.Event) -> None:
+            if self.done or token != self._token:
+                return
+            if event.ok:
+                self._step(event.value, None)
+            else:
+                event.defused = True
+                self._step(None, event.value)
+
+        return resume
+
+    def _at_deadline(self) -> None:
+        """Time the attempt out at its deadline unless it has ended by then (one timer per attempt)."""
+        if self._deadline_timer:
+            return
+        self._deadline_timer = True
+        timer = Timeout(self._env, max(0.0, self._deadline - self._env.now))
+        timer.callbacks.append(self._time_out)
+
+    def _time_out(self, _event: object = None) -> None:
+        if self.done:
+            return
+        self._close()
+        self._end(timeout_error(self._timeout_s), None)
+
+    def _close(self) -> None:
+        # A handler that fights its own cancellation (awaits or raises in ``finally``) is still stopped.
+        try:
+            self._coro.close()
+        except KeyboardInterrupt as err:
+            self._interrupt(err)
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                self._coro.close()
+
+
+def _repr(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 200 else text[:200] + "..."
