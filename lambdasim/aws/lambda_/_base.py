@@ -111,10 +111,12 @@ class LambdaBase(BaseClient):
         except LambdaError as exc:
             raise self._backend_error(op, exc) from None
 
-    def _resolve(self, op: str, value: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
+    def _resolve(
+        self, op: str, value: str, qualifier: str | None = None, *, unqualified_as: str | None = None
+    ) -> tuple[FunctionRecord, str | None]:
         """The function and qualifier (``None``: unqualified); ``Function not found: <arn>`` if either is missing."""
         try:
-            return self._backend.resolve(value, qualifier)
+            return self._backend.resolve(value, qualifier, unqualified_as=unqualified_as)
         except LambdaError as exc:
             raise self._backend_error(op, exc) from None
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws._shapes import validation_message
 from lambdasim.aws.account import ServiceError
+from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.aws.arn import FUNCTION_NAME_PATTERN, LATEST, FunctionRef, function_arn, parse_function_name, service_of
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution, stream
@@ -178,6 +179,11 @@ class LambdaBackend:
             raise LambdaError.invalid(
                 "The derived qualifier from the function name does not match the specified qualifier."
             )
+        if ref.region is not None and ref.region != self.region:
+            # Recorded for every function operation (test_get_function_wrong_region).
+            raise LambdaError.not_found(
+                f"Functions from '{ref.region}' are not reachable in this region ('{self.region}')"
+            )
         return FunctionRef(ref.name, qualifier or ref.qualifier, ref.account, ref.region)
 
     def here(self, ref: FunctionRef) -> bool:
@@ -196,12 +202,16 @@ class LambdaBackend:
             raise LambdaError.not_found(f"Function not found: {self.arn(ref.name, suffix)}")
         return rec
 
-    def resolve(self, value: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
-        """The function and qualifier (``None``: unqualified); ``Function not found: <arn>`` if either is missing."""
+    def resolve(
+        self, value: str, qualifier: str | None = None, *, unqualified_as: str | None = None
+    ) -> tuple[FunctionRecord, str | None]:
+        """The function and qualifier (``None``: unqualified); ``Function not found: <arn>`` if either is missing,
+        the ARN qualified by ``unqualified_as`` when none was given (``Invoke`` names ``$LATEST``)."""
         ref = self.ref(value, qualifier)
         rec = self.lookup(ref)
         if rec is None or not rec.has(ref.qualifier):
-            raise LambdaError.not_found(f"Function not found: {self.arn(ref.name, ref.qualifier)}")
+            shown = ref.qualifier if ref.qualifier is not None else unqualified_as
+            raise LambdaError.not_found(f"Function not found: {self.arn(ref.name, shown)}")
         return rec, ref.qualifier
 
     def unqualified(self, value: str, *, latest_in_message: bool = False) -> FunctionRecord:
@@ -352,6 +362,7 @@ class LambdaBackend:
             raise LambdaError.invalid("Unsupported function name: a qualifier is not allowed when creating a function.")
         if name in self.functions:  # (checked before the handler, as AWS answers the conflict first)
             raise LambdaError.conflict(f"Function already exist: {name}")
+        check_runtime(spec)
         handler = spec.get("Handler")
         if not is_handler(handler):
             raise LambdaError.invalid(
@@ -415,6 +426,7 @@ class LambdaBackend:
     def update_function_configuration(self, rec: FunctionRecord, params: Mapping[str, Any]) -> None:
         """Change ``$LATEST``'s settings (``UpdateFunctionConfiguration``'s parameters); attempts that start from
         now on use them. Published versions keep theirs."""
+        check_runtime(params)
         latest = rec.state.latest.version
         handler = params.get("Handler", latest.handler)
         if "Handler" in params and not is_handler(handler):
@@ -492,6 +504,8 @@ class LambdaBackend:
         if description:
             config["Description"] = description
         rec.versions[version] = VersionRecord(config, rec.state.latest.version.publish(version), rec.revision)
+        # Publishing gives $LATEST a new RevisionId too (recorded: test_function_revisions_version_and_alias).
+        rec.config["RevisionId"] = self._sim.new_request_id()
         return version
 
     # -- aliases ----------------------------------------------------------------------------------------------
@@ -603,9 +617,20 @@ class LambdaBackend:
         """Reserve ``n`` for the function (0 blocks it); at least 100 must stay unreserved in the account."""
         engine = self.engine
         if engine.concurrency_limit - engine.reserved_total(excluding=rec.state) - n < MIN_UNRESERVED_CONCURRENCY:
-            raise LambdaError.invalid(
+            raise LambdaError(
+                "InvalidParameterValueException",
                 "Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED_CONCURRENCY}]."
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED_CONCURRENCY}].",
+                typed=False,  # recorded without a Type (test_function_concurrency_limits)
+            )
+        provisioned = rec.state.provisioned_total
+        if n < provisioned:
+            # Recorded verbatim, leading and double spaces included (test_reserved_provisioned_overlap).
+            raise LambdaError(
+                "InvalidParameterValueException",
+                f" ReservedConcurrentExecutions  {n} should not be lower than function's total provisioned "
+                f"concurrency [{provisioned}].",
+                typed=False,
             )
         engine.set_reserved(rec.state, n)
 
@@ -624,11 +649,20 @@ class LambdaBackend:
         if fs.reserved is not None and fs.reserved < others + n:
             raise LambdaError.invalid(OVER_RESERVED)
         engine = self.engine
-        unreserved_left = engine.concurrency_limit - engine.reserved_total(excluding=fs) - others - n
-        if fs.reserved is None and unreserved_left < MIN_UNRESERVED_CONCURRENCY:
-            raise LambdaError.invalid(
+        unreserved = engine.concurrency_limit - engine.reserved_total(excluding=fs) - others
+        if fs.reserved is None and n > unreserved:
+            raise LambdaError(
+                "InvalidParameterValueException",
+                f"Specified ConcurrentExecutions for function is greater than account's unreserved concurrency "
+                f"[{unreserved}].",
+                typed=False,  # recorded without a Type (test_provisioned_concurrency_limits), as the next
+            )
+        if fs.reserved is None and unreserved - n < MIN_UNRESERVED_CONCURRENCY:
+            raise LambdaError(
+                "InvalidParameterValueException",
                 "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below "
-                f"its minimum value of [{MIN_UNRESERVED_CONCURRENCY}]."
+                f"its minimum value of [{MIN_UNRESERVED_CONCURRENCY}].",
+                typed=False,
             )
         return configure(engine, fs, qualifier, n, self._sim.last_modified())
 
@@ -674,6 +708,13 @@ def destinations(config: Mapping[str, Any], *, only_given: bool = False) -> dict
         arn = config.get(side, {}).get("Destination")
         out[side] = {"Destination": arn} if arn else {}
     return out
+
+
+def check_runtime(params: Mapping[str, Any]) -> None:
+    """Lambda's own check of ``Runtime`` (see :mod:`lambdasim.aws.lambda_.runtimes`)."""
+    problem = runtime_problem(params["Runtime"]) if "Runtime" in params else None
+    if problem is not None:
+        raise LambdaError.invalid(problem)
 
 
 def _distribution(name: str, value: Any) -> Distribution:

@@ -16,6 +16,7 @@ from typing import Any, cast
 import simpy
 
 from lambdasim.aws._stream import StreamingBody
+from lambdasim.aws.arn import LATEST
 from lambdasim.aws.errors import ClientError
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
 from lambdasim.core.billing import billed_ms_of
@@ -61,7 +62,8 @@ class InvokeMixin(LambdaBase):
         op = "Invoke"
         self._begin(op, params)
         kind = params.get("InvocationType", "RequestResponse")
-        rec, qualifier = self._resolve(op, params["FunctionName"], params.get("Qualifier"))
+        # Recorded in 2025: an unqualified invoke of a missing function names ``:$LATEST`` (test_invoke_exceptions).
+        rec, qualifier = self._resolve(op, params["FunctionName"], params.get("Qualifier"), unqualified_as=LATEST)
         settings = self._sim.settings
         limit = settings.async_payload_limit_bytes if kind == "Event" else settings.sync_payload_limit_bytes
         event, _size = self._payload(op, params.get("Payload"), limit)
