@@ -323,7 +323,7 @@ def test_alias_routing_configurations_that_aws_refuses() -> None:
     check(alias(**{"2": 2}), 400, "ValidationException", message, VALIDATION)
     # The recording's -1 went through a client without parameter validation; botocore's default client (as
     # lambdasim's) stops it first, as its ParamValidator checks a double's minimum.
-    with pytest.raises(ParamValidationError, match="AdditionalVersionWeights.2, value: -1, valid min value: 0.0"):
+    with pytest.raises(ParamValidationError, match=r"AdditionalVersionWeights\.2, value: -1, valid min value: 0\.0"):
         lam.create_alias(
             FunctionName="fn", Name="custom", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": -1}}
         )
@@ -369,8 +369,8 @@ def test_event_invoke_config_refusals() -> None:
     lam.create_alias(FunctionName="fn", Name="eventinvokealias", FunctionVersion="1")
     put = lam.put_function_event_invoke_config
     gone = "The function doesn't exist."
-    check(refused(put, FunctionName="doesnotexist", MaximumRetryAttempts=1), 404, "ResourceNotFoundException", gone,
-          NOT_FOUND)  # fmt: skip
+    response = refused(put, FunctionName="doesnotexist", MaximumRetryAttempts=1)
+    check(response, 404, "ResourceNotFoundException", gone, NOT_FOUND)
     response = refused(put, FunctionName=f"{ARN}doesnotexist", MaximumRetryAttempts=1)
     check(response, 404, "ResourceNotFoundException", gone, NOT_FOUND)
     message = "You must specify at least one of error handling or destination setting."
@@ -476,35 +476,48 @@ def test_provisioned_concurrency_refusals() -> None:
     delete = lam.delete_provisioned_concurrency_config
     put = lam.put_provisioned_concurrency_config
     message = "No Provisioned Concurrency Config found for this function"
-    check(refused(get, FunctionName="fn", Qualifier="1"), 404, "ProvisionedConcurrencyConfigNotFoundException",
-          message, TYPED)  # fmt: skip
-    cases: list[tuple[Callable[..., Any], str, str, int, str, str, list[str]]] = [
-        (get, "doesnotexist", "noalias", 404, "ResourceNotFoundException", f"Cannot find alias arn: {ARN}doesnotexist:noalias", NOT_FOUND),
-        (get, "fn", "noalias", 404, "ResourceNotFoundException", f"Cannot find alias arn: {ARN}fn:noalias", NOT_FOUND),
-        (get, "fn", "10", 404, "ResourceNotFoundException", f"Function not found: {ARN}fn:10", NOT_FOUND),
-        (get, "fn", "$LATEST", 400, "InvalidParameterValueException", "The function resource provided must be an alias or a published version.", TYPED),
-        (delete, "doesnotexist", "1", 404, "ResourceNotFoundException", f"Function not found: {ARN}doesnotexist:1", NOT_FOUND),
-        (delete, "fn", "noalias", 404, "ResourceNotFoundException", f"Cannot find alias arn: {ARN}fn:noalias", NOT_FOUND),
-        (delete, "fn", "10", 404, "ResourceNotFoundException", f"Function not found: {ARN}fn:10", NOT_FOUND),
-        (delete, "fn", "$LATEST", 400, "InvalidParameterValueException", "The function resource provided must be an alias or a published version.", TYPED),
-    ]  # fmt: skip
-    for call, name, qualifier, status, code, message, extra in cases:
-        check(refused(call, FunctionName=name, Qualifier=qualifier), status, code, message, extra)
+    response = refused(get, FunctionName="fn", Qualifier="1")
+    check(response, 404, "ProvisionedConcurrencyConfigNotFoundException", message, TYPED)
+    alias_arn, not_found = f"Cannot find alias arn: {ARN}", f"Function not found: {ARN}"
+    unpublished = "The function resource provided must be an alias or a published version."
+    cases: list[tuple[Callable[..., Any], str, str, str]] = [
+        (get, "doesnotexist", "noalias", f"{alias_arn}doesnotexist:noalias"),
+        (get, "fn", "noalias", f"{alias_arn}fn:noalias"),
+        (get, "fn", "10", f"{not_found}fn:10"),
+        (get, "fn", "$LATEST", unpublished),
+        (delete, "doesnotexist", "1", f"{not_found}doesnotexist:1"),
+        (delete, "fn", "noalias", f"{alias_arn}fn:noalias"),
+        (delete, "fn", "10", f"{not_found}fn:10"),
+        (delete, "fn", "$LATEST", unpublished),
+    ]
+    for call, name, qualifier, message in cases:
+        response = refused(call, FunctionName=name, Qualifier=qualifier)
+        if message == unpublished:
+            check(response, 400, "InvalidParameterValueException", message, TYPED)
+        else:
+            check(response, 404, "ResourceNotFoundException", message, NOT_FOUND)
     assert delete(FunctionName="fn", Qualifier="1")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert lam.list_provisioned_concurrency_configs(FunctionName="fn")["ProvisionedConcurrencyConfigs"] == []
     response = refused(lam.list_provisioned_concurrency_configs, FunctionName="doesnotexist")
     check(response, 404, "ResourceNotFoundException", f"Function not found: {ARN}doesnotexist", NOT_FOUND)
     # Recorded as AWS's ValidationException through a client without parameter validation; botocore's default
     # client (as lambdasim's) stops 0 first, by the model's minimum.
-    with pytest.raises(ParamValidationError, match="ProvisionedConcurrentExecutions, value: 0, valid min value: 1"):
+    with pytest.raises(ParamValidationError, match=r"ProvisionedConcurrentExecutions, value: 0, valid min value: 1"):
         put(FunctionName="fn", Qualifier="1", ProvisionedConcurrentExecutions=0)
     puts = [
-        ("doesnotexist", "noalias", 404, "ResourceNotFoundException", f"Cannot find alias arn: {ARN}doesnotexist:noalias", NOT_FOUND),
-        ("doesnotexist", "1", 404, "ResourceNotFoundException", f"Function not found: {ARN}doesnotexist:1", NOT_FOUND),
-        ("fn", "doesnotexist", 404, "ResourceNotFoundException", f"Cannot find alias arn: {ARN}fn:doesnotexist", NOT_FOUND),
-        ("fn", "10", 404, "ResourceNotFoundException", f"Function not found: {ARN}fn:10", NOT_FOUND),
-        ("fn", "$LATEST", 400, "InvalidParameterValueException", "Provisioned Concurrency Configs cannot be applied to unpublished function versions.", TYPED),
-    ]  # fmt: skip
+        ("doesnotexist", "noalias", 404, "ResourceNotFoundException", f"{alias_arn}doesnotexist:noalias", NOT_FOUND),
+        ("doesnotexist", "1", 404, "ResourceNotFoundException", f"{not_found}doesnotexist:1", NOT_FOUND),
+        ("fn", "doesnotexist", 404, "ResourceNotFoundException", f"{alias_arn}fn:doesnotexist", NOT_FOUND),
+        ("fn", "10", 404, "ResourceNotFoundException", f"{not_found}fn:10", NOT_FOUND),
+        (
+            "fn",
+            "$LATEST",
+            400,
+            "InvalidParameterValueException",
+            "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
+            TYPED,
+        ),
+    ]
     for name, qualifier, status, code, message, extra in puts:
         response = refused(put, FunctionName=name, Qualifier=qualifier, ProvisionedConcurrentExecutions=1)
         check(response, status, code, message, extra)
@@ -533,7 +546,9 @@ def test_reserved_and_provisioned_concurrency_overlap() -> None:
     lam.update_function_configuration(FunctionName="fn", Timeout=15)
     v2 = lam.publish_version(FunctionName="fn")["Version"]
     assert v2 != v1
-    message = "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
+    message = (
+        "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
+    )
     for qualifier, n in ((v2, 1), (v1, 3)):
         response = refused(
             lam.put_provisioned_concurrency_config, FunctionName="fn", Qualifier=qualifier,
@@ -612,7 +627,9 @@ def test_a_handler_error_payload() -> None:
     assert (body["errorMessage"], body["errorType"]) == ("Handler fails", "Exception")
     assert body["requestId"] == out["ResponseMetadata"]["RequestId"]
     (frame,) = body["stackTrace"]
-    assert re.match(r'  File ".*test_aws_recordings.py", line \d+, in handler\n    raise Exception\("Handler fails"\)\n$', frame)
+    assert re.match(
+        r'  File ".*test_aws_recordings.py", line \d+, in handler\n    raise Exception\("Handler fails"\)\n$', frame
+    )
 
 
 def test_a_timed_out_invoke_payload() -> None:
@@ -658,7 +675,7 @@ def test_log_result_holds_the_function_output_between_start_and_end() -> None:
 def test_log_result_holds_the_error_as_the_python_runtime_logs_it() -> None:
     # test_lambda.py::TestLambdaFeatures::test_invocation_type_event_error (the runtime's [ERROR] line with its
     # traceback, indented with no-break spaces)
-    class CustomException(Exception):
+    class CustomException(Exception):  # noqa: N818 (the recorded name)
         pass
 
     def handler(event: Any, context: Any) -> None:

@@ -199,7 +199,9 @@ def aws_repr(value: Any, shapes: Shapes | None = None, shape_name: str | None = 
         return "[" + ", ".join(aws_repr(v, shapes, member) for v in value) + "]"
     if isinstance(value, Mapping):
         key, item = (shape["key"], shape["value"]) if shape is not None and shape["type"] == "map" else (None, None)
-        return "{" + ", ".join(f"{aws_repr(k, shapes, key)}={aws_repr(v, shapes, item)}" for k, v in value.items()) + "}"
+        return (
+            "{" + ", ".join(f"{aws_repr(k, shapes, key)}={aws_repr(v, shapes, item)}" for k, v in value.items()) + "}"
+        )
     return str(value)
 
 
@@ -224,7 +226,13 @@ def _check(value: Any, shapes: Shapes, shape_name: str, problems: list[Problem],
     elif kind == "list":
         item = shapes[shape["member"]]
         if "max" in shape and len(value) > shape["max"]:
-            problems.append((aws_repr(value, shapes, shape_name), path, f"Member must have length less than or equal to {shape['max']}"))
+            problems.append(
+                (
+                    aws_repr(value, shapes, shape_name),
+                    path,
+                    f"Member must have length less than or equal to {shape['max']}",
+                )
+            )
         elif item["type"] == "structure":  # each item's own members, at list.n.member.name
             for n, element in enumerate(value, 1):
                 if element is not None:
@@ -234,7 +242,13 @@ def _check(value: Any, shapes: Shapes, shape_name: str, problems: list[Problem],
             problems.append((aws_repr(value, shapes, shape_name), path, constraint))
     elif kind == "map":
         if "max" in shape and len(value) > shape["max"]:
-            problems.append((aws_repr(value, shapes, shape_name), path, f"Member must have length less than or equal to {shape['max']}"))
+            problems.append(
+                (
+                    aws_repr(value, shapes, shape_name),
+                    path,
+                    f"Member must have length less than or equal to {shape['max']}",
+                )
+            )
         elif any(_fails(k, shapes, shape["key"], nn) for k in value):
             constraint = f"Map keys must satisfy constraint: {_all(shapes, shape['key'], False)}"  # keys: never null
             problems.append((aws_repr(value, shapes, shape_name), path, constraint))

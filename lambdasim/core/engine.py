@@ -41,12 +41,14 @@ from lambdasim.core.dist import Distribution, stream
 from lambdasim.core.environments import EnvironmentPool
 from lambdasim.core.faults import OutageTimeline, ServiceFault
 from lambdasim.core.handler import (
+    AttemptLog,
     Context,
     ErrorInfo,
     check_response,
     error_info,
     is_async,
     resolve,
+    response_size_error,
     timeout_error,
 )
 from lambdasim.core.metrics import FunctionMetrics
@@ -254,15 +256,18 @@ class AsyncEvent(Scheduled):
 class SyncCall(Scheduled):
     """A ``RequestResponse`` invocation in progress; ``done`` succeeds with ``(error, response)``."""
 
-    __slots__ = ("done", "fs", "started_at", "target")
+    __slots__ = ("done", "fs", "log", "started_at", "target")
 
-    def __init__(self, fs: FunctionState, done: simpy.Event, now: float, target: Target) -> None:
+    def __init__(
+        self, fs: FunctionState, done: simpy.Event, now: float, target: Target, log: AttemptLog | None = None
+    ) -> None:
         self.callbacks = None
         self.ending = None
         self.fs = fs
         self.target = target
         self.done = done
         self.started_at = now
+        self.log = log  # filled for LogType=Tail: the handler's output and the init phase
 
 
 class FunctionState:
@@ -894,10 +899,15 @@ class Engine:
     # -- the synchronous path ---------------------------------------------------------------------------------
 
     def invoke_sync(
-        self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None
+        self,
+        fs: FunctionState,
+        payload: Any,
+        seq: int,
+        target: Target | None = None,
+        log: AttemptLog | None = None,
     ) -> simpy.Event | ThrottleReason | ServiceFault:
         """Start a ``RequestResponse`` attempt on ``target`` (default: unqualified) now; the event succeeds with
-        ``(error, response)`` at its end."""
+        ``(error, response)`` at its end. ``log``, if given, receives what the handler prints and the init time."""
         if target is None:
             target = fs.latest
         # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
@@ -912,12 +922,16 @@ class Engine:
             return reason
         fs.metrics.acquired(self.env.now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
         done = self.env.event()
-        call = SyncCall(fs, done, self.env.now, target)
+        call = SyncCall(fs, done, self.env.now, target, log)
         self._run_attempt(fs, call, payload, self._end_sync, seq)
         return done
 
     def _end_sync(self, call: SyncCall, error: ErrorInfo | None, response: Any, duration: float) -> None:
         fs = call.fs
+        if error is None and response is not None:  # a response too large for the caller is a function error
+            error = response_size_error(response)
+            if error is not None:
+                response = None
         self._release(fs, call, error)
         fs.stats.duration.add(duration)
         fs.metrics.ended(call.started_at, self.env.now, duration, error is not None, fs.stats.concurrency.value)
@@ -952,6 +966,10 @@ class Engine:
                 reinit = 0.0
         else:
             init = reinit = 0.0
+        log: AttemptLog | None = call.log if type(call) is SyncCall else None
+        if log is not None:
+            log.init_s = init
+            log.cold = bool(fs.chosen_init)
         kind = version.kind
         error: ErrorInfo | None = None
         response: Any = None
@@ -980,14 +998,18 @@ class Engine:
             if kind == KIND_IMPORT:
                 handler, error = resolve(version.handler)
             if error is None and (kind == KIND_ASYNC or (kind == KIND_IMPORT and is_async(handler))):
-                self._drive(fs, call, request_id, handler, payload, on_end, init, reinit)
+                self._drive(fs, call, request_id, handler, payload, on_end, init, reinit, log)
                 return
             duration = version.sample_duration()
             if error is None:
                 # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
                 # retried init, which runs inside the invoke phase).
                 ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
-                error, response = _call_plain(handler, payload, ctx)
+                if log is None:
+                    error, response = _call_plain(handler, payload, ctx)
+                else:
+                    with log.capture():
+                        error, response = _call_plain(handler, payload, ctx)
         if override is not None:
             duration = override
         if reinit:
@@ -1024,6 +1046,7 @@ class Engine:
         on_end: OnEnd,
         init: float,
         reinit: float = 0.0,
+        log: AttemptLog | None = None,
     ) -> None:
         """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it.
 
@@ -1054,7 +1077,11 @@ class Engine:
                 return
             state["token"] += 1
             try:
-                yielded = coro.send(value) if exc is None else coro.throw(exc)
+                if log is None:
+                    yielded = coro.send(value) if exc is None else coro.throw(exc)
+                else:
+                    with log.capture():
+                        yielded = coro.send(value) if exc is None else coro.throw(exc)
             except StopIteration as stop:
                 bad = check_response(stop.value)
                 finish(bad, None if bad else stop.value)

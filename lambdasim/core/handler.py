@@ -14,8 +14,10 @@ Kinds of handler (``Handler=`` on ``create_function``):
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+import io
 import json
 import os
 import traceback
@@ -53,8 +55,10 @@ class Context:
         "_deadline",
         "_engine",
         "aws_request_id",
+        "client_context",
         "function_name",
         "function_version",
+        "identity",
         "invoked_function_arn",
         "log_group_name",
         "log_stream_name",
@@ -71,7 +75,11 @@ class Context:
         self.function_name = name
         self.function_version = version
         self.invoked_function_arn = target.invoked_arn
-        self.memory_limit_in_mb = target.version.memory_mb
+        # A string, as the Python runtime gives it (recorded: LocalStack's test_invocation_with_qualifier).
+        self.memory_limit_in_mb = str(target.version.memory_mb)
+        # The mobile SDK's client context and Cognito identity: None unless a caller sends them, as on AWS.
+        self.client_context: Any = None
+        self.identity: Any = None
         self.log_group_name = f"/aws/lambda/{name}"
         self.log_stream_name = f"{name}/[{version}]{request_id.replace('-', '')}"
 
@@ -90,6 +98,35 @@ class Context:
     def invoke(self, **kwargs: Any) -> Wait:
         """Invoke another simulated function, as ``lambda_client.invoke(**kwargs)``; await the response."""
         return Wait(self._engine.invoke_from_model(**kwargs))
+
+
+class AttemptLog:
+    """What a synchronous invoke with ``LogType=Tail`` reports of its attempt: what the handler printed to standard
+    output, and the init phase it waited for (``Init Duration``)."""
+
+    __slots__ = ("cold", "init_s", "output")
+
+    def __init__(self) -> None:
+        self.output = io.StringIO()
+        self.cold = False  # ran in a new environment: the REPORT line gives its Init Duration
+        self.init_s = 0.0
+
+    def capture(self) -> contextlib.redirect_stdout[io.StringIO]:
+        """A context manager sending ``print()`` inside it to this log."""
+        return contextlib.redirect_stdout(self.output)
+
+
+def runtime_error_log(error: ErrorInfo) -> str:
+    """The Python runtime's log record of a function error: ``[ERROR] Type: message`` and the traceback, each
+    line's indentation in no-break spaces (recorded: LocalStack's test_invocation_type_event_error)."""
+    error_type, message, stack = error
+    lines = [f"[ERROR] {error_type}: {message}"]
+    if stack:
+        lines.append("Traceback (most recent call last):")
+        for line in "".join(stack).splitlines():
+            stripped = line.lstrip(" ")
+            lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    return "\n".join(lines) + "\n"
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -119,6 +156,22 @@ def check_response(value: Any) -> ErrorInfo | None:
     except (TypeError, ValueError) as exc:
         return ("Runtime.MarshalError", f"Unable to marshal response: {exc}", [])
     return None
+
+
+RESPONSE_LIMIT_BYTES = 6_291_556
+"""The largest synchronous response payload: 6 MB and 100 bytes, as AWS's error names it (recorded: LocalStack's
+test_lambda_too_large_response)."""
+
+
+def response_size_error(value: Any) -> ErrorInfo | None:
+    """The function error of a synchronous response larger than :data:`RESPONSE_LIMIT_BYTES` as JSON, else ``None``."""
+    if len(json.dumps(value).encode()) <= RESPONSE_LIMIT_BYTES:
+        return None
+    return (
+        "Function.ResponseSizeTooLarge",
+        f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT_BYTES} bytes).",
+        [],
+    )
 
 
 def resolve(handler: str) -> tuple[Callable[..., Any] | None, ErrorInfo | None]:

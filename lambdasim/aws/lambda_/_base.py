@@ -53,6 +53,18 @@ class LambdaBase(BaseClient):
         if problems:
             raise self._validation(op, problems)
 
+    def _error(self, code: str, message: str, operation: str, status: int = 400, **extra: Any) -> ClientError:
+        """botocore's ``ClientError`` with the headers Lambda's REST-JSON errors carry (recorded in LocalStack's
+        test_function_revisions_permissions: content-type, x-amzn-errortype, x-amzn-requestid)."""
+        error = super()._error(code, message, operation, status, **extra)
+        metadata = error.response["ResponseMetadata"]
+        metadata["HTTPHeaders"] = {
+            "content-type": "application/json",
+            "x-amzn-errortype": code,
+            "x-amzn-requestid": metadata["RequestId"],
+        }
+        return error
+
     def _validation(self, op: str, problems: list[Problem]) -> ClientError:
         return self._fail("ValidationException", validation_message(problems), op)
 

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws._shapes import validation_message
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.aws.arn import FUNCTION_NAME_PATTERN, LATEST, FunctionRef, function_arn, parse_function_name, service_of
+from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution, stream
 from lambdasim.core.engine import FunctionState
-from lambdasim.core.handler import describe, is_handler
+from lambdasim.core.handler import AttemptLog, describe, is_handler
 from lambdasim.core.provisioned import ProvisionedConcurrency, configure, unconfigure
 from lambdasim.core.rules import DEFAULT_MAXIMUM_EVENT_AGE_S, DEFAULT_MAXIMUM_RETRY_ATTEMPTS, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.core.target import FunctionVersion, Target
@@ -680,13 +680,14 @@ class LambdaBackend:
         return engine.request_id(seq)
 
     def invoke_sync(
-        self, rec: FunctionRecord, target: Target, event: Any
+        self, rec: FunctionRecord, target: Target, event: Any, log: AttemptLog | None = None
     ) -> tuple[str, simpy.Event | ThrottleReason | ServiceFault]:
         """Start a ``RequestResponse`` invoke: its request id, and the SimPy event that succeeds with
-        ``(error, response)`` when it ends, or why Lambda refused it at once (a throttle or a service error)."""
+        ``(error, response)`` when it ends, or why Lambda refused it at once (a throttle or a service error).
+        ``log`` (``LogType=Tail``) receives the handler's output."""
         engine = self.engine
         seq = engine.next_seq()
-        return engine.request_id(seq), engine.invoke_sync(rec.state, event, seq, target)
+        return engine.request_id(seq), engine.invoke_sync(rec.state, event, seq, target, log)
 
     def configuration(self, rec: FunctionRecord, qualifier: str | None = None) -> dict[str, Any]:
         """``FunctionConfiguration`` of ``$LATEST`` (unqualified ARN), ``$LATEST`` explicitly, a version, or the
