@@ -735,3 +735,87 @@ def test_reserved_concurrency_of_zero_blocks_latest_but_not_a_provisioned_versio
     assert response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
     out = lam.invoke(FunctionName="fn", Qualifier="1", Payload=b'{"hello": "world"}')
     assert (out["ExecutedVersion"], payload(out)) == ("1", {"hello": "world"})
+
+
+# -- destination records and dead-letter messages of asynchronous invokes ------------------------------------------
+
+
+def intentional(event: Any, context: Any) -> None:
+    raise Exception("intentional failure")
+
+
+def on_failure_record(sim: ls.Simulation, **eic: Any) -> tuple[str, dict[str, Any]]:
+    """Send one event to ``fn`` with an SQS on-failure destination; the request id and the record delivered."""
+    sqs = sim.client("sqs")
+    url = sqs.create_queue(QueueName="destination")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam = sim.client("lambda")
+    lam.put_function_event_invoke_config(FunctionName="fn", DestinationConfig={"OnFailure": {"Destination": arn},
+                                         "OnSuccess": {"Destination": arn}}, **eic)  # fmt: skip
+    rid = lam.invoke(FunctionName="fn", InvocationType="Event", Payload=b'{"message": "m"}')["ResponseMetadata"][
+        "RequestId"
+    ]
+    sim.run(until=sim.now + 3600)
+    (message,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    return rid, json.loads(message["Body"])
+
+
+def failure_record(rid: str, condition: str, count: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": "1.0",
+        "timestamp": body["timestamp"],
+        "requestContext": {
+            "requestId": rid,
+            "functionArn": f"{ARN}fn:$LATEST",
+            "condition": condition,
+            "approximateInvokeCount": count,
+        },
+        "requestPayload": {"message": "m"},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {
+            "errorMessage": "intentional failure",
+            "errorType": "Exception",
+            "requestId": rid,
+            "stackTrace": body["responsePayload"]["stackTrace"],
+        },
+    }
+
+
+def test_the_on_failure_record_after_the_default_retries() -> None:
+    # test_lambda_destinations.py::TestLambdaDestinationSqs::test_lambda_destination_default_retries (and
+    # ::test_retries: the same record after two retries)
+    sim, _ = setup(Handler=intentional)
+    rid, body = on_failure_record(sim)
+    assert body == failure_record(rid, "RetriesExhausted", 3, body)
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", body["timestamp"])
+    (frame,) = body["responsePayload"]["stackTrace"]
+    assert frame.endswith('in intentional\n    raise Exception("intentional failure")\n')
+
+
+def test_the_on_failure_record_when_the_event_ages_out_before_its_retry() -> None:
+    # test_lambda_destinations.py::TestLambdaDestinationSqs::test_maxeventage: no_retry_failure_message (a retry
+    # 60 s after an attempt of some milliseconds would be past the 60 s maximum age) and
+    # single_retry_failure_message (with 90 s, one retry, and the second, 120 s later, would be past it)
+    for max_age, count in ((60, 1), (90, 2)):
+        sim, _ = setup(Handler=intentional, Duration=0.05)
+        rid, body = on_failure_record(sim, MaximumRetryAttempts=2, MaximumEventAgeInSeconds=max_age)
+        assert body == failure_record(rid, "EventAgeExceeded", count, body)
+
+
+def test_the_on_success_record() -> None:
+    # test_lambda_destinations.py::TestLambdaDestinationSqs::test_assess_lambda_destination_invocation[payload0]
+    sim, _ = setup()
+    rid, body = on_failure_record(sim, MaximumRetryAttempts=0)
+    assert body == {
+        "version": "1.0",
+        "timestamp": body["timestamp"],
+        "requestContext": {
+            "requestId": rid,
+            "functionArn": f"{ARN}fn:$LATEST",
+            "condition": "Success",
+            "approximateInvokeCount": 1,
+        },
+        "requestPayload": {"message": "m"},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+        "responsePayload": {"message": "m"},
+    }
