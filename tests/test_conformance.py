@@ -274,6 +274,7 @@ def every_operation() -> dict[str, list[dict[str, Any]]]:
     run("Invoke", FunctionName="f:live", Payload=json.dumps({"a": 1}), LogType="Tail")
     run("Invoke", FunctionName="f", InvocationType="Event", Payload=b"{}")
     run("Invoke", FunctionName="f", InvocationType="DryRun")
+    run("InvokeAsync", FunctionName="f", InvokeArgs=b'{"a": 1}')
     run("DeleteAlias", FunctionName="f", Name="live")
     run("DeleteFunction", FunctionName="f", Qualifier="1")
     run("DeleteFunction", FunctionName="g")

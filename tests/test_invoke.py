@@ -407,3 +407,19 @@ def test_delete_function_then_it_is_gone() -> None:
     # The name can be used again.
     lam.create_function(FunctionName="f", Handler=echo)
     assert lam.invoke(FunctionName="f", Payload=b"{}")["StatusCode"] == 200
+
+
+def test_the_deprecated_invoke_async_queues_an_event_invoke_and_answers_202() -> None:
+    # [doc] InvokeAsync (API reference, deprecated): "Status": 202 and the event handled as an asynchronous invoke.
+    seen: list[Any] = []
+    sim, lam = make(lambda event, context: seen.append(event))
+    resp = lam.invoke_async(FunctionName="f", InvokeArgs=b'{"order": 1}')
+    assert (resp["Status"], resp["ResponseMetadata"]["HTTPStatusCode"]) == (202, 202)
+    assert set(resp) == {"Status", "ResponseMetadata"}
+    results = sim.run()
+    assert seen == [{"order": 1}]
+    assert results.stats("f").invocations == 1
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.invoke_async(FunctionName="nope", InvokeArgs="{}")
+    with pytest.raises(ls.ParamValidationError):
+        lam.invoke_async(FunctionName="f")

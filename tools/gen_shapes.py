@@ -57,6 +57,7 @@ SERVICES: dict[str, Service] = {
                 "GetFunctionEventInvokeConfig",
                 "GetProvisionedConcurrencyConfig",
                 "Invoke",
+                "InvokeAsync",
                 "ListAliases",
                 "ListFunctionEventInvokeConfigs",
                 "ListFunctions",

@@ -33,6 +33,7 @@ OPERATIONS: dict[str, tuple[str | None, str | None, int]] = {
         200,
     ),
     "Invoke": ("InvocationRequest", "InvocationResponse", 200),
+    "InvokeAsync": ("InvokeAsyncRequest", "InvokeAsyncResponse", 202),
     "ListAliases": ("ListAliasesRequest", "ListAliasesResponse", 200),
     "ListFunctionEventInvokeConfigs": (
         "ListFunctionEventInvokeConfigsRequest",
@@ -76,6 +77,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     "Architecture": {"type": "string", "enum": ["x86_64", "arm64"]},
     "ArchitecturesList": {"type": "list", "min": 1, "max": 1, "member": "Architecture"},
     "Blob": {"type": "blob"},
+    "BlobStream": {"type": "blob"},
     "Boolean": {"type": "boolean"},
     "CapacityProviderArn": {
         "type": "string",
@@ -275,6 +277,11 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
     },
     "InvocationType": {"type": "string", "enum": ["Event", "RequestResponse", "DryRun"]},
+    "InvokeAsyncRequest": {
+        "type": "structure",
+        "required": ["FunctionName", "InvokeArgs"],
+        "members": {"FunctionName": "NamespacedFunctionName", "InvokeArgs": "BlobStream"},
+    },
     "KMSKeyArn": {"type": "string", "pattern": "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"},
     "LambdaManagedInstancesCapacityProviderConfig": {
         "type": "structure",

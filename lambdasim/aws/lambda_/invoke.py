@@ -100,6 +100,16 @@ class InvokeMixin(LambdaBase):
         error, response = cast("tuple[ErrorInfo | None, Any]", done.value)
         return self._sync_response(target, rid, error, response, sim.now - started, log)
 
+    def invoke_async(self, **params: Any) -> dict[str, Any]:
+        """The deprecated ``InvokeAsync``: an ``Event`` invoke of ``InvokeArgs`` (a JSON document, as bytes, a string or
+        a file-like object), queued as ``invoke(InvocationType="Event")`` queues it; answers ``{"Status": 202}``."""
+        op = "InvokeAsync"
+        self._begin(op, params)
+        rec, qualifier = self._resolve(op, params["FunctionName"], unqualified_as=LATEST)
+        event, _size = self._payload(op, params["InvokeArgs"], self._sim.settings.async_payload_limit_bytes)
+        request_id = self._backend.invoke_async(rec, self._target(rec, qualifier), event)
+        return {"Status": 202, "ResponseMetadata": self._metadata(202, request_id)}
+
     def _no_payload(self, status: int, request_id: str | None = None) -> dict[str, Any]:
         """The response of a ``DryRun`` (204) or an accepted ``Event`` invoke (202): no payload."""
         return {
