@@ -256,9 +256,27 @@ def _check(value: Any, shapes: Shapes, shape_name: str, problems: list[Problem],
             constraint = f"Map value must satisfy constraint: {_all(shapes, shape['value'], nn)}"
             problems.append((aws_repr(value, shapes, shape_name), path, constraint))
     else:
-        failed = _scalar_failure(value, shape)
-        if failed is not None:
+        for failed in _scalar_failures(value, shape):
             problems.append((aws_repr(value, shapes, shape_name), path, failed))
+
+
+def _scalar_failures(value: Any, shape: Mapping[str, Any]) -> list[str]:
+    """The constraints ``value`` breaks, in AWS's words: a string's length and then its enum or pattern, each
+    reported (AWS lists a name both too long and off the pattern twice, as LocalStack's
+    test_function_name_and_qualifier_validation recorded)."""
+    if shape["type"] in ("string", "any") and isinstance(value, str):
+        out = []
+        if "max" in shape and len(value) > shape["max"]:
+            out.append(f"Member must have length less than or equal to {shape['max']}")
+        elif "min" in shape and len(value) < shape["min"]:
+            out.append(f"Member must have length greater than or equal to {shape['min']}")
+        if "enum" in shape and value not in shape["enum"]:
+            out.append(f"Member must satisfy enum value set: [{', '.join(shape['enum'])}]")
+        elif "pattern" in shape and _regex(shape["pattern"]).fullmatch(value) is None:
+            out.append(f"Member must satisfy regular expression pattern: {shape['pattern']}")
+        return out
+    failed = _scalar_failure(value, shape)
+    return [] if failed is None else [failed]
 
 
 def _scalar_failure(value: Any, shape: Mapping[str, Any]) -> str | None:

@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws._shapes import validation_message
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.arn import FUNCTION_NAME_PATTERN, LATEST, FunctionRef, function_arn, parse_function_name, service_of
+from lambdasim.aws.arn import (
+    FUNCTION_NAME_PATTERN,
+    LATEST,
+    NAME_MAX,
+    FunctionRef,
+    function_arn,
+    parse_function_name,
+    service_of,
+)
 from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution, stream
@@ -360,6 +368,14 @@ class LambdaBackend:
         name = ref.name
         if ref.qualifier is not None:
             raise LambdaError.invalid("Unsupported function name: a qualifier is not allowed when creating a function.")
+        if len(name) > NAME_MAX:
+            # Code and constraint as recorded (test_function_name_and_qualifier_validation[function_name_too_long-
+            # create_function]); the "1 validation error detected" preamble is [model], as AWS's other such messages.
+            raise LambdaError.invalid(
+                validation_message(
+                    [(name, "functionName", f"Member must have length less than or equal to {NAME_MAX}")]
+                )
+            )
         if name in self.functions:  # (checked before the handler, as AWS answers the conflict first)
             raise LambdaError.conflict(f"Function already exist: {name}")
         check_runtime(spec)
