@@ -1190,3 +1190,63 @@ def test_function_name_and_qualifier_validation(case: str, op: str) -> None:
         params = {"FunctionName": f"{name}:{qualifier}" if qualifier else name, "Handler": echo}
     response = refused(getattr(lam, op), **params)
     assert reduce(response, op) == expected(key, op)
+
+
+def test_creating_functions_by_arn() -> None:
+    # test_lambda_api.py::TestLambdaFunction::test_function_arns
+    sim = ls.Simulation(region=REGION, account_id=ACCOUNT, seed=3)
+    lam = sim.client("lambda")
+    created = lam.create_function(FunctionName=f"{ARN}by-arn", Handler=echo)
+    assert (created["FunctionName"], created["FunctionArn"]) == ("by-arn", f"{ARN}by-arn")
+    partial = lam.create_function(FunctionName=f"{ACCOUNT}:function:by-partial-arn", Handler=echo)
+    assert (partial["FunctionName"], partial["FunctionArn"]) == ("by-partial-arn", f"{ARN}by-partial-arn")
+    create = lam.create_function
+    model = BOTOCORE_SHAPES[BOTOCORE_SHAPES["CreateFunctionRequest"]["members"]["FunctionName"]]["pattern"]
+    message = (
+        "1 validation error detected: Value 'invalid:function:name' at 'functionName' failed to satisfy constraint: "
+        f"Member must satisfy regular expression pattern: {model}"
+    )
+    check(refused(create, FunctionName="invalid:function:name", Handler=echo), 400, "ValidationException", message,
+          VALIDATION)  # fmt: skip
+    name = "a" * 65
+    message = (
+        f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: Member must "
+        "have length less than or equal to 64"
+    )
+    check(refused(create, FunctionName=name, Handler=echo), 400, "InvalidParameterValueException", message, TYPED)
+    long_arn = ARN + "a" * (140 - len(ARN) + 1)
+    message = (
+        f"1 validation error detected: Value '{long_arn}' at 'functionName' failed to satisfy constraint: Member must "
+        "have length less than or equal to 140"
+    )
+    check(refused(create, FunctionName=long_arn, Handler=echo), 400, "ValidationException", message, VALIDATION)
+    other_region = f"arn:aws:lambda:ap-southeast-1:{ACCOUNT}:function:f"
+    message = f"Functions from 'ap-southeast-1' are not reachable in this region ('{REGION}')"
+    check(refused(create, FunctionName=other_region, Handler=echo), 404, "ResourceNotFoundException", message,
+          NOT_FOUND)  # fmt: skip
+    response = refused(create, FunctionName=f"arn:aws:lambda:{REGION}:123456789012:function:f", Handler=echo)
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert response["Error"] == {"Code": "AccessDeniedException", "Message": None}
+    assert sorted(k for k in response if k not in ("Error", "ResponseMetadata")) == []
+
+
+def test_an_alias_name_of_digits_only_is_refused() -> None:
+    # test_lambda_api.py::TestLambdaAlias::test_alias_naming
+    _, lam = setup(Publish=True)
+    message = (
+        "1 validation error detected: Value '2024' at 'name' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+    )
+    response = refused(lam.create_alias, FunctionName="fn", Name="2024", FunctionVersion="1")
+    check(response, 400, "ValidationException", message, VALIDATION)
+
+
+def test_get_function_of_an_alias_that_does_not_exist() -> None:
+    # test_lambda_api.py::TestLambdaAlias::test_alias_lifecycle (get_function_alias_notfound_exc and _byarn_)
+    _, lam = setup()
+    message = f"Function not found: {ARN}fn:aliasdoesnotexist"
+    for params in (
+        {"FunctionName": "fn", "Qualifier": "aliasdoesnotexist"},
+        {"FunctionName": f"{ARN}fn:aliasdoesnotexist"},
+    ):
+        check(refused(lam.get_function, **params), 404, "ResourceNotFoundException", message, NOT_FOUND)

@@ -97,6 +97,9 @@ class LambdaBase(BaseClient):
         out = self._fail(error.code, error.message, op, error.status)
         if not error.typed:
             out.response.pop("Type", None)
+        if error.bare:
+            out.response.pop("message", None)
+            out.response["Error"]["Message"] = None
         return out
 
     def _arn(self, name: str, qualifier: str | None = None) -> str:

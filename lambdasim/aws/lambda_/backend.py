@@ -80,9 +80,10 @@ class LambdaError(ServiceError):
     ``typed=False`` for the few errors AWS was recorded sending without a ``Type``.
     """
 
-    def __init__(self, code: str, message: str, status: int = 400, *, typed: bool = True) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, *, typed: bool = True, bare: bool = False) -> None:
         super().__init__(code, message, status)
         self.typed = typed
+        self.bare = bare  # no message at all: Error.Message is None and no "message" key, as AWS's 403s
 
     @classmethod
     def not_found(cls, message: str) -> LambdaError:
@@ -365,6 +366,9 @@ class LambdaBackend:
         also publishes version 1. ``Handler`` may be a callable, an ``async def``, ``"module.function"`` or a
         :class:`~lambdasim.Behaviour`; ``Duration``/``InitDuration`` take seconds or a distribution."""
         ref = self.ref(spec["FunctionName"])
+        if ref.account not in (None, self.account_id):
+            # Recorded as a bare 403 with no message at all (test_function_arns, function_arn_other_account_exc).
+            raise LambdaError("AccessDeniedException", "", 403, typed=False, bare=True)
         name = ref.name
         if ref.qualifier is not None:
             raise LambdaError.invalid("Unsupported function name: a qualifier is not allowed when creating a function.")
