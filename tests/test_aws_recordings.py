@@ -1250,3 +1250,47 @@ def test_get_function_of_an_alias_that_does_not_exist() -> None:
         {"FunctionName": f"{ARN}fn:aliasdoesnotexist"},
     ):
         check(refused(lam.get_function, **params), 404, "ResourceNotFoundException", message, NOT_FOUND)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [(0, "Runtime exited without providing a reason"), (None, "Runtime exited without providing a reason"),
+     (127, "Runtime exited with error: exit status 127")],
+)  # fmt: skip
+def test_a_handler_that_exits(code: int | None, message: str) -> None:
+    # test_lambda.py::TestLambdaErrors::test_lambda_handler_exit (sys.exit(0) in the handler) and
+    # ::test_lambda_runtime_wrapper_not_found (the runtime exits with status 127)
+    def handler(event: Any, context: Any) -> None:
+        raise SystemExit(code)
+
+    _, lam = setup(Handler=handler)
+    out = lam.invoke(FunctionName="fn")
+    assert (out["StatusCode"], out["FunctionError"], out["ExecutedVersion"]) == (200, "Unhandled", "$LATEST")
+    rid = out["ResponseMetadata"]["RequestId"]
+    assert payload(out) == {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {rid} Error: {message}"}
+
+
+def test_reserved_concurrency_put_get_delete() -> None:
+    # test_lambda.py::TestLambdaConcurrency::test_lambda_concurrency_crud
+    _, lam = setup()
+    assert set(lam.get_function_concurrency(FunctionName="fn")) == {"ResponseMetadata"}
+    put = lam.put_function_concurrency(FunctionName="fn", ReservedConcurrentExecutions=0)
+    assert (put["ReservedConcurrentExecutions"], put["ResponseMetadata"]["HTTPStatusCode"]) == (0, 200)
+    assert lam.get_function_concurrency(FunctionName="fn")["ReservedConcurrentExecutions"] == 0
+    lam.delete_function_concurrency(FunctionName="fn")
+    assert set(lam.get_function_concurrency(FunctionName="fn")) == {"ResponseMetadata"}
+
+
+def test_provisioned_concurrency_on_an_alias_becomes_ready() -> None:
+    # test_lambda.py::TestLambdaConcurrency::test_provisioned_concurrency_on_alias
+    sim, lam = setup(Publish=True)
+    lam.create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    put = lam.put_provisioned_concurrency_config(FunctionName="fn", Qualifier="live", ProvisionedConcurrentExecutions=5)
+    state = ("Status", "RequestedProvisionedConcurrentExecutions", "AllocatedProvisionedConcurrentExecutions",
+             "AvailableProvisionedConcurrentExecutions")  # fmt: skip
+    assert [put[k] for k in state] == ["IN_PROGRESS", 5, 0, 0] and put["ResponseMetadata"]["HTTPStatusCode"] == 202
+    before = lam.get_provisioned_concurrency_config(FunctionName="fn", Qualifier="live")
+    assert [before[k] for k in state] == ["IN_PROGRESS", 5, 0, 0]
+    sim.run(until=sim.now + 600)
+    after = lam.get_provisioned_concurrency_config(FunctionName="fn", Qualifier="live")
+    assert [after[k] for k in state] == ["READY", 5, 5, 5]

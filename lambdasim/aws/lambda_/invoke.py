@@ -187,7 +187,7 @@ def error_payload(error: ErrorInfo, rid: str) -> dict[str, Any]:
     for what Lambda itself ends (``Sandbox.Timedout``, prefixed with the request id as recorded in
     test_lambda_invoke_with_timeout; ``Function.ResponseSizeTooLarge``, test_lambda_too_large_response)."""
     error_type, message, stack = error
-    if error_type == "Sandbox.Timedout":
+    if error_type in ("Sandbox.Timedout", "Runtime.ExitError"):  # (test_lambda_handler_exit: the same layout)
         return {"errorMessage": f"RequestId: {rid} Error: {message}", "errorType": error_type}
     if error_type.startswith("Function."):
         return {"errorMessage": message, "errorType": error_type}
