@@ -1171,8 +1171,9 @@ def _call_plain(handler: Any, payload: Any, ctx: Context) -> tuple[ErrorInfo | N
 
 
 def _exit_error(err: SystemExit) -> ErrorInfo:
-    # As the runtime reports it (recorded: LocalStack's test_lambda_handler_exit, test_lambda_runtime_wrapper_not_found);
-    # sys.exit("text") exits with status 1, as Python does. The response adds "RequestId: <id> Error: " in front.
+    # As the runtime reports it (recorded: LocalStack's test_lambda_handler_exit and
+    # test_lambda_runtime_wrapper_not_found); sys.exit("text") exits with status 1, as Python does. The response adds
+    # "RequestId: <id> Error: " in front.
     status = 0 if err.code is None else err.code if isinstance(err.code, int) else 1
     if status == 0:
         return ("Runtime.ExitError", "Runtime exited without providing a reason", [])
