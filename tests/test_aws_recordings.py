@@ -1294,3 +1294,20 @@ def test_provisioned_concurrency_on_an_alias_becomes_ready() -> None:
     sim.run(until=sim.now + 600)
     after = lam.get_provisioned_concurrency_config(FunctionName="fn", Qualifier="live")
     assert [after[k] for k in state] == ["READY", 5, 5, 5]
+
+
+def test_the_client_context_reaches_the_handler() -> None:
+    # test_lambda.py::TestLambdaFeatures::test_lambda_with_context (a Node.js handler echoing its context: the
+    # custom, client and env parts of the ClientContext sent); the Python runtime's names for them
+    def handler(event: Any, context: Any) -> Any:
+        cc = context.client_context
+        return {"custom": cc.custom, "env": cc.env, "installation_id": cc.client.installation_id}
+
+    _, lam = setup(Handler=handler)
+    document = {"custom": {"foo": "bar"}, "client": {"installation_id": "i-1"}, "env": {"fizz": "buzz"}}
+    encoded = base64.b64encode(json.dumps(document).encode()).decode()
+    out = lam.invoke(FunctionName="fn", ClientContext=encoded)
+    assert payload(out) == {"custom": {"foo": "bar"}, "env": {"fizz": "buzz"}, "installation_id": "i-1"}
+    response = refused(lam.invoke, FunctionName="fn", ClientContext="not base64 json")
+    assert response["Error"]["Code"] == "InvalidRequestContentException"
+    assert response["Error"]["Message"].startswith("ClientContext must be base64 of a JSON object")

@@ -256,10 +256,16 @@ class AsyncEvent(Scheduled):
 class SyncCall(Scheduled):
     """A ``RequestResponse`` invocation in progress; ``done`` succeeds with ``(error, response)``."""
 
-    __slots__ = ("done", "fs", "log", "started_at", "target")
+    __slots__ = ("client_context", "done", "fs", "log", "started_at", "target")
 
     def __init__(
-        self, fs: FunctionState, done: simpy.Event, now: float, target: Target, log: AttemptLog | None = None
+        self,
+        fs: FunctionState,
+        done: simpy.Event,
+        now: float,
+        target: Target,
+        log: AttemptLog | None = None,
+        client_context: Any = None,
     ) -> None:
         self.callbacks = None
         self.ending = None
@@ -268,6 +274,7 @@ class SyncCall(Scheduled):
         self.done = done
         self.started_at = now
         self.log = log  # filled for LogType=Tail: the handler's output and the init phase
+        self.client_context = client_context  # Invoke's ClientContext, as context.client_context
 
 
 class FunctionState:
@@ -905,9 +912,11 @@ class Engine:
         seq: int,
         target: Target | None = None,
         log: AttemptLog | None = None,
+        client_context: Any = None,
     ) -> simpy.Event | ThrottleReason | ServiceFault:
         """Start a ``RequestResponse`` attempt on ``target`` (default: unqualified) now; the event succeeds with
-        ``(error, response)`` at its end. ``log``, if given, receives what the handler prints and the init time."""
+        ``(error, response)`` at its end. ``log``, if given, receives what the handler prints and the init time;
+        ``client_context`` is the handler's ``context.client_context``."""
         if target is None:
             target = fs.latest
         # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
@@ -922,7 +931,7 @@ class Engine:
             return reason
         fs.metrics.acquired(self.env.now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
         done = self.env.event()
-        call = SyncCall(fs, done, self.env.now, target, log)
+        call = SyncCall(fs, done, self.env.now, target, log, client_context)
         self._run_attempt(fs, call, payload, self._end_sync, seq)
         return done
 
@@ -1005,6 +1014,8 @@ class Engine:
                 # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
                 # retried init, which runs inside the invoke phase).
                 ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
+                if type(call) is SyncCall:
+                    ctx.client_context = call.client_context
                 if log is None:
                     error, response = _call_plain(handler, payload, ctx)
                 else:
@@ -1058,6 +1069,8 @@ class Engine:
         timeout_s = call.target.version.timeout_s
         deadline = invoked + timeout_s
         ctx = Context(self, call.target, request_id, deadline)
+        if type(call) is SyncCall:
+            ctx.client_context = call.client_context
         state = {"done": False, "token": 0}
         coro: Any = None
 

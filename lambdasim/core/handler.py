@@ -14,6 +14,7 @@ Kinds of handler (``Handler=`` on ``create_function``):
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import importlib
 import inspect
@@ -21,7 +22,7 @@ import io
 import json
 import os
 import traceback
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.core.behaviour import Behaviour
@@ -98,6 +99,40 @@ class Context:
     def invoke(self, **kwargs: Any) -> Wait:
         """Invoke another simulated function, as ``lambda_client.invoke(**kwargs)``; await the response."""
         return Wait(self._engine.invoke_from_model(**kwargs))
+
+
+class MobileClient:
+    """``context.client_context.client``: the calling app, as the Python runtime reads it from the client context."""
+
+    __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name", "installation_id")
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        for name in self.__slots__:
+            setattr(self, name, fields.get(name))
+
+
+class ClientContext:
+    """``context.client_context``: Invoke's ``ClientContext`` (base64 of a JSON object), as the Python runtime
+    gives it: ``client`` (a :class:`MobileClient` or ``None``), ``custom`` and ``env`` (dicts or ``None``)."""
+
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        client = document.get("client")
+        self.client = MobileClient(client) if isinstance(client, Mapping) else None
+        self.custom = document.get("custom")
+        self.env = document.get("env")
+
+    @classmethod
+    def decode(cls, value: str) -> ClientContext:
+        """From Invoke's ``ClientContext``; ``ValueError`` naming the problem if it is not base64 of a JSON object."""
+        try:
+            document = json.loads(base64.b64decode(value, validate=True))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"ClientContext must be base64 of a JSON object: {exc}") from None
+        if not isinstance(document, dict):
+            raise ValueError(f"ClientContext must be base64 of a JSON object, got {type(document).__name__}")
+        return cls(document)
 
 
 class AttemptLog:

@@ -40,7 +40,7 @@ from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution, stream
 from lambdasim.core.engine import FunctionState
-from lambdasim.core.handler import AttemptLog, describe, is_handler
+from lambdasim.core.handler import AttemptLog, ClientContext, describe, is_handler
 from lambdasim.core.provisioned import ProvisionedConcurrency, configure, unconfigure
 from lambdasim.core.rules import DEFAULT_MAXIMUM_EVENT_AGE_S, DEFAULT_MAXIMUM_RETRY_ATTEMPTS, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.core.target import FunctionVersion, Target
@@ -700,14 +700,19 @@ class LambdaBackend:
         return engine.request_id(seq)
 
     def invoke_sync(
-        self, rec: FunctionRecord, target: Target, event: Any, log: AttemptLog | None = None
+        self,
+        rec: FunctionRecord,
+        target: Target,
+        event: Any,
+        log: AttemptLog | None = None,
+        client_context: ClientContext | None = None,
     ) -> tuple[str, simpy.Event | ThrottleReason | ServiceFault]:
         """Start a ``RequestResponse`` invoke: its request id, and the SimPy event that succeeds with
         ``(error, response)`` when it ends, or why Lambda refused it at once (a throttle or a service error).
         ``log`` (``LogType=Tail``) receives the handler's output."""
         engine = self.engine
         seq = engine.next_seq()
-        return engine.request_id(seq), engine.invoke_sync(rec.state, event, seq, target, log)
+        return engine.request_id(seq), engine.invoke_sync(rec.state, event, seq, target, log, client_context)
 
     def configuration(self, rec: FunctionRecord, qualifier: str | None = None) -> dict[str, Any]:
         """``FunctionConfiguration`` of ``$LATEST`` (unqualified ARN), ``$LATEST`` explicitly, a version, or the

@@ -21,7 +21,7 @@ from lambdasim.aws.errors import ClientError
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
 from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.faults import SERVICE_EXCEPTION_MESSAGE, ServiceFault
-from lambdasim.core.handler import AttemptLog, ErrorInfo, runtime_error_log
+from lambdasim.core.handler import AttemptLog, ClientContext, ErrorInfo, runtime_error_log
 from lambdasim.core.rules import ThrottleReason
 from lambdasim.core.target import Target
 
@@ -87,10 +87,11 @@ class InvokeMixin(LambdaBase):
             )
         # A plain handler runs right here, inside the model: a RequestResponse invoke it makes must not advance
         # the clock under the caller either.
-        sim.running = True
+        client_context = self._client_context(params)
         log = AttemptLog() if params.get("LogType") == "Tail" else None
+        sim.running = True
         try:
-            rid, done = self._backend.invoke_sync(rec, target, event, log)
+            rid, done = self._backend.invoke_sync(rec, target, event, log, client_context)
         finally:
             sim.running = False
         if not isinstance(done, simpy.Event):
@@ -109,6 +110,16 @@ class InvokeMixin(LambdaBase):
         event, _size = self._payload(op, params["InvokeArgs"], self._sim.settings.async_payload_limit_bytes)
         request_id = self._backend.invoke_async(rec, self._target(rec, qualifier), event)
         return {"Status": 202, "ResponseMetadata": self._metadata(202, request_id)}
+
+    def _client_context(self, params: Mapping[str, Any]) -> ClientContext | None:
+        """Invoke's ``ClientContext`` decoded for ``context.client_context``; a value that is not base64 of a JSON
+        object is refused as ``InvalidRequestContentException`` [model] (the runtime could not read it either)."""
+        if "ClientContext" not in params:
+            return None
+        try:
+            return ClientContext.decode(params["ClientContext"])
+        except ValueError as exc:
+            raise self._error("InvalidRequestContentException", str(exc), "Invoke", 400, Type="User") from None
 
     def _no_payload(self, status: int, request_id: str | None = None) -> dict[str, Any]:
         """The response of a ``DryRun`` (204) or an accepted ``Event`` invoke (202): no payload."""
@@ -165,7 +176,11 @@ class InvokeMixin(LambdaBase):
         if kind == "Event":
             return result.succeed(self._no_payload(202, self._backend.invoke_async(rec, target, event)))
         log = AttemptLog() if params.get("LogType") == "Tail" else None
-        rid, done = self._backend.invoke_sync(rec, target, event, log)
+        try:
+            client_context = self._client_context(params)
+        except ClientError as exc:
+            return result.fail(exc)
+        rid, done = self._backend.invoke_sync(rec, target, event, log, client_context)
         if not isinstance(done, simpy.Event):
             return result.fail(self._refused(done))
         started = env.now
