@@ -195,6 +195,9 @@ class Scheduled(QueueItem):
     """
 
     __slots__ = ("callbacks", "ending", "environment")
+    # What only a synchronous call carries (SyncCall's slots shadow these): read on the hot path without a type test.
+    log: AttemptLog | None = None
+    client_context: Any = None
 
     def __init__(self) -> None:
         self.callbacks: tuple[Callable[[Any], None], ...] | None = None
@@ -975,7 +978,7 @@ class Engine:
                 reinit = 0.0
         else:
             init = reinit = 0.0
-        log: AttemptLog | None = call.log if type(call) is SyncCall else None
+        log: AttemptLog | None = call.log
         if log is not None:
             log.init_s = init
             log.cold = bool(fs.chosen_init)
@@ -1014,8 +1017,7 @@ class Engine:
                 # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
                 # retried init, which runs inside the invoke phase).
                 ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
-                if type(call) is SyncCall:
-                    ctx.client_context = call.client_context
+                ctx.client_context = call.client_context
                 if log is None:
                     error, response = _call_plain(handler, payload, ctx)
                 else:
@@ -1069,8 +1071,7 @@ class Engine:
         timeout_s = call.target.version.timeout_s
         deadline = invoked + timeout_s
         ctx = Context(self, call.target, request_id, deadline)
-        if type(call) is SyncCall:
-            ctx.client_context = call.client_context
+        ctx.client_context = call.client_context
         state = {"done": False, "token": 0}
         coro: Any = None
 
