@@ -214,6 +214,7 @@ STEPS: list[tuple[str, Callable[[Any], None] | None]] = [
     ("GetFunction", None),
     ("GetFunctionConfiguration", None),
     ("Invoke", None),
+    ("InvokeAsync", None),
     ("ListFunctions", None),
     ("ListVersionsByFunction", None),
     ("GetAccountSettings", None),
