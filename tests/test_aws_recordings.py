@@ -1311,3 +1311,92 @@ def test_the_client_context_reaches_the_handler() -> None:
     response = refused(lam.invoke, FunctionName="fn", ClientContext="not base64 json")
     assert response["Error"]["Code"] == "InvalidRequestContentException"
     assert response["Error"]["Message"].startswith("ClientContext must be base64 of a JSON object")
+
+
+def test_event_invoke_config_lifecycle() -> None:
+    # test_lambda_api.py::TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_lifecycle
+    _, lam = setup()
+    keys = ["DestinationConfig", "FunctionArn", "LastModified", "ResponseMetadata"]
+    put = lam.put_function_event_invoke_config(FunctionName="fn", MaximumRetryAttempts=0)
+    assert sorted(put) == sorted([*keys, "MaximumRetryAttempts"])
+    assert put["DestinationConfig"] == {"OnFailure": {}, "OnSuccess": {}} and put["FunctionArn"] == f"{ARN}fn:$LATEST"
+    put = lam.put_function_event_invoke_config(FunctionName="fn", MaximumEventAgeInSeconds=60)  # replaces
+    assert sorted(put) == sorted([*keys, "MaximumEventAgeInSeconds"])
+    same = lam.update_function_event_invoke_config(FunctionName="fn", MaximumEventAgeInSeconds=60)
+    assert sorted(same) == sorted(put)
+    updated = lam.update_function_event_invoke_config(FunctionName="fn", MaximumRetryAttempts=1)  # merges
+    assert (updated["MaximumEventAgeInSeconds"], updated["MaximumRetryAttempts"]) == (60, 1)
+    for qualifier in ({}, {"Qualifier": "$LATEST"}):
+        got = lam.get_function_event_invoke_config(FunctionName="fn", **qualifier)
+        assert (got["FunctionArn"], got["MaximumRetryAttempts"]) == (f"{ARN}fn:$LATEST", 1)
+    (listed,) = lam.list_function_event_invoke_configs(FunctionName="fn")["FunctionEventInvokeConfigs"]
+    assert sorted(listed) == sorted([*keys[:3], "MaximumEventAgeInSeconds", "MaximumRetryAttempts"])
+    lam.publish_version(FunctionName="fn")  # a version does not take $LATEST's config
+    message = f"The function {ARN}fn:1 doesn't have an EventInvokeConfig"
+    response = refused(lam.get_function_event_invoke_config, FunctionName="fn", Qualifier="1")
+    check(response, 404, "ResourceNotFoundException", message, NOT_FOUND)
+    put = lam.put_function_event_invoke_config(FunctionName="fn", Qualifier="1", MaximumEventAgeInSeconds=120)
+    assert put["FunctionArn"] == f"{ARN}fn:1"
+    lam.delete_function_event_invoke_config(FunctionName="fn")
+    (left,) = lam.list_function_event_invoke_configs(FunctionName="fn")["FunctionEventInvokeConfigs"]
+    assert (left["FunctionArn"], left["MaximumEventAgeInSeconds"]) == (f"{ARN}fn:1", 120)
+
+
+def test_provisioned_concurrency_lifecycle_on_a_version_and_its_alias() -> None:
+    # test_lambda_api.py::TestLambdaProvisionedConcurrency::test_lambda_provisioned_lifecycle
+    _, lam = setup(Publish=True)
+    lam.create_alias(FunctionName="fn", Name="live", FunctionVersion="1")
+    put = lam.put_provisioned_concurrency_config
+    assert put(FunctionName="fn", Qualifier="1", ProvisionedConcurrentExecutions=1)["Status"] == "IN_PROGRESS"
+    message = "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version"
+    response = refused(put, FunctionName="fn", Qualifier="live", ProvisionedConcurrentExecutions=1)
+    check(response, 409, "ResourceConflictException", message, TYPED)
+    lam.delete_provisioned_concurrency_config(FunctionName="fn", Qualifier="1")
+    message = "No Provisioned Concurrency Config found for this function"
+    response = refused(lam.get_provisioned_concurrency_config, FunctionName="fn", Qualifier="1")
+    check(response, 404, "ProvisionedConcurrencyConfigNotFoundException", message, TYPED)
+    assert put(FunctionName="fn", Qualifier="live", ProvisionedConcurrentExecutions=1)["Status"] == "IN_PROGRESS"
+    message = "Version is pointed by a Provisioned Concurrency alias"
+    response = refused(put, FunctionName="fn", Qualifier="1", ProvisionedConcurrentExecutions=1)
+    check(response, 409, "ResourceConflictException", message, TYPED)
+    lam.delete_alias(FunctionName="fn", Name="live")
+    message = f"Cannot find alias arn: {ARN}fn:live"
+    response = refused(lam.get_provisioned_concurrency_config, FunctionName="fn", Qualifier="live")
+    check(response, 404, "ResourceNotFoundException", message, NOT_FOUND)
+    assert lam.list_provisioned_concurrency_configs(FunctionName="fn")["ProvisionedConcurrencyConfigs"] == []
+
+
+def test_account_settings_keys() -> None:
+    # test_lambda_api.py::TestLambdaAccountSettings::test_account_settings
+    _, lam = setup()
+    settings = lam.get_account_settings()
+    assert sorted(settings["AccountLimit"]) == [
+        "CodeSizeUnzipped", "CodeSizeZipped", "ConcurrentExecutions", "TotalCodeSize", "UnreservedConcurrentExecutions"
+    ]  # fmt: skip
+    assert sorted(settings["AccountUsage"]) == ["FunctionCount", "TotalCodeSize"]
+
+
+def test_update_function_code_with_publish() -> None:
+    # test_lambda_api.py::TestLambdaVersions::test_publish_with_update
+    _, lam = setup()
+    before = lam.get_function(FunctionName="fn")["Configuration"]["CodeSha256"]
+    out = lam.update_function_code(FunctionName="fn", ZipFile=b"new code", Publish=True)
+    assert (out["FunctionArn"], out["Version"]) == (f"{ARN}fn:1", "1") and out["CodeSha256"] != before
+    version = lam.get_function(FunctionName="fn", Qualifier="1")["Configuration"]
+    latest = lam.get_function(FunctionName="fn", Qualifier="$LATEST")["Configuration"]
+    assert version["CodeSha256"] == latest["CodeSha256"] == out["CodeSha256"]
+    assert latest["FunctionArn"] == f"{ARN}fn:$LATEST"
+
+
+@pytest.mark.parametrize("body", [b"n\x87r\x9e\xe9\xb5\xd7I\xee\x9bmt", b"\x99\xeb,j\x07\xa1zYh"])
+def test_a_payload_that_is_not_json(body: bytes) -> None:
+    # test_lambda.py::TestLambdaErrors::test_lambda_invoke_payload_encoding_error[...]: the code, layout and the
+    # message's fixed part (the parser's own words after it are Java's on AWS, Python's here)
+    _, lam = setup()
+    response = refused(lam.invoke, FunctionName="fn", Payload=body)
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["Error"]["Code"] == "InvalidRequestContentException"
+    assert response["Error"]["Message"].startswith(
+        "Could not parse request body into json: Could not parse payload into json: "
+    )
+    assert sorted(k for k in response if k not in ("Error", "ResponseMetadata")) == TYPED
