@@ -301,6 +301,7 @@ def every_operation() -> dict[str, list[dict[str, Any]]]:
     )
     run("GetPolicy", FunctionName="f")
     run("RemovePermission", FunctionName="f", StatementId="s3")
+    run("InvokeAsync", FunctionName="f", InvokeArgs=b'{"a": 1}')
     run("DeleteAlias", FunctionName="f", Name="live")
     run("DeleteFunction", FunctionName="f", Qualifier="1")
     run("DeleteFunction", FunctionName="g")

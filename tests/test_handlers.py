@@ -176,7 +176,11 @@ def test_async_handler_running_past_its_timeout_ends_at_the_timeout() -> None:
     sim, lam = make(handler, timeout=7)
     resp, body = sync(lam)
     assert resp["FunctionError"] == "Unhandled"
-    assert (body["errorType"], body["errorMessage"]) == ("Sandbox.Timedout", "Task timed out after 7.00 seconds")
+    assert body["errorType"] == "Sandbox.Timedout"
+    assert (
+        body["errorMessage"]
+        == f"RequestId: {resp['ResponseMetadata']['RequestId']} Error: Task timed out after 7.00 seconds"
+    )
     assert sim.now == 7.0
     res = sim.run()
     assert after == []

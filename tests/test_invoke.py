@@ -101,7 +101,12 @@ def test_timeout_on_request_response_ends_at_the_timeout() -> None:
     resp = lam.invoke(FunctionName="f", Payload=b"{}")
     body = json.loads(resp["Payload"].read())
     assert resp["FunctionError"] == "Unhandled"
-    assert (body["errorType"], body["errorMessage"]) == ("Sandbox.Timedout", "Task timed out after 4.00 seconds")
+    # As recorded on AWS (LocalStack's test_lambda_invoke_with_timeout): the request id, then the message.
+    rid = resp["ResponseMetadata"]["RequestId"]
+    assert body == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {rid} Error: Task timed out after 4.00 seconds",
+    }
     assert sim.now == 4.0
 
 
@@ -172,7 +177,8 @@ def test_unknown_function_is_resource_not_found(kind: str) -> None:
     _sim, lam = make(echo)
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as exc:
         lam.invoke(FunctionName="nope", InvocationType=kind, Payload=b"{}")
-    assert error_of(exc) == ("ResourceNotFoundException", f"Function not found: {ARN}:nope", 404)
+    # An unqualified invoke names $LATEST (recorded on AWS in 2025: LocalStack's test_invoke_exceptions).
+    assert error_of(exc) == ("ResourceNotFoundException", f"Function not found: {ARN}:nope:$LATEST", 404)
     assert exc.value.operation_name == "Invoke"
     assert exc.value.response["Type"] == "User"
 
@@ -187,7 +193,7 @@ def test_errors_are_client_errors_in_botocore_layout() -> None:
     assert err.operation_name == "Invoke"
     assert str(err) == (
         f"An error occurred (ResourceNotFoundException) when calling the Invoke operation: Function not found: "
-        f"{ARN}:nope"
+        f"{ARN}:nope:$LATEST"
     )
     assert err.response["ResponseMetadata"]["RequestId"]
     # One class per code, shared by every client and simulation (``except lam.exceptions.X`` works anywhere).
@@ -384,7 +390,7 @@ def test_update_function_configuration_changes_what_runs_next() -> None:
     assert sim.now == 92.0
     lam.update_function_configuration(FunctionName="f", Duration=7.0)
     body = json.loads(lam.invoke(FunctionName="f", Payload=b"{}")["Payload"].read())
-    assert body["errorMessage"] == "Task timed out after 5.00 seconds"
+    assert body["errorMessage"].endswith(" Error: Task timed out after 5.00 seconds")
 
 
 def test_delete_function_then_it_is_gone() -> None:
@@ -401,3 +407,19 @@ def test_delete_function_then_it_is_gone() -> None:
     # The name can be used again.
     lam.create_function(FunctionName="f", Handler=echo)
     assert lam.invoke(FunctionName="f", Payload=b"{}")["StatusCode"] == 200
+
+
+def test_the_deprecated_invoke_async_queues_an_event_invoke_and_answers_202() -> None:
+    # [doc] InvokeAsync (API reference, deprecated): "Status": 202 and the event handled as an asynchronous invoke.
+    seen: list[Any] = []
+    sim, lam = make(lambda event, context: seen.append(event))
+    resp = lam.invoke_async(FunctionName="f", InvokeArgs=b'{"order": 1}')
+    assert (resp["Status"], resp["ResponseMetadata"]["HTTPStatusCode"]) == (202, 202)
+    assert set(resp) == {"Status", "ResponseMetadata"}
+    results = sim.run()
+    assert seen == [{"order": 1}]
+    assert results.stats("f").invocations == 1
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.invoke_async(FunctionName="nope", InvokeArgs="{}")
+    with pytest.raises(ls.ParamValidationError):
+        lam.invoke_async(FunctionName="f")

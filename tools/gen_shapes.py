@@ -62,6 +62,7 @@ SERVICES: dict[str, Service] = {
                 "GetPolicy",
                 "GetProvisionedConcurrencyConfig",
                 "Invoke",
+                "InvokeAsync",
                 "ListAliases",
                 "ListEventSourceMappings",
                 "ListFunctionEventInvokeConfigs",

@@ -189,14 +189,22 @@ def validation_message(problems: list[Problem]) -> str:
     return f"{n} validation {noun} detected: {parts}"
 
 
-def aws_repr(value: Any) -> str:
-    """A value as the Java service prints it: ``[a, b]`` for lists, ``{k=v}`` for maps, ``true`` for booleans."""
+def aws_repr(value: Any, shapes: Shapes | None = None, shape_name: str | None = None) -> str:
+    """A value as the Java service prints it: ``[a, b]`` for lists, ``{k=v}`` for maps, ``true`` for booleans, and,
+    given its shape, a double as Java's ``Double.toString`` does (``{2=2.0}``, as recorded for a routing config)."""
+    shape = shapes[shape_name] if shapes is not None and shape_name is not None else None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if shape is not None and shape["type"] in ("double", "float") and isinstance(value, (int, float)):
+        return repr(float(value))
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(aws_repr(v) for v in value) + "]"
+        member = shape["member"] if shape is not None else None
+        return "[" + ", ".join(aws_repr(v, shapes, member) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}={aws_repr(v)}" for k, v in value.items()) + "}"
+        key, item = (shape["key"], shape["value"]) if shape is not None and shape["type"] == "map" else (None, None)
+        return (
+            "{" + ", ".join(f"{aws_repr(k, shapes, key)}={aws_repr(v, shapes, item)}" for k, v in value.items()) + "}"
+        )
     return str(value)
 
 
@@ -221,27 +229,57 @@ def _check(value: Any, shapes: Shapes, shape_name: str, problems: list[Problem],
     elif kind == "list":
         item = shapes[shape["member"]]
         if "max" in shape and len(value) > shape["max"]:
-            problems.append((aws_repr(value), path, f"Member must have length less than or equal to {shape['max']}"))
+            problems.append(
+                (
+                    aws_repr(value, shapes, shape_name),
+                    path,
+                    f"Member must have length less than or equal to {shape['max']}",
+                )
+            )
         elif item["type"] == "structure":  # each item's own members, at list.n.member.name
             for n, element in enumerate(value, 1):
                 if element is not None:
                     _check_structure(element, shapes, item, problems, f"{path}.{n}.member", nn)
         elif any(_fails(v, shapes, shape["member"], nn) for v in value):
             constraint = f"Member must satisfy constraint: {_all(shapes, shape['member'], nn)}"
-            problems.append((aws_repr(value), path, constraint))
+            problems.append((aws_repr(value, shapes, shape_name), path, constraint))
     elif kind == "map":
         if "max" in shape and len(value) > shape["max"]:
-            problems.append((aws_repr(value), path, f"Member must have length less than or equal to {shape['max']}"))
+            problems.append(
+                (
+                    aws_repr(value, shapes, shape_name),
+                    path,
+                    f"Member must have length less than or equal to {shape['max']}",
+                )
+            )
         elif any(_fails(k, shapes, shape["key"], nn) for k in value):
-            constraint = f"Map keys must satisfy constraint: {_all(shapes, shape['key'], nn)}"
-            problems.append((aws_repr(value), path, constraint))
+            constraint = f"Map keys must satisfy constraint: {_all(shapes, shape['key'], False)}"  # keys: never null
+            problems.append((aws_repr(value, shapes, shape_name), path, constraint))
         elif any(_fails(v, shapes, shape["value"], nn) for v in value.values()):
             constraint = f"Map value must satisfy constraint: {_all(shapes, shape['value'], nn)}"
-            problems.append((aws_repr(value), path, constraint))
+            problems.append((aws_repr(value, shapes, shape_name), path, constraint))
     else:
-        failed = _scalar_failure(value, shape)
-        if failed is not None:
-            problems.append((aws_repr(value), path, failed))
+        for failed in _scalar_failures(value, shape):
+            problems.append((aws_repr(value, shapes, shape_name), path, failed))
+
+
+def _scalar_failures(value: Any, shape: Mapping[str, Any]) -> list[str]:
+    """The constraints ``value`` breaks, in AWS's words: a string's length and then its enum or pattern, each
+    reported (AWS lists a name both too long and off the pattern twice, as LocalStack's
+    test_function_name_and_qualifier_validation recorded)."""
+    if shape["type"] in ("string", "any") and isinstance(value, str):
+        out = []
+        if "max" in shape and len(value) > shape["max"]:
+            out.append(f"Member must have length less than or equal to {shape['max']}")
+        elif "min" in shape and len(value) < shape["min"]:
+            out.append(f"Member must have length greater than or equal to {shape['min']}")
+        if "enum" in shape and value not in shape["enum"]:
+            out.append(f"Member must satisfy enum value set: [{', '.join(shape['enum'])}]")
+        elif "pattern" in shape and _regex(shape["pattern"]).fullmatch(value) is None:
+            out.append(f"Member must satisfy regular expression pattern: {shape['pattern']}")
+        return out
+    failed = _scalar_failure(value, shape)
+    return [] if failed is None else [failed]
 
 
 def _scalar_failure(value: Any, shape: Mapping[str, Any]) -> str | None:

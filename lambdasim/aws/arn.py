@@ -14,12 +14,15 @@ FUNCTION_NAME_PATTERN = (
     r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
     r"([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?"
 )
+# "function:" is optional in both ARN forms, as in the model's pattern: AWS reads
+# "arn:aws:lambda:REGION:ACCOUNT:function" as the function named "function" (recorded: LocalStack's
+# test_function_name_and_qualifier_validation[incomplete_arn-*]).
 _FULL = re.compile(
     r"^arn:(?P<partition>aws[a-zA-Z-]*):lambda:(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d):(?P<account>\d{12}):"
-    r"function:(?P<name>[a-zA-Z0-9-_]+)(:(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$"
+    r"(function:)?(?P<name>[a-zA-Z0-9-_]+)(:(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$"
 )
 _PARTIAL = re.compile(
-    r"^(?P<account>\d{12}):function:(?P<name>[a-zA-Z0-9-_]+)(:(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$"
+    r"^(?P<account>\d{12}):(function:)?(?P<name>[a-zA-Z0-9-_]+)(:(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$"
 )
 _PLAIN = re.compile(r"^(?P<name>[a-zA-Z0-9-_]+)(:(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$")
 NAME_MAX = 64
@@ -36,13 +39,15 @@ class FunctionRef:
 
 
 def parse_function_name(value: str) -> FunctionRef | None:
-    """Parse a name, ``name:qualifier``, partial ARN or full ARN; ``None`` if it is none of them."""
+    """Parse a name, ``name:qualifier``, partial ARN or full ARN; ``None`` if it is none of them.
+
+    A name longer than :data:`NAME_MAX` parses (no function can have it, so looking it up finds none, as AWS
+    answers); creating a function checks the length.
+    """
     for pattern in (_FULL, _PARTIAL, _PLAIN):
         m = pattern.match(value)
         if m:
             groups = m.groupdict()
-            if len(groups["name"]) > NAME_MAX:
-                return None
             return FunctionRef(groups["name"], groups.get("qualifier"), groups.get("account"), groups.get("region"))
     return None
 

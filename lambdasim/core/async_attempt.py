@@ -20,7 +20,16 @@ import simpy
 from simpy.events import Timeout
 
 from lambdasim.core._kernel import Kernel
-from lambdasim.core.handler import Context, ErrorInfo, Wait, check_response, error_info, exit_error, timeout_error
+from lambdasim.core.handler import (
+    AttemptLog,
+    Context,
+    ErrorInfo,
+    Wait,
+    check_response,
+    error_info,
+    exit_error,
+    timeout_error,
+)
 
 Finish = Callable[["ErrorInfo | None", Any], None]
 
@@ -38,6 +47,7 @@ class AsyncAttempt:
         "_handler",
         "_interrupt",
         "_limit",
+        "_log",
         "_payload",
         "_timeout_s",
         "_token",
@@ -56,6 +66,7 @@ class AsyncAttempt:
         finish: Finish,
         interrupt: Callable[[BaseException], None],
         limit_bytes: int | None = None,
+        log: AttemptLog | None = None,
     ) -> None:
         self._env = env
         self._handler = handler
@@ -66,6 +77,7 @@ class AsyncAttempt:
         self._finish = finish
         self._interrupt = interrupt
         self._limit = limit_bytes
+        self._log = log  # what the handler prints goes to the invoke's LogResult (LogType="Tail")
         self._coro: Any = None
         self._token = 0  # which await is current: a timer of an earlier one is stale
         self._deadline_timer = False
@@ -95,7 +107,11 @@ class AsyncAttempt:
         while not self.done:
             self._token += 1
             try:
-                yielded = self._coro.send(value) if exc is None else self._coro.throw(exc)
+                if self._log is None:
+                    yielded = self._coro.send(value) if exc is None else self._coro.throw(exc)
+                else:
+                    with self._log.capture():
+                        yielded = self._coro.send(value) if exc is None else self._coro.throw(exc)
             except StopIteration as stop:
                 bad = check_response(stop.value, self._limit)
                 self._end(bad, None if bad else stop.value)

@@ -42,6 +42,8 @@ from lambdasim.core.dist import Distribution, stream
 from lambdasim.core.environments import EnvironmentPool
 from lambdasim.core.faults import OutageTimeline, ServiceFault
 from lambdasim.core.handler import (
+    RESPONSE_LIMIT_BYTES,
+    AttemptLog,
     Context,
     ErrorInfo,
     check_response,
@@ -202,6 +204,9 @@ class Scheduled(QueueItem):
     """
 
     __slots__ = ("callbacks", "ending", "environment")
+    # What only a synchronous call carries (SyncCall's slots shadow these): read on the hot path without a type test.
+    log: AttemptLog | None = None
+    client_context: Any = None
 
     def __init__(self) -> None:
         self.callbacks: tuple[Callable[[Any], None], ...] | None = None
@@ -263,15 +268,25 @@ class AsyncEvent(Scheduled):
 class SyncCall(Scheduled):
     """A ``RequestResponse`` invocation in progress; ``done`` succeeds with ``(error, response)``."""
 
-    __slots__ = ("done", "fs", "started_at", "target")
+    __slots__ = ("client_context", "done", "fs", "log", "started_at", "target")
 
-    def __init__(self, fs: FunctionState, done: simpy.Event, now: float, target: Target) -> None:
+    def __init__(
+        self,
+        fs: FunctionState,
+        done: simpy.Event,
+        now: float,
+        target: Target,
+        log: AttemptLog | None = None,
+        client_context: Any = None,
+    ) -> None:
         self.callbacks = None
         self.ending = None
         self.fs = fs
         self.target = target
         self.done = done
         self.started_at = now
+        self.log = log  # filled for LogType=Tail: the handler's output and the init phase
+        self.client_context = client_context  # Invoke's ClientContext, as context.client_context
 
 
 class FunctionState:
@@ -910,10 +925,17 @@ class Engine:
     # -- the synchronous path ---------------------------------------------------------------------------------
 
     def invoke_sync(
-        self, fs: FunctionState, payload: Any, seq: int, target: Target | None = None
+        self,
+        fs: FunctionState,
+        payload: Any,
+        seq: int,
+        target: Target | None = None,
+        log: AttemptLog | None = None,
+        client_context: Any = None,
     ) -> simpy.Event | ThrottleReason | ServiceFault:
         """Start a ``RequestResponse`` attempt on ``target`` (default: unqualified) now; the event succeeds with
-        ``(error, response)`` at its end."""
+        ``(error, response)`` at its end. ``log``, if given, receives what the handler prints and the init time;
+        ``client_context`` is the handler's ``context.client_context``."""
         if target is None:
             target = fs.latest
         # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
@@ -928,7 +950,7 @@ class Engine:
             return reason
         fs.metrics.acquired(self.env.now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
         done = self.env.event()
-        call = SyncCall(fs, done, self.env.now, target)
+        call = SyncCall(fs, done, self.env.now, target, log, client_context)
         self._run_attempt(fs, call, payload, self._end_sync, seq)
         return done
 
@@ -968,6 +990,10 @@ class Engine:
                 reinit = 0.0
         else:
             init = reinit = 0.0
+        log: AttemptLog | None = call.log
+        if log is not None:
+            log.init_s = init
+            log.cold = bool(fs.chosen_init)
         kind = version.kind
         error: ErrorInfo | None = None
         response: Any = None
@@ -996,15 +1022,20 @@ class Engine:
             if kind == KIND_IMPORT:
                 handler, error = resolve(version.handler)
             if error is None and (kind == KIND_ASYNC or (kind == KIND_IMPORT and is_async(handler))):
-                self._drive(fs, call, request_id, handler, fresh(payload), on_end, init, reinit)
+                self._drive(fs, call, request_id, handler, fresh(payload), on_end, init, reinit, log)
                 return
             duration = version.sample_duration()
             if error is None:
                 # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
                 # retried init, which runs inside the invoke phase).
                 ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
-                limit = self.settings.sync_payload_limit_bytes if type(call) is SyncCall else None
-                error, response = _call_plain(handler, fresh(payload), ctx, limit, self.defer_interrupt)
+                limit = RESPONSE_LIMIT_BYTES if type(call) is SyncCall else None
+                ctx.client_context = call.client_context
+                if log is None:
+                    error, response = _call_plain(handler, fresh(payload), ctx, limit, self.defer_interrupt)
+                else:
+                    with log.capture():
+                        error, response = _call_plain(handler, fresh(payload), ctx, limit, self.defer_interrupt)
         if override is not None:
             duration = override
         if reinit:
@@ -1041,6 +1072,7 @@ class Engine:
         on_end: OnEnd,
         init: float,
         reinit: float = 0.0,
+        log: AttemptLog | None = None,
     ) -> None:
         """Run an ``async def`` handler on the simulated clock (:class:`~lambdasim.core.async_attempt.AsyncAttempt`).
 
@@ -1056,16 +1088,19 @@ class Engine:
             self._bill(fs.stats, init, env.now - invoked)
             on_end(call, error, response, env.now - invoked)
 
+        ctx = Context(self, call.target, request_id, deadline)
+        ctx.client_context = call.client_context
         attempt = AsyncAttempt(
             env,
             handler,
             payload,
-            Context(self, call.target, request_id, deadline),
+            ctx,
             deadline=deadline,
             timeout_s=timeout_s,
             finish=finish,
             interrupt=self.defer_interrupt,
-            limit_bytes=self.settings.sync_payload_limit_bytes if isinstance(call, SyncCall) else None,
+            limit_bytes=RESPONSE_LIMIT_BYTES if isinstance(call, SyncCall) else None,
+            log=log,
         )
         Timeout(env, init + reinit).callbacks.append(attempt.enter)
 

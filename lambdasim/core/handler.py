@@ -14,12 +14,15 @@ Kinds of handler (``Handler=`` on ``create_function``):
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import importlib
 import inspect
+import io
 import json
 import os
 import traceback
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.core.behaviour import Behaviour
@@ -73,8 +76,10 @@ class Context:
         "_deadline",
         "_engine",
         "aws_request_id",
+        "client_context",
         "function_name",
         "function_version",
+        "identity",
         "invoked_function_arn",
         "log_group_name",
         "log_stream_name",
@@ -91,7 +96,11 @@ class Context:
         self.function_name = name
         self.function_version = version
         self.invoked_function_arn = target.invoked_arn
-        self.memory_limit_in_mb = target.version.memory_mb
+        # A string, as the Python runtime gives it (recorded: LocalStack's test_invocation_with_qualifier).
+        self.memory_limit_in_mb = str(target.version.memory_mb)
+        # The mobile SDK's client context and Cognito identity: None unless a caller sends them, as on AWS.
+        self.client_context: Any = None
+        self.identity: Any = None
         self.log_group_name = f"/aws/lambda/{name}"
         self.log_stream_name = f"{name}/[{version}]{request_id.replace('-', '')}"
 
@@ -110,6 +119,69 @@ class Context:
     def invoke(self, **kwargs: Any) -> Wait:
         """Invoke another simulated function, as ``lambda_client.invoke(**kwargs)``; await the response."""
         return Wait(self._engine.invoke_from_model(**kwargs))
+
+
+class MobileClient:
+    """``context.client_context.client``: the calling app, as the Python runtime reads it from the client context."""
+
+    __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name", "installation_id")
+
+    def __init__(self, fields: Mapping[str, Any]) -> None:
+        for name in self.__slots__:
+            setattr(self, name, fields.get(name))
+
+
+class ClientContext:
+    """``context.client_context``: Invoke's ``ClientContext`` (base64 of a JSON object), as the Python runtime
+    gives it: ``client`` (a :class:`MobileClient` or ``None``), ``custom`` and ``env`` (dicts or ``None``)."""
+
+    __slots__ = ("client", "custom", "env")
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        client = document.get("client")
+        self.client = MobileClient(client) if isinstance(client, Mapping) else None
+        self.custom = document.get("custom")
+        self.env = document.get("env")
+
+    @classmethod
+    def decode(cls, value: str) -> ClientContext:
+        """From Invoke's ``ClientContext``; ``ValueError`` naming the problem if it is not base64 of a JSON object."""
+        try:
+            document = json.loads(base64.b64decode(value, validate=True))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"ClientContext must be base64 of a JSON object: {exc}") from None
+        if not isinstance(document, dict):
+            raise ValueError(f"ClientContext must be base64 of a JSON object, got {type(document).__name__}")
+        return cls(document)
+
+
+class AttemptLog:
+    """What a synchronous invoke with ``LogType=Tail`` reports of its attempt: what the handler printed to standard
+    output, and the init phase it waited for (``Init Duration``)."""
+
+    __slots__ = ("cold", "init_s", "output")
+
+    def __init__(self) -> None:
+        self.output = io.StringIO()
+        self.cold = False  # ran in a new environment: the REPORT line gives its Init Duration
+        self.init_s = 0.0
+
+    def capture(self) -> contextlib.redirect_stdout[io.StringIO]:
+        """A context manager sending ``print()`` inside it to this log."""
+        return contextlib.redirect_stdout(self.output)
+
+
+def runtime_error_log(error: ErrorInfo) -> str:
+    """The Python runtime's log record of a function error: ``[ERROR] Type: message`` and the traceback, each
+    line's indentation in no-break spaces (recorded: LocalStack's test_invocation_type_event_error)."""
+    error_type, message, stack = error
+    lines = [f"[ERROR] {error_type}: {message}"]
+    if stack:
+        lines.append("Traceback (most recent call last):")
+        for line in "".join(stack).splitlines():
+            stripped = line.lstrip(" ")
+            lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    return "\n".join(lines) + "\n"
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -134,8 +206,16 @@ def error_info(exc: BaseException) -> ErrorInfo:
 
 
 def exit_error(err: SystemExit) -> ErrorInfo:
-    """A handler called ``sys.exit``: the runtime process exits, which Lambda reports as ``Runtime.ExitError``."""
-    return ("Runtime.ExitError", f"RequestId: Error: Runtime exited with error: exit status {err.code!r}", [])
+    """A handler called ``sys.exit``: the runtime process exits, which Lambda reports as ``Runtime.ExitError``.
+
+    As the runtime reports it (recorded: LocalStack's test_lambda_handler_exit and
+    test_lambda_runtime_wrapper_not_found); ``sys.exit("text")`` exits with status 1, as Python does. The response
+    adds "RequestId: <id> Error: " in front.
+    """
+    status = 0 if err.code is None else err.code if isinstance(err.code, int) else 1
+    if status == 0:
+        return ("Runtime.ExitError", "Runtime exited without providing a reason", [])
+    return ("Runtime.ExitError", f"Runtime exited with error: exit status {status}", [])
 
 
 def timeout_error(timeout_s: float) -> ErrorInfo:
@@ -192,6 +272,11 @@ def fresh(payload: Any) -> Any:
     if t in _SCALARS:
         return payload
     return json.loads(json.dumps(payload))
+
+
+RESPONSE_LIMIT_BYTES = 6_291_556
+"""The largest synchronous response payload: 6 MB and 100 bytes, as AWS's error names it (recorded: LocalStack's
+test_lambda_too_large_response)."""
 
 
 def resolve(handler: str) -> tuple[Callable[..., Any] | None, ErrorInfo | None]:

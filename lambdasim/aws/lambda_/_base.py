@@ -53,6 +53,18 @@ class LambdaBase(BaseClient):
         if problems:
             raise self._validation(op, problems)
 
+    def _error(self, code: str, message: str, operation: str, status: int = 400, **extra: Any) -> ClientError:
+        """botocore's ``ClientError`` with the headers Lambda's REST-JSON errors carry (recorded in LocalStack's
+        test_function_revisions_permissions: content-type, x-amzn-errortype, x-amzn-requestid)."""
+        error = super()._error(code, message, operation, status, **extra)
+        metadata = error.response["ResponseMetadata"]
+        metadata["HTTPHeaders"] = {
+            "content-type": "application/json",
+            "x-amzn-errortype": code,
+            "x-amzn-requestid": metadata["RequestId"],
+        }
+        return error
+
     def _validation(self, op: str, problems: list[Problem]) -> ClientError:
         return self._fail("ValidationException", validation_message(problems), op)
 
@@ -85,6 +97,9 @@ class LambdaBase(BaseClient):
         out = self._fail(error.code, error.message, op, error.status)
         if not error.typed:
             out.response.pop("Type", None)
+        if error.bare:
+            out.response.pop("message", None)
+            out.response["Error"]["Message"] = None
         return out
 
     def _arn(self, name: str, qualifier: str | None = None) -> str:
@@ -111,10 +126,12 @@ class LambdaBase(BaseClient):
         except LambdaError as exc:
             raise self._backend_error(op, exc) from None
 
-    def _resolve(self, op: str, value: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
+    def _resolve(
+        self, op: str, value: str, qualifier: str | None = None, *, unqualified_as: str | None = None
+    ) -> tuple[FunctionRecord, str | None]:
         """The function and qualifier (``None``: unqualified); ``Function not found: <arn>`` if either is missing."""
         try:
-            return self._backend.resolve(value, qualifier)
+            return self._backend.resolve(value, qualifier, unqualified_as=unqualified_as)
         except LambdaError as exc:
             raise self._backend_error(op, exc) from None
 

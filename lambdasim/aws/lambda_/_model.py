@@ -31,8 +31,8 @@ EXTENSIONS: dict[str, str] = {
         "lambdasim: accepted here as well as on UpdateFunctionCode, where AWS takes it"
     ),
     "Runtime.enum": (
-        "not checked: AWS refuses unknown runtimes with its own list of current ones; lambdasim runs handlers in "
-        "process, so the runtime is a label"
+        "not checked as a model constraint: AWS refuses a deprecated or unknown runtime with an "
+        "InvalidParameterValueException of its own (lambdasim.aws.lambda_.runtimes)"
     ),
     "MemorySize.max": "10240 MB, AWS's limit for functions (the model's 32768 is for capacity providers)",
     "Timeout.max": "900 s, AWS's limit (the model gives no maximum)",

@@ -38,6 +38,7 @@ OPERATIONS: dict[str, tuple[str | None, str | None, int]] = {
         200,
     ),
     "Invoke": ("InvocationRequest", "InvocationResponse", 200),
+    "InvokeAsync": ("InvokeAsyncRequest", "InvokeAsyncResponse", 202),
     "ListAliases": ("ListAliasesRequest", "ListAliasesResponse", 200),
     "ListEventSourceMappings": ("ListEventSourceMappingsRequest", "ListEventSourceMappingsResponse", 200),
     "ListFunctionEventInvokeConfigs": (
@@ -114,6 +115,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     "BatchSize": {"type": "integer", "min": 1, "max": 10000},
     "BisectBatchOnFunctionError": {"type": "boolean"},
     "Blob": {"type": "blob"},
+    "BlobStream": {"type": "blob"},
     "Boolean": {"type": "boolean"},
     "CapacityProviderArn": {
         "type": "string",
@@ -394,6 +396,11 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
     },
     "InvocationType": {"type": "string", "enum": ["Event", "RequestResponse", "DryRun"]},
+    "InvokeAsyncRequest": {
+        "type": "structure",
+        "required": ["FunctionName", "InvokeArgs"],
+        "members": {"FunctionName": "NamespacedFunctionName", "InvokeArgs": "BlobStream"},
+    },
     "InvokedViaFunctionUrl": {"type": "boolean"},
     "KMSKeyArn": {"type": "string", "pattern": "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"},
     "KafkaSchemaRegistryAccessConfig": {

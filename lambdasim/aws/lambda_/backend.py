@@ -27,11 +27,20 @@ from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws._shapes import validation_message
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.arn import FUNCTION_NAME_PATTERN, LATEST, FunctionRef, function_arn, parse_function_name, service_of
+from lambdasim.aws.arn import (
+    FUNCTION_NAME_PATTERN,
+    LATEST,
+    NAME_MAX,
+    FunctionRef,
+    function_arn,
+    parse_function_name,
+    service_of,
+)
+from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution, stream
 from lambdasim.core.engine import FunctionState
-from lambdasim.core.handler import describe, is_handler
+from lambdasim.core.handler import AttemptLog, ClientContext, describe, is_handler
 from lambdasim.core.provisioned import ProvisionedConcurrency, configure, unconfigure
 from lambdasim.core.rules import DEFAULT_MAXIMUM_EVENT_AGE_S, DEFAULT_MAXIMUM_RETRY_ATTEMPTS, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.core.target import FunctionVersion, Target
@@ -71,9 +80,10 @@ class LambdaError(ServiceError):
     ``typed=False`` for the few errors AWS was recorded sending without a ``Type``.
     """
 
-    def __init__(self, code: str, message: str, status: int = 400, *, typed: bool = True) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, *, typed: bool = True, bare: bool = False) -> None:
         super().__init__(code, message, status)
         self.typed = typed
+        self.bare = bare  # no message at all: Error.Message is None and no "message" key, as AWS's 403s
 
     @classmethod
     def not_found(cls, message: str) -> LambdaError:
@@ -178,6 +188,11 @@ class LambdaBackend:
             raise LambdaError.invalid(
                 "The derived qualifier from the function name does not match the specified qualifier."
             )
+        if ref.region is not None and ref.region != self.region:
+            # Recorded for every function operation (test_get_function_wrong_region).
+            raise LambdaError.not_found(
+                f"Functions from '{ref.region}' are not reachable in this region ('{self.region}')"
+            )
         return FunctionRef(ref.name, qualifier or ref.qualifier, ref.account, ref.region)
 
     def here(self, ref: FunctionRef) -> bool:
@@ -196,12 +211,16 @@ class LambdaBackend:
             raise LambdaError.not_found(f"Function not found: {self.arn(ref.name, suffix)}")
         return rec
 
-    def resolve(self, value: str, qualifier: str | None = None) -> tuple[FunctionRecord, str | None]:
-        """The function and qualifier (``None``: unqualified); ``Function not found: <arn>`` if either is missing."""
+    def resolve(
+        self, value: str, qualifier: str | None = None, *, unqualified_as: str | None = None
+    ) -> tuple[FunctionRecord, str | None]:
+        """The function and qualifier (``None``: unqualified); ``Function not found: <arn>`` if either is missing,
+        the ARN qualified by ``unqualified_as`` when none was given (``Invoke`` names ``$LATEST``)."""
         ref = self.ref(value, qualifier)
         rec = self.lookup(ref)
         if rec is None or not rec.has(ref.qualifier):
-            raise LambdaError.not_found(f"Function not found: {self.arn(ref.name, ref.qualifier)}")
+            shown = ref.qualifier if ref.qualifier is not None else unqualified_as
+            raise LambdaError.not_found(f"Function not found: {self.arn(ref.name, shown)}")
         return rec, ref.qualifier
 
     def unqualified(self, value: str, *, latest_in_message: bool = False) -> FunctionRecord:
@@ -348,11 +367,23 @@ class LambdaBackend:
         :class:`~lambdasim.Behaviour`; ``Duration``/``InitDuration`` take seconds or a distribution."""
         dead_letter_arn = _dead_letter_arn(spec.get("DeadLetterConfig", {}))  # refused before anything changes
         ref = self.ref(spec["FunctionName"])
+        if ref.account not in (None, self.account_id):
+            # Recorded as a bare 403 with no message at all (test_function_arns, function_arn_other_account_exc).
+            raise LambdaError("AccessDeniedException", "", 403, typed=False, bare=True)
         name = ref.name
         if ref.qualifier is not None:
             raise LambdaError.invalid("Unsupported function name: a qualifier is not allowed when creating a function.")
+        if len(name) > NAME_MAX:
+            # Code and constraint as recorded (test_function_name_and_qualifier_validation[function_name_too_long-
+            # create_function]); the "1 validation error detected" preamble is [model], as AWS's other such messages.
+            raise LambdaError.invalid(
+                validation_message(
+                    [(name, "functionName", f"Member must have length less than or equal to {NAME_MAX}")]
+                )
+            )
         if name in self.functions:  # (checked before the handler, as AWS answers the conflict first)
             raise LambdaError.conflict(f"Function already exist: {name}")
+        check_runtime(spec)
         handler = spec.get("Handler")
         if not is_handler(handler):
             raise LambdaError.invalid(
@@ -416,6 +447,7 @@ class LambdaBackend:
     def update_function_configuration(self, rec: FunctionRecord, params: Mapping[str, Any]) -> None:
         """Change ``$LATEST``'s settings (``UpdateFunctionConfiguration``'s parameters); attempts that start from
         now on use them. Published versions keep theirs."""
+        check_runtime(params)
         if "DeadLetterConfig" in params:
             _dead_letter_arn(params["DeadLetterConfig"])  # refused before anything changes
         latest = rec.state.latest.version
@@ -496,6 +528,8 @@ class LambdaBackend:
         if description:
             config["Description"] = description
         rec.versions[version] = VersionRecord(config, rec.state.latest.version.publish(version), rec.revision)
+        # Publishing gives $LATEST a new RevisionId too (recorded: test_function_revisions_version_and_alias).
+        rec.config["RevisionId"] = self._sim.new_request_id()
         return version
 
     # -- aliases ----------------------------------------------------------------------------------------------
@@ -607,9 +641,20 @@ class LambdaBackend:
         """Reserve ``n`` for the function (0 blocks it); at least 100 must stay unreserved in the account."""
         engine = self.engine
         if engine.concurrency_limit - engine.reserved_total(excluding=rec.state) - n < MIN_UNRESERVED_CONCURRENCY:
-            raise LambdaError.invalid(
+            raise LambdaError(
+                "InvalidParameterValueException",
                 "Specified ReservedConcurrentExecutions for function decreases account's "
-                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED_CONCURRENCY}]."
+                f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED_CONCURRENCY}].",
+                typed=False,  # recorded without a Type (test_function_concurrency_limits)
+            )
+        provisioned = rec.state.provisioned_total
+        if n < provisioned:
+            # Recorded verbatim, leading and double spaces included (test_reserved_provisioned_overlap).
+            raise LambdaError(
+                "InvalidParameterValueException",
+                f" ReservedConcurrentExecutions  {n} should not be lower than function's total provisioned "
+                f"concurrency [{provisioned}].",
+                typed=False,
             )
         engine.set_reserved(rec.state, n)
 
@@ -628,11 +673,20 @@ class LambdaBackend:
         if fs.reserved is not None and fs.reserved < others + n:
             raise LambdaError.invalid(OVER_RESERVED)
         engine = self.engine
-        unreserved_left = engine.concurrency_limit - engine.reserved_total(excluding=fs) - others - n
-        if fs.reserved is None and unreserved_left < MIN_UNRESERVED_CONCURRENCY:
-            raise LambdaError.invalid(
+        unreserved = engine.concurrency_limit - engine.reserved_total(excluding=fs) - others
+        if fs.reserved is None and n > unreserved:
+            raise LambdaError(
+                "InvalidParameterValueException",
+                f"Specified ConcurrentExecutions for function is greater than account's unreserved concurrency "
+                f"[{unreserved}].",
+                typed=False,  # recorded without a Type (test_provisioned_concurrency_limits), as the next
+            )
+        if fs.reserved is None and unreserved - n < MIN_UNRESERVED_CONCURRENCY:
+            raise LambdaError(
+                "InvalidParameterValueException",
                 "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below "
-                f"its minimum value of [{MIN_UNRESERVED_CONCURRENCY}]."
+                f"its minimum value of [{MIN_UNRESERVED_CONCURRENCY}].",
+                typed=False,
             )
         return configure(engine, fs, qualifier, n, self._sim.last_modified())
 
@@ -650,13 +704,19 @@ class LambdaBackend:
         return engine.request_id(seq)
 
     def invoke_sync(
-        self, rec: FunctionRecord, target: Target, event: Any
+        self,
+        rec: FunctionRecord,
+        target: Target,
+        event: Any,
+        log: AttemptLog | None = None,
+        client_context: ClientContext | None = None,
     ) -> tuple[str, simpy.Event | ThrottleReason | ServiceFault]:
         """Start a ``RequestResponse`` invoke: its request id, and the SimPy event that succeeds with
-        ``(error, response)`` when it ends, or why Lambda refused it at once (a throttle or a service error)."""
+        ``(error, response)`` when it ends, or why Lambda refused it at once (a throttle or a service error).
+        ``log`` (``LogType=Tail``) receives the handler's output."""
         engine = self.engine
         seq = engine.next_seq()
-        return engine.request_id(seq), engine.invoke_sync(rec.state, event, seq, target)
+        return engine.request_id(seq), engine.invoke_sync(rec.state, event, seq, target, log, client_context)
 
     def configuration(self, rec: FunctionRecord, qualifier: str | None = None) -> dict[str, Any]:
         """``FunctionConfiguration`` of ``$LATEST`` (unqualified ARN), ``$LATEST`` explicitly, a version, or the
@@ -690,6 +750,13 @@ def _dead_letter_arn(config: Mapping[str, Any]) -> str | None:
             f"Invalid dead letter queue ARN: {arn} is not the ARN of an Amazon SQS queue or Amazon SNS topic"
         )
     return arn
+
+
+def check_runtime(params: Mapping[str, Any]) -> None:
+    """Lambda's own check of ``Runtime`` (see :mod:`lambdasim.aws.lambda_.runtimes`)."""
+    problem = runtime_problem(params["Runtime"]) if "Runtime" in params else None
+    if problem is not None:
+        raise LambdaError.invalid(problem)
 
 
 def _distribution(name: str, value: Any) -> Distribution:

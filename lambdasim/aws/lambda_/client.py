@@ -201,7 +201,7 @@ class LambdaClient(
         """``{"ReservedConcurrentExecutions": n}``, or no key when none is reserved."""
         op = "GetFunctionConcurrency"
         self._begin(op, params)
-        rec = self._unqualified(op, params["FunctionName"], latest_in_message=True)
+        rec = self._unqualified(op, params["FunctionName"])  # recorded without ":$LATEST", unlike Put
         out: dict[str, Any] = {}
         if rec.state.reserved is not None:
             out["ReservedConcurrentExecutions"] = rec.state.reserved

@@ -16,12 +16,13 @@ from typing import Any, cast
 import simpy
 
 from lambdasim.aws._stream import StreamingBody
+from lambdasim.aws.arn import LATEST
 from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
 from lambdasim.core._validators import short_repr
 from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.faults import SERVICE_EXCEPTION_MESSAGE, ServiceFault
-from lambdasim.core.handler import ErrorInfo
+from lambdasim.core.handler import AttemptLog, ClientContext, ErrorInfo, runtime_error_log
 from lambdasim.core.limits import MAX_PAYLOAD_DEPTH, text_depth
 from lambdasim.core.rules import ThrottleReason
 from lambdasim.core.target import Target
@@ -77,7 +78,8 @@ class InvokeMixin(LambdaBase):
         op = "Invoke"
         self._begin(op, params)
         kind = params.get("InvocationType", "RequestResponse")
-        rec, qualifier = self._resolve(op, params["FunctionName"], params.get("Qualifier"))
+        # Recorded in 2025: an unqualified invoke of a missing function names ``:$LATEST`` (test_invoke_exceptions).
+        rec, qualifier = self._resolve(op, params["FunctionName"], params.get("Qualifier"), unqualified_as=LATEST)
         settings = self._sim.settings
         limit = settings.async_payload_limit_bytes if kind == "Event" else settings.sync_payload_limit_bytes
         event, _size = self._payload(op, params.get("Payload"), limit)
@@ -101,9 +103,11 @@ class InvokeMixin(LambdaBase):
             )
         # A plain handler runs right here, inside the model: a RequestResponse invoke it makes must not advance
         # the clock under the caller either.
+        client_context = self._client_context(params)
+        log = AttemptLog() if params.get("LogType") == "Tail" else None
         sim.running = True
         try:
-            rid, done = self._backend.invoke_sync(rec, target, event)
+            rid, done = self._backend.invoke_sync(rec, target, event, log, client_context)
         finally:
             sim.running = False
         if not isinstance(done, simpy.Event):
@@ -111,8 +115,27 @@ class InvokeMixin(LambdaBase):
         started = sim.now
         sim.advance_until(done)
         error, response = cast("tuple[ErrorInfo | None, Any]", done.value)
-        tail = params.get("LogType") == "Tail"
-        return self._sync_response(target, rid, error, response, sim.now - started, tail)
+        return self._sync_response(target, rid, error, response, sim.now - started, log)
+
+    def invoke_async(self, **params: Any) -> dict[str, Any]:
+        """The deprecated ``InvokeAsync``: an ``Event`` invoke of ``InvokeArgs`` (a JSON document, as bytes, a string or
+        a file-like object), queued as ``invoke(InvocationType="Event")`` queues it; answers ``{"Status": 202}``."""
+        op = "InvokeAsync"
+        self._begin(op, params)
+        rec, qualifier = self._resolve(op, params["FunctionName"], unqualified_as=LATEST)
+        event, _size = self._payload(op, params["InvokeArgs"], self._sim.settings.async_payload_limit_bytes)
+        request_id = self._backend.invoke_async(rec, self._target(rec, qualifier), event)
+        return {"Status": 202, "ResponseMetadata": self._metadata(202, request_id)}
+
+    def _client_context(self, params: Mapping[str, Any]) -> ClientContext | None:
+        """Invoke's ``ClientContext`` decoded for ``context.client_context``; a value that is not base64 of a JSON
+        object is refused as ``InvalidRequestContentException`` [model] (the runtime could not read it either)."""
+        if "ClientContext" not in params:
+            return None
+        try:
+            return ClientContext.decode(params["ClientContext"])
+        except ValueError as exc:
+            raise self._error("InvalidRequestContentException", str(exc), "Invoke", 400, Type="User") from None
 
     def _no_payload(self, status: int, request_id: str | None = None) -> dict[str, Any]:
         """The response of a ``DryRun`` (204) or an accepted ``Event`` invoke (202): no payload."""
@@ -132,32 +155,29 @@ class InvokeMixin(LambdaBase):
         return self._error("TooManyRequestsException", "Rate Exceeded.", "Invoke", 429, Reason=reason, Type="User")
 
     def _sync_response(
-        self, target: Target, rid: str, error: ErrorInfo | None, response: Any, elapsed: float, tail: bool
+        self,
+        target: Target,
+        rid: str,
+        error: ErrorInfo | None,
+        response: Any,
+        elapsed: float,
+        log: AttemptLog | None,
     ) -> dict[str, Any]:
         version = target.version.version
         out: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": version}
         if error is None:
             body = json.dumps(response).encode()
         else:
-            error_type, message, stack = error
             out["FunctionError"] = "Unhandled"
-            body = json.dumps(
-                {"errorMessage": message, "errorType": error_type, "requestId": rid, "stackTrace": stack}
-            ).encode()
-        if tail:
-            out["LogResult"] = base64.b64encode(self._log_tail(target, rid, elapsed).encode()).decode()
+            body = json.dumps(error_payload(error, rid)).encode()
+        if log is not None:
+            out["LogResult"] = log_result(target, rid, error, elapsed, log)
         out["Payload"] = StreamingBody(body)
-        out["ResponseMetadata"] = self._metadata(200, rid, **{"x-amz-executed-version": version})
+        headers = {"content-type": "application/json", "x-amz-executed-version": version}
+        if error is not None:
+            headers["x-amz-function-error"] = "Unhandled"
+        out["ResponseMetadata"] = self._metadata(200, rid, **headers)
         return out
-
-    def _log_tail(self, target: Target, rid: str, elapsed: float) -> str:
-        ms = elapsed * 1000
-        memory = target.version.memory_mb
-        return (
-            f"START RequestId: {rid} Version: {target.version.version}\nEND RequestId: {rid}\n"
-            f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {billed_ms_of(ms)} ms\t"
-            f"Memory Size: {memory} MB\tMax Memory Used: {memory} MB\t\n"
-        )
 
     def _invoke_from_handler(self, **params: Any) -> simpy.Event:
         """``await context.invoke(...)``: an event that succeeds with the response dict (or fails with the error)."""
@@ -171,15 +191,57 @@ class InvokeMixin(LambdaBase):
             return result.succeed(self._no_payload(204))
         if kind == "Event":
             return result.succeed(self._no_payload(202, self._backend.invoke_async(rec, target, event)))
-        rid, done = self._backend.invoke_sync(rec, target, event)
+        log = AttemptLog() if params.get("LogType") == "Tail" else None
+        try:
+            client_context = self._client_context(params)
+        except ClientError as exc:
+            return result.fail(exc)
+        rid, done = self._backend.invoke_sync(rec, target, event, log, client_context)
         if not isinstance(done, simpy.Event):
             return result.fail(self._refused(done))
         started = env.now
-        tail = params.get("LogType") == "Tail"
 
         def respond(ev: simpy.Event) -> None:
             error, response = cast("tuple[ErrorInfo | None, Any]", ev.value)
-            result.succeed(self._sync_response(target, rid, error, response, env.now - started, tail))
+            result.succeed(self._sync_response(target, rid, error, response, env.now - started, log))
 
         done.callbacks.append(respond)
         return result
+
+
+LOG_RESULT_BYTES = 4096  # LogResult: the last 4 KB of the execution log [doc] (Invoke API reference)
+
+
+def error_payload(error: ErrorInfo, rid: str) -> dict[str, Any]:
+    """The payload of a function error as the recordings show it: the runtime's ``errorMessage``, ``errorType``,
+    ``requestId`` and ``stackTrace`` for a handler's exception (test_lambda_handler_error); only type and message
+    for what Lambda itself ends (``Sandbox.Timedout``, prefixed with the request id as recorded in
+    test_lambda_invoke_with_timeout; ``Function.ResponseSizeTooLarge``, test_lambda_too_large_response)."""
+    error_type, message, stack = error
+    if error_type in ("Sandbox.Timedout", "Runtime.ExitError"):  # (test_lambda_handler_exit: the same layout)
+        return {"errorMessage": f"RequestId: {rid} Error: {message}", "errorType": error_type}
+    if error_type.startswith("Function."):
+        return {"errorMessage": message, "errorType": error_type}
+    return {"errorMessage": message, "errorType": error_type, "requestId": rid, "stackTrace": stack}
+
+
+def log_result(target: Target, rid: str, error: ErrorInfo | None, elapsed: float, log: AttemptLog) -> str:
+    """``LogResult``: base64 of the tail of the attempt's log as the Python runtime writes it: ``START``, what the
+    handler printed, the runtime's ``[ERROR]`` record of an exception, ``END`` and ``REPORT`` (with ``Init
+    Duration`` after a cold start), as recorded in test_invocation_with_logs. ``Max Memory Used`` is the memory
+    size: lambdasim does not model memory use."""
+    init_ms = log.init_s * 1000
+    ms = max(0.0, elapsed * 1000 - init_ms)
+    memory = target.version.memory_mb
+    text = f"START RequestId: {rid} Version: {target.version.version}\n" + log.output.getvalue()
+    if error is not None and error[2]:
+        text += runtime_error_log(error)
+    text += (
+        f"END RequestId: {rid}\n"
+        f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {billed_ms_of(ms)} ms\t"
+        f"Memory Size: {memory} MB\tMax Memory Used: {memory} MB\t"
+    )
+    if log.cold:
+        text += f"Init Duration: {init_ms:.2f} ms\t"
+    tail = (text + "\n").encode()[-LOG_RESULT_BYTES:]
+    return base64.b64encode(tail).decode()

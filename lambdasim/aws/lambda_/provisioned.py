@@ -36,7 +36,9 @@ class ProvisionedConcurrencyMixin(LambdaBase):
         if rec is not None and qualifier in rec.aliases:
             return rec, qualifier
         if rec is None or qualifier not in rec.versions:
-            if rec is not None and not qualifier.isdigit():
+            if (
+                not qualifier.isdigit()
+            ):  # an alias, even of a missing function (test_provisioned_concurrency_exceptions)
                 raise self._not_found(op, f"Cannot find alias arn: {self._arn(ref.name, qualifier)}")
             raise self._not_found(op, f"Function not found: {self._arn(ref.name, qualifier)}")
         return rec, qualifier

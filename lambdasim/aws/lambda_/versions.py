@@ -140,7 +140,10 @@ class VersionsMixin(LambdaBase):
         rec = self._function(op, params["FunctionName"], None)
         alias = rec.aliases.get(params["Name"])
         if alias is None:
-            raise self._not_found(op, f"Cannot find alias arn: {self._arn(rec.name, params['Name'])}")
+            # AWS's words differ by operation (recorded: test_notfound_and_invalid_routingconfigs for GetAlias,
+            # test_non_existent_alias_update for UpdateAlias).
+            words = "Alias not found" if op == "UpdateAlias" else "Cannot find alias arn"
+            raise self._not_found(op, f"{words}: {self._arn(rec.name, params['Name'])}")
         return rec, alias
 
     def _alias_response(self, rec: FunctionRecord, alias: AliasRecord) -> dict[str, Any]:
