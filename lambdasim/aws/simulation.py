@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import weakref
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -13,9 +14,10 @@ import simpy
 from lambdasim.aws.account import Services
 from lambdasim.aws.destinations import Destinations
 from lambdasim.core._validators import check_range, check_type
+from lambdasim.core.clock import Clock
 from lambdasim.core.engine import Engine
 from lambdasim.core.outcome import Sink
-from lambdasim.core.results import Results
+from lambdasim.core.results import Frozen, Results
 from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY, Condition
 from lambdasim.core.settings import Settings
 from lambdasim.core.sinks import Attachment, SinkStats, conditions_of
@@ -98,7 +100,7 @@ class Simulation:
         self.region = region
         self.account_id = account_id
         self.settings = settings
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.engine = Engine(
             self.env,
             np.random.SeedSequence(seed),
@@ -117,6 +119,9 @@ class Simulation:
         self.engine.statistics_reset_hooks.append(self._reset_sink_statistics)
         self._api_requests = 0
         self.running = False
+        # Results handed out and not read yet (Results.deferred): frozen before anything they read changes, through
+        # the clock's and the engine's hooks, which are set only while there are some.
+        self._pending: list[weakref.ref[Results]] = []
 
     @property
     def now(self) -> float:
@@ -171,16 +176,19 @@ class Simulation:
         An EventBridge scheduled rule that is enabled and has targets (``sim.client("events")``) fires for ever, so
         while there is one, ``until`` is required: without it this raises ``ValueError`` naming the rules.
         """
+        env = self.env
         if until is not None:
-            check_range("until", until, self.now)
+            # check_range("until", until, self.now), with its cost only for a bad value
+            if not ((type(until) is float or type(until) is int) and until >= env._now):
+                check_range("until", until, self.now)
         else:
             self.services.events.check_run_ends()
         self.running = True
         try:
             if until is None:
-                self.env.run()
-            elif until > self.now:
-                self.env.run(until=until)
+                env.run()
+            elif until > env._now:
+                env.run(until=until)
         finally:
             self.running = False
         return self.results()
@@ -208,6 +216,8 @@ class Simulation:
         """
         if not isinstance(sink, Sink):
             raise TypeError(f"sink must have a deliver(outcome) method, got {sink!r} ({type(sink).__name__})")
+        if self._pending:
+            self._freeze_results()  # results taken so far have no figures of this sink
         if function is not None:
             self.function_state(function)
         wanted = conditions_of(conditions)
@@ -248,22 +258,49 @@ class Simulation:
             self.running = False
 
     def results(self) -> Results:
-        """The results so far, without advancing the clock."""
-        self.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
-        stats = {name: fs.stats for name, fs in self.engine.functions.items()}
-        return Results(
+        """The results so far, without advancing the clock.
+
+        Taking them is cheap: their figures are computed when first read, or frozen just before the simulation
+        changes (its clock moves, it accepts an event, a limit changes), whichever comes first; either way they are
+        the figures as of now (:meth:`lambdasim.core.results.Results.deferred`).
+        """
+        engine = self.engine
+        functions = dict(engine.functions)
+        now = self.now
+        results = Results.deferred(
             seed=self.seed,
-            now=self.now,
+            now=now,
             settings=self.settings,
-            concurrency_limit=self.engine.concurrency_limit,
-            stats=stats,
-            trace=None if self.engine.trace is None else list(self.engine.trace),
+            concurrency_limit=engine.concurrency_limit,
+            stats={name: fs.stats for name, fs in functions.items()},
             configs={name: dict(rec.config) for name, rec in self._functions.items()},
-            metrics={name: fs.metrics.snapshot(self.now) for name, fs in self.engine.functions.items()},
-            destinations=self.destinations.to_dict(),
-            sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
             metrics_epoch_s=self.start.timestamp(),
+            capture=partial(self._capture, functions, now),
         )
+        self._pending.append(weakref.ref(results))
+        self.env.before_run = engine.before_change = self._freeze_results
+        return results
+
+    def _capture(self, functions: dict[str, FunctionState], now: float) -> Frozen:
+        """What deferred results read from the live simulation, unchanged since they were taken at ``now``."""
+        self.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
+        trace = self.engine.trace
+        return (
+            None if trace is None else list(trace),
+            {name: fs.metrics.snapshot(now) for name, fs in functions.items()},
+            self.destinations.to_dict(),
+            {name: a.stats.to_dict() for name, a in self._sinks.items()},
+        )
+
+    def _freeze_results(self) -> None:
+        """The simulation is about to change: freeze the results handed out and not read yet."""
+        pending = self._pending
+        self._pending = []
+        self.env.before_run = self.engine.before_change = None
+        for ref in pending:
+            results = ref()
+            if results is not None:
+                results.freeze()
 
     # -- clock helpers for the clients ------------------------------------------------------------------------
 

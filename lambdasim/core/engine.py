@@ -390,6 +390,9 @@ class Engine:
         self.trace: list[TraceEntry] | None = [] if trace else None
         self.model_invoker: Callable[..., simpy.Event] | None = None
         self.statistics_reset_hooks: list[Callable[[float], None]] = []
+        # Called, while set, before the engine's state changes outside a run (an event accepted, a limit changed):
+        # the Simulation freezes the results it handed out and nobody has read yet (Results.deferred).
+        self.before_change: Callable[[], None] | None = None
         self._seq = 0
         state = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(0xFFFF_FFFF,)).generate_state(3)
         self._rid_prefix = f"{int(state[0]):08x}-{int(state[1]) >> 16:04x}-4{int(state[2]) >> 20:03x}"
@@ -460,6 +463,8 @@ class Engine:
     def unpark(self, fs: FunctionState | None = None) -> None:
         """A pool's limits, or the rules for its events, change now: every parked event (of ``fs``'s pools, or of
         all) goes back on SimPy's queue, from where its tries are stepped one by one."""
+        if self.before_change is not None:
+            self.before_change()
         for backlog in (self.account_backlog, fs.backlog) if fs is not None else self.backlogs():
             if backlog.count:
                 backlog.release_all()
@@ -614,6 +619,8 @@ class Engine:
         only schedules the next one). Then, when the poll would be a certain throttle (the pool full, nothing else
         due before it) it is made at once, without a step of its own: exactly what the step would do.
         """
+        if self.before_change is not None:
+            self.before_change()
         now = self.env._now  # the clock, without a property call (see the module notes)
         if target is None:
             target = fs.latest
@@ -891,6 +898,8 @@ class Engine:
     ) -> simpy.Event | ThrottleReason | ServiceFault:
         """Start a ``RequestResponse`` attempt on ``target`` (default: unqualified) now; the event succeeds with
         ``(error, response)`` at its end."""
+        if self.before_change is not None:
+            self.before_change()
         if target is None:
             target = fs.latest
         # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
@@ -1018,79 +1027,14 @@ class Engine:
         init: float,
         reinit: float = 0.0,
     ) -> None:
-        """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it.
+        """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it (:class:`_Drive`).
 
         The invoke phase starts after ``init``; the handler is entered ``reinit`` later (an init retried inside the
         invoke phase, shorter than the timeout), and the timeout and duration count from the invoke phase's start.
         """
-        env = self.env
-        invoked = env.now + init
-        timeout_s = call.target.version.timeout_s
-        deadline = invoked + timeout_s
-        ctx = Context(self, call.target, request_id, deadline)
-        state = {"done": False, "token": 0}
-        coro: Any = None
-
-        def finish(error: ErrorInfo | None, response: Any) -> None:
-            state["done"] = True
-            self._bill(fs.stats, init, env.now - invoked)
-            on_end(call, error, response, env.now - invoked)
-
-        def time_out(token: int, _e: object = None) -> None:
-            if state["done"] or token != state["token"]:
-                return
-            _close(coro)
-            finish(timeout_error(timeout_s), None)
-
-        def step(value: Any = None, exc: BaseException | None = None) -> None:
-            if state["done"]:
-                return
-            state["token"] += 1
-            try:
-                yielded = coro.send(value) if exc is None else coro.throw(exc)
-            except StopIteration as stop:
-                bad = check_response(stop.value)
-                finish(bad, None if bad else stop.value)
-                return
-            except (Exception, SystemExit) as err:
-                finish(_exit_error(err) if isinstance(err, SystemExit) else error_info(err), None)
-                return
-            if not isinstance(yielded, simpy.Event):
-                _close(coro)
-                finish(
-                    (
-                        "Runtime.UnsupportedAwait",
-                        f"lambdasim handlers can await only context.sleep and context.invoke, got {yielded!r}",
-                        [],
-                    ),
-                    None,
-                )
-                return
-            if isinstance(yielded, Timeout) and env.now + yielded._delay > deadline:
-                # The sleep outlives the timeout: end at the deadline instead of waiting it out.
-                Timeout(env, deadline - env.now).callbacks.append(partial(time_out, state["token"]))
-                return
-            if not isinstance(yielded, Timeout):
-                Timeout(env, deadline - env.now).callbacks.append(partial(time_out, state["token"]))
-            yielded.callbacks.append(resume)
-
-        def resume(event: simpy.Event) -> None:
-            if event.ok:
-                step(event.value)
-            else:
-                event.defused = True
-                step(None, event.value)
-
-        def enter(_e: object = None) -> None:
-            nonlocal coro
-            try:
-                coro = handler(payload, ctx)
-            except Exception as err:  # raised before the first await
-                finish(error_info(err), None)
-                return
-            step()
-
-        Timeout(env, init + reinit).callbacks.append(enter)
+        drive = _Drive(self, fs, call, request_id, handler, payload, on_end, init)
+        # Entered after the init phase: on the queue where Timeout(env, init + reinit) would be, without one.
+        heappush(self._queue, (self.env._now + (init + reinit), NORMAL, next(self._eid), drive))
 
     # -- results ----------------------------------------------------------------------------------------------
 
@@ -1128,6 +1072,131 @@ class Engine:
 
     def iter_functions(self) -> Iterator[FunctionState]:
         return iter(self.functions.values())
+
+
+class _Drive:
+    """One attempt of an ``async def`` handler: steps its coroutine each time the SimPy event it awaits comes.
+
+    It is first itself on SimPy's event queue (as a :class:`Scheduled`), for the moment the handler is entered;
+    then each awaited event calls :meth:`resume`. The attempt ends when the coroutine returns or raises (its
+    response or error), awaits something that is not a SimPy event, or its deadline comes first (a timeout).
+    """
+
+    __slots__ = (
+        "call",
+        "callbacks",
+        "coro",
+        "ctx",
+        "deadline",
+        "done",
+        "engine",
+        "fs",
+        "handler",
+        "init",
+        "invoked",
+        "on_end",
+        "payload",
+        "timeout_s",
+        "token",
+    )
+    _ok = True  # as a Scheduled: never a failed event
+
+    def __init__(
+        self,
+        engine: Engine,
+        fs: FunctionState,
+        call: Any,
+        request_id: str,
+        handler: Any,
+        payload: Any,
+        on_end: OnEnd,
+        init: float,
+    ) -> None:
+        self.engine = engine
+        self.fs = fs
+        self.call = call
+        self.handler = handler
+        self.payload = payload
+        self.on_end = on_end
+        self.init = init
+        self.invoked = invoked = engine.env._now + init
+        self.timeout_s = timeout_s = call.target.version.timeout_s
+        self.deadline = deadline = invoked + timeout_s
+        self.ctx = Context(engine, call.target, request_id, deadline)
+        self.done = False
+        self.token = 0
+        self.coro: Any = None
+        self.callbacks: tuple[Callable[[Any], None], ...] | None = _ENTER
+
+    def enter(self, _e: object = None) -> None:
+        try:
+            self.coro = self.handler(self.payload, self.ctx)
+        except Exception as err:  # raised before the first await
+            self.finish(error_info(err), None)
+            return
+        self.step()
+
+    def finish(self, error: ErrorInfo | None, response: Any) -> None:
+        self.done = True
+        elapsed = self.engine.env._now - self.invoked
+        self.engine._bill(self.fs.stats, self.init, elapsed)
+        self.on_end(self.call, error, response, elapsed)
+
+    def time_out(self, token: int, _e: object = None) -> None:
+        if self.done or token != self.token:
+            return
+        _close(self.coro)
+        self.finish(timeout_error(self.timeout_s), None)
+
+    def step(self, value: Any = None, exc: BaseException | None = None) -> None:
+        if self.done:
+            return
+        self.token += 1
+        coro = self.coro
+        try:
+            yielded = coro.send(value) if exc is None else coro.throw(exc)
+        except StopIteration as stop:
+            bad = check_response(stop.value)
+            self.finish(bad, None if bad else stop.value)
+            return
+        except (Exception, SystemExit) as err:
+            self.finish(_exit_error(err) if isinstance(err, SystemExit) else error_info(err), None)
+            return
+        env = self.engine.env
+        if type(yielded) is Timeout:  # context.sleep: the common case, tested first
+            if env._now + yielded._delay > self.deadline:
+                # The sleep outlives the timeout: end at the deadline instead of waiting it out.
+                Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
+                return
+            yielded.callbacks.append(self.resume)  # type: ignore[union-attr]
+            return
+        if not isinstance(yielded, simpy.Event):
+            _close(coro)
+            self.finish(
+                (
+                    "Runtime.UnsupportedAwait",
+                    f"lambdasim handlers can await only context.sleep and context.invoke, got {yielded!r}",
+                    [],
+                ),
+                None,
+            )
+            return
+        if isinstance(yielded, Timeout) and env._now + yielded._delay > self.deadline:
+            Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
+            return
+        if not isinstance(yielded, Timeout):
+            Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
+        yielded.callbacks.append(self.resume)  # type: ignore[union-attr]
+
+    def resume(self, event: simpy.Event) -> None:
+        if event._ok:
+            self.step(event._value)
+        else:
+            event.defused = True
+            self.step(None, event._value)
+
+
+_ENTER = (_Drive.enter,)  # the callbacks of a _Drive on the queue: Environment.step calls _Drive.enter(drive)
 
 
 def _billed_ms(ms: float) -> int:

@@ -56,8 +56,6 @@ class Context:
         "function_name",
         "function_version",
         "invoked_function_arn",
-        "log_group_name",
-        "log_stream_name",
         "memory_limit_in_mb",
     )
 
@@ -72,8 +70,17 @@ class Context:
         self.function_version = version
         self.invoked_function_arn = target.invoked_arn
         self.memory_limit_in_mb = target.version.memory_mb
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = f"{name}/[{version}]{request_id.replace('-', '')}"
+
+    # The log names, written out only when read: most handlers never read them.
+    @property
+    def log_group_name(self) -> str:
+        """``/aws/lambda/<function name>``."""
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        """``<function name>/[<version>]<request id without dashes>``."""
+        return f"{self.function_name}/[{self.function_version}]{self.aws_request_id.replace('-', '')}"
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the function's timeout, on the simulated clock."""
@@ -112,8 +119,13 @@ def timeout_error(timeout_s: float) -> ErrorInfo:
     return ("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds", [])
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool})
+
+
 def check_response(value: Any) -> ErrorInfo | None:
     """``None`` if ``value`` can be the response payload; else the runtime's marshal error."""
+    if value is None or type(value) in _JSON_SCALARS:
+        return None  # json.dumps takes it as it is: no need to write it out
     try:
         json.dumps(value)
     except (TypeError, ValueError) as exc:

@@ -25,17 +25,66 @@ from lambdasim.core.rules import ThrottleReason
 from lambdasim.core.target import Target
 
 
+# The members of an invoke whose checks are remembered (see InvokeMixin._checked): the strings, and the Payload.
+_REMEMBERED = frozenset({"FunctionName", "InvocationType", "Qualifier", "LogType", "Payload"})
+_ABSENT = object()  # a member not given (None given is a type error, checked in full)
+
+
+def _invoke_key(params: Mapping[str, Any]) -> tuple[Any, ...]:
+    get = params.get
+    return (get("FunctionName"), get("InvocationType", _ABSENT), get("Qualifier", _ABSENT), get("LogType", _ABSENT))
+
+
 class InvokeMixin(LambdaBase):
     """``invoke`` and the engine's ``context.invoke`` hook."""
 
+    # Invokes checked and resolved before, by their strings (_invoke_key): the function and qualifier they
+    # resolved to (see _checked). Per client, made on first use.
+    _invoke_memo: dict[tuple[Any, ...], tuple[FunctionRecord, str | None]] | None = None
+
+    def _checked(self, params: Mapping[str, Any]) -> tuple[FunctionRecord, str | None] | None:
+        """The function and qualifier of an invoke whose strings were checked and resolved before, if it still
+        exists; ``None`` to check it in full (``_begin``, ``_resolve``).
+
+        Both checks are pure functions of the strings and of the Payload's type (botocore's blob: bytes,
+        bytearray, str or a file-like object), so their outcome is remembered; what can change, that the function
+        or the qualifier still exists, is checked again each time.
+        """
+        memo = self._invoke_memo
+        if memo is None or not _REMEMBERED.issuperset(params):
+            return None
+        payload = params.get("Payload", b"")
+        if type(payload) is not bytes and type(payload) is not str:
+            return None
+        try:
+            found = memo.get(_invoke_key(params))
+        except TypeError:  # an unhashable value: refused in full
+            return None
+        if found is None:
+            return None
+        rec, qualifier = found
+        if self._functions.get(rec.state.name) is not rec or not self._exists(rec, qualifier):
+            return None
+        return found
+
+    def _remember(self, params: Mapping[str, Any], found: tuple[FunctionRecord, str | None]) -> None:
+        """Remember an invoke that passed ``_begin`` and ``_resolve`` (its strings are hashable: they passed)."""
+        if _REMEMBERED.issuperset(params):
+            if self._invoke_memo is None:
+                self._invoke_memo = {}
+            self._invoke_memo[_invoke_key(params)] = found
+
     def _payload(self, op: str, payload: Any, limit: int) -> tuple[Any, int]:
-        if payload is None:
-            data = b""
-        elif hasattr(payload, "read"):
-            data = payload.read()
+        if type(payload) is bytes:  # the common case first: no copy
+            raw = payload
         else:
-            data = payload
-        raw = data.encode() if isinstance(data, str) else bytes(data)
+            if payload is None:
+                data = b""
+            elif hasattr(payload, "read"):
+                data = payload.read()
+            else:
+                data = payload
+            raw = data.encode() if isinstance(data, str) else bytes(data)
         if len(raw) > limit:
             raise self._error(
                 "RequestEntityTooLargeException",
@@ -44,7 +93,7 @@ class InvokeMixin(LambdaBase):
                 413,
                 Type="User",
             )
-        if not raw.strip():
+        if not raw or raw.isspace():
             return {}, len(raw)
         try:
             return json.loads(raw), len(raw)
@@ -59,9 +108,14 @@ class InvokeMixin(LambdaBase):
 
     def _prepare_invoke(self, params: Mapping[str, Any]) -> tuple[FunctionRecord, Target, str, Any]:
         op = "Invoke"
-        self._begin(op, params)
+        found = self._checked(params)
+        if found is None:
+            self._begin(op, params)
+            found = rec, qualifier = self._resolve(op, params["FunctionName"], params.get("Qualifier"))
+            self._remember(params, found)
+        else:
+            rec, qualifier = found
         kind = params.get("InvocationType", "RequestResponse")
-        rec, qualifier = self._resolve(op, params["FunctionName"], params.get("Qualifier"))
         settings = self._sim.settings
         limit = settings.async_payload_limit_bytes if kind == "Event" else settings.sync_payload_limit_bytes
         event, _size = self._payload(op, params.get("Payload"), limit)
