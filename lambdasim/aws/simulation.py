@@ -97,6 +97,7 @@ class Simulation:
         check_type("trace", trace, bool, "True or False")
         self.seed: int = seed
         self.start = _parse_start(start)
+        self._epoch_s = self.start.timestamp()
         self.region = region
         self.account_id = account_id
         self.settings = settings
@@ -265,23 +266,21 @@ class Simulation:
         the figures as of now (:meth:`lambdasim.core.results.Results.deferred`).
         """
         engine = self.engine
-        functions = dict(engine.functions)
-        now = self.now
         results = Results.deferred(
-            seed=self.seed,
-            now=now,
-            settings=self.settings,
-            concurrency_limit=engine.concurrency_limit,
-            stats={name: fs.stats for name, fs in functions.items()},
-            configs={name: dict(rec.config) for name, rec in self._functions.items()},
-            metrics_epoch_s=self.start.timestamp(),
-            capture=partial(self._capture, functions, now),
+            self.seed,
+            float(self.env._now),
+            self.settings,
+            engine.concurrency_limit,
+            dict(engine.functions),
+            {name: dict(rec.config) for name, rec in self._functions.items()},
+            self._epoch_s,
+            self._capture,
         )
         self._pending.append(weakref.ref(results))
         self.env.before_run = engine.before_change = self._freeze_results
         return results
 
-    def _capture(self, functions: dict[str, FunctionState], now: float) -> Frozen:
+    def _capture(self, now: float, functions: dict[str, FunctionState]) -> Frozen:
         """What deferred results read from the live simulation, unchanged since they were taken at ``now``."""
         self.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
         trace = self.engine.trace
@@ -306,7 +305,7 @@ class Simulation:
 
     def epoch_now(self) -> float:
         """Unix time of the simulated now."""
-        return self.start.timestamp() + self.now
+        return self._epoch_s + self.now
 
     def moment_now(self) -> _dt.datetime:
         """The simulated now as a UTC ``datetime``: what boto3 gives for timestamp members (``LastModified``)."""

@@ -726,7 +726,8 @@ class Engine:
             d[i] = d.get(i, 0) + 1
             if not ev.throttles and self._fast_throttles and not self.service_faults and not fs.provisioned:
                 # The first throttle in a row, for lack of concurrency: park it while the pool is full, if an
-                # attempt in the pool will end (lambdasim.core.backlog); what _back_off does for it, without the options.
+                # attempt in the pool will end (lambdasim.core.backlog); what _back_off does for it, without the
+                # options.
                 if reason is _RESERVED:
                     backlog = fs.backlog
                     parks = fs.in_use > 0
@@ -1168,7 +1169,7 @@ class _Drive:
                 # The sleep outlives the timeout: end at the deadline instead of waiting it out.
                 Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
                 return
-            yielded.callbacks.append(self.resume)  # type: ignore[union-attr]
+            yielded.callbacks.append(self.resume)
             return
         if not isinstance(yielded, simpy.Event):
             _close(coro)
@@ -1186,7 +1187,7 @@ class _Drive:
             return
         if not isinstance(yielded, Timeout):
             Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
-        yielded.callbacks.append(self.resume)  # type: ignore[union-attr]
+        yielded.callbacks.append(self.resume)
 
     def resume(self, event: simpy.Event) -> None:
         if event._ok:

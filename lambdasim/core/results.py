@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -15,8 +15,13 @@ from lambdasim.core.metrics import METRIC_UNITS, STATISTICS, FunctionMetrics, pa
 from lambdasim.core.rules import Condition
 from lambdasim.core.settings import Settings
 
+if TYPE_CHECKING:
+    from lambdasim.core.engine import FunctionState
 
-Frozen = tuple[list[Any] | None, dict[str, FunctionMetrics], dict[str, dict[str, dict[str, Any]]], dict[str, dict[str, Any]]]
+
+Frozen = tuple[
+    list[Any] | None, dict[str, FunctionMetrics], dict[str, dict[str, dict[str, Any]]], dict[str, dict[str, Any]]
+]
 """What :meth:`Results.deferred` takes from the live simulation when it freezes: the trace, each function's
 metrics, the destinations' and the sinks' figures."""
 
@@ -33,7 +38,8 @@ class Results:
     changes), right then. Either way they are the figures as of ``now``.
     """
 
-    _capture: Callable[[], Frozen] | None
+    _capture: Callable[[float, dict[str, FunctionState]], Frozen] | None
+    _functions_at: dict[str, FunctionState]
 
     def __init__(
         self,
@@ -66,29 +72,29 @@ class Results:
     @classmethod
     def deferred(
         cls,
-        *,
         seed: int,
         now: float,
         settings: Settings,
         concurrency_limit: int,
-        stats: dict[str, FunctionStats],
+        functions: dict[str, FunctionState],
         configs: dict[str, dict[str, Any]],
         metrics_epoch_s: float,
-        capture: Callable[[], Frozen],
+        capture: Callable[[float, dict[str, FunctionState]], Frozen],
     ) -> Results:
-        """Results at ``now`` whose figures are computed on first read from ``stats`` (live) and ``capture()``.
+        """Results at ``now`` of ``functions`` whose figures are computed on first read, from their live statistics
+        and ``capture(now, functions)``.
 
         The caller promises to call :meth:`freeze` before anything those read changes (the simulation does, see
-        the class notes): until then, live and frozen are the same.
+        the class notes): until then, live and frozen are the same. Taking them costs a few attribute stores.
         """
         self = cls.__new__(cls)
         self.seed = seed
         self.now = now
         self.settings = settings
         self.concurrency_limit = concurrency_limit
-        self._stats = stats
         self.configs = configs
         self.metrics_epoch_s = metrics_epoch_s
+        self._functions_at = functions
         self._capture = capture
         return self
 
@@ -97,7 +103,9 @@ class Results:
         capture = self._capture
         if capture is not None:
             self._capture = None
-            self._fill(*capture())
+            functions = self._functions_at
+            self._stats = {name: fs.stats for name, fs in functions.items()}
+            self._fill(*capture(self.now, functions))
 
     def _fill(
         self,
@@ -175,7 +183,8 @@ class Results:
             raise KeyError(f"no function {function!r} in these results; functions: {sorted(self._stats)}") from None
 
     def bill(self, prices: Any = None, *, init_billing: bool | None = None) -> Any:
-        """What these results cost on AWS: a :class:`lambdasim.core.cost.Bill` (requests, GB-seconds, monthly projection).
+        """What these results cost on AWS: a :class:`lambdasim.core.cost.Bill` (requests, GB-seconds, monthly
+        projection).
 
         ``prices`` is a :class:`lambdasim.core.prices.PriceTable` (default: the current us-east-1 table);
         ``init_billing`` overrides the table's rule for billing the init phase of cold starts.

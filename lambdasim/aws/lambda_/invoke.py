@@ -24,7 +24,6 @@ from lambdasim.core.handler import ErrorInfo
 from lambdasim.core.rules import ThrottleReason
 from lambdasim.core.target import Target
 
-
 # The members of an invoke whose checks are remembered (see InvokeMixin._checked): the strings, and the Payload.
 _REMEMBERED = frozenset({"FunctionName", "InvocationType", "Qualifier", "LogType", "Payload"})
 _ABSENT = object()  # a member not given (None given is a type error, checked in full)
