@@ -9,6 +9,8 @@ would have taken is taken too, so the ids of later events (the third field of qu
 stay what they would have been. This module is where lambdasim reaches past SimPy's public API for it (``_queue``,
 ``_eid``, ``_now``: stable since SimPy 3), pinned by ``tests/test_clock.py``.
 
+:func:`timeout` is ``env.timeout(delay)`` without its two calls, for handlers that sleep.
+
 :attr:`Clock.before_run` lets the owner of the clock act before it moves: the
 :class:`~lambdasim.aws.simulation.Simulation` freezes the results it handed out and nobody has read yet.
 """
@@ -16,10 +18,11 @@ stay what they would have been. This module is where lambdasim reaches past SimP
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from heapq import heappush
+from typing import Any, TypeVar
 
 import simpy
-from simpy.events import URGENT, Event
+from simpy.events import NORMAL, URGENT, Event, Timeout
 
 
 class Clock(simpy.Environment):
@@ -47,3 +50,20 @@ class Clock(simpy.Environment):
             step()
         self._now = stop[0]
         return None
+
+
+T = TypeVar("T", bound=Timeout)
+
+
+def timeout(env: simpy.Environment, delay: float, kind: type[T]) -> T:
+    """``kind(env, delay)`` for a ``delay`` >= 0 (checked by the caller), built and queued as ``Timeout.__init__``
+    does (``env.schedule(self, NORMAL, delay)``), without the calls: the same object on the same queue entry."""
+    event = kind.__new__(kind)  # (kind.__init__ would be Timeout's: the stores below)
+    event.env = env
+    event.callbacks = []
+    event._value = None
+    event._delay = delay
+    event._ok = True
+    queue: list[Any] = env._queue
+    heappush(queue, (env._now + delay, NORMAL, next(env._eid), event))
+    return event

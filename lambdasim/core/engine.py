@@ -39,8 +39,10 @@ from lambdasim.core.dist import Distribution, stream
 from lambdasim.core.environments import EnvironmentPool
 from lambdasim.core.faults import OutageTimeline, ServiceFault
 from lambdasim.core.handler import (
+    JSON_SCALARS,
     Context,
     ErrorInfo,
+    Sleep,
     check_response,
     error_info,
     is_async,
@@ -983,7 +985,10 @@ class Engine:
             if kind == KIND_IMPORT:
                 handler, error = resolve(version.handler)
             if error is None and (kind == KIND_ASYNC or (kind == KIND_IMPORT and is_async(handler))):
-                self._drive(fs, call, request_id, handler, payload, on_end, init, reinit)
+                # Driven on the clock by a _Drive, entered after the init phase (and a retried init): on the queue
+                # where Timeout(env, init + reinit) would be, without one.
+                drive = _Drive(self, fs, call, request_id, handler, payload, on_end, init)
+                heappush(self._queue, (now + (init + reinit), NORMAL, next(self._eid), drive))
                 return
             duration = version.sample_duration()
             if error is None:
@@ -1016,26 +1021,6 @@ class Engine:
         call.ending = None
         on_end, error, response, duration = ending
         on_end(call, error, response, duration)
-
-    def _drive(
-        self,
-        fs: FunctionState,
-        call: Any,
-        request_id: str,
-        handler: Any,
-        payload: Any,
-        on_end: OnEnd,
-        init: float,
-        reinit: float = 0.0,
-    ) -> None:
-        """Run an ``async def`` handler on the simulated clock: each awaited SimPy event resumes it (:class:`_Drive`).
-
-        The invoke phase starts after ``init``; the handler is entered ``reinit`` later (an init retried inside the
-        invoke phase, shorter than the timeout), and the timeout and duration count from the invoke phase's start.
-        """
-        drive = _Drive(self, fs, call, request_id, handler, payload, on_end, init)
-        # Entered after the init phase: on the queue where Timeout(env, init + reinit) would be, without one.
-        heappush(self._queue, (self.env._now + (init + reinit), NORMAL, next(self._eid), drive))
 
     # -- results ----------------------------------------------------------------------------------------------
 
@@ -1077,6 +1062,9 @@ class Engine:
 
 class _Drive:
     """One attempt of an ``async def`` handler: steps its coroutine each time the SimPy event it awaits comes.
+
+    The invoke phase starts after ``init``; the handler is entered when the drive comes off the queue (a retried
+    init later, if any), and the timeout and duration count from the invoke phase's start.
 
     It is first itself on SimPy's event queue (as a :class:`Scheduled`), for the moment the handler is entered;
     then each awaited event calls :meth:`resume`. The attempt ends when the coroutine returns or raises (its
@@ -1157,14 +1145,15 @@ class _Drive:
         try:
             yielded = coro.send(value) if exc is None else coro.throw(exc)
         except StopIteration as stop:
-            bad = check_response(stop.value)
-            self.finish(bad, None if bad else stop.value)
+            value = stop.value
+            bad = None if value is None or type(value) in JSON_SCALARS else check_response(value)
+            self.finish(bad, None if bad else value)
             return
         except (Exception, SystemExit) as err:
             self.finish(_exit_error(err) if isinstance(err, SystemExit) else error_info(err), None)
             return
         env = self.engine.env
-        if type(yielded) is Timeout:  # context.sleep: the common case, tested first
+        if type(yielded) is Sleep:  # context.sleep: the common case, tested first
             if env._now + yielded._delay > self.deadline:
                 # The sleep outlives the timeout: end at the deadline instead of waiting it out.
                 Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))

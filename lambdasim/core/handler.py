@@ -22,7 +22,10 @@ import traceback
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from simpy.events import Timeout
+
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.clock import timeout
 
 if TYPE_CHECKING:
     import simpy
@@ -44,6 +47,13 @@ class Wait:
 
     def __await__(self) -> Generator[simpy.Event, Any, Any]:
         return (yield self.event)
+
+
+class Sleep(Timeout):
+    """What ``context.sleep`` hands to ``await``: the SimPy timeout itself, awaitable (no wrapper per sleep)."""
+
+    def __await__(self) -> Generator[simpy.Event, Any, Any]:
+        return (yield self)
 
 
 class Context:
@@ -86,13 +96,13 @@ class Context:
         """Milliseconds left before the function's timeout, on the simulated clock."""
         return max(0, round((self._deadline - self._engine.env.now) * 1000))
 
-    def sleep(self, seconds: float) -> Wait:
+    def sleep(self, seconds: float) -> Sleep:
         """Await ``seconds`` of simulated time (``async def`` handlers only)."""
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        if type(seconds) is not float and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))):
             raise TypeError(f"seconds must be a number >= 0, got {seconds!r} ({type(seconds).__name__})")
         if not seconds >= 0:  # also refuses nan
             raise ValueError(f"seconds must be a number >= 0, got {seconds!r}")
-        return Wait(self._engine.env.timeout(seconds))
+        return timeout(self._engine.env, seconds, Sleep)
 
     def invoke(self, **kwargs: Any) -> Wait:
         """Invoke another simulated function, as ``lambda_client.invoke(**kwargs)``; await the response."""
@@ -119,12 +129,13 @@ def timeout_error(timeout_s: float) -> ErrorInfo:
     return ("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds", [])
 
 
-_JSON_SCALARS = frozenset({str, int, float, bool})
+JSON_SCALARS = frozenset({str, int, float, bool})
+"""Types whose values ``json.dumps`` always writes: a response of one of them needs no trial serialisation."""
 
 
 def check_response(value: Any) -> ErrorInfo | None:
     """``None`` if ``value`` can be the response payload; else the runtime's marshal error."""
-    if value is None or type(value) in _JSON_SCALARS:
+    if value is None or type(value) in JSON_SCALARS:
         return None  # json.dumps takes it as it is: no need to write it out
     try:
         json.dumps(value)
