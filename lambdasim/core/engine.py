@@ -395,6 +395,12 @@ class Engine:
         # Called, while set, before the engine's state changes outside a run (an event accepted, a limit changed):
         # the Simulation freezes the results it handed out and nobody has read yet (Results.deferred).
         self.before_change: Callable[[], None] | None = None
+        # While a workload's arrival step invokes (lambdasim.planning.workload._Arrivals.fire), ``holding`` is set:
+        # an Event invoke whose poll would be the very next step is ``held``, and the workload polls it
+        # (poll_held) once it has queued its next arrival, in the same step: the order of everything is as if the
+        # poll were stepped (nothing else comes between), one step and queue entry less per invocation.
+        self.holding = False
+        self.held: AsyncEvent | None = None
         self._seq = 0
         state = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(0xFFFF_FFFF,)).generate_state(3)
         self._rid_prefix = f"{int(state[0]):08x}-{int(state[1]) >> 16:04x}-4{int(state[2]) >> 20:03x}"
@@ -632,6 +638,18 @@ class Engine:
         fs.metrics.event_received(now)
         st.queued.change(now, 1)
         queue = self._queue
+        if (
+            self.holding
+            and last
+            and not self._dispatch
+            and not self._reads_limited
+            and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
+        ):
+            # (Nothing is due before the poll would be, at (now, NORMAL, a new event id): it is next.)
+            self.held = ev
+            if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
+                self._duplicate(ev, now)
+            return ev
         reserved = fs.reserved
         if (
             last
@@ -653,12 +671,24 @@ class Engine:
             ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll
             heappush(queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
         if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
-            twin = AsyncEvent(fs, seq, payload, now, target)
-            twin.uid += 1  # after its original, at a tie
-            st.duplicates += 1
-            st.queued.change(now, 1)
-            self._schedule_poll(twin, self._dispatch)
+            self._duplicate(ev, now)
         return ev
+
+    def _duplicate(self, ev: AsyncEvent, now: float) -> None:
+        """Lambda delivers ``ev`` twice (at least once): a copy of it, polled right after it."""
+        twin = AsyncEvent(ev.fs, ev.seq, ev.payload, now, ev.target)
+        twin.uid += 1  # after its original, at a tie
+        st = ev.fs.stats
+        st.duplicates += 1
+        st.queued.change(now, 1)
+        self._schedule_poll(twin, self._dispatch)
+
+    def poll_held(self) -> None:
+        """Poll the event ``enqueue`` held (see :attr:`holding`), now."""
+        ev = self.held
+        assert ev is not None
+        self.held = None
+        self._poll(ev)
 
     def _parks_at_once(self, fs: FunctionState, target: Target) -> bool:
         """Whether an event of ``fs`` polled at once would be throttled, for lack of concurrency, and parked
