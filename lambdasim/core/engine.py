@@ -61,6 +61,7 @@ from lambdasim.core.rules import (
 )
 from lambdasim.core.scaling import ScalingBucket
 from lambdasim.core.settings import Settings
+from lambdasim.core.stats import TALLY_BUFFER
 from lambdasim.core.target import (
     KIND_ASYNC,
     KIND_BEHAVIOUR,
@@ -436,6 +437,9 @@ class Engine:
         self._to_reader_step = (self._to_reader,)
         self._retry_step = (self._retry,)
         self._end_step = (self._ended,)
+        # An asynchronous attempt's end goes straight to _async_ended, which reads its result off the event.
+        self._end_async_cb: OnEnd = self._end_async
+        self._async_end_step = (self._async_ended,)
         # Constant-delay schedules (see _Lane), by delay: function-error retries, and backoffs (throttles, 5xx).
         self._lanes: dict[float, _Lane] = {}
         self._backoff_lanes: dict[float, _Lane] = {}
@@ -783,10 +787,14 @@ class Engine:
         ev.throttles = 0
         ev.started_at = now
         st.attempts += 1
-        st.age_by_attempt[ev.attempts - 1].add(now - ev.enqueued_at)
+        tally = st.age_by_attempt[ev.attempts - 1]  # .add(now - ev.enqueued_at), inline (an age is >= 0)
+        buf = tally._buf
+        buf.append(now - ev.enqueued_at)
+        if len(buf) >= TALLY_BUFFER:
+            tally._fold()
         # Invocations, ConcurrentExecutions and AsyncEventAge, in one call.
         fs.metrics.async_attempt(now, st.concurrency.value, now - ev.enqueued_at)
-        self._run_attempt(fs, ev, ev.payload, self._end_async)
+        self._run_attempt(fs, ev, ev.payload, self._end_async_cb)
 
     def _back_off(self, ev: AsyncEvent, status: int, kind: str, detail: str) -> None:
         """After a throttle or service error: back to the queue with exponential backoff, or give up."""
@@ -825,11 +833,24 @@ class Engine:
         heappush(self._queue, (now + delay, BACKOFF, ev.uid, ev))
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
+        """An asynchronous attempt ended (the ``on_end`` of an ``async def`` handler's drive)."""
+        ev.ending = (self._end_async_cb, error, response, duration)
+        self._async_ended(ev)
+
+    def _async_ended(self, ev: AsyncEvent) -> None:
+        """An asynchronous attempt's time is up: its result is ``ev.ending``."""
+        ending = ev.ending
+        assert ending is not None
+        ev.ending = None
+        _, error, response, duration = ending
         fs = ev.fs
         now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         self._release(fs, ev, error)
-        st.duration.add(duration)
+        buf = st.duration._buf  # st.duration.add(duration), inline (a duration is >= 0: _run_attempt checks it)
+        buf.append(duration)
+        if len(buf) >= TALLY_BUFFER:
+            st.duration._fold()
         fs.metrics.ended(ev.started_at, now, duration, error is not None, st.concurrency.value)
         ev.status = 200
         if self.trace is not None:
@@ -889,7 +910,10 @@ class Engine:
         now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.outcomes[condition] += 1
-        st.end_to_end.add(now - ev.enqueued_at)
+        buf = st.end_to_end._buf  # st.end_to_end.add(now - ev.enqueued_at), inline (an age is >= 0)
+        buf.append(now - ev.enqueued_at)
+        if len(buf) >= TALLY_BUFFER:
+            st.end_to_end._fold()
         if self.trace is not None:
             self.trace.append(
                 TraceEntry(
@@ -897,7 +921,8 @@ class Engine:
                 )
             )
         target = ev.target
-        if fs.sinks or self.sinks or target.on_success or target.on_failure or target.dead_letter_arn:
+        # (target.dead_letter_arn is a property: the version's, read here without the call)
+        if fs.sinks or self.sinks or target.on_success or target.on_failure or target.version.dead_letter_arn:
             outcome = Outcome(
                 request_id=self.request_id(ev.seq),
                 function_name=fs.name,
@@ -1038,10 +1063,17 @@ class Engine:
             raise ValueError(
                 f"function {fs.name!r}: durations must be numbers >= 0 s, got duration {duration!r}, init {init!r}"
             )
-        self._bill(st, init, duration)
+        # self._bill(st, init, duration), inline: once per attempt
+        ms = duration * 1000.0
+        billed = math.ceil(ms)
+        if ms - billed + 1.0 < 1e-6:
+            billed = math.ceil(round(ms, 6))
+        st.billed_ms += billed
+        if init:
+            st.billed_init_ms += _billed_ms((init + duration) * 1000.0) - billed
         # The attempt's result waits on its own event object: no Timeout, no closure per attempt.
         call.ending = (on_end, error, response, duration)
-        call.callbacks = self._end_step
+        call.callbacks = self._async_end_step if on_end is self._end_async_cb else self._end_step
         heappush(self._queue, (now + (init + duration), NORMAL, next(self._eid), call))
 
     def _ended(self, call: Scheduled) -> None:
