@@ -254,6 +254,24 @@ def test_results_read_after_a_change_read_as_before_it(change: str) -> None:
     assert taken.sinks == {"Collect": taken.sinks["Collect"]}
 
 
+def test_results_taken_after_a_change_of_configuration_show_it_and_each_has_its_own_copy() -> None:
+    sim, _ = build("storm")
+    lam = sim.client("lambda")
+    before, same = sim.run(until=10.0), sim.results()
+    lam.update_function_configuration(FunctionName="orders", MemorySize=1024, Timeout=3)
+    after = sim.run(until=20.0)
+    assert before.configs["orders"]["MemorySize"] == 128 and after.configs["orders"]["MemorySize"] == 1024
+    assert after.configs["orders"]["Timeout"] == 3
+    assert lam.get_function_configuration(FunctionName="orders")["RevisionId"] == after.configs["orders"]["RevisionId"]
+    # A failed call changes nothing, and results taken after it read the same.
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.update_function_configuration(FunctionName="orders", Handler=ls.Behaviour(), Duration=1.0)
+    assert sim.results().configs == after.configs
+    same.configs["orders"]["MemorySize"] = 1
+    assert before.configs["orders"]["MemorySize"] == 128  # results do not share their copies
+    assert before.bill().gb_seconds < after.bill().gb_seconds
+
+
 def test_results_read_before_the_run_goes_on_are_not_taken_again() -> None:
     sim, _ = build("storm")
     taken = sim.run(until=40.0)

@@ -123,6 +123,8 @@ class Simulation:
         # Results handed out and not read yet (Results.deferred): frozen before anything they read changes, through
         # the clock's and the engine's hooks, which are set only while there are some.
         self._pending: list[weakref.ref[Results]] = []
+        self._configs_key: tuple[int, int] | None = None
+        self._configs: dict[str, dict[str, Any]] = {}
 
     @property
     def now(self) -> float:
@@ -266,13 +268,20 @@ class Simulation:
         the figures as of now (:meth:`lambdasim.core.results.Results.deferred`).
         """
         engine = self.engine
+        # Each function's configuration, copied once per change and shared by the results taken since: a
+        # configuration changes only by a control-plane call, and every one answers with a request id of its own
+        # (new_request_id), whether it succeeds or fails.
+        key = (self._api_requests, len(self._functions))
+        if key != self._configs_key:
+            self._configs_key = key
+            self._configs = {name: dict(rec.config) for name, rec in self._functions.items()}
         results = Results.deferred(
             self.seed,
             float(self.env._now),
             self.settings,
             engine.concurrency_limit,
             dict(engine.functions),
-            {name: dict(rec.config) for name, rec in self._functions.items()},
+            self._configs,
             self._epoch_s,
             self._capture,
         )

@@ -1179,14 +1179,6 @@ class _Drive:
         self.coro: Any = None
         self.callbacks: tuple[Callable[[Any], None], ...] | None = _ENTER
 
-    def enter(self, _e: object = None) -> None:
-        try:
-            self.coro = self.handler(self.payload, self.ctx)
-        except Exception as err:  # raised before the first await
-            self.finish(error_info(err), None)
-            return
-        self.step()
-
     def finish(self, error: ErrorInfo | None, response: Any) -> None:
         self.done = True
         elapsed = self.engine.env._now - self.invoked
@@ -1199,9 +1191,27 @@ class _Drive:
         _close(self.coro)
         self.finish(timeout_error(self.timeout_s), None)
 
-    def step(self, value: Any = None, exc: BaseException | None = None) -> None:
-        if self.done:
-            return
+    def advance(self, event: Any = None) -> None:
+        """Step the handler: the callback of the drive's own queue entry (called as ``_Drive.advance(drive)``,
+        without an event: enter the handler) and of each SimPy event it awaits (resume the handler with the
+        event's value, or throw its failure into it)."""
+        if event is None:
+            try:
+                self.coro = self.handler(self.payload, self.ctx)
+            except Exception as err:  # raised before the first await
+                self.finish(error_info(err), None)
+                return
+            value = exc = None
+        else:
+            if event._ok:
+                value = event._value
+                exc = None
+            else:
+                event.defused = True
+                value = None
+                exc = event._value
+            if self.done:
+                return
         self.token += 1
         coro = self.coro
         try:
@@ -1220,7 +1230,7 @@ class _Drive:
                 # The sleep outlives the timeout: end at the deadline instead of waiting it out.
                 Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
                 return
-            yielded.callbacks.append(self.resume)
+            yielded.callbacks.append(self.advance)
             return
         if not isinstance(yielded, simpy.Event):
             _close(coro)
@@ -1238,17 +1248,10 @@ class _Drive:
             return
         if not isinstance(yielded, Timeout):
             Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
-        yielded.callbacks.append(self.resume)
-
-    def resume(self, event: simpy.Event) -> None:
-        if event._ok:
-            self.step(event._value)
-        else:
-            event.defused = True
-            self.step(None, event._value)
+        yielded.callbacks.append(self.advance)
 
 
-_ENTER = (_Drive.enter,)  # the callbacks of a _Drive on the queue: Environment.step calls _Drive.enter(drive)
+_ENTER = (_Drive.advance,)  # a _Drive's callbacks on the queue: Environment.step calls _Drive.advance(drive)
 
 
 def _billed_ms(ms: float) -> int:

@@ -62,7 +62,8 @@ class Results:
         self.concurrency_limit = concurrency_limit
         self._stats = stats
         # Each function's configuration as GetFunctionConfiguration reports it (MemorySize, Architectures, ...).
-        self.configs: dict[str, dict[str, Any]] = dict(configs or {})
+        self._configs: dict[str, dict[str, Any]] | None = dict(configs or {})
+        self._configs_shared: dict[str, dict[str, Any]] = {}
         # CloudWatch-style series per function (lambdasim.core.metrics) have periods that start at the
         # simulation's start, Unix time metrics_epoch_s.
         self.metrics_epoch_s = metrics_epoch_s
@@ -82,7 +83,8 @@ class Results:
         capture: Callable[[float, dict[str, FunctionState]], Frozen],
     ) -> Results:
         """Results at ``now`` of ``functions`` whose figures are computed on first read, from their live statistics
-        and ``capture(now, functions)``.
+        and ``capture(now, functions)``. ``configs`` is a snapshot the caller may share between results and never
+        changes: each results copies it when first read.
 
         The caller promises to call :meth:`freeze` before anything those read changes (the simulation does, see
         the class notes): until then, live and frozen are the same. Taking them costs a few attribute stores.
@@ -92,7 +94,8 @@ class Results:
         self.now = now
         self.settings = settings
         self.concurrency_limit = concurrency_limit
-        self.configs = configs
+        self._configs = None
+        self._configs_shared = configs
         self.metrics_epoch_s = metrics_epoch_s
         self._functions_at = functions
         self._capture = capture
@@ -125,6 +128,15 @@ class Results:
         # {"on_success" | "on_failure" | "dead_letter": {ARN: figures}} and {sink name: figures}.
         self._destinations = destinations or {"on_success": {}, "on_failure": {}, "dead_letter": {}}
         self._sinks = sinks
+
+    @property
+    def configs(self) -> dict[str, dict[str, Any]]:
+        """Each function's configuration as ``GetFunctionConfiguration`` reported it at ``now`` (``MemorySize``,
+        ``Architectures``, ...)."""
+        configs = self._configs
+        if configs is None:
+            configs = self._configs = {name: dict(config) for name, config in self._configs_shared.items()}
+        return configs
 
     @property
     def functions(self) -> dict[str, dict[str, Any]]:

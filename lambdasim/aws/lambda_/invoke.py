@@ -67,42 +67,6 @@ class InvokeMixin(LambdaBase):
     # resolved to (see _checked). Per client, made on first use.
     _invoke_memo: dict[tuple[Any, ...], tuple[FunctionRecord, str | None, str, int]] | None = None
 
-    def _checked(self, params: Mapping[str, Any]) -> tuple[FunctionRecord, str | None, str, int] | None:
-        """The function, qualifier, invocation type and payload limit of an invoke whose strings were checked and
-        resolved before, if the function and qualifier still exist; ``None`` to check it in full (``_begin``,
-        ``_resolve``).
-
-        Both checks are pure functions of the strings and of the Payload's type (botocore's blob: bytes,
-        bytearray, str or a file-like object), so their outcome is remembered; what can change, that the function
-        or the qualifier still exists, is checked again each time.
-        """
-        memo = self._invoke_memo
-        if memo is None or not _REMEMBERED.issuperset(params):
-            return None
-        get = params.get
-        payload = get("Payload", b"")
-        if type(payload) is not bytes and type(payload) is not str:
-            return None
-        try:
-            found = memo.get(
-                (
-                    get("FunctionName"),
-                    get("InvocationType", _ABSENT),
-                    get("Qualifier", _ABSENT),
-                    get("LogType", _ABSENT),
-                )
-            )
-        except TypeError:  # an unhashable value: refused in full
-            return None
-        if found is None:
-            return None
-        rec, qualifier = found[0], found[1]
-        if self._functions.get(rec.state.name) is not rec or (
-            qualifier is not None and not self._exists(rec, qualifier)
-        ):
-            return None
-        return found
-
     def _remember(self, params: Mapping[str, Any], found: tuple[FunctionRecord, str | None, str, int]) -> None:
         """Remember an invoke that passed ``_begin`` and ``_resolve`` (its strings are hashable: they passed)."""
         if _REMEMBERED.issuperset(params):
@@ -144,7 +108,37 @@ class InvokeMixin(LambdaBase):
 
     def _prepare_invoke(self, params: Mapping[str, Any]) -> tuple[FunctionRecord, Target, str, Any]:
         op = "Invoke"
-        found = self._checked(params)
+        found = None
+        memo = self._invoke_memo
+        get = params.get
+        payload = get("Payload")
+        ptype = type(payload)
+        if (
+            memo is not None
+            and _REMEMBERED.issuperset(params)
+            and (ptype is bytes or ptype is str or (payload is None and "Payload" not in params))
+        ):
+            # Checked and resolved before (_remember)? Both checks are pure functions of the strings and of the
+            # Payload's type (botocore's blob: bytes, bytearray, str or a file-like object), so their outcome is
+            # remembered; what can change, that the function and qualifier still exist, is checked each time.
+            try:
+                found = memo.get(
+                    (
+                        get("FunctionName"),
+                        get("InvocationType", _ABSENT),
+                        get("Qualifier", _ABSENT),
+                        get("LogType", _ABSENT),
+                    )
+                )
+            except TypeError:  # an unhashable value: checked in full, and refused
+                found = None
+            if found is not None:
+                rec = found[0]
+                qualifier = found[1]
+                if self._functions.get(rec.state.name) is not rec or (
+                    qualifier is not None and not self._exists(rec, qualifier)
+                ):
+                    found = None
         if found is None:
             self._begin(op, params)
             rec, qualifier = self._resolve(op, params["FunctionName"], params.get("Qualifier"))
@@ -154,7 +148,13 @@ class InvokeMixin(LambdaBase):
             self._remember(params, (rec, qualifier, kind, limit))
         else:
             rec, qualifier, kind, limit = found
-        event, _size = self._payload(op, params.get("Payload"), limit)
+        if type(payload) is bytes and 0 < len(payload) <= limit:
+            try:
+                event = _parse(payload)
+            except (ValueError, UnicodeDecodeError):  # blank (no event) or not JSON (an error): as _payload says
+                event = self._payload(op, payload, limit)[0]
+        else:
+            event = self._payload(op, payload, limit)[0]
         target = rec.state.latest if qualifier is None or kind == "DryRun" else self._target(rec, qualifier)
         return rec, target, kind, event
 
@@ -170,7 +170,16 @@ class InvokeMixin(LambdaBase):
         rid = sim.engine.request_id(seq)
         if kind == "Event":
             sim.engine.enqueue(rec.state, event, seq, target)
-            return self._no_payload(202, rid)
+            return {  # self._no_payload(202, rid), inline
+                "StatusCode": 202,
+                "Payload": StreamingBody(b""),
+                "ResponseMetadata": {
+                    "RequestId": rid,
+                    "HTTPStatusCode": 202,
+                    "HTTPHeaders": {"x-amzn-requestid": rid},
+                    "RetryAttempts": 0,
+                },
+            }
         if sim.running:
             raise RuntimeError(
                 "a RequestResponse invoke cannot advance the clock from inside the simulation; in an async def "
