@@ -404,6 +404,8 @@ class Engine:
         self.held: AsyncEvent | None = None
         self._seq = 0
         state = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(0xFFFF_FFFF,)).generate_state(3)
+        self._rid_seq = -1
+        self._rid = ""
         self._rid_prefix = f"{int(state[0]):08x}-{int(state[1]) >> 16:04x}-4{int(state[2]) >> 20:03x}"
         s = settings
         self._retry_delays = s.retry_delays_s
@@ -497,8 +499,17 @@ class Engine:
         return np.random.default_rng(np.random.SeedSequence(self.seed_sequence.entropy, spawn_key=key))
 
     def request_id(self, seq: int) -> str:
-        """The request id of the ``seq``-th accepted invocation: UUID-shaped, unique in the run, seeded."""
-        return f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
+        """The request id of the ``seq``-th accepted invocation: UUID-shaped, unique in the run, seeded.
+
+        The last one written is kept: an invoke answers with its request id, and its attempt, which usually comes
+        next, hands the same one to the handler's context.
+        """
+        if seq == self._rid_seq:
+            return self._rid
+        rid = f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
+        self._rid_seq = seq
+        self._rid = rid
+        return rid
 
     def next_seq(self) -> int:
         self._seq += 1
@@ -1230,7 +1241,7 @@ class _Drive:
                 # The sleep outlives the timeout: end at the deadline instead of waiting it out.
                 Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
                 return
-            yielded.callbacks.append(self.advance)
+            yielded.callbacks.append(self.advance)  # type: ignore[union-attr]  # pending: a list until it comes
             return
         if not isinstance(yielded, simpy.Event):
             _close(coro)
