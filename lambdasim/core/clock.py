@@ -9,7 +9,7 @@ would have taken is taken too, so the ids of later events (the third field of qu
 stay what they would have been. This module is where lambdasim reaches past SimPy's public API for it (``_queue``,
 ``_eid``, ``_now``: stable since SimPy 3), pinned by ``tests/test_clock.py``.
 
-:func:`schedule` is ``env.schedule(event, NORMAL, delay)`` for objects that sit on the queue as events.
+:func:`timeout` is ``env.timeout(delay)`` without its two calls, for handlers that sleep.
 
 :attr:`Clock.before_run` lets the owner of the clock act before it moves: the
 :class:`~lambdasim.aws.simulation.Simulation` freezes the results it handed out and nobody has read yet.
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from heapq import heappush
-from typing import Any
+from typing import Any, TypeVar
 
 import simpy
-from simpy.events import NORMAL, URGENT, Event
+from simpy.events import NORMAL, URGENT, Event, Timeout
 
 
 class Clock(simpy.Environment):
@@ -52,8 +52,18 @@ class Clock(simpy.Environment):
         return None
 
 
-def schedule(env: simpy.Environment, event: Any, delay: float) -> None:
-    """``env.schedule(event, NORMAL, delay)``, without the call: for objects that are not SimPy events but sit on
-    its queue as one (``Environment.step`` reads only their ``callbacks`` and ``_ok``)."""
+T = TypeVar("T", bound=Timeout)
+
+
+def timeout(env: simpy.Environment, delay: float, kind: type[T]) -> T:
+    """``kind(env, delay)`` for a ``delay`` >= 0 (checked by the caller), built and queued as ``Timeout.__init__``
+    does (``env.schedule(self, NORMAL, delay)``), without the calls: the same object on the same queue entry."""
+    event = kind.__new__(kind)  # (kind.__init__ would be Timeout's: the stores below)
+    event.env = env
+    event.callbacks = []
+    event._value = None
+    event._delay = delay
+    event._ok = True
     queue: list[Any] = env._queue
     heappush(queue, (env._now + delay, NORMAL, next(env._eid), event))
+    return event

@@ -1241,7 +1241,7 @@ class _Drive:
                 # The sleep outlives the timeout: end at the deadline instead of waiting it out.
                 Timeout(env, self.deadline - env._now).callbacks.append(partial(self.time_out, self.token))
                 return
-            yielded.callbacks.append(self.advance)  # type: ignore[union-attr]  # pending: a list until it comes
+            yielded.callbacks.append(self.advance)
             return
         if not isinstance(yielded, simpy.Event):
             _close(coro)

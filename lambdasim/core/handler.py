@@ -22,8 +22,10 @@ import traceback
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from simpy.events import Timeout
+
 from lambdasim.core.behaviour import Behaviour
-from lambdasim.core.clock import schedule
+from lambdasim.core.clock import timeout
 
 if TYPE_CHECKING:
     import simpy
@@ -47,36 +49,11 @@ class Wait:
         return (yield self.event)
 
 
-class Sleep:
-    """What ``context.sleep`` hands to ``await``: its own entry on SimPy's event queue, awaitable by itself.
+class Sleep(Timeout):
+    """What ``context.sleep`` hands to ``await``: the SimPy timeout itself, awaitable (no wrapper per sleep)."""
 
-    Like the engine's queued objects (:class:`lambdasim.core.engine.Scheduled`), it is what sits on the queue
-    until the sleep ends (``Environment.step`` reads only ``callbacks`` and ``_ok``), queued as
-    ``env.timeout(delay)`` would be: no ``Timeout`` and no wrapper per sleep. Awaiting it yields it once to the
-    attempt's driver, which resumes the handler (with ``None``) when it comes off the queue.
-    """
-
-    __slots__ = ("_delay", "_yielded", "callbacks")
-    _ok = True  # never a failed event
-    _value = None  # what the await gives
-
-    def __init__(self, env: simpy.Environment, delay: float) -> None:
-        self.callbacks: list[Callable[[Any], None]] | None = []
-        self._delay = delay
-        self._yielded = False
-        schedule(env, self, delay)
-
-    def __await__(self) -> Sleep:
-        return self
-
-    def __next__(self) -> Sleep:
-        if self._yielded:
-            raise StopIteration  # resumed: the sleep is over
-        self._yielded = True
-        return self
-
-    def __iter__(self) -> Sleep:
-        return self
+    def __await__(self) -> Generator[simpy.Event, Any, Any]:
+        return (yield self)
 
 
 class Context:
@@ -125,7 +102,7 @@ class Context:
             raise TypeError(f"seconds must be a number >= 0, got {seconds!r} ({type(seconds).__name__})")
         if not seconds >= 0:  # also refuses nan
             raise ValueError(f"seconds must be a number >= 0, got {seconds!r}")
-        return Sleep(self._engine.env, seconds)
+        return timeout(self._engine.env, seconds, Sleep)
 
     def invoke(self, **kwargs: Any) -> Wait:
         """Invoke another simulated function, as ``lambda_client.invoke(**kwargs)``; await the response."""
