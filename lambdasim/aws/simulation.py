@@ -256,7 +256,7 @@ class Simulation:
         """Run until ``event`` has been processed (used by top-level ``RequestResponse`` invokes)."""
         self.running = True
         try:
-            self.env.run(until=event)
+            self.env.run_until_processed(event)
         finally:
             self.running = False
 

@@ -51,9 +51,21 @@ class Clock(simpy.Environment):
         self._now = stop[0]
         return None
 
+    def run_until_processed(self, event: Event) -> None:
+        """As ``run(until=event)`` for an event that will succeed: step until it has been processed (its callbacks
+        called), without SimPy's stop callback and the exception it unwinds with. Raises ``RuntimeError`` as SimPy
+        does if nothing is left to do before then."""
+        if self.before_run is not None:
+            self.before_run()
+        queue = self._queue
+        step = self.step
+        while event.callbacks is not None:
+            if not queue:
+                raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {event}')
+            step()
+
 
 T = TypeVar("T", bound=Timeout)
-
 
 def timeout(env: simpy.Environment, delay: float, kind: type[T]) -> T:
     """``kind(env, delay)`` for a ``delay`` >= 0 (checked by the caller), built and queued as ``Timeout.__init__``

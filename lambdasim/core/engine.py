@@ -972,18 +972,19 @@ class Engine:
         if target is None:
             target = fs.latest
         # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
-        if self.service_faults and self._service_error(fs, self.env.now):
+        now = self.env._now  # the clock, without a property call (see the module notes)
+        if self.service_faults and self._service_error(fs, now):
             fs.stats.service_errors += 1
             return ServiceFault.SERVICE_EXCEPTION
         reason = self._acquire(fs, target)
         if reason is not None:
             fs.stats.throttles[reason] += 1
             fs.stats.sync_throttles += 1
-            fs.metrics.throttled(self.env.now)
+            fs.metrics.throttled(now)
             return reason
-        fs.metrics.acquired(self.env.now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
-        done = self.env.event()
-        call = SyncCall(fs, done, self.env.now, target)
+        fs.metrics.acquired(now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
+        done = simpy.Event(self.env)
+        call = SyncCall(fs, done, now, target)
         self._run_attempt(fs, call, payload, self._end_sync, seq)
         return done
 
