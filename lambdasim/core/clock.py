@@ -4,12 +4,14 @@ Scripts step the clock in small increments (``sim.run(until=t)`` before each inv
 event or a few must cost little. SimPy's own ``run(until=t)`` schedules a stop event, processes it and unwinds
 with an exception, about 3 µs a call. :meth:`Clock.run` does the same steps without them, and is exactly
 equivalent: SimPy's stop event sits at ``(now + (t - now), URGENT, its id)`` on the queue, so everything that
-sorts before that key is processed, nothing else, and the clock then reads that time. The id the stop event
-would have taken is taken too, so the ids of later events (the third field of queue entries, which orders ties)
-stay what they would have been. This module is where lambdasim reaches past SimPy's public API for it (``_queue``,
-``_eid``, ``_now``: stable since SimPy 3), pinned by ``tests/test_clock.py``.
+sorts before that key is processed, nothing else, and the clock then reads that time. The ids SimPy takes are
+taken too (the stop event's, and the one it takes when it puts itself back on the queue to be processed first, as
+a no-op, when the clock next runs), so the ids of later events, the third field of queue entries that orders
+ties, stay what they would have been. :meth:`Clock.run_until_processed` is ``run(until=event)`` likewise.
 
-:func:`timeout` is ``env.timeout(delay)`` without its two calls, for handlers that sleep.
+This module is where lambdasim reaches past SimPy's public API for that (``_queue``, ``_eid``, ``_now``: stable
+since SimPy 3), pinned against SimPy by ``tests/test_clock.py``. :func:`timeout` is ``env.timeout(delay)``
+without its two calls, for handlers that sleep.
 
 :attr:`Clock.before_run` lets the owner of the clock act before it moves: the
 :class:`~lambdasim.aws.simulation.Simulation` freezes the results it handed out and nobody has read yet.
@@ -49,6 +51,7 @@ class Clock(simpy.Environment):
         while queue and queue[0] < stop:
             step()
         self._now = stop[0]
+        next(self._eid)  # the id SimPy takes when its stop event puts itself back on the queue (priority -1)
         return None
 
     def run_until_processed(self, event: Event) -> None:
@@ -63,9 +66,11 @@ class Clock(simpy.Environment):
             if not queue:
                 raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {event}')
             step()
+        next(self._eid)  # the id SimPy takes when the event puts itself back on the queue (see run)
 
 
 T = TypeVar("T", bound=Timeout)
+
 
 def timeout(env: simpy.Environment, delay: float, kind: type[T]) -> T:
     """``kind(env, delay)`` for a ``delay`` >= 0 (checked by the caller), built and queued as ``Timeout.__init__``
