@@ -82,8 +82,8 @@ def test_run_until_processed_stops_where_run_until_the_event_stops() -> None:
         log: list[tuple[float, str]] = []
         scenario(env, log, np.random.default_rng(8))
         done = env.event()
-        env.timeout(3.0).callbacks.append(lambda _e: done.succeed("x"))
-        env.timeout(3.0).callbacks.append(lambda _e: log.append((3.0, "same time, after")))
+        env.timeout(3.0).callbacks.append(lambda _e, done=done: done.succeed("x"))
+        env.timeout(3.0).callbacks.append(lambda _e, log=log: log.append((3.0, "same time, after")))
         if isinstance(env, Clock):
             env.run_until_processed(done)
         else:
