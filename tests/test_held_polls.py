@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
+import lambdasim.core.engine as engine_module
 import lambdasim.planning.workload as workload_module
 from lambdasim import dist
+from lambdasim.core.engine import Engine
 from lambdasim.workload import Burst, Poisson, Replay, Schedule
 
 
@@ -74,3 +76,50 @@ def test_polls_made_in_the_arrival_step_give_exactly_the_stepped_run(
     assert fast[0] == stepped[0]
     if case != "storm":
         assert any(entry.kind == "Throttled" for entry in fast[1])
+
+
+def async_run(enter_at_once: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[str, list[Any], list[ls.Outcome]]:
+    """``async def`` handlers invoked from top-level code and by a workload, sleeping whole seconds (ties)."""
+    monkeypatch.setattr(Engine, "enters_at_once", enter_at_once)
+    sim = ls.Simulation(seed=6, trace=True)
+    lam = sim.client("lambda")
+
+    async def handler(event: dict[str, Any], context: Any) -> Any:
+        await context.sleep(event.get("d", 1.0))
+        if event.get("fan"):
+            await context.invoke(FunctionName="g", InvocationType="Event", Payload=b'{"d": 1.0}')
+            await context.sleep(0.5)
+        return {"rid": context.aws_request_id}
+
+    lam.create_function(FunctionName="f", Handler=handler, Timeout=3)
+    lam.create_function(FunctionName="g", Handler=handler, Timeout=3)
+    lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=2)
+    Replay(function="g", times_s=[0.5 * i for i in range(100)]).attach(sim)
+    sink = Collect()
+    sim.add_sink(sink)
+    for i in range(120):
+        sim.run(until=0.5 * i)
+        payload = json.dumps({"d": float(i % 3), "fan": i % 4 == 0}).encode()
+        for _ in range(2 if i % 5 == 0 else 1):  # two at one instant: the second's poll comes before the first's entry
+            lam.invoke(FunctionName="f", InvocationType="Event", Payload=payload)
+    results = sim.run()
+    return json.dumps(results.to_dict(), sort_keys=True), results.trace or [], sink.outcomes
+
+
+def test_async_attempts_entered_at_once_give_exactly_the_stepped_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    entered: list[int] = []
+    advance = engine_module._Drive.advance
+
+    def counting(self: Any, event: Any = None) -> None:
+        if event is None and self.callbacks is None and self.engine.enters_at_once:
+            entered.append(1)
+        advance(self, event)
+
+    monkeypatch.setattr(engine_module._Drive, "advance", counting)
+    fast = async_run(True, monkeypatch)
+    stepped = async_run(False, monkeypatch)
+    assert len(entered) > 20  # attempts were entered at once (warm ones: a cold start has an init phase)
+    assert fast[1] == stepped[1]
+    assert fast[2] == stepped[2]
+    assert fast[0] == stepped[0]
+    assert any(entry.kind == "Throttled" for entry in fast[1])

@@ -369,6 +369,11 @@ class FunctionState:
 class Engine:
     """Runs every function's asynchronous queue and attempts on one SimPy environment."""
 
+    enters_at_once = True
+    """Whether an ``async def`` handler's attempt, started by a poll that is the last thing its step does and with no
+    init phase, is entered in that step when its own step would come next (the same run, one step less).
+    ``tests/test_held_polls.py`` switches it off to check that."""
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -435,7 +440,10 @@ class Engine:
         self._schedule: Callable[..., None] = env.schedule  # typed for Events; Scheduled is one to step()
         self._queue: list[Any] = env._queue
         self._eid: Iterator[int] = env._eid
-        self._poll_step = (self._poll,)
+        self._poll_step = (self._poll_last,)
+        # Set while a poll is the last thing its step does (_poll_last, poll_held): an async def handler's attempt
+        # it starts, with no init phase, is entered at once instead of in a step of its own (see _run_attempt).
+        self._entering = False
         self._to_reader_step = (self._to_reader,)
         self._retry_step = (self._retry,)
         self._end_step = (self._ended,)
@@ -703,7 +711,15 @@ class Engine:
         ev = self.held
         assert ev is not None
         self.held = None
+        self._entering = self.enters_at_once  # the last thing the arrival's step does
         self._poll(ev)
+        self._entering = False
+
+    def _poll_last(self, ev: AsyncEvent, _: object = None) -> None:
+        """A poll that is its step's only callback (see :attr:`enters_at_once`)."""
+        self._entering = self.enters_at_once
+        self._poll(ev)
+        self._entering = False
 
     def _parks_at_once(self, fs: FunctionState, target: Target) -> bool:
         """Whether an event of ``fs`` polled at once would be throttled, for lack of concurrency, and parked
@@ -1055,7 +1071,20 @@ class Engine:
                 # Driven on the clock by a _Drive, entered after the init phase (and a retried init): on the queue
                 # where Timeout(env, init + reinit) would be, without one.
                 drive = _Drive(self, fs, call, request_id, handler, payload, on_end, init)
-                heappush(self._queue, (now + (init + reinit), NORMAL, next(self._eid), drive))
+                queue = self._queue
+                if (
+                    self._entering
+                    and not (init or reinit)
+                    and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
+                ):
+                    # Its entry would be the very next step, and nothing else comes in this one (the poll was its
+                    # last thing): entered at once, as that step would (with the event id it would have taken).
+                    self._entering = False
+                    next(self._eid)
+                    drive.callbacks = None
+                    drive.advance()
+                    return
+                heappush(queue, (now + (init + reinit), NORMAL, next(self._eid), drive))
                 return
             duration = version.sample_duration()
             if error is None:

@@ -38,6 +38,27 @@ class Results:
     changes), right then. Either way they are the figures as of ``now``.
     """
 
+    # Slots: results are taken at every clock step of a script, so taking them must cost little.
+    __slots__ = (
+        "__weakref__",
+        "_capture",
+        "_configs",
+        "_configs_shared",
+        "_destinations",
+        "_functions",
+        "_functions_at",
+        "_metrics",
+        "_sinks",
+        "_stats",
+        "_trace",
+        "_usage",
+        "concurrency_limit",
+        "metrics_epoch_s",
+        "now",
+        "seed",
+        "settings",
+    )
+
     _capture: Callable[[float, dict[str, FunctionState]], Frozen] | None
     _functions_at: dict[str, FunctionState]
 
