@@ -133,11 +133,12 @@ class Simulation:
 
     def client(self, service: str) -> Any:
         """The boto3-shaped client of ``service`` (``"lambda"``, and the services other modules register)."""
-        if service not in _CLIENTS:
-            raise ValueError(f"unknown service {service!r}; lambdasim simulates: {sorted(_CLIENTS)}")
-        if service not in self._clients:
-            self._clients[service] = _CLIENTS[service](self)
-        return self._clients[service]
+        client = self._clients.get(service)  # one look-up for a client made before: scripts ask often
+        if client is None:
+            if service not in _CLIENTS:
+                raise ValueError(f"unknown service {service!r}; lambdasim simulates: {sorted(_CLIENTS)}")
+            client = self._clients[service] = _CLIENTS[service](self)
+        return client
 
     def function_state(self, name: str) -> FunctionState:
         """The engine's state of function ``name`` (or ``name:qualifier``), for workloads, faults and sinks.
