@@ -1222,9 +1222,16 @@ class _Drive:
 
     def finish(self, error: ErrorInfo | None, response: Any) -> None:
         self.done = True
-        elapsed = self.engine.env._now - self.invoked
-        self.engine._bill(self.fs.stats, self.init, elapsed)
-        self.on_end(self.call, error, response, elapsed)
+        engine = self.engine
+        elapsed = engine.env._now - self.invoked
+        engine._bill(self.fs.stats, self.init, elapsed)
+        on_end = self.on_end
+        call = self.call
+        if on_end is engine._end_async_cb:  # an event's attempt: what _end_async does, without its call
+            call.ending = (on_end, error, response, elapsed)
+            engine._async_ended(call)
+        else:
+            on_end(call, error, response, elapsed)
 
     def time_out(self, token: int, _e: object = None) -> None:
         if self.done or token != self.token:
