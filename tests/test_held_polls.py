@@ -70,7 +70,8 @@ def test_polls_made_in_the_arrival_step_give_exactly_the_stepped_run(
 
     monkeypatch.setattr(workload_module._Arrivals, "__init__", without)
     stepped = run(case)
-    assert stepped[3] == 0 and fast[3] > 100  # the device was off, then on for many events
+    # The device was off, then on for many events (in the storm, most arrivals are parked at once instead).
+    assert stepped[3] == 0 and fast[3] > (10 if case == "storm" else 100)
     assert fast[1] == stepped[1]  # the trace, entry by entry
     assert fast[2] == stepped[2]
     assert fast[0] == stepped[0]

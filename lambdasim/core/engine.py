@@ -661,35 +661,28 @@ class Engine:
         fs.metrics.event_received(now)
         st.queued.change(now, 1)
         queue = self._queue
-        if (
-            self.holding
-            and last
-            and not self._dispatch
-            and not self._reads_limited
-            and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
-        ):
-            # (Nothing is due before the poll would be, at (now, NORMAL, a new event id): it is next.)
-            self.held = ev
-            if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
-                self._duplicate(ev, now)
-            return ev
         reserved = fs.reserved
-        if (
-            last
-            and (fs.in_use >= reserved if reserved is not None else self.unreserved_in_use >= self.unreserved_limit)
-            and self._parks_at_once(fs, target)
-            and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
-        ):
-            # (Nothing is due before the poll would be, at (now, NORMAL, a new event id): it is next, at once.)
-            reason = _RESERVED if reserved is not None else _ACCOUNT
-            st.throttles[reason] += 1
-            m = fs.metrics  # m.throttled(now), inline
-            i = m._level_index if now < m._edge else m._advance(now)
-            d = m.throttles
-            d[i] = d.get(i, 0) + 1
-            ev.status = 429
-            ev.throttles = 1
-            (fs.backlog if reason is _RESERVED else self.account_backlog).park(ev, now + self._backoffs[1])
+        # The poll would be next: nothing is due before it would be, at (now, NORMAL, a new event id).
+        if last and (not queue or queue[0][0] > now or queue[0][1] > NORMAL):
+            if (
+                fs.in_use >= reserved if reserved is not None else self.unreserved_in_use >= self.unreserved_limit
+            ) and self._parks_at_once(fs, target):
+                # A certain throttle, parked at once: what the poll's step would do (the cheapest of the three).
+                reason = _RESERVED if reserved is not None else _ACCOUNT
+                st.throttles[reason] += 1
+                m = fs.metrics  # m.throttled(now), inline
+                i = m._level_index if now < m._edge else m._advance(now)
+                d = m.throttles
+                d[i] = d.get(i, 0) + 1
+                ev.status = 429
+                ev.throttles = 1
+                (fs.backlog if reason is _RESERVED else self.account_backlog).park(ev, now + self._backoffs[1])
+            elif self.holding and not self._dispatch and not self._reads_limited:
+                # Held for the workload to poll once it has queued its next arrival (see holding).
+                self.held = ev
+            else:
+                ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll
+                heappush(queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
         else:
             ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll
             heappush(queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
@@ -1072,11 +1065,7 @@ class Engine:
                 # where Timeout(env, init + reinit) would be, without one.
                 drive = _Drive(self, fs, call, request_id, handler, payload, on_end, init)
                 queue = self._queue
-                if (
-                    self._entering
-                    and not (init or reinit)
-                    and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
-                ):
+                if self._entering and not (init or reinit) and (not queue or queue[0][0] > now or queue[0][1] > NORMAL):
                     # Its entry would be the very next step, and nothing else comes in this one (the poll was its
                     # last thing): entered at once, as that step would (with the event id it would have taken).
                     self._entering = False
