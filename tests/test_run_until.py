@@ -272,6 +272,24 @@ def test_results_taken_after_a_change_of_configuration_show_it_and_each_has_its_
     assert before.bill().gb_seconds < after.bill().gb_seconds
 
 
+@pytest.mark.parametrize("door", ["sim.run", "env.run"])
+def test_results_taken_inside_a_run_read_as_of_when_they_were_taken(door: str) -> None:
+    sim, _ = build("storm")
+    taken: list[ls.Results] = []
+
+    def sampler() -> Any:
+        yield sim.env.timeout(30.0)
+        taken.append(sim.results())  # by a SimPy process, in the middle of the run
+
+    sim.env.process(sampler())
+    if door == "sim.run":
+        sim.run(until=90.0)
+    else:
+        sim.env.run(until=90.0)
+    assert taken[0].now == 30.0
+    assert snapshot(taken[0]) == twin_at("storm", 30.0)
+
+
 def test_results_read_before_the_run_goes_on_are_not_taken_again() -> None:
     sim, _ = build("storm")
     taken = sim.run(until=40.0)

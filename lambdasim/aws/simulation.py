@@ -286,6 +286,10 @@ class Simulation:
             self._epoch_s,
             self._capture,
         )
+        if self.running or self.env.stepping:
+            # Taken inside a run (a handler, a sink, a SimPy process): the next step may change anything.
+            results.freeze()
+            return results
         self._pending.append(weakref.ref(results))
         self.env.before_run = engine.before_change = self._freeze_results
         return results

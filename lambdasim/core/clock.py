@@ -33,13 +33,18 @@ class Clock(simpy.Environment):
     def __init__(self, initial_time: float = 0) -> None:
         super().__init__(initial_time)
         self.before_run: Callable[[], None] | None = None
+        self.stepping = False  # inside run(): whatever is read now may change before the caller sees it again
 
     def run(self, until: float | Event | None = None) -> Any:
         """As :meth:`simpy.Environment.run`; for a number, without SimPy's stop event (see the module notes)."""
         if self.before_run is not None:
             self.before_run()
         if until is None or isinstance(until, Event):
-            return super().run(until)
+            self.stepping = True
+            try:
+                return super().run(until)
+            finally:
+                self.stepping = False
         at = until if isinstance(until, int) else float(until)
         now = self._now
         if at <= now:
@@ -48,8 +53,12 @@ class Clock(simpy.Environment):
         stop = (now + (at - now), URGENT, next(self._eid))
         queue = self._queue
         step = self.step
-        while queue and queue[0] < stop:
-            step()
+        self.stepping = True
+        try:
+            while queue and queue[0] < stop:
+                step()
+        finally:
+            self.stepping = False
         self._now = stop[0]
         next(self._eid)  # the id SimPy takes when its stop event puts itself back on the queue (priority -1)
         return None
@@ -62,10 +71,14 @@ class Clock(simpy.Environment):
             self.before_run()
         queue = self._queue
         step = self.step
-        while event.callbacks is not None:
-            if not queue:
-                raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {event}')
-            step()
+        self.stepping = True
+        try:
+            while event.callbacks is not None:
+                if not queue:
+                    raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {event}')
+                step()
+        finally:
+            self.stepping = False
         next(self._eid)  # the id SimPy takes when the event puts itself back on the queue (see run)
 
 
