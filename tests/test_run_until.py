@@ -203,6 +203,17 @@ def changes() -> dict[str, Any]:
     def delete(sim: ls.Simulation) -> None:
         sim.client("lambda").delete_function(FunctionName="orders")
 
+    def provisioned(sim: ls.Simulation) -> None:
+        lam = sim.client("lambda")
+        version = lam.publish_version(FunctionName="orders")["Version"]
+        lam.put_provisioned_concurrency_config(
+            FunctionName="orders", Qualifier=version, ProvisionedConcurrentExecutions=2
+        )
+
+    def provisioned_deleted(sim: ls.Simulation) -> None:
+        provisioned(sim)
+        sim.client("lambda").delete_provisioned_concurrency_config(FunctionName="orders", Qualifier="1")
+
     def sink(sim: ls.Simulation) -> None:
         sim.add_sink(Collect(), name="late")
 
@@ -229,6 +240,8 @@ def changes() -> dict[str, Any]:
             concurrency,
             event_invoke_config,
             configuration,
+            provisioned,
+            provisioned_deleted,
             new_function,
             delete,
             sink,
