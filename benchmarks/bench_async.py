@@ -24,7 +24,8 @@ wall time; still, compare ratios measured in one run, not absolute rates across 
 
 Usage::
 
-    python benchmarks/bench_async.py              # calm + storm, 5 repetitions of 200,000 customers
+    python benchmarks/bench_async.py              # calm, door1 and storm, 5 repetitions
+    python benchmarks/bench_async.py --door1-only # only the first door (a script stepping the clock)
     python benchmarks/bench_async.py --quick      # CI smoke run: small versions of every case
     python benchmarks/bench_async.py --memory     # also the 1M / 10M memory case (several minutes)
     python benchmarks/bench_async.py --trace      # also the cost of traces and sinks when switched on
