@@ -12,6 +12,10 @@ Cases (all in one process except the memory case, which measures each size in a 
 - **sqs** (always): the calm arrivals as messages sent to an SQS queue, read by an event source mapping (batch size
   1, ``MaximumConcurrency`` 100) into the same function; messages per CPU second against bare SimPy's M/M/c on the
   same load (the mapping's pollers start at five, so its queue holds a backlog in the first minute).
+- **door1** (always): the calm load of 50,000 events as a script drives it: top-level code that steps the clock
+  and invokes through the boto3-shaped client, ``sim.run(until=t); lam.invoke(FunctionName=...,
+  InvocationType="Event", Payload=...)``, into an ``async def`` handler that awaits ``context.sleep(d)``; against
+  plain SimPy on the same arrivals, in its own JSON line.
 - **features** (``--trace``): what the opt-in features cost when on (per-attempt trace, an outcome sink), relative
   to the calm run with them off.
 - **memory** (``--memory``; small sizes with ``--quick``): peak resident memory of a whole run of 10 million
@@ -23,7 +27,8 @@ wall time; still, compare ratios measured in one run, not absolute rates across 
 
 Usage::
 
-    python benchmarks/bench_async.py              # calm + storm, 5 repetitions of 200,000 customers
+    python benchmarks/bench_async.py              # calm, door1 and storm, 5 repetitions
+    python benchmarks/bench_async.py --door1-only # only the first door (a script stepping the clock)
     python benchmarks/bench_async.py --quick      # CI smoke run: small versions of every case
     python benchmarks/bench_async.py --memory     # also the 1M / 10M memory case (several minutes)
     python benchmarks/bench_async.py --trace      # also the cost of traces and sinks when switched on
@@ -63,6 +68,8 @@ MEAN_SERVICE_S = 1.0
 SERVERS = 100
 CUSTOMERS = 200_000
 QUICK_CUSTOMERS = 20_000
+DOOR1_EVENTS = 50_000
+QUICK_DOOR1_EVENTS = 5_000
 STORM_RATE_PER_S = 2 * SERVERS / MEAN_SERVICE_S  # twice what 100 servers of 1 s can take
 STORM_S = 600.0
 QUICK_STORM_S = 60.0
@@ -216,6 +223,39 @@ def lambdasim_sqs(gaps: list[float], services: list[float], *, concurrency: int 
     return spent
 
 
+# -- (c) lambdasim through the first door: a script stepping the clock and invoking through the client ----------
+
+
+async def sleeper(event: dict[str, Any], context: Any) -> None:
+    """The door1 handler: its duration is the service time the event carries."""
+    await context.sleep(event["d"])
+
+
+def door1_payloads(services: list[float]) -> list[bytes]:
+    """Each event's JSON payload, carrying its service time (built before timing, as the arrivals are)."""
+    return [json.dumps({"d": d}).encode() for d in services]
+
+
+def lambdasim_door1(gaps: list[float], payloads: list[bytes]) -> float:
+    """Send the events from top-level code, one ``sim.run(until=t)`` and one ``Event`` invoke each, then run the
+    queue out (every event succeeds); return the CPU time (s)."""
+    sim = ls.Simulation(seed=SEED)
+    lam = sim.client("lambda")
+    lam.create_function(FunctionName=FUNCTION, Handler=sleeper, Timeout=TIMEOUT_S)
+    lam.put_function_concurrency(FunctionName=FUNCTION, ReservedConcurrentExecutions=SERVERS)
+    start = clock()
+    t = 0.0
+    for gap, payload in zip(gaps, payloads, strict=True):
+        t += gap
+        sim.run(until=t)
+        lam.invoke(FunctionName=FUNCTION, InvocationType="Event", Payload=payload)
+    results = sim.run()
+    spent = clock() - start
+    succeeded = results.functions[FUNCTION]["outcomes"]["Success"]
+    assert succeeded == len(gaps), (succeeded, len(gaps))
+    return spent
+
+
 # -- cases ---------------------------------------------------------------------------------------------------
 
 
@@ -244,6 +284,32 @@ def calm(customers: int, repetitions: int) -> dict[str, float]:
     return {
         "simpy_per_s": round(statistics.median(simpy_rates)),
         "lambdasim_per_s": round(statistics.median(lambdasim_rates)),
+        "ratio": round(statistics.median(ratios), 3),
+    }
+
+
+def door1(events: int, repetitions: int) -> dict[str, float]:
+    """The calm load through the first door against plain SimPy, alternated; medians of the rates and ratios."""
+    gaps, services = streams(events, SEED)
+    payloads = door1_payloads(services)
+    simpy_rates: list[float] = []
+    door_rates: list[float] = []
+    ratios: list[float] = []
+    for rep in range(repetitions):
+        a = timed(lambda: simpy_mmc(gaps, services))
+        b = timed(lambda: lambdasim_door1(gaps, payloads))
+        simpy_rates.append(events / a)
+        door_rates.append(events / b)
+        ratios.append(a / b)
+        print(
+            f"  door1 rep {rep + 1}: simpy {events / a:10,.0f}/s   lambdasim {events / b:10,.0f}/s"
+            f"   ratio {a / b:5.3f}",
+            flush=True,
+        )
+    return {
+        "events": events,
+        "simpy_per_s": round(statistics.median(simpy_rates)),
+        "lambdasim_per_s": round(statistics.median(door_rates)),
         "ratio": round(statistics.median(ratios), 3),
     }
 
@@ -444,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trace", action="store_true", help="also the cost of traces and sinks when on")
     parser.add_argument("--no-storm", action="store_true", help="skip the throttling storm")
     parser.add_argument("--no-sqs", action="store_true", help="skip the SQS event source mapping case")
+    parser.add_argument("--no-door1", action="store_true", help="skip the first-door (script) case")
+    parser.add_argument("--door1-events", type=int, default=None, help=f"events in door1 ({DOOR1_EVENTS:,})")
+    parser.add_argument("--door1-only", action="store_true", help="run only the door1 case")
     parser.add_argument("--profile", action="store_true", help="cProfile one lambdasim run and stop")
     parser.add_argument("--memory-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -457,12 +526,21 @@ def main(argv: list[str] | None = None) -> int:
         profile(customers)
         return 0
 
+    if args.door1_only:
+        events = args.door1_events or (QUICK_DOOR1_EVENTS if args.quick else DOOR1_EVENTS)
+        print("  " + json.dumps({"door1": door1(events, repetitions)}), flush=True)
+        return 0
+
     print(
         f"lambdasim {ls.__version__}, simpy {simpy.__version__}, numpy {np.__version__}, "
         f"Python {sys.version.split()[0]}"
     )
     print(f"calm: {customers:,} customers, {RATE_PER_S:g}/s, mean service {MEAN_SERVICE_S:g} s, {SERVERS} servers")
     headline = calm(customers, repetitions)
+    if not args.no_door1:
+        events = args.door1_events or (QUICK_DOOR1_EVENTS if args.quick else DOOR1_EVENTS)
+        print(f"door1: {events:,} events from top-level code (sim.run(until=t); lam.invoke(...)), async handler")
+        print("  " + json.dumps({"door1": door1(events, repetitions)}), flush=True)
     if not args.no_storm:
         storm_s = QUICK_STORM_S if args.quick else STORM_S
         print(f"storm: {STORM_RATE_PER_S:g}/s for {storm_s:g} s against {SERVERS}, then draining")

@@ -32,8 +32,9 @@ def test_quick_benchmark_ends_with_the_json_line() -> None:
         assert isinstance(value, (int, float)) and math.isfinite(value) and value > 0, (key, value)
     # The other cases ran too, each reporting a positive figure.
     reports = {k: v for line in lines[:-1] if line.startswith("  {") for k, v in json.loads(line).items()}
-    assert set(reports) == {"storm", "sqs", "features", "memory"}
+    assert set(reports) == {"door1", "storm", "sqs", "features", "memory"}
     assert reports["sqs"]["sqs_messages_per_s"] > 0 and reports["sqs"]["ratio"] > 0
+    assert reports["door1"]["ratio"] > 0 and reports["door1"]["events"] > 0
     assert reports["storm"]["relative_cost"] > 0 and reports["storm"]["throttles"] > 0
     assert reports["features"]["trace_on"] > 0 and reports["features"]["sink_on"] > 0
     assert reports["memory"]["small_peak_mb"] > 0 and reports["memory"]["large_peak_mb"] > 0

@@ -9,9 +9,20 @@ from collections.abc import Iterator
 class StreamingBody:
     """``resp["Payload"].read()`` returns the bytes; ``iter_chunks`` and ``iter_lines`` work as in botocore."""
 
+    __slots__ = ("_content_length", "_data", "_stream")
+
     def __init__(self, data: bytes) -> None:
-        self._raw = io.BytesIO(data)
+        # The stream is opened on first use: most responses of Event invokes are never read.
+        self._data = data
+        self._stream: io.BytesIO | None = None
         self._content_length = len(data)
+
+    @property
+    def _raw(self) -> io.BytesIO:
+        stream = self._stream
+        if stream is None:
+            stream = self._stream = io.BytesIO(self._data)
+        return stream
 
     def read(self, amt: int | None = None) -> bytes:
         return self._raw.read() if amt is None else self._raw.read(amt)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
+import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
-from simpy.events import URGENT
 
 from lambdasim.aws.account import Services
 from lambdasim.aws.destinations import Destinations
@@ -18,7 +18,7 @@ from lambdasim.core._validators import check_range, check_type
 from lambdasim.core.engine import Engine
 from lambdasim.core.limits import MAX_TIME_S
 from lambdasim.core.outcome import Sink
-from lambdasim.core.results import Results
+from lambdasim.core.results import Frozen, Results
 from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY, Condition
 from lambdasim.core.settings import Settings
 from lambdasim.core.sinks import Attachment, SinkStats, conditions_of
@@ -97,6 +97,8 @@ class Simulation:
         check_type("trace", trace, bool, "True or False")
         self.seed: int = seed
         self.start = _parse_start(start)
+        self._epoch_s = self.start.timestamp()
+        self._horizon_limit_s = self.horizon_limit_s()
         self.region = region
         self.account_id = account_id
         self.settings = settings
@@ -123,6 +125,11 @@ class Simulation:
         self.running = False
         # Deleted functions, with their configuration when deleted: their events had outcomes, which results keep.
         self._retired: list[tuple[FunctionState, dict[str, Any]]] = []
+        # Results handed out and not read yet (Results.deferred): frozen before anything they read changes, through
+        # the clock's and the engine's hooks, which are set only while there are some.
+        self._pending: list[weakref.ref[Results]] = []
+        self._configs_key: tuple[int, int] | None = None
+        self._configs: dict[str, dict[str, Any]] = {}
 
     @property
     def now(self) -> float:
@@ -131,11 +138,12 @@ class Simulation:
 
     def client(self, service: str) -> Any:
         """The boto3-shaped client of ``service`` (``"lambda"``, and the services other modules register)."""
-        if service not in _CLIENTS:
-            raise ValueError(f"unknown service {service!r}; lambdasim simulates: {sorted(_CLIENTS)}")
-        if service not in self._clients:
-            self._clients[service] = _CLIENTS[service](self)
-        return self._clients[service]
+        client = self._clients.get(service)  # one look-up for a client made before: scripts ask often
+        if client is None:
+            if service not in _CLIENTS:
+                raise ValueError(f"unknown service {service!r}; lambdasim simulates: {sorted(_CLIENTS)}")
+            client = self._clients[service] = _CLIENTS[service](self)
+        return client
 
     def function_state(self, name: str) -> FunctionState:
         """The engine's state of function ``name`` (or ``name:qualifier``), for workloads, faults and sinks.
@@ -170,18 +178,23 @@ class Simulation:
         while there is one, ``until`` is required: without it this raises ``ValueError`` naming the rules.
         """
         self._check_not_running("sim.run()")
+        env = self.env
         if until is not None:
-            check_range("until", until, self.now, self.horizon_limit_s())
+            # check_range("until", until, self.now, limit), with its cost only for a bad value
+            if not ((type(until) is float or type(until) is int) and env.now <= until <= self._horizon_limit_s):
+                check_range("until", until, self.now, self._horizon_limit_s)
         else:
             self.services.events.check_run_ends()
-        if until is None:
-            self._step_until(None)
-        elif until > self.now:
-            stop = self.env.event()
-            stop._ok = True
-            stop._value = None
-            self.env.schedule(stop, URGENT, until - self.now)
-            self._step_until(stop)
+        self.running = True
+        try:
+            # Kernel.run: a number runs to it without a stop event left behind, so a run that an interrupt
+            # (Ctrl-C) cuts short resumes exactly where it stopped.
+            if until is None:
+                env.run()
+            elif until > env.now:
+                env.run(until=until)
+        finally:
+            self.running = False
         return self.results()
 
     def horizon_limit_s(self) -> float:
@@ -197,19 +210,6 @@ class Simulation:
                 "callback): the clock can only be advanced from outside the model; in an async def handler "
                 "await context.sleep(...) or context.invoke(...) instead"
             )
-
-    def _step_until(self, stop: simpy.Event | None) -> None:
-        """Run SimPy until ``stop`` is processed (or nothing is left). If anything is raised on the way (a
-        ``KeyboardInterrupt``), ``stop`` is taken off the clock, so that the next run is not cut short by it."""
-        self.running = True
-        try:
-            self.env.run(until=stop)
-        except BaseException:
-            if stop is not None and stop.callbacks is not None:
-                stop.callbacks.clear()  # it may stay queued: processed, it does nothing
-            raise
-        finally:
-            self.running = False
 
     def add_sink(
         self,
@@ -234,6 +234,8 @@ class Simulation:
         """
         if not isinstance(sink, Sink):
             raise TypeError(f"sink must have a deliver(outcome) method, got {sink!r} ({type(sink).__name__})")
+        if self._pending:
+            self._freeze_results()  # results taken so far have no figures of this sink
         if function is not None:
             self.function_state(function)
         wanted = conditions_of(conditions)
@@ -268,7 +270,11 @@ class Simulation:
     def advance_until(self, event: simpy.Event) -> None:
         """Run until ``event`` has been processed (used by top-level ``RequestResponse`` invokes)."""
         self._check_not_running("a RequestResponse invoke")
-        self._step_until(event)
+        self.running = True
+        try:
+            self.env.run_until_processed(event)
+        finally:
+            self.running = False
 
     def retire(self, state: FunctionState, config: dict[str, Any]) -> None:
         """Function ``state`` was deleted: keep its statistics (and last configuration) in later results."""
@@ -289,24 +295,62 @@ class Simulation:
 
     def results(self) -> Results:
         """The results so far, without advancing the clock. A deleted function's figures stay in them (its events
-        had outcomes), under its name, or ``"name (deleted)"`` once a new function has the name."""
-        self.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
-        reported = self._reported()
-        return Results(
-            seed=self.seed,
-            now=self.now,
-            settings=self.settings,
-            concurrency_limit=self.engine.concurrency_limit,
-            stats={name: fs.stats for name, (fs, _) in reported.items()},
-            trace=None if self.engine.trace is None else list(self.engine.trace),
-            configs={name: dict(config) for name, (_, config) in reported.items() if config},
-            metrics={name: fs.metrics.snapshot(self.now) for name, (fs, _) in reported.items()},
-            destinations=self.destinations.to_dict(),
-            sinks={name: a.stats.to_dict() for name, a in self._sinks.items()},
-            metrics_epoch_s=self.start.timestamp(),
-            queues=queue_figures(self),
-            event_source_mappings=event_source_mapping_figures(self),
+        had outcomes), under its name, or ``"name (deleted)"`` once a new function has the name.
+
+        Taking them is cheap: their figures are computed when first read, or frozen just before the simulation
+        changes (its clock moves, it accepts an event, a limit changes), whichever comes first; either way they are
+        the figures as of now (:meth:`lambdasim.core.results.Results.deferred`).
+        """
+        engine = self.engine
+        # Each function's configuration, copied once per change and shared by the results taken since: a
+        # configuration changes only by a control-plane call, and every one answers with a request id of its own
+        # (new_request_id), whether it succeeds or fails.
+        reported = self._reported()  # a deleted function's figures stay (its events had outcomes)
+        key = (self._api_requests, len(reported))
+        if key != self._configs_key:
+            self._configs_key = key
+            self._configs = {name: dict(config) for name, (_, config) in reported.items() if config}
+        results = Results.deferred(
+            self.seed,
+            float(self.env.now),
+            self.settings,
+            engine.concurrency_limit,
+            {name: fs for name, (fs, _) in reported.items()},
+            self._configs,
+            self._epoch_s,
+            self._capture,
         )
+        if self.services.sqs.queues:  # what the queues and event source mappings did, as of now
+            results.queues = queue_figures(self)
+            results.event_source_mappings = event_source_mapping_figures(self)
+        if self.running or self.env.stepping:
+            # Taken inside a run (a handler, a sink, a SimPy process): the next step may change anything.
+            results.freeze()
+            return results
+        self._pending.append(weakref.ref(results))
+        self.env.before_run = engine.before_change = self._freeze_results
+        return results
+
+    def _capture(self, now: float, functions: dict[str, FunctionState]) -> Frozen:
+        """What deferred results read from the live simulation, unchanged since they were taken at ``now``."""
+        self.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
+        trace = self.engine.trace
+        return (
+            None if trace is None else list(trace),
+            {name: fs.metrics.snapshot(now) for name, fs in functions.items()},
+            self.destinations.to_dict(),
+            {name: a.stats.to_dict() for name, a in self._sinks.items()},
+        )
+
+    def _freeze_results(self) -> None:
+        """The simulation is about to change: freeze the results handed out and not read yet."""
+        pending = self._pending
+        self._pending = []
+        self.env.before_run = self.engine.before_change = None
+        for ref in pending:
+            results = ref()
+            if results is not None:
+                results.freeze()
 
     # -- clock helpers for the clients ------------------------------------------------------------------------
 

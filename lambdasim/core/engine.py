@@ -66,6 +66,7 @@ from lambdasim.core.rules import (
 )
 from lambdasim.core.scaling import ScalingBucket
 from lambdasim.core.settings import Settings
+from lambdasim.core.stats import TALLY_BUFFER
 from lambdasim.core.target import (
     KIND_ASYNC,
     KIND_BEHAVIOUR,
@@ -394,6 +395,11 @@ class FunctionState:
 class Engine:
     """Runs every function's asynchronous queue and attempts on one SimPy environment."""
 
+    enters_at_once = True
+    """Whether an ``async def`` handler's attempt, started by a poll that is the last thing its step does and with no
+    init phase, is entered in that step when its own step would come next (the same run, one step less).
+    ``tests/test_held_polls.py`` switches it off to check that."""
+
     def __init__(
         self,
         env: Kernel,
@@ -418,8 +424,19 @@ class Engine:
         self.trace: list[TraceEntry] | None = [] if trace else None
         self.model_invoker: Callable[..., simpy.Event] | None = None
         self.statistics_reset_hooks: list[Callable[[float], None]] = []
+        # Called, while set, before the engine's state changes outside a run (an event accepted, a limit changed):
+        # the Simulation freezes the results it handed out and nobody has read yet (Results.deferred).
+        self.before_change: Callable[[], None] | None = None
+        # While a workload's arrival step invokes (lambdasim.planning.workload._Arrivals.fire), ``holding`` is set:
+        # an Event invoke whose poll would be the very next step is ``held``, and the workload polls it
+        # (poll_held) once it has queued its next arrival, in the same step: the order of everything is as if the
+        # poll were stepped (nothing else comes between), one step and queue entry less per invocation.
+        self.holding = False
+        self.held: AsyncEvent | None = None
         self._seq = 0
         state = np.random.SeedSequence(seed_sequence.entropy, spawn_key=(0xFFFF_FFFF,)).generate_state(3)
+        self._rid_seq = -1
+        self._rid = ""
         self._rid_prefix = f"{int(state[0]):08x}-{int(state[1]) >> 16:04x}-4{int(state[2]) >> 20:03x}"
         s = settings
         self._retry_delays = s.retry_delays_s
@@ -447,10 +464,16 @@ class Engine:
         # the call; _schedule is that public method for the colder paths.
         self._queue: list[Any] = env.queue
         self._eid: Iterator[int] = env.eids
-        self._poll_step = (self._poll,)
+        self._poll_step = (self._poll_last,)
+        # Set while a poll is the last thing its step does (_poll_last, poll_held): an async def handler's attempt
+        # it starts, with no init phase, is entered at once instead of in a step of its own (see _drive).
+        self._entering = False
         self._to_reader_step = (self._to_reader,)
         self._retry_step = (self._retry,)
         self._end_step = (self._ended,)
+        # An asynchronous attempt's end goes straight to _async_ended, which reads its result off the event.
+        self._end_async_cb: OnEnd = self._end_async
+        self._async_end_step = (self._async_ended,)
         # Constant-delay schedules (see _Lane), by delay: function-error retries, and backoffs (throttles, 5xx).
         self._lanes: dict[float, _Lane] = {}
         self._backoff_lanes: dict[float, _Lane] = {}
@@ -492,6 +515,8 @@ class Engine:
         its tries are stepped one by one: its parked tries were certain throttles only under the old rules
         (:mod:`lambdasim.core.backlog`). After it, the account's unreserved limit is recomputed.
         """
+        if self.before_change is not None:
+            self.before_change()
         for backlog in (self.account_backlog, fs.backlog) if fs is not None else self.backlogs():
             if backlog.count:
                 backlog.release_all()
@@ -524,8 +549,17 @@ class Engine:
         return np.random.default_rng(np.random.SeedSequence(self.seed_sequence.entropy, spawn_key=key))
 
     def request_id(self, seq: int) -> str:
-        """The request id of the ``seq``-th accepted invocation: UUID-shaped, unique in the run, seeded."""
-        return f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
+        """The request id of the ``seq``-th accepted invocation: UUID-shaped, unique in the run, seeded.
+
+        The last one written is kept: an invoke answers with its request id, and its attempt, which usually comes
+        next, hands the same one to the handler's context.
+        """
+        if seq == self._rid_seq:
+            return self._rid
+        rid = f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
+        self._rid_seq = seq
+        self._rid = rid
+        return rid
 
     def next_seq(self) -> int:
         self._seq += 1
@@ -655,6 +689,8 @@ class Engine:
         only schedules the next one). Then, when the poll would be a certain throttle (the pool full, nothing else
         due before it) it is made at once, without a step of its own: exactly what the step would do.
         """
+        if self.before_change is not None:
+            self.before_change()
         now = self.env.now  # the clock, without a property call (see the module notes)
         if target is None:
             target = fs.latest
@@ -664,31 +700,54 @@ class Engine:
         fs.metrics.event_received(now)
         st.queued.change(now, 1)
         queue = self._queue
-        if (
-            last
-            and (reason := self.full_pool(fs)) is not None
-            and self._parks_at_once(fs, target)
-            and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
-        ):
-            # (Nothing is due before the poll would be, at (now, NORMAL, a new event id): it is next, at once.)
-            st.throttles[reason] += 1
-            m = fs.metrics  # m.throttled(now), inline
-            i = m._level_index if now < m._edge else m._advance(now)
-            d = m.throttles
-            d[i] = d.get(i, 0) + 1
-            ev.status = 429
-            ev.throttles = 1
-            (fs.backlog if reason is _RESERVED else self.account_backlog).park(ev, now + self._backoffs[1])
+        # The poll would be next: nothing is due before it would be, at (now, NORMAL, a new event id).
+        if last and (not queue or queue[0][0] > now or queue[0][1] > NORMAL):
+            if (reason := self.full_pool(fs)) is not None and self._parks_at_once(fs, target):
+                # A certain throttle, parked at once: what the poll's step would do (the cheapest of the three).
+                st.throttles[reason] += 1
+                m = fs.metrics  # m.throttled(now), inline
+                i = m._level_index if now < m._edge else m._advance(now)
+                d = m.throttles
+                d[i] = d.get(i, 0) + 1
+                ev.status = 429
+                ev.throttles = 1
+                (fs.backlog if reason is _RESERVED else self.account_backlog).park(ev, now + self._backoffs[1])
+            elif self.holding and not self._dispatch and not self._reads_limited:
+                # Held for the workload to poll once it has queued its next arrival (see holding).
+                self.held = ev
+            else:
+                ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll
+                heappush(queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
         else:
             ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step  # _schedule_poll
             heappush(queue, (now + self._dispatch, NORMAL, next(self._eid), ev))
         if self._duplicate_p and fs.uniform["duplicates"]() < self._duplicate_p:
-            twin = AsyncEvent(fs, seq, payload, now, target)
-            twin.uid += 1  # after its original, at a tie
-            st.duplicates += 1
-            st.queued.change(now, 1)
-            self._schedule_poll(twin, self._dispatch)
+            self._duplicate(ev, now)
         return ev
+
+    def _duplicate(self, ev: AsyncEvent, now: float) -> None:
+        """Lambda delivers ``ev`` twice (at least once): a copy of it, polled right after it."""
+        twin = AsyncEvent(ev.fs, ev.seq, ev.payload, now, ev.target)
+        twin.uid += 1  # after its original, at a tie
+        st = ev.fs.stats
+        st.duplicates += 1
+        st.queued.change(now, 1)
+        self._schedule_poll(twin, self._dispatch)
+
+    def poll_held(self) -> None:
+        """Poll the event ``enqueue`` held (see :attr:`holding`), now."""
+        ev = self.held
+        assert ev is not None
+        self.held = None
+        self._entering = self.enters_at_once  # the last thing the arrival's step does
+        self._poll(ev)
+        self._entering = False
+
+    def _poll_last(self, ev: AsyncEvent, _: object = None) -> None:
+        """A poll that is its step's only callback (see :attr:`enters_at_once`)."""
+        self._entering = self.enters_at_once
+        self._poll(ev)
+        self._entering = False
 
     def _parks_at_once(self, fs: FunctionState, target: Target) -> bool:
         """Whether an event of ``fs`` polled at once would be throttled, for lack of concurrency, and parked
@@ -779,10 +838,14 @@ class Engine:
         ev.throttles = 0
         ev.started_at = now
         st.attempts += 1
-        st.age_by_attempt[ev.attempts - 1].add(now - ev.enqueued_at)
+        tally = st.age_by_attempt[ev.attempts - 1]  # .add(now - ev.enqueued_at), inline (an age is >= 0)
+        buf = tally._buf
+        buf.append(now - ev.enqueued_at)
+        if len(buf) >= TALLY_BUFFER:
+            tally._fold()
         # Invocations, ConcurrentExecutions and AsyncEventAge, in one call.
         fs.metrics.async_attempt(now, st.concurrency.value, now - ev.enqueued_at)
-        self._run_attempt(fs, ev, ev.payload, self._end_async)
+        self._run_attempt(fs, ev, ev.payload, self._end_async_cb)
 
     def _back_off(self, ev: AsyncEvent, status: int, kind: str, detail: str) -> None:
         """After a throttle or service error: back to the queue with exponential backoff, or give up."""
@@ -821,11 +884,24 @@ class Engine:
         heappush(self._queue, (now + delay, BACKOFF, ev.uid, ev))
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
+        """An asynchronous attempt ended (the ``on_end`` of an ``async def`` handler's drive)."""
+        ev.ending = (self._end_async_cb, error, response, duration)
+        self._async_ended(ev)
+
+    def _async_ended(self, ev: AsyncEvent) -> None:
+        """An asynchronous attempt's time is up: its result is ``ev.ending``."""
+        ending = ev.ending
+        assert ending is not None
+        ev.ending = None
+        _, error, response, duration = ending
         fs = ev.fs
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         self._release(fs, ev, error)
-        st.duration.add(duration)
+        buf = st.duration._buf  # st.duration.add(duration), inline (a duration is >= 0: _run_attempt checks it)
+        buf.append(duration)
+        if len(buf) >= TALLY_BUFFER:
+            st.duration._fold()
         fs.metrics.ended(ev.started_at, now, duration, error is not None, st.concurrency.value)
         ev.status = 200
         if self.trace is not None:
@@ -885,7 +961,10 @@ class Engine:
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.outcomes[condition] += 1
-        st.end_to_end.add(now - ev.enqueued_at)
+        buf = st.end_to_end._buf  # st.end_to_end.add(now - ev.enqueued_at), inline (an age is >= 0)
+        buf.append(now - ev.enqueued_at)
+        if len(buf) >= TALLY_BUFFER:
+            st.end_to_end._fold()
         if self.trace is not None:
             self.trace.append(
                 TraceEntry(
@@ -893,7 +972,8 @@ class Engine:
                 )
             )
         target = ev.target
-        if fs.sinks or self.sinks or target.on_success or target.on_failure or target.dead_letter_arn:
+        # (target.dead_letter_arn is a property: the version's, read here without the call)
+        if fs.sinks or self.sinks or target.on_success or target.on_failure or target.version.dead_letter_arn:
             outcome = Outcome(
                 request_id=self.request_id(ev.seq),
                 function_name=fs.name,
@@ -936,21 +1016,24 @@ class Engine:
         """Start a ``RequestResponse`` attempt on ``target`` (default: unqualified) now; the event succeeds with
         ``(error, response)`` at its end. ``log``, if given, receives what the handler prints and the init time;
         ``client_context`` is the handler's ``context.client_context``."""
+        if self.before_change is not None:
+            self.before_change()
         if target is None:
             target = fs.latest
         # Refusals come back at once, and Lambda does not retry them: the caller may (lambdasim.planning.sync).
-        if self.service_faults and self._service_error(fs, self.env.now):
+        now = self.env.now  # the clock, without a property call (see the module notes)
+        if self.service_faults and self._service_error(fs, now):
             fs.stats.service_errors += 1
             return ServiceFault.SERVICE_EXCEPTION
         reason = self._acquire(fs, target)
         if reason is not None:
             fs.stats.throttles[reason] += 1
             fs.stats.sync_throttles += 1
-            fs.metrics.throttled(self.env.now)
+            fs.metrics.throttled(now)
             return reason
-        fs.metrics.acquired(self.env.now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
-        done = self.env.event()
-        call = SyncCall(fs, done, self.env.now, target, log, client_context)
+        fs.metrics.acquired(now, fs.stats.concurrency.value)  # Invocations and ConcurrentExecutions
+        done = simpy.Event(self.env)
+        call = SyncCall(fs, done, now, target, log, client_context)
         self._run_attempt(fs, call, payload, self._end_sync, seq)
         return done
 
@@ -1048,10 +1131,14 @@ class Engine:
             raise ValueError(
                 f"function {fs.name!r}: durations must be numbers >= 0 s, got duration {duration!r}, init {init!r}"
             )
-        self._bill(st, init, duration)
+        # self._bill(st, init, duration), inline: once per attempt
+        billed = billed_ms_of(duration * 1000.0)
+        st.billed_ms += billed
+        if init:
+            st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
         # The attempt's result waits on its own event object: no Timeout, no closure per attempt.
         call.ending = (on_end, error, response, duration)
-        call.callbacks = self._end_step
+        call.callbacks = self._async_end_step if on_end is self._end_async_cb else self._end_step
         heappush(self._queue, (now + (init + duration), NORMAL, next(self._eid), call))
 
     def _ended(self, call: Scheduled) -> None:
@@ -1102,6 +1189,14 @@ class Engine:
             limit_bytes=RESPONSE_LIMIT_BYTES if isinstance(call, SyncCall) else None,
             log=log,
         )
+        queue = self._queue
+        if self._entering and not (init or reinit) and (not queue or queue[0][0] > env.now or queue[0][1] > NORMAL):
+            # Its entry would be the very next step, and nothing else comes in this one (the poll was its last
+            # thing): entered at once, as that step would (with the event id it would have taken).
+            self._entering = False
+            next(self._eid)
+            attempt.enter()
+            return
         Timeout(env, init + reinit).callbacks.append(attempt.enter)
 
     def defer_interrupt(self, exc: BaseException) -> None:

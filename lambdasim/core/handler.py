@@ -81,8 +81,6 @@ class Context:
         "function_version",
         "identity",
         "invoked_function_arn",
-        "log_group_name",
-        "log_stream_name",
         "memory_limit_in_mb",
     )
 
@@ -101,8 +99,17 @@ class Context:
         # The mobile SDK's client context and Cognito identity: None unless a caller sends them, as on AWS.
         self.client_context: Any = None
         self.identity: Any = None
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = f"{name}/[{version}]{request_id.replace('-', '')}"
+
+    # The log names, written out only when read: most handlers never read them.
+    @property
+    def log_group_name(self) -> str:
+        """``/aws/lambda/<function name>``."""
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        """``<function name>/[<version>]<request id without dashes>``."""
+        return f"{self.function_name}/[{self.function_version}]{self.aws_request_id.replace('-', '')}"
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the function's timeout, on the simulated clock."""
@@ -110,7 +117,7 @@ class Context:
 
     def sleep(self, seconds: float) -> Wait:
         """Await ``seconds`` of simulated time (``async def`` handlers only)."""
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        if type(seconds) is not float and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))):
             raise TypeError(f"seconds must be a number >= 0, got {seconds!r} ({type(seconds).__name__})")
         if not seconds >= 0:  # also refuses nan
             raise ValueError(f"seconds must be a number >= 0, got {seconds!r}")
@@ -223,6 +230,10 @@ def timeout_error(timeout_s: float) -> ErrorInfo:
     return ("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds", [])
 
 
+JSON_SCALARS = frozenset({str, int, float, bool})
+"""Types whose values ``json.dumps`` always writes: a response of one of them needs no trial serialisation."""
+
+
 def check_response(value: Any, limit_bytes: int | None = None) -> ErrorInfo | None:
     """``None`` if ``value`` can be the response payload; else the runtime's error.
 
@@ -230,6 +241,8 @@ def check_response(value: Any, limit_bytes: int | None = None) -> ErrorInfo | No
     the runtime's ``Runtime.MarshalError``; a synchronous response over ``limit_bytes`` is Lambda's
     ``Function.ResponseSizeTooLarge`` (6 MB for ``RequestResponse`` [doc]).
     """
+    if value is None or (type(value) in JSON_SCALARS and (limit_bytes is None or type(value) is not str)):
+        return None  # json.dumps takes it as it is, and it is small: no need to write it out
     try:
         body = json.dumps(value)  # ASCII: its length is its size in bytes
     except RecursionError:

@@ -127,6 +127,8 @@ def configure(
 ) -> ProvisionedConcurrency:
     """Put a config of ``requested`` environments on ``qualifier``: carved out of concurrency at once, allocated
     ``engine.settings.provisioned_allocation_s`` later (the caller has checked the limits)."""
+    if engine.before_change is not None:
+        engine.before_change()  # results handed out and not read yet are frozen first (Engine.before_change)
     env = engine.env
     pool = fs.provisioned.get(qualifier)
     if pool is None:
@@ -149,6 +151,8 @@ def configure(
 
 def unconfigure(engine: Engine, fs: FunctionState, qualifier: str) -> None:
     """Delete the config of ``qualifier``: its environments go at once (running invocations finish)."""
+    if engine.before_change is not None:
+        engine.before_change()  # as in configure
     pool = fs.provisioned.pop(qualifier)
     now = engine.env.now
     st = fs.stats

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from lambdasim.core._optional import require
-from lambdasim.core.cost import usage
+from lambdasim.core.cost import Usage, usage
 from lambdasim.core.counters import FunctionStats
 from lambdasim.core.metrics import METRIC_UNITS, STATISTICS, FunctionMetrics, parse_percentile
 from lambdasim.core.rules import Condition
 from lambdasim.core.settings import Settings
+
+if TYPE_CHECKING:
+    from lambdasim.core.engine import FunctionState
+
+
+Frozen = tuple[
+    list[Any] | None, dict[str, FunctionMetrics], dict[str, dict[str, dict[str, Any]]], dict[str, dict[str, Any]]
+]
+"""What :meth:`Results.deferred` takes from the live simulation when it freezes: the trace, each function's
+metrics, the destinations' and the sinks' figures."""
 
 
 class Results:
@@ -20,7 +31,38 @@ class Results:
 
     ``results.functions[name]`` is a JSON-ready dict of that function's figures; :meth:`summary` prints them as a
     table; :meth:`to_dict` is everything, with the seed and settings that produced it.
+
+    Results taken from a running :class:`~lambdasim.aws.simulation.Simulation` (``sim.run(...)``,
+    ``sim.results()``) are *deferred*: taking them costs a few attribute copies, and their figures are computed when
+    first read, or, if the simulation is about to change first (its clock moves, an event is accepted, a limit
+    changes), right then. Either way they are the figures as of ``now``.
     """
+
+    # Slots: results are taken at every clock step of a script, so taking them must cost little.
+    __slots__ = (
+        "__weakref__",
+        "_capture",
+        "_configs",
+        "_configs_shared",
+        "_destinations",
+        "_functions",
+        "_functions_at",
+        "_metrics",
+        "_sinks",
+        "_stats",
+        "_trace",
+        "_usage",
+        "concurrency_limit",
+        "event_source_mappings",
+        "metrics_epoch_s",
+        "now",
+        "queues",
+        "seed",
+        "settings",
+    )
+
+    _capture: Callable[[float, dict[str, FunctionState]], Frozen] | None
+    _functions_at: dict[str, FunctionState]
 
     def __init__(
         self,
@@ -44,28 +86,131 @@ class Results:
         self.settings = settings
         self.concurrency_limit = concurrency_limit
         self._stats = stats
-        self.functions: dict[str, dict[str, Any]] = {name: st.to_dict(now) for name, st in stats.items()}
-        # What the bill needs, frozen at `now` like `functions` (the statistics are live: the run may go on).
-        self.usage = {name: usage(st, now) for name, st in stats.items()}
-        self.trace = trace
         # Each function's configuration as GetFunctionConfiguration reports it (MemorySize, Architectures, ...).
-        self.configs: dict[str, dict[str, Any]] = dict(configs or {})
-        # CloudWatch-style series per function (lambdasim.core.metrics), frozen at `now`; periods start at the
+        self._configs: dict[str, dict[str, Any]] | None = dict(configs or {})
+        self._configs_shared: dict[str, dict[str, Any]] = {}
+        # CloudWatch-style series per function (lambdasim.core.metrics) have periods that start at the
         # simulation's start, Unix time metrics_epoch_s.
-        self.metrics: dict[str, FunctionMetrics] = dict(metrics or {})
         self.metrics_epoch_s = metrics_epoch_s
-        # What the destinations, dead-letter queues and attached sinks got (lambdasim.core.sinks.SinkStats.to_dict):
-        # {"on_success" | "on_failure" | "dead_letter": {ARN: figures}} and {sink name: figures}.
-        self.destinations: dict[str, dict[str, dict[str, Any]]] = destinations or {
-            "on_success": {},
-            "on_failure": {},
-            "dead_letter": {},
-        }
-        self.sinks: dict[str, dict[str, Any]] = dict(sinks or {})
+        self._capture = None
+        self._fill(trace, dict(metrics or {}), destinations, dict(sinks or {}))
         # What the SQS queues and the event source mappings did (lambdasim.aws.sqs.stats), by queue name and by
         # mapping UUID; empty when the run has none.
         self.queues: dict[str, dict[str, Any]] = dict(queues or {})
         self.event_source_mappings: dict[str, dict[str, Any]] = dict(event_source_mappings or {})
+
+    @classmethod
+    def deferred(
+        cls,
+        seed: int,
+        now: float,
+        settings: Settings,
+        concurrency_limit: int,
+        functions: dict[str, FunctionState],
+        configs: dict[str, dict[str, Any]],
+        metrics_epoch_s: float,
+        capture: Callable[[float, dict[str, FunctionState]], Frozen],
+    ) -> Results:
+        """Results at ``now`` of ``functions`` whose figures are computed on first read, from their live statistics
+        and ``capture(now, functions)``. ``configs`` is a snapshot the caller may share between results and never
+        changes: each results copies it when first read.
+
+        The caller promises to call :meth:`freeze` before anything those read changes (the simulation does, see
+        the class notes): until then, live and frozen are the same. Taking them costs a few attribute stores.
+        """
+        self = cls.__new__(cls)
+        self.seed = seed
+        self.now = now
+        self.settings = settings
+        self.concurrency_limit = concurrency_limit
+        self._configs = None
+        self._configs_shared = configs
+        self.metrics_epoch_s = metrics_epoch_s
+        self._functions_at = functions
+        self._capture = capture
+        self.queues = {}
+        self.event_source_mappings = {}
+        return self
+
+    def freeze(self) -> None:
+        """Compute the figures now, from the live state (a no-op once done)."""
+        capture = self._capture
+        if capture is not None:
+            self._capture = None
+            functions = self._functions_at
+            self._stats = {name: fs.stats for name, fs in functions.items()}
+            self._fill(*capture(self.now, functions))
+
+    def _fill(
+        self,
+        trace: list[Any] | None,
+        metrics: dict[str, FunctionMetrics],
+        destinations: dict[str, dict[str, dict[str, Any]]] | None,
+        sinks: dict[str, dict[str, Any]],
+    ) -> None:
+        now = self.now
+        stats = self._stats
+        self._functions = {name: st.to_dict(now) for name, st in stats.items()}
+        # What the bill needs, frozen at `now` like `functions` (the statistics are live: the run may go on).
+        self._usage = {name: usage(st, now) for name, st in stats.items()}
+        self._trace = trace
+        self._metrics = metrics  # frozen at `now` (FunctionMetrics.snapshot)
+        # What the destinations, dead-letter queues and attached sinks got (lambdasim.core.sinks.SinkStats.to_dict):
+        # {"on_success" | "on_failure" | "dead_letter": {ARN: figures}} and {sink name: figures}.
+        self._destinations = destinations or {"on_success": {}, "on_failure": {}, "dead_letter": {}}
+        self._sinks = sinks
+
+    @property
+    def configs(self) -> dict[str, dict[str, Any]]:
+        """Each function's configuration as ``GetFunctionConfiguration`` reported it at ``now`` (``MemorySize``,
+        ``Architectures``, ...)."""
+        configs = self._configs
+        if configs is None:
+            configs = self._configs = {name: dict(config) for name, config in self._configs_shared.items()}
+        return configs
+
+    @property
+    def functions(self) -> dict[str, dict[str, Any]]:
+        """Each function's figures at ``now``, JSON-ready (:meth:`lambdasim.core.counters.FunctionStats.to_dict`)."""
+        if self._capture is not None:
+            self.freeze()
+        return self._functions
+
+    @property
+    def usage(self) -> dict[str, Usage]:
+        """What the bill needs per function (:func:`lambdasim.core.cost.usage`), as of ``now``."""
+        if self._capture is not None:
+            self.freeze()
+        return self._usage
+
+    @property
+    def trace(self) -> list[Any] | None:
+        """The per-attempt trace up to ``now`` (``None`` unless the simulation keeps one)."""
+        if self._capture is not None:
+            self.freeze()
+        return self._trace
+
+    @property
+    def metrics(self) -> dict[str, FunctionMetrics]:
+        """CloudWatch-style series per function (:mod:`lambdasim.core.metrics`), as of ``now``."""
+        if self._capture is not None:
+            self.freeze()
+        return self._metrics
+
+    @property
+    def destinations(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """What each destination and dead-letter queue got: ``{"on_success" | "on_failure" | "dead_letter": {ARN:
+        figures}}``."""
+        if self._capture is not None:
+            self.freeze()
+        return self._destinations
+
+    @property
+    def sinks(self) -> dict[str, dict[str, Any]]:
+        """What each attached sink got: ``{sink name: figures}``."""
+        if self._capture is not None:
+            self.freeze()
+        return self._sinks
 
     def stats(self, function: str) -> FunctionStats:
         """The live running statistics of ``function`` (tallies with quantiles, levels).
@@ -73,6 +218,8 @@ class Results:
         Live: if the simulation runs on, they move on, and their throttle counts may lag behind the clock while
         throttled events are parked (:mod:`lambdasim.core.backlog`) until the next ``sim.results()`` or ``sim.run()``
         brings them up to date. The figures in :attr:`functions` and the bill are those of these results' end."""
+        if self._capture is not None:
+            self.freeze()  # brings the throttle counts up to `now`, as taking eager results did
         try:
             return self._stats[function]
         except KeyError:

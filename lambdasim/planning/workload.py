@@ -66,7 +66,7 @@ from lambdasim.planning.files import MAX_TRACE_BYTES, check_regular
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
-    from lambdasim.core.engine import FunctionState
+    from lambdasim.core.engine import Engine, FunctionState
 
 __all__ = [
     "INVOCATION_TYPES",
@@ -153,10 +153,12 @@ class _Arrivals(QueueItem, ABC):
     unchanged.
     """
 
-    __slots__ = ("_eid", "_env", "_fire", "_queue", "callbacks")
+    __slots__ = ("_eid", "_engine", "_env", "_fire", "_queue", "callbacks")
 
-    def __init__(self, env: Kernel) -> None:
+    def __init__(self, env: Kernel, engine: Engine | None = None) -> None:
         self._env = env
+        # The engine invoked, whose polls an arrival may make in its own step (see fire).
+        self._engine = engine
         # Pushed onto SimPy's queue as Environment.schedule(self, NORMAL, delay) does, without the call (as the
         # engine does: see lambdasim.core.engine.Scheduled).
         self._queue: list[Any] = env.queue
@@ -166,7 +168,16 @@ class _Arrivals(QueueItem, ABC):
 
     @abstractmethod
     def fire(self, _event: object) -> None:
-        """The arrival is due: invoke, and queue the next one."""
+        """The arrival is due: invoke, and queue the next one.
+
+        With an engine, the invoke is made with ``engine.holding`` set: an ``Event`` invoke whose poll would be the
+        very next step is held by the engine (``Engine.enqueue``) and polled once the next arrival is queued (before
+        it, ``engine.poll_held()``), as if stepped, in one step less.
+        """
+
+    @abstractmethod
+    def next(self) -> None:
+        """Queue the next arrival, if any."""
 
 
 class _Ticker(_Arrivals):
@@ -174,8 +185,14 @@ class _Ticker(_Arrivals):
 
     __slots__ = ("_arrive", "_next_delay")
 
-    def __init__(self, env: Kernel, next_delay: Callable[[], float | None], arrive: Callable[[], None]):
-        super().__init__(env)
+    def __init__(
+        self,
+        env: Kernel,
+        next_delay: Callable[[], float | None],
+        arrive: Callable[[], None],
+        engine: Engine | None = None,
+    ):
+        super().__init__(env, engine)
         self._next_delay = next_delay
         self._arrive = arrive
 
@@ -188,8 +205,19 @@ class _Ticker(_Arrivals):
             heappush(self._queue, (self._env.now + delay, NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
-        self._arrive()
+        engine = self._engine
+        if engine is None:
+            self._arrive()
+            self.next()
+            return
+        engine.holding = True
+        try:
+            self._arrive()
+        finally:
+            engine.holding = False
         self.next()
+        if engine.held is not None:
+            engine.poll_held()
 
 
 class _AtTimes(_Arrivals):
@@ -197,8 +225,14 @@ class _AtTimes(_Arrivals):
 
     __slots__ = ("_arrive", "_i", "_times")
 
-    def __init__(self, env: Kernel, times: Iterable[float], arrive: Callable[[int], None]):
-        super().__init__(env)
+    def __init__(
+        self,
+        env: Kernel,
+        times: Iterable[float],
+        arrive: Callable[[int], None],
+        engine: Engine | None = None,
+    ):
+        super().__init__(env, engine)
         self._times = iter(enumerate(times))
         self._arrive = arrive
         self._i = 0
@@ -213,20 +247,39 @@ class _AtTimes(_Arrivals):
             heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
-        self._arrive(self._i)
+        engine = self._engine  # as _Ticker.fire
+        if engine is None:
+            self._arrive(self._i)
+            self.next()
+            return
+        engine.holding = True
+        try:
+            self._arrive(self._i)
+        finally:
+            engine.holding = False
         self.next()
+        if engine.held is not None:
+            engine.poll_held()
 
 
-def _drive(env: Kernel, start_s: float, next_delay: Callable[[], float | None], arrive: Callable[[], None]) -> None:
-    """From ``start_s`` on, repeatedly wait ``next_delay()`` seconds (``None`` ends the workload) and ``arrive()``."""
-    ticker = _Ticker(env, next_delay, arrive)
+def _drive(
+    env: Kernel,
+    start_s: float,
+    next_delay: Callable[[], float | None],
+    arrive: Callable[[], None],
+    engine: Engine | None = None,
+) -> None:
+    """From ``start_s`` on, repeatedly wait ``next_delay()`` seconds (``None`` ends the workload) and ``arrive()``
+    (``engine``: the engine ``arrive()`` invokes, see :meth:`_Arrivals.fire`)."""
+    ticker = _Ticker(env, next_delay, arrive, engine)
     ticker.callbacks = (ticker.next,)
     env.schedule(ticker, NORMAL, max(0.0, start_s - env.now))  # type: ignore[arg-type]  # an event to step()
 
 
-def _at_times(env: Kernel, times: Iterable[float], arrive: Callable[[int], None]) -> None:
-    """Call ``arrive(i)`` at each absolute time ``times[i]`` (non-decreasing, not in the past)."""
-    _AtTimes(env, times, arrive).next()
+def _at_times(env: Kernel, times: Iterable[float], arrive: Callable[[int], None], engine: Engine | None = None) -> None:
+    """Call ``arrive(i)`` at each absolute time ``times[i]`` (non-decreasing, not in the past; ``engine`` as for
+    :func:`_drive`)."""
+    _AtTimes(env, times, arrive, engine).next()
 
 
 # -- constant rate ---------------------------------------------------------------------------------------------
@@ -276,7 +329,7 @@ class Poisson:
             delay: float = gap()
             return delay if env.now + delay < stop else None
 
-        _drive(env, self.start_s, next_delay, lambda: invoke(payload, size))
+        _drive(env, self.start_s, next_delay, lambda: invoke(payload, size), sim.engine)
 
 
 # -- time-varying rate -----------------------------------------------------------------------------------------
@@ -636,7 +689,7 @@ class VaryingPoisson:
         invoke = _invoker(sim, fs, self.invocation_type, self.function)
         label = f"workload {self.name!r} on {self.function!r}"
         next_delay = thinned_delays(sim.env, self.profile, rng, self.stop_s, label)
-        _drive(sim.env, self.start_s, next_delay, lambda: invoke(payload, size))
+        _drive(sim.env, self.start_s, next_delay, lambda: invoke(payload, size), sim.engine)
 
 
 def thinned_delays(
@@ -789,7 +842,7 @@ class Schedule:
         if self.payload is not None:
             payload = self.payload
             size = _payload_size(payload)
-            _at_times(sim.env, times, lambda _i: invoke(payload, size))
+            _at_times(sim.env, times, lambda _i: invoke(payload, size), sim.engine)
             return
         rng = sim.engine.generator(self.function, f"arrivals:{self.name}")
         rule_arn = f"arn:aws:events:{sim.region}:{sim.account_id}:rule/{self.name}"
@@ -799,7 +852,7 @@ class Schedule:
             event_id = str(uuid.UUID(bytes=rng.bytes(16), version=4))
             invoke(scheduled_event(event_id, sim.account_id, sim.region, rule_arn, moment), None)
 
-        _at_times(sim.env, times, fire)
+        _at_times(sim.env, times, fire, sim.engine)
 
 
 # -- trace replay ----------------------------------------------------------------------------------------------
@@ -1029,4 +1082,4 @@ class Replay:
             payload = payloads[k] if payloads is not None else None
             invoke({} if payload is None else payload, sizes[k] if sizes is not None else None)
 
-        _at_times(sim.env, times, arrive)
+        _at_times(sim.env, times, arrive, sim.engine)

@@ -695,10 +695,10 @@ class LambdaSim:
 
     def invoke(self, function: str, payload: Any = None, **params: Any) -> str:
         """An ``Event`` invoke of ``function`` with ``payload`` (JSON-serialisable); returns the request id."""
-        resp = self.lam.invoke(
+        resp = self.sim.client("lambda").invoke(
             FunctionName=function,
             InvocationType="Event",
-            Payload=json.dumps({} if payload is None else payload),
+            Payload=b"{}" if payload is None else json.dumps(payload).encode(),  # bytes: parsed straight away
             **params,
         )
         return str(resp["ResponseMetadata"]["RequestId"])
