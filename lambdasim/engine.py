@@ -849,7 +849,10 @@ class Engine:
         now = self.env._now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.outcomes[condition] += 1
-        st.end_to_end.add(now - ev.enqueued_at)
+        age = now - ev.enqueued_at
+        st.end_to_end.add(age)
+        # Per outcome: a discarded event's age says how long until it was given up, not how long work took.
+        (st.time_to_success if condition is _SUCCESS else st.time_to_discard).add(age)
         if self.trace is not None:
             self.trace.append(
                 TraceEntry(

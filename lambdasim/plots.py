@@ -83,7 +83,7 @@ def _time(series: TimeSeries, unit: str) -> np.ndarray[Any, Any]:
 
 def _summary_of(sweep: Sweep, metric: str) -> Any:
     """The rows of ``sweep.summary`` for ``metric`` (``ValueError`` naming the metrics if it has none)."""
-    table = sweep.summary
+    table = sweep.summary()
     table = table[table["metric"] == metric]
     if table.empty:
         raise ValueError(f"no metric {metric!r} in this sweep; metrics: {sweep.metrics}")

@@ -28,7 +28,7 @@ import numpy as np
 from attrs import frozen
 from simpy.events import Timeout
 
-from lambdasim._optional import require
+from lambdasim._optional import _deprecated, require
 from lambdasim._validators import check_range
 from lambdasim.rules import Condition
 
@@ -103,10 +103,15 @@ class TimeSeries:
             return self.levels[name]
         raise KeyError(f"no series {name!r}; series: {['time_s', *self.counts, *self.levels]}")
 
-    def to_frame(self) -> Any:
+    def frame(self) -> Any:
         """A pandas DataFrame, one row per interval (needs pandas)."""
         pandas = require("pandas", "pandas")
         return pandas.DataFrame({"time_s": self.time_s, **self.counts, **self.levels})
+
+    def to_frame(self) -> Any:
+        """Deprecated spelling of :meth:`frame` (every result type has ``frame()``)."""
+        _deprecated("TimeSeries.to_frame()", "TimeSeries.frame()")
+        return self.frame()
 
 
 class Probe:
