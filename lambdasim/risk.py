@@ -49,10 +49,12 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
         return 1.0
     if p == 1.0:
         return 0.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    total = 0.0
-    for i in range(k + 1):
-        log_term = math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+    # Term i from term i - 1: times (n - i + 1) / i * p / q; the first, q ** n, in logs (it may underflow alone).
+    log_term = n * math.log1p(-p)
+    log_ratio = math.log(p) - math.log1p(-p)
+    total = math.exp(log_term)
+    for i in range(1, k + 1):
+        log_term += math.log((n - i + 1) / i) + log_ratio
         total += math.exp(log_term)
     return min(1.0, total)
 
@@ -93,7 +95,8 @@ def share_bounds(k: int, n: int, confidence: float = 0.95, method: str = "cloppe
         phat = k / n
         centre = (phat + z * z / (2 * n)) / (1 + z * z / n)
         half = z / (1 + z * z / n) * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n))
-        return max(0.0, centre - half), min(1.0, centre + half)
+        # At k = 0 and k = n the interval touches 0 or 1 exactly (the formula leaves rounding there).
+        return (0.0 if k == 0 else max(0.0, centre - half)), (1.0 if k == n else min(1.0, centre + half))
     # P(X >= k; p) = 1 - cdf(k - 1) increases with p: the lower bound is where it reaches alpha.
     lower = 0.0 if k == 0 else _solve(lambda p: 1.0 - binomial_cdf(k - 1, n, p), alpha)
     # P(X <= k; p) decreases with p: the upper bound is where it falls to alpha.
@@ -130,10 +133,12 @@ class ShareRule:
     first: int = field(default=20, validator=in_range(1, integer=True))
     cap: int = field(default=120, validator=in_range(1, integer=True))
     method: str = field(default="clopper-pearson", validator=one_of(*METHODS))
+    _level: float = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self.cap < self.first:
             raise ValueError(f"cap must be >= first = {self.first}, got {self.cap}")
+        object.__setattr__(self, "_level", self._spend())
 
     @property
     def looks(self) -> tuple[int, ...]:
@@ -154,6 +159,9 @@ class ShareRule:
     def look_confidence(self) -> float:
         """The confidence of the "met" bound at each look: ``1 - (1 - confidence) / L``, where ``L`` is the number
         of looks that could claim "met" at that level (looks too small to claim it spend none of the error)."""
+        return self._level
+
+    def _spend(self) -> float:
         alpha = 1.0 - self.confidence
         looks = self.looks
         for spend in range(1, len(looks) + 1):
@@ -180,6 +188,15 @@ class ShareRule:
 
     def decide(self, k: int, n: int) -> str:
         """``"met"``, ``"failed"`` or ``"undecided"`` after ``k`` of ``n`` replications met the objective."""
+        check_range("n", n, 1, integer=True)
+        check_range("k", k, 0, n, integer=True)
+        if self.method == "clopper-pearson":
+            # The exact bounds pass the share exactly when the binomial tails at the share pass alpha: no search.
+            if 1.0 - binomial_cdf(k - 1, n, self.share) <= 1.0 - self.look_confidence:
+                return "met"
+            if binomial_cdf(k, n, self.share) < 1.0 - self.confidence:
+                return "failed"
+            return "undecided"
         lower, upper = self.bounds(k, n)
         if lower >= self.share:
             return "met"
