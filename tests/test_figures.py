@@ -72,7 +72,7 @@ def test_month_by_calendar_or_working_days() -> None:
     assert days["cost_monthly"] == pytest.approx(days["cost"] * 22)
     with pytest.raises(ValueError, match="days must be > 0, got 0"):
         Month.working_days(0)
-    with pytest.raises(TypeError, match="month must be a lambdasim.cost.Month"):
+    with pytest.raises(TypeError, match=r"month must be a lambdasim\.cost\.Month"):
         bill(results, month=22)  # type: ignore[arg-type]
 
 

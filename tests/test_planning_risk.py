@@ -90,7 +90,7 @@ def test_share_objectives_validate() -> None:
     assert Objective(Target("success", at_least=1), rule="share").share == ShareRule()
     with pytest.raises(ValueError, match="share= goes with rule='share'"):
         Objective(Target("success", at_least=1), rule="every", share=0.9)
-    with pytest.raises(TypeError, match="share must be a lambdasim.risk.ShareRule"):
+    with pytest.raises(TypeError, match=r"share must be a lambdasim\.risk\.ShareRule"):
         Objective(Target("success", at_least=1), share="most")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="replications are set by its ShareRule"):
         least(coin(0.0), "functions[f].timeout_s", [3], OBJECTIVE, replications=5)
