@@ -407,6 +407,8 @@ class Plan:
         """What the report says about the settings AWS does not publish."""
         if self.assumptions is not None:
             return self.assumptions.report_lines()
+        if self.value is None:
+            return ["assumptions: nothing to re-check (no candidate meets the objective)"]
         return [
             "assumptions: not re-checked; the answer takes lambdasim's defaults for the settings AWS does not publish "
             "(check with lambdasim.assumptions.check_assumptions)"
