@@ -170,6 +170,7 @@ def _report(scenario: Scenario, runs: list[Run], args: argparse.Namespace) -> st
 
 REPLICATION_FIGURES: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
     ("events received", lambda f: f["async_events_received"]),
+    ("carried in (warm-up)", lambda f: f.get("carried_in") or None),
     ("Success", lambda f: f["outcomes"].get("Success")),
     ("RetriesExhausted", lambda f: f["outcomes"].get("RetriesExhausted")),
     ("EventAgeExceeded", lambda f: f["outcomes"].get("EventAgeExceeded")),
@@ -178,7 +179,8 @@ REPLICATION_FIGURES: tuple[tuple[str, Callable[[dict[str, Any]], float | None]],
     ("attempts", lambda f: f["attempts"]),
     ("throttles", lambda f: f["throttles"]),
     ("event age p99 (s)", lambda f: f["event_age_s"]["p99"]),
-    ("end to end p99 (s)", lambda f: f["end_to_end_s"]["p99"]),
+    ("time to success p99 (s)", lambda f: f["time_to_success_s"]["p99"]),
+    ("time to discard p99 (s)", lambda f: f["time_to_discard_s"]["p99"]),
     ("concurrency max", lambda f: f["concurrency"]["max"]),
 )
 """The figures compared across replications: (label, how to read it from ``results.functions[name]``)."""
