@@ -704,7 +704,9 @@ def simulate(model: Model, seed: int = 0, *, interval_s: float = 60.0, progress:
     """Run ``model`` once with ``seed`` and record every function's timeline, with the horizon rules of
     :meth:`Model.run <lambdasim.model.Model.run>`: to ``horizon_s``, or, without one, until nothing is left to do.
 
-    The timeline covers the whole run, warm-up included; the results cover what follows the warm-up. A progress
+    The timeline covers the whole run, warm-up included; the results cover what follows the warm-up. Without a
+    horizon the timeline's last sample falls on the first sampling time after the last event, so the results are
+    taken then: the same counts and outcomes as ``run``, time averages over up to one interval more. A progress
     bar needs a horizon (without one there is no end to measure progress against).
     """
     from lambdasim.probe import Probe
