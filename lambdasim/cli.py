@@ -3,6 +3,10 @@
 - ``lambdasim run SCENARIO.toml``: a summary table; ``--json PATH``, ``--plot PATH``, ``--trace PATH`` (checked
   before the run), ``--replications N``, ``--seed N``, ``--allow-code``; a progress bar on long runs (tqdm, when
   installed and on a terminal).
+- ``lambdasim plan SCENARIO.toml --function NAME --target "time_to_success_p99_s<=300" --share 0.95``: the least
+  reserved concurrency meeting the targets on the share of replications (days) given, shown at ``--confidence``,
+  re-checked across the plausible ranges of the settings AWS does not publish (``--no-check-assumptions`` skips
+  that); ``--replications N`` with ``--rule every|mean|bound`` judges by a fixed number of replications instead.
 - ``lambdasim validate SCENARIO.toml ...``: read and build each scenario without running it, and list what it
   would import.
 - ``lambdasim demo``: the built-in bursty example.
@@ -20,6 +24,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -31,6 +36,7 @@ from lambdasim.planning._progress import progress_bar, run_with_progress
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
     from lambdasim.core.results import Results
+    from lambdasim.planning import Target
     from lambdasim.planning.scenario import Scenario
 
 EXIT_OK, EXIT_OUTPUT, EXIT_BAD_INPUT = 0, 1, 2
@@ -134,10 +140,10 @@ def _run(args: argparse.Namespace) -> int:
     else:
         bar = _bar(len(seeds), args.progress, scenario.name, "run")
     try:
-        for i, seed in enumerate(seeds):
+        for seed in seeds:
             sim = _build(scenario, seed, args.trace is not None)
             probe = None
-            if args.plot is not None and i == 0 and horizon is not None:
+            if args.plot is not None and horizon is not None:
                 from lambdasim.planning.probe import Probe
 
                 probe = Probe(sim, interval_s=horizon / PLOT_SAMPLES, until_s=horizon)
@@ -199,6 +205,7 @@ def _report(scenario: Scenario, runs: list[Run], args: argparse.Namespace) -> st
 
 REPLICATION_FIGURES: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
     ("events received", lambda f: f["async_events_received"]),
+    ("carried in (warm-up)", lambda f: f.get("carried_in") or None),
     ("Success", lambda f: f["outcomes"].get("Success")),
     ("RetriesExhausted", lambda f: f["outcomes"].get("RetriesExhausted")),
     ("EventAgeExceeded", lambda f: f["outcomes"].get("EventAgeExceeded")),
@@ -207,7 +214,8 @@ REPLICATION_FIGURES: tuple[tuple[str, Callable[[dict[str, Any]], float | None]],
     ("attempts", lambda f: f["attempts"]),
     ("throttles", lambda f: f["throttles"]),
     ("event age p99 (s)", lambda f: f["event_age_s"]["p99"]),
-    ("end to end p99 (s)", lambda f: f["end_to_end_s"]["p99"]),
+    ("time to success p99 (s)", lambda f: f["time_to_success_s"]["p99"]),
+    ("time to discard p99 (s)", lambda f: f["time_to_discard_s"]["p99"]),
     ("concurrency max", lambda f: f["concurrency"]["max"]),
 )
 """The figures compared across replications: (label, how to read it from ``results.functions[name]``)."""
@@ -287,8 +295,9 @@ def _write(path: str, text: str) -> None:
 
 
 def _plot(scenario: Scenario, runs: list[Run], path: str) -> None:
-    """The first run's figure (:mod:`lambdasim.planning.plots`), one column per function: its timeline dashboard
-    (when the scenario has a horizon), the CDFs of event age and end-to-end time, and the outcomes."""
+    """The figure of every replication (:mod:`lambdasim.plots`), one column per function: the timeline dashboard
+    (when the scenario has a horizon; the median of the replications with a 10-90% band), the CDFs of time to
+    success, time to discard and event age (one line per replication), and the outcomes of all replications."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -297,6 +306,7 @@ def _plot(scenario: Scenario, runs: list[Run], path: str) -> None:
     run = runs[0]
     names = list(run.results.functions)
     timeline_rows = 4 if run.series else 0
+    colours = {"time_to_success": "tab:green", "time_to_discard": "tab:red", "event_age": "tab:blue"}
     rows = timeline_rows + 2
     fig = Figure(figsize=(max(8.0, 6.5 * len(names)), 2.4 * rows), layout="constrained")
     FigureCanvasAgg(fig)
@@ -305,22 +315,138 @@ def _plot(scenario: Scenario, runs: list[Run], path: str) -> None:
         if run.series:
             top = fig.add_subplot(grid[0, col])
             dashboard = [top, *(fig.add_subplot(grid[r, col], sharex=top) for r in range(1, timeline_rows))]
-            plots.dashboard(run.series[name], axes=dashboard)
+            plots.dashboard([r.series[name] for r in runs], axes=dashboard)
             top.set_title(name)
         cdf_ax = fig.add_subplot(grid[timeline_rows, col])
-        for which in ("event_age", "end_to_end"):
-            plots.cdf(run.results, name, which, ax=cdf_ax)
-        cdf_ax.set_xlabel("seconds")
+        for which, colour in colours.items():
+            if run.results.stats(name).event_age.count == 0 and which == "event_age":
+                continue
+            labelled = False
+            for r in runs:
+                before = len(cdf_ax.get_lines())
+                label = "_nolegend_" if labelled else f"{name}: {which.replace('_', ' ')}"
+                plots.cdf(r.results, name, which, ax=cdf_ax, label=label)
+                for line in cdf_ax.get_lines()[before:]:  # none when nothing was measured
+                    labelled = True
+                    line.set_color(colour)
+                    line.set_alpha(1.0 if len(runs) == 1 else max(0.15, 1.0 / len(runs) ** 0.5))
+        cdf_ax.set_xlabel("seconds since Invoke")
+        cdf_ax.set_ylabel("fraction of events (or attempts, for event age)")
         if not run.series:
             cdf_ax.set_title(name)
-    plots.outcome_breakdown(run.results, ax=fig.add_subplot(grid[timeline_rows + 1, :]))
-    which = f"the first of {len(runs)} replications, " if len(runs) > 1 else ""
-    fig.suptitle(f"{scenario.name}\n{which}seed {run.seed}")
+    plots.outcome_breakdown(_merged_outcomes(runs), ax=fig.add_subplot(grid[timeline_rows + 1, :]))
+    which = f"{len(runs)} replications (median and 10-90% band)" if len(runs) > 1 else f"seed {run.seed}"
+    fig.suptitle(f"{scenario.name}\n{which}")
     try:
         fig.savefig(path)
     except (OSError, ValueError) as exc:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise CommandError(f"cannot write {path}: {message}", EXIT_OUTPUT) from None
+
+
+class _Outcomes:
+    """The outcome counts of several replications together, shaped as :func:`lambdasim.plots.outcome_breakdown`
+    reads results (``functions[name]["outcomes"]``)."""
+
+    def __init__(self, functions: dict[str, dict[str, Any]]) -> None:
+        self.functions = functions
+
+
+def _merged_outcomes(runs: list[Run]) -> Any:
+    merged: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        for name, f in r.results.functions.items():
+            into = merged.setdefault(name, {"outcomes": dict.fromkeys(f["outcomes"], 0)})
+            for cond, n in f["outcomes"].items():
+                into["outcomes"][cond] += n
+    return _Outcomes(merged)
+
+
+# -- plan -------------------------------------------------------------------------------------------------------
+
+_TARGET = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(<=|>=)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+
+
+def _target(text: str) -> Target:
+    from lambdasim.planning import Target
+
+    m = _TARGET.match(text)
+    if m is None:
+        raise CommandError(
+            f"--target must read METRIC<=NUMBER or METRIC>=NUMBER, such as 'time_to_success_p99_s<=300', got {text!r}",
+            EXIT_BAD_INPUT,
+        )
+    metric, op, number = m.group(1), m.group(2), float(m.group(3))
+    try:
+        return Target(metric, at_most=number) if op == "<=" else Target(metric, at_least=number)
+    except ValueError as exc:
+        raise CommandError(f"--target {text!r}: {exc}", EXIT_BAD_INPUT) from None
+
+
+def _plan(args: argparse.Namespace) -> int:
+    import attrs
+
+    from lambdasim.planning import Objective, least_reserved_concurrency
+    from lambdasim.planning.experiment import Metrics
+    from lambdasim.planning.risk import ShareRule
+    from lambdasim.planning.scenario import ScenarioError
+
+    scenario = _load(args.scenario)
+    model = scenario.model
+    names = [f.name for f in model.functions]
+    function = args.function if args.function is not None else (names[0] if len(names) == 1 else None)
+    if function not in names:
+        raise CommandError(f"--function must be one of {names}, got {args.function!r}", EXIT_BAD_INPUT)
+    targets = [_target(t) for t in args.target]
+    # The metric names, from a run that stops at once: a misspelt one fails here, not after hours of runs.
+    try:
+        known = Metrics(function=function)(scenario.build().run(until=1e-9))
+    except ScenarioError as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+    for t in targets:
+        if t.metric not in known:
+            raise CommandError(
+                f"--target {t.metric!r}: no such measure; measures: {', '.join(sorted(known))}", EXIT_BAD_INPUT
+            )
+    try:
+        if args.replications is not None:
+            if args.share is not None:
+                raise ValueError("give --share (replications decided by the share) or --replications, not both")
+            objective = Objective(*targets, rule=args.rule)
+        else:
+            if args.rule != "every":
+                raise ValueError(f"--rule {args.rule} needs --replications N")
+            rule = ShareRule(
+                share=0.95 if args.share is None else args.share,
+                confidence=args.confidence,
+                first=args.first,
+                cap=args.cap,
+            )
+            objective = Objective(*targets, share=rule)
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+    measure = Metrics(function=function)
+    print(scenario.describe(seed=args.seed), file=sys.stderr)
+    try:
+        plan = least_reserved_concurrency(
+            attrs.evolve(model),
+            function,
+            objective,
+            low=args.low,
+            high=args.high,
+            replications=args.replications,
+            seed=scenario.seed if args.seed is None else args.seed,
+            metrics=measure,
+            executor=args.executor,
+            progress=args.progress,
+            check_assumptions=args.check_assumptions,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+    print(plan.report())
+    print()
+    print(plan.risk_statement())
+    return EXIT_OK
 
 
 # -- validate ---------------------------------------------------------------------------------------------------
@@ -375,7 +501,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``lambdasim`` command line: ``run``, ``validate`` and ``demo``."""
+    """The ``lambdasim`` command line: ``run``, ``plan``, ``validate`` and ``demo``."""
     from lambdasim import __version__
 
     parser = argparse.ArgumentParser(
@@ -422,6 +548,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shown.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     run.set_defaults(func=_run)
+
+    plan = sub.add_parser(
+        "plan",
+        help="find the least reserved concurrency that meets targets on a share of days",
+        description=(
+            "Find the least reserved concurrency of a function that meets every --target on at least --share of "
+            "replications (each a day of the scenario), shown at --confidence, adding replications until that is "
+            "clear; then re-check the answer across the plausible ranges of the settings AWS does not publish."
+        ),
+    )
+    plan.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
+    plan.add_argument("--function", default=None, metavar="NAME", help="the function (default: the only one)")
+    plan.add_argument(
+        "--target",
+        action="append",
+        required=True,
+        metavar="METRIC<=N",
+        help="a target on a measure of lambdasim.experiment.Metrics, e.g. 'time_to_success_p99_s<=300' (repeatable)",
+    )
+    plan.add_argument("--share", type=float, default=None, metavar="S", help="share of days to meet it (default 0.95)")
+    plan.add_argument("--confidence", type=float, default=0.95, metavar="C", help="confidence (default 0.95)")
+    plan.add_argument("--first", type=int, default=20, metavar="N", help="replications at the first look (20)")
+    plan.add_argument("--cap", type=int, default=120, metavar="N", help="most replications of a candidate (120)")
+    plan.add_argument(
+        "--replications", type=int, default=None, metavar="N", help="judge by N replications with --rule instead"
+    )
+    plan.add_argument("--rule", default="every", choices=["every", "mean", "bound"], help="with --replications")
+    plan.add_argument("--low", type=int, default=1, metavar="N", help="least candidate (default 1)")
+    plan.add_argument("--high", type=int, default=None, metavar="N", help="largest candidate (default: the account's)")
+    plan.add_argument("--seed", type=int, default=None, metavar="N", help="root seed of the replications")
+    plan.add_argument(
+        "--executor", default=None, choices=["serial", "processes"], help="where runs go (default: by count)"
+    )
+    plan.add_argument(
+        "--no-check-assumptions",
+        dest="check_assumptions",
+        action="store_false",
+        help="do not re-check the answer across the plausible ranges of unpublished settings",
+    )
+    plan.add_argument("--progress", action="store_true", default=False, help="show progress bars")
+    plan.set_defaults(func=_plan)
 
     validate = sub.add_parser(
         "validate",

@@ -57,7 +57,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 # -- help ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["validate"], ["demo"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["plan"], ["validate"], ["demo"]])
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([*command, "--help"])
@@ -311,3 +311,77 @@ def test_the_installed_command() -> None:
     done = subprocess.run(command, check=False, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(": ok:") == len(EXAMPLES)
+
+
+# -- plan ---------------------------------------------------------------------------------------------------------
+
+PACED = """
+name = "paced"
+seed = 1
+horizon_s = 30
+
+[[functions]]
+name = "f"
+behaviour = { duration = 1.0 }
+
+[[workloads]]
+type = "burst"
+function = "f"
+at_s = 0
+count = 80
+over_s = 10
+"""
+
+
+@pytest.fixture
+def paced(tmp_path: Path) -> Path:
+    path = tmp_path / "paced.toml"
+    path.write_text(PACED)
+    return path
+
+
+def test_plan_finds_the_known_answer_and_states_its_assumptions(
+    capsys: pytest.CaptureFixture[str], paced: Path
+) -> None:
+    # An event every 0.125 s, each running 1 s: 8 at once.
+    code, out, err = run(capsys, "plan", str(paced), "--target", "throttles<=0", "--replications", "1", "--high", "20")
+    assert code == EXIT_OK, err
+    assert "least functions[f].reserved_concurrency = 8" in out
+    assert "assumptions: the answer 8 holds across the plausible range" in out
+    assert "scenario 'paced'" in err
+    code, out, _ = run(
+        capsys, "plan", str(paced), "--target", "throttles<=0", "--replications", "1", "--high", "20",
+        "--no-check-assumptions",
+    )  # fmt: skip
+    assert code == EXIT_OK and "assumptions: not re-checked" in out
+
+
+def test_plan_on_a_share_of_days(capsys: pytest.CaptureFixture[str], paced: Path) -> None:
+    code, out, _ = run(
+        capsys, "plan", str(paced), "--target", "time_to_success_max_s<=1", "--share", "0.9", "--confidence", "0.9",
+        "--first", "10", "--cap", "30", "--high", "12", "--no-check-assumptions",
+    )  # fmt: skip
+    assert code == EXIT_OK
+    assert "least functions[f].reserved_concurrency = 8" in out
+    assert "30 of 30 replications met every target" in out
+    assert "at 90% confidence the share of days that meet it is at least 92.6% (required: 90%)" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--target", "throttles=0"], "--target must read METRIC<=NUMBER"),
+        (["--target", "throtles<=0"], "--target 'throtles': no such measure; measures: "),
+        (["--target", "throttles<=0", "--function", "g"], "--function must be one of ['f'], got 'g'"),
+        (["--target", "throttles<=0", "--share", "1.5"], "share must be in"),
+        (["--target", "throttles<=0", "--share", "0.9", "--replications", "3"], "not both"),
+        (["--target", "throttles<=0", "--rule", "mean"], "--rule mean needs --replications N"),
+    ],
+)
+def test_plan_refuses_bad_input_in_one_line(
+    capsys: pytest.CaptureFixture[str], paced: Path, argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "plan", str(paced), *argv)
+    assert code == EXIT_BAD_INPUT
+    assert err.startswith("lambdasim: error: ") and message in err
+    assert len(err.strip().splitlines()) == 1 and out == ""

@@ -144,7 +144,7 @@ def test_several_functions_each_at_their_own_memory_and_architecture() -> None:
     assert b.requests == 10
     assert b.gb_seconds == pytest.approx(2 * 2.0 + 8 * 0.125)
     assert b.total == pytest.approx(10 * REQUEST + 4.0 * X86 + 1.0 * ARM)
-    frame = b.to_frame()
+    frame = b.frame()
     assert list(frame["function"]) == ["a", "b"]
     assert json.loads(json.dumps(b.to_dict()))["prices"]["version"] == "2025-08-01"
 

@@ -340,7 +340,7 @@ def test_the_pythonic_door_bills_provisioned_concurrency() -> None:
     row = b.to_dict()["functions"][0]
     assert row["provisioned_concurrency_cost"] == exact(1800 * PC_X86)
     assert row["monthly"] == exact(expected * MONTH_S / 900.0)
-    frame = b.to_frame()
+    frame = b.frame()
     assert list(frame["provisioned_billed_ms"]) == [500]
     assert list(frame["on_demand_duration_cost"]) == [exact(1.0 * X86)]
 

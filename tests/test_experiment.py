@@ -199,7 +199,7 @@ GRID = {"functions[orders].reserved_concurrency": [2, 4], "workloads[0].rate_per
 
 def test_sweep_is_tidy_one_row_per_setting_and_replication() -> None:
     result = sweep(small_model(), GRID, replications=3, seed=5)
-    frame = result.frame
+    frame = result.frame()
     assert len(frame) == 4 * 3
     assert list(frame.columns[:4]) == [*GRID, "replication", "seed"]
     assert set(frame["seed"]) == set(replication_seeds(5, 3))
@@ -210,7 +210,7 @@ def test_sweep_is_tidy_one_row_per_setting_and_replication() -> None:
         values="received",
     )
     assert (received[2] == received[4]).all()
-    summary = result.summary
+    summary = result.summary()
     assert len(summary) == 4 * len(result.metrics)
     row = summary[
         (summary["metric"] == "throttles")
@@ -245,7 +245,7 @@ def test_sweep_over_callables_and_explicit_settings() -> None:
         [{"functions[0].reserved_concurrency": 1}, {"functions[0].reserved_concurrency": 5}],
         replications=2,
     )
-    assert list(explicit.frame["functions[0].reserved_concurrency"]) == [1, 1, 5, 5]
+    assert list(explicit.frame()["functions[0].reserved_concurrency"]) == [1, 1, 5, 5]
 
 
 def test_invalid_settings_fail_before_anything_runs() -> None:
@@ -257,17 +257,17 @@ def test_invalid_settings_fail_before_anything_runs() -> None:
 
 def test_sweep_results_are_identical_on_serial_process_thread_and_dask_executors() -> None:
     model = small_model()
-    serial = sweep(model, GRID, replications=2, seed=9, executor="serial").frame
-    processes = sweep(model, GRID, replications=2, seed=9, executor="processes").frame
+    serial = sweep(model, GRID, replications=2, seed=9, executor="serial").frame()
+    processes = sweep(model, GRID, replications=2, seed=9, executor="processes").frame()
     pd.testing.assert_frame_equal(serial, processes)
     with ThreadPoolExecutor(2) as threads:
-        pd.testing.assert_frame_equal(serial, sweep(model, GRID, replications=2, seed=9, executor=threads).frame)
+        pd.testing.assert_frame_equal(serial, sweep(model, GRID, replications=2, seed=9, executor=threads).frame())
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
     ):
-        on_dask = sweep(model, GRID, replications=2, seed=9, executor=client.get_executor()).frame
+        on_dask = sweep(model, GRID, replications=2, seed=9, executor=client.get_executor()).frame()
     pd.testing.assert_frame_equal(serial, on_dask)
 
 
@@ -312,7 +312,7 @@ def test_simulate_records_a_timeline_that_adds_up_to_the_results() -> None:
         assert counts.sum() == f["outcomes"][condition]
     # The interval means of concurrency integrate to the run's time average.
     assert series["concurrency_mean"].mean() == pytest.approx(f["concurrency"]["mean"])
-    assert len(series.to_frame()) == 10
+    assert len(series.frame()) == 10
 
 
 def test_timeline_survives_the_warm_up_reset() -> None:

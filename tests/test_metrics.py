@@ -307,7 +307,7 @@ def test_tidy_frames() -> None:
     assert list(frame.columns[:5]) == ["function", "metric", "timestamp", "period_start_s", "unit"]
     row = frame[(frame.function == "f") & (frame.metric == "Throttles")].iloc[0]
     assert (row["Sum"], row["unit"], str(row["timestamp"])) == (4.0, "Count", "2026-01-01 00:00:00+00:00")
-    wide = r.to_frame()
+    wide = r.frame()
     assert wide.loc["f", "outcomes.RetriesExhausted"] == 1
     assert wide.loc["g", "async_events_received"] == 1
     assert "end_to_end_s.p99" in wide.columns

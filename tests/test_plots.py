@@ -56,10 +56,10 @@ def test_timeline_draws_the_series_it_is_asked_for() -> None:
     run = simulate(model(), seed=1, interval_s=30.0)
     series = run.series["orders"]
     _, ax = plt.subplots()
-    out = plots.timeline(series, ["received", "queue_depth_mean", "throttles"], ax=ax)
+    out = plots.timeline(series, ["received", "queue_depth_mean", "throttles"], ax=ax, time_unit="min")
     assert out is ax
     lines = ax.get_lines()
-    assert [line.get_label() for line in lines] == ["events received", "queue depth (mean)", "throttles"]
+    assert [line.get_label() for line in lines] == ["events received", "queue depth, interval mean", "throttles"]
     x, y = lines[0].get_data()
     assert np.asarray(x).tolist() == (series.time_s / 60.0).tolist()
     assert np.asarray(y).sum() == run.results.functions["orders"]["async_events_received"]

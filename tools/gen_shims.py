@@ -32,6 +32,9 @@ SHIMS = {
     "sinks": ("core.sinks", "Outcome sinks: collectors and workers that consume asynchronous outcomes."),
     "plots": ("planning.plots", "Plots of results, replications and sweeps."),
     "calibrate": ("planning.calibrate", "Fit the execution-environment settings to your own observations."),
+    "risk": ("planning.risk", "Risk: the share of days that meet a target, with its confidence bound."),
+    "assumptions": ("planning.assumptions", "Plausible ranges of the settings AWS does not publish, and re-checks."),
+    "measures": ("planning.measures", "What each measure of a run means: its label, unit and domain."),
     "sources": (
         "planning.sources",
         "Queues, event source mappings and buckets in front of functions, and what feeds them.",

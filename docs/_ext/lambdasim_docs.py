@@ -1,7 +1,8 @@
 """Sphinx helpers that build pages from the code, so they cannot go stale.
 
-``settings-table``: every field of :class:`lambdasim.Settings` with its default and its documentation (the
-``Attributes:`` section of the class docstring). A field without documentation is a build warning, which
+``settings-table``: every field of :class:`lambdasim.Settings` with its default, its documentation (the
+``Attributes:`` section of the class docstring) and, for the settings AWS does not publish, the plausible range that
+:mod:`lambdasim.assumptions` re-checks planning answers across. A field without documentation is a build warning, which
 ``sphinx-build -W`` turns into an error: every [model] assumption is documented.
 
 Globs in ``index.md``'s tables of contents that match no page yet (a section still to be written) are dropped
@@ -74,15 +75,22 @@ class SettingsTable(SphinxDirective):
     has_content = False
 
     def run(self) -> list[nodes.Node]:
+        from lambdasim.planning.assumptions import PLAUSIBLE
         from lambdasim.settings import Settings
 
         docs = attribute_docs(Settings)
+        ranges = {a.setting: a for a in PLAUSIBLE}
         table = nodes.table(classes=["settings-table"])
-        group = nodes.tgroup(cols=3)
-        for width in (22, 14, 64):
+        group = nodes.tgroup(cols=4)
+        for width in (20, 12, 50, 18):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
-        head += _row([nodes.Text("setting")], [nodes.Text("default")], [nodes.Text("what it models")])
+        head += _row(
+            [nodes.Text("setting")],
+            [nodes.Text("default")],
+            [nodes.Text("what it models")],
+            [nodes.Text("plausible range (AWS publishes none)")],
+        )
         group += head
         body = nodes.tbody()
         for field in attrs.fields(Settings):
@@ -97,8 +105,13 @@ class SettingsTable(SphinxDirective):
             default: Any = field.default
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                 default = default.factory()
+            a = ranges.get(field.name)
+            span = "" if a is None else " to ".join(repr(v) for v in a.values)
             body += _row(
-                [nodes.literal(field.name, field.name)], [nodes.literal(repr(default), repr(default))], _inline(text)
+                [nodes.literal(field.name, field.name)],
+                [nodes.literal(repr(default), repr(default))],
+                _inline(text),
+                [nodes.literal(span, span)] if span else [],
             )
         group += body
         table += group

@@ -196,7 +196,10 @@ def aws_repr(value: Any, shapes: Shapes | None = None, shape_name: str | None = 
     if isinstance(value, bool):
         return "true" if value else "false"
     if shape is not None and shape["type"] in ("double", "float") and isinstance(value, (int, float)):
-        return repr(float(value))
+        try:
+            return repr(float(value))
+        except OverflowError:  # an integer beyond any double: Java reads it as infinity
+            return "Infinity" if value > 0 else "-Infinity"
     if isinstance(value, (list, tuple)):
         member = shape["member"] if shape is not None else None
         return "[" + ", ".join(aws_repr(v, shapes, member) for v in value) + "]"

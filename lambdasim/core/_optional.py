@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 from types import ModuleType
 
 
@@ -23,3 +24,8 @@ def available(module: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+def _deprecated(old: str, new: str) -> None:
+    """Warn that ``old`` is a deprecated spelling of ``new`` (pointing at the caller's caller)."""
+    warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)

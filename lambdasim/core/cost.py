@@ -13,7 +13,10 @@ The rules (us-east-1; prices from a :class:`~lambdasim.core.prices.PriceTable`):
 - provisioned concurrency is billed per GB-second *configured*: the concurrency configured times
   ``memory_mb / 1024`` GB, from the time it is enabled until it is disabled, whether it runs invocations or not;
   AWS rounds each such period up to the nearest 5 minutes (:data:`PROVISIONED_ROUNDING_S`);
-- a monthly projection scales the bill of the measured window (after any warm-up) to a month of 730 hours.
+- a monthly projection repeats the bill of the measured window (after any warm-up) over a month, as a
+  :class:`Month` says: ``Month.calendar()`` (the default) scales it to 730 hours of continuous traffic;
+  ``Month.working_days(22)`` takes the window as one working day's traffic and counts it 22 times (a run that
+  covers 08:00 to 16:00 projects to 22 such days, not to 730 hours of them).
 
 [model] choices for provisioned concurrency:
 
@@ -51,8 +54,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from lambdasim.core._optional import require
-from lambdasim.core._validators import check_range
+from lambdasim.core._optional import _deprecated, require
+from lambdasim.core._validators import check_range, in_range
 from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.prices import PriceTable, price_table
 
@@ -65,6 +68,7 @@ __all__ = [
     "PROVISIONED_ROUNDING_S",
     "Bill",
     "FunctionBill",
+    "Month",
     "Usage",
     "bill",
     "billed_ms",
@@ -75,6 +79,47 @@ __all__ = [
 
 MONTH_S = 730 * 3600
 """Seconds in the month of a monthly projection: 730 hours, as AWS's pricing calculator uses."""
+
+
+@frozen(kw_only=True)
+class Month:
+    """How a month repeats the measured window, for monthly projections (build it with :meth:`calendar` or
+    :meth:`working_days`).
+
+    Attributes:
+        days: ``None`` for calendar time (the window is a slice of continuous traffic, scaled to ``hours``); else
+            the number of times the window's traffic happens in a month (a window of one working day: 22).
+        hours: The hours of a calendar month (730, as AWS's pricing calculator uses).
+
+    >>> Month.calendar().scale(3600.0), Month.working_days(22).scale(8 * 3600.0)
+    (730.0, 22.0)
+    """
+
+    days: float | None = field(default=None, validator=in_range(0.0, low_open=True, optional=True))
+    hours: float = field(default=730.0, validator=in_range(0.0, low_open=True))
+
+    @classmethod
+    def calendar(cls, hours: float = 730.0) -> Month:
+        """A calendar month of ``hours`` hours of traffic like the window's."""
+        return cls(hours=hours)
+
+    @classmethod
+    def working_days(cls, days: float = 22) -> Month:
+        """A month of ``days`` days, each with the window's traffic (the window being one day, however long)."""
+        return cls(days=days)
+
+    def scale(self, window_s: float) -> float:
+        """The factor from the window's bill to the month's."""
+        if self.days is not None:
+            return float(self.days)
+        check_range("window_s", window_s, 0.0, low_open=True)
+        return self.hours * 3600.0 / window_s
+
+    def __str__(self) -> str:
+        if self.days is not None:
+            return f"{self.days:g} days, each the measured window"
+        return f"{self.hours:g} hours of traffic like the measured window"
+
 
 PROVISIONED_ROUNDING_S = 300.0
 """Provisioned concurrency is billed from enabled to disabled rounded up to a multiple of this: 5 minutes (s)."""
@@ -245,12 +290,14 @@ class Bill:
         window_s: The simulated seconds the bill covers (after any warm-up).
         prices: The price table used.
         init_billing: Whether the init phase was billed.
+        month: How :meth:`monthly` repeats the window (default: a calendar month of 730 hours).
     """
 
     functions: tuple[FunctionBill, ...]
     window_s: float
     prices: PriceTable
     init_billing: bool = field()
+    month: Month = field(factory=Month)
 
     def __iter__(self) -> Iterator[FunctionBill]:
         return iter(self.functions)
@@ -291,24 +338,31 @@ class Bill:
         """Provisioned concurrency configured, all functions."""
         return sum(f.provisioned_concurrency_cost for f in self.functions)
 
-    def monthly(self, month_s: float = MONTH_S) -> float:
-        """The bill scaled from the window to a month of ``month_s`` seconds (default 730 hours).
+    def monthly(self, month_s: float | None = None) -> float:
+        """The bill repeated over a month as :attr:`month` says (``month_s``: a calendar month of that many
+        seconds instead).
 
-        The projection assumes the window is representative of the month: simulate a whole day (or a week) of a
-        daily cycle, not only its peak, before projecting. Every part scales alike, provisioned concurrency
-        included: configured all the window, it is configured all the month.
+        The projection assumes the window is representative: simulate a whole day (or a week) of a daily cycle,
+        not only its peak, before projecting; for traffic on working days only, take the window as one day with
+        ``Month.working_days``. Every part scales alike, provisioned concurrency included: configured all the
+        window, it is configured all the month.
         """
-        check_range("month_s", month_s, 0.0, low_open=True)
+        month = self.month
+        if month_s is not None:
+            check_range("month_s", month_s, 0.0, low_open=True)
+            month = Month.calendar(month_s / 3600.0)
         if self.window_s <= 0:
             raise ValueError("cannot project a bill over an empty window (window_s is 0)")
-        return self.total * month_s / self.window_s
+        return self.total * month.scale(self.window_s)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: per-function lines (each with its monthly projection), totals, the window and the prices."""
-        scale = MONTH_S / self.window_s if self.window_s > 0 else None
+        """JSON-ready: per-function lines (each with its monthly projection), totals, the window, the month and
+        the prices."""
+        scale = self.month.scale(self.window_s) if self.window_s > 0 else None
         return {
             "total": self.total,
             "monthly": self.monthly() if scale is not None else None,
+            "month": str(self.month),
             "request_cost": self.request_cost,
             "duration_cost": self.duration_cost,
             "provisioned_concurrency_cost": self.provisioned_concurrency_cost,
@@ -320,10 +374,15 @@ class Bill:
             ],
         }
 
-    def to_frame(self) -> Any:
+    def frame(self) -> Any:
         """One row per function (needs pandas)."""
         pandas = require("pandas", "pandas")
         return pandas.DataFrame(self.to_dict()["functions"])
+
+    def to_frame(self) -> Any:
+        """Deprecated spelling of :meth:`frame` (every result type has ``frame()``)."""
+        _deprecated("Bill.to_frame()", "Bill.frame()")
+        return self.frame()
 
 
 @frozen(kw_only=True)
@@ -375,13 +434,24 @@ def _provisioned_concurrency_s(st: FunctionStats, now: float) -> float:
     return configured
 
 
-def bill(results: Results, prices: PriceTable | str | None = None, *, init_billing: bool | None = None) -> Bill:
+def bill(
+    results: Results,
+    prices: PriceTable | str | None = None,
+    *,
+    init_billing: bool | None = None,
+    month: Month | None = None,
+) -> Bill:
     """The bill of ``results``: every function's requests, billed GB-seconds and provisioned concurrency priced with
     ``prices``.
 
     Memory and architecture are each function's configuration at the end of the run.
-    ``init_billing`` (default: the table's rule) says whether cold starts' init phase is billed.
+    ``init_billing`` (default: the table's rule) says whether cold starts' init phase is billed; ``month`` how the
+    monthly projection repeats the window (default ``Month.calendar()``, 730 hours).
     """
+    if month is not None and not isinstance(month, Month):
+        raise TypeError(
+            f"month must be a lambdasim.cost.Month (Month.calendar() or Month.working_days(22)), got {month!r}"
+        )
     table = price_table(prices)
     with_init = table.init_billed if init_billing is None else bool(init_billing)
     lines = []
@@ -421,4 +491,6 @@ def bill(results: Results, prices: PriceTable | str | None = None, *, init_billi
                 provisioned_concurrency_cost=configured_gb_s * table.provisioned_concurrency(architecture),
             )
         )
-    return Bill(functions=tuple(lines), window_s=now - since, prices=table, init_billing=with_init)
+    return Bill(
+        functions=tuple(lines), window_s=now - since, prices=table, init_billing=with_init, month=month or Month()
+    )

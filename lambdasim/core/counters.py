@@ -59,6 +59,8 @@ class FunctionStats:
         "sink_errors",
         "sync_throttles",
         "throttles",
+        "time_to_discard",
+        "time_to_success",
         "timeouts",
     )
 
@@ -81,7 +83,9 @@ class FunctionStats:
         self.sync_throttles = 0
         self.outcomes: dict[Condition, int] = dict.fromkeys(Condition, 0)
         self.age_by_attempt = [Tally() for _ in range(MAX_ATTEMPTS)]
-        self.end_to_end = Tally()
+        self.end_to_end = Tally()  # enqueue to outcome, every outcome
+        self.time_to_success = Tally()  # enqueue to success
+        self.time_to_discard = Tally()  # enqueue to discard (every outcome but success)
         self.duration = Tally()
         self.queued = Level(start)
         self.retry_waiting = Level(start)
@@ -161,6 +165,7 @@ class FunctionStats:
         """JSON-ready figures at ``now``."""
         return {
             "async_events_received": self.received,
+            "carried_in": self.carried_in,
             "duplicates": self.duplicates,
             "attempts": self.attempts,
             "invocations": self.invocations,
@@ -181,6 +186,8 @@ class FunctionStats:
             "event_age_s": self.event_age.to_dict(),
             "event_age_by_attempt_s": [t.to_dict() for t in self.age_by_attempt],
             "end_to_end_s": self.end_to_end.to_dict(),
+            "time_to_success_s": self.time_to_success.to_dict(),
+            "time_to_discard_s": self.time_to_discard.to_dict(),
             "duration_s": self.duration.to_dict(),
             "queue_depth": self.queued.to_dict(now),
             "retry_waiting": self.retry_waiting.to_dict(now),

@@ -15,8 +15,9 @@ from __future__ import annotations
 import itertools
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
+from statistics import NormalDist
 from typing import Any, TypeAlias
 
 import attrs
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 Sampler: TypeAlias = Callable[[], float]
+
+_NORMAL = NormalDist()
 
 BLOCK = 4096
 """Draws generated per refill of a sampler's buffer."""
@@ -74,6 +77,11 @@ class Distribution(ABC):
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
         """``n`` draws from ``rng``."""
 
+    def exceeds(self, x: float) -> float:
+        """``P(X > x)``: for a duration and a timeout, the share of attempts that would time out (``nan`` where a
+        subclass does not say)."""
+        return math.nan
+
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
         """Draw one value (``size=None``) or an array of ``size`` values from ``rng``."""
         if size is None:
@@ -102,6 +110,9 @@ class Constant(Distribution):
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
         return np.full(n, self.value)
 
+    def exceeds(self, x: float) -> float:
+        return 1.0 if self.value > x else 0.0
+
     def sampler(self, rng: np.random.Generator) -> Sampler:
         value = self.value
         return lambda: value
@@ -124,6 +135,9 @@ class Exponential(Distribution):
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
         return rng.exponential(self.mean_s, n)
 
+    def exceeds(self, x: float) -> float:
+        return 1.0 if x < 0 else math.exp(-x / self.mean_s)
+
 
 @frozen
 class LogNormal(Distribution):
@@ -134,6 +148,58 @@ class LogNormal(Distribution):
 
     median: float = field(converter=real, validator=in_range(0.0, low_open=True))
     spread: float = field(converter=real, validator=in_range(1.0))
+
+    @classmethod
+    def from_quantiles(
+        cls,
+        quantiles: Mapping[float | str, float] | None = None,
+        *,
+        median: float | None = None,
+        p95: float | None = None,
+    ) -> LogNormal:
+        """The log-normal through two quantiles: ``from_quantiles(median=0.8, p95=2.4)``, or any two as
+        ``from_quantiles({0.5: 0.8, 0.99: 4.0})`` (probability: value; values > 0, the higher probability's value
+        the larger). In a scenario file: ``duration = { lognormal = { quantiles = { "0.5" = 0.8, "0.95" = 2.4 } } }``.
+
+        >>> d = LogNormal.from_quantiles(median=2.0, p95=6.0)
+        >>> d.median, round(d.quantile(0.95), 9)
+        (2.0, 6.0)
+        """
+        if quantiles is None:
+            if median is None or p95 is None:
+                raise TypeError("from_quantiles needs median= and p95=, or quantiles={probability: value, ...}")
+            pairs: dict[float, float] = {0.5: median, 0.95: p95}
+        else:
+            if median is not None or p95 is not None:
+                raise TypeError("give median= and p95=, or quantiles=, not both")
+            if not isinstance(quantiles, Mapping):
+                raise TypeError(f"quantiles must map probabilities to values, got {quantiles!r}")
+            pairs = {}
+            for key, x in quantiles.items():
+                try:
+                    pairs[float(key)] = x
+                except ValueError:
+                    raise ValueError(f"quantile probabilities must be numbers in (0, 1), got {key!r}") from None
+        if len(pairs) != 2:
+            raise ValueError(f"quantiles must hold exactly two probability: value pairs, got {pairs!r}")
+        (p1, x1), (p2, x2) = sorted(pairs.items())
+        for p, x in ((p1, x1), (p2, x2)):
+            check_range(f"quantile probability {p!r}", p, 0.0, 1.0, low_open=True, high_open=True)
+            check_range(f"quantile at {p!r}", x, 0.0, low_open=True)
+        if not x2 > x1:
+            raise ValueError(
+                f"the quantile at {p2!r} must be larger than the one at {p1!r} (a log-normal increases), "
+                f"got {x2!r} <= {x1!r}"
+            )
+        z1, z2 = _NORMAL.inv_cdf(p1), _NORMAL.inv_cdf(p2)
+        sigma = (math.log(x2) - math.log(x1)) / (z2 - z1)
+        mu = math.log(x1) - sigma * z1
+        return cls(median=math.exp(mu), spread=math.exp(sigma))
+
+    def quantile(self, q: float) -> float:
+        """The ``q``-quantile, ``median * spread ** z_q``."""
+        check_range("q", q, 0.0, 1.0, low_open=True, high_open=True)
+        return self.median * math.exp(self._sigma * _NORMAL.inv_cdf(q))
 
     @property
     def _sigma(self) -> float:
@@ -150,6 +216,13 @@ class LogNormal(Distribution):
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
         return rng.lognormal(math.log(self.median), self._sigma, n)
+
+    def exceeds(self, x: float) -> float:
+        if x <= 0:
+            return 1.0
+        if self._sigma == 0:
+            return 1.0 if self.median > x else 0.0
+        return 1.0 - _NORMAL.cdf(math.log(x / self.median) / self._sigma)
 
 
 @frozen
@@ -173,6 +246,11 @@ class Uniform(Distribution):
 
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
         return rng.uniform(self.low, self.high, n)
+
+    def exceeds(self, x: float) -> float:
+        if self.high == self.low:
+            return 1.0 if self.low > x else 0.0
+        return min(1.0, max(0.0, (self.high - x) / (self.high - self.low)))
 
 
 def _as_samples(values: Iterable[float]) -> tuple[float, ...]:
@@ -203,6 +281,9 @@ class Empirical(Distribution):
     def _draw(self, rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
         return rng.choice(np.asarray(self.samples), n)
 
+    def exceeds(self, x: float) -> float:
+        return sum(1 for v in self.samples if v > x) / len(self.samples)
+
 
 def as_distribution(name: str, value: object) -> Distribution:
     """Accept seconds (a number >= 0) or a :class:`Distribution`; anything else is a ``TypeError`` naming ``name``."""
@@ -212,7 +293,7 @@ def as_distribution(name: str, value: object) -> Distribution:
         check_range(name, value, 0.0)
         return Constant(float(value))
     raise TypeError(
-        f"{name} must be seconds (a number >= 0) or a lambdasim.dist distribution, "
+        f"{name} must be seconds (a number >= 0) or a lambdasim.core.dist distribution, "
         f"got {short_repr(value)} ({type(value).__name__})"
     )
 

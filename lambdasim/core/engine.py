@@ -961,10 +961,13 @@ class Engine:
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         st.outcomes[condition] += 1
-        buf = st.end_to_end._buf  # st.end_to_end.add(now - ev.enqueued_at), inline (an age is >= 0)
-        buf.append(now - ev.enqueued_at)
+        age = now - ev.enqueued_at
+        buf = st.end_to_end._buf  # st.end_to_end.add(age), inline (an age is >= 0)
+        buf.append(age)
         if len(buf) >= TALLY_BUFFER:
             st.end_to_end._fold()
+        # Per outcome: a discarded event's age says how long until it was given up, not how long work took.
+        (st.time_to_success if condition is _SUCCESS else st.time_to_discard).add(age)
         if self.trace is not None:
             self.trace.append(
                 TraceEntry(

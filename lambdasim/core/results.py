@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lambdasim.core._optional import require
+from lambdasim.core._optional import _deprecated, require
 from lambdasim.core.cost import Usage, usage
 from lambdasim.core.counters import FunctionStats
 from lambdasim.core.metrics import METRIC_UNITS, STATISTICS, FunctionMetrics, parse_percentile
@@ -225,16 +225,17 @@ class Results:
         except KeyError:
             raise KeyError(f"no function {function!r} in these results; functions: {sorted(self._stats)}") from None
 
-    def bill(self, prices: Any = None, *, init_billing: bool | None = None) -> Any:
-        """What these results cost on AWS: a :class:`lambdasim.core.cost.Bill` (requests, GB-seconds, monthly
+    def bill(self, prices: Any = None, *, init_billing: bool | None = None, month: Any = None) -> Any:
+        """What these results cost on AWS: a :class:`lambdasim.cost.Bill` (requests, GB-seconds, monthly
         projection).
 
-        ``prices`` is a :class:`lambdasim.core.prices.PriceTable` (default: the current us-east-1 table);
-        ``init_billing`` overrides the table's rule for billing the init phase of cold starts.
+        ``prices`` is a :class:`lambdasim.prices.PriceTable` (default: the current us-east-1 table);
+        ``init_billing`` overrides the table's rule for billing the init phase of cold starts; ``month`` (a
+        :class:`lambdasim.cost.Month`) sets the monthly projection: calendar hours (default) or working days.
         """
         from lambdasim.core.cost import bill
 
-        return bill(self, prices, init_billing=init_billing)
+        return bill(self, prices, init_billing=init_billing, month=month)
 
     def outcomes(self, function: str | None = None) -> dict[str, int]:
         """Outcome counts per condition, for one function or all together."""
@@ -291,6 +292,11 @@ class Results:
         return out
 
     def to_frame(self) -> Any:
+        """Deprecated spelling of :meth:`frame` (every result type has ``frame()``)."""
+        _deprecated("Results.to_frame()", "Results.frame()")
+        return self.frame()
+
+    def frame(self) -> Any:
         """A pandas DataFrame with one row per function and one column per figure (needs pandas).
 
         Nested figures are flattened with dots: ``outcomes.Success``, ``end_to_end_s.p99``, ``concurrency.max``.
@@ -322,18 +328,25 @@ class Results:
         return pandas.DataFrame(rows, columns=columns)
 
     def summary(self) -> str:
-        """A readable table per function: outcomes, attempts, throttles, event-age and end-to-end quantiles."""
+        """A readable table per function: outcomes, attempts, throttles, event age, time to success and to discard
+        (from ``Invoke`` to the outcome, per outcome) and duration quantiles."""
         lines = [f"lambdasim results at t = {self.now:,.1f} s (seed {self.seed})"]
         for name, f in self.functions.items():
             lines.append("")
             lines.append(f"function {name}")
+            carried = f.get("carried_in", 0)
+            # What can have an outcome: events received, duplicates, and events carried over from a warm-up (they
+            # count in the outcomes when they finish). That total = outcomes + in flight, line by line.
+            events = f["async_events_received"] + f["duplicates"] + carried
             lines.append(
                 f"  events received      {f['async_events_received']:>10,}"
-                f"   duplicates {f['duplicates']:,}   in flight {f['in_flight']:,}"
+                f"   duplicates {f['duplicates']:,}"
+                + (f"   carried in from the warm-up {carried:,}" if carried else "")
+                + f"   in flight {f['in_flight']:,}"
             )
-            lines.append("  outcomes")
+            lines.append("  outcomes" + (f" (shares of the {events:,} events above)" if events else ""))
             for cond, n in f["outcomes"].items():
-                share = n / f["async_events_received"] if f["async_events_received"] else 0.0
+                share = n / events if events else 0.0
                 lines.append(f"    {cond:<24} {n:>10,}  {share:6.1%}")
             lines.append(
                 f"  attempts             {f['attempts']:>10,}   errors {f['errors']:,}"
@@ -345,7 +358,8 @@ class Results:
             lines.append("  seconds                  mean       p50       p90       p99       max")
             for label, key in (
                 ("event age at attempt", "event_age_s"),
-                ("end to end", "end_to_end_s"),
+                ("time to success", "time_to_success_s"),
+                ("time to discard", "time_to_discard_s"),
                 ("duration", "duration_s"),
             ):
                 t = f[key]

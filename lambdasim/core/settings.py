@@ -50,6 +50,11 @@ def _delays(value: Any) -> tuple[float, float]:
 class Settings:
     """How the model fills the gaps AWS leaves open. All times in seconds.
 
+    Every setting AWS does not publish has a plausible range in :data:`lambdasim.assumptions.PLAUSIBLE` (jitters,
+    dispatch latency, duplicate and drop rates, idle timeout and its jitter, environment reuse and lifetime,
+    provisioned allocation time), with what the range rests on; ``least_reserved_concurrency`` re-checks its answer
+    across them. The poller read rate has none (no figure, no measurement): answers are conditional on it.
+
     Attributes:
         retry_delays_s: Wait after a failed attempt ends before the 2nd and the 3rd attempt. AWS: 60 s and 120 s.
         retry_jitter_s: Upper bound of a uniform random delay added to each function-error retry. AWS documents

@@ -9,13 +9,29 @@ re-exported here, where they have always been imported from. Imports run one way
 from __future__ import annotations
 
 from lambdasim.planning.capacity import (
+    DEFAULT_REPLICATIONS,
+    RULES,
     Evaluation,
     MemoryDurations,
     Objective,
     Plan,
+    Share,
     Target,
+    evaluate,
     least,
     least_reserved_concurrency,
 )
 
-__all__ = ["Evaluation", "MemoryDurations", "Objective", "Plan", "Target", "least", "least_reserved_concurrency"]
+__all__ = [
+    "DEFAULT_REPLICATIONS",
+    "RULES",
+    "Evaluation",
+    "MemoryDurations",
+    "Objective",
+    "Plan",
+    "Share",
+    "Target",
+    "evaluate",
+    "least",
+    "least_reserved_concurrency",
+]

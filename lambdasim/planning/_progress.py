@@ -3,11 +3,13 @@
 ``progress=None`` (the default everywhere) shows a bar in a Jupyter notebook (a widget when ipywidgets is installed,
 text otherwise, through ``tqdm.auto``) or on an interactive terminal, and stays quiet in scripts, logs, CI and tests.
 ``True`` asks for a bar (an ``ImportError`` if tqdm is missing: ``pip install 'lambdasim[progress]'``); ``False``
-turns it off.
+turns it off. The environment variable ``LAMBDASIM_PROGRESS=0`` turns the default off everywhere (what
+``python -m lambdasim.notebooks`` sets, so that executed notebooks do not fill with progress-bar lines).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -27,8 +29,19 @@ def in_notebook() -> bool:
     return "ipykernel.zmqshell" in sys.modules
 
 
+QUIET_VARIABLE = "LAMBDASIM_PROGRESS"
+"""Set to ``0``, ``off``, ``false`` or ``no``: no progress bars unless asked for with ``progress=True``."""
+
+
+def quiet() -> bool:
+    """Whether the environment turns default progress bars off."""
+    return os.environ.get(QUIET_VARIABLE, "").strip().lower() in ("0", "off", "false", "no")
+
+
 def interactive() -> bool:
-    """Whether someone is watching: a notebook, or a terminal on stderr."""
+    """Whether someone is watching: a notebook, or a terminal on stderr (and the environment does not say quiet)."""
+    if quiet():
+        return False
     if in_notebook():
         return True
     stream = sys.stderr

@@ -49,6 +49,7 @@ from attrs import field, frozen
 
 from lambdasim.core._optional import require
 from lambdasim.core._validators import check_range
+from lambdasim.core.cost import Month
 from lambdasim.core.rules import Condition
 from lambdasim.core.stats import Tally
 from lambdasim.planning._progress import progress_bar, run_with_progress
@@ -200,6 +201,7 @@ def _function_metrics(results: Results, name: str, quantiles: Sequence[float]) -
     received = st.received + st.duplicates
     out: dict[str, float] = {
         "received": float(st.received),
+        "carried_in": float(st.carried_in),
         "attempts": float(st.attempts),
         "invocations": float(st.invocations),
         "errors": float(st.errors),
@@ -216,6 +218,8 @@ def _function_metrics(results: Results, name: str, quantiles: Sequence[float]) -
     out.update(_tally_metrics("event_age", st.event_age, quantiles))
     out.update(_tally_metrics("first_attempt_age", st.age_by_attempt[0], quantiles))
     out.update(_tally_metrics("end_to_end", st.end_to_end, quantiles))
+    out.update(_tally_metrics("time_to_success", st.time_to_success, quantiles))
+    out.update(_tally_metrics("time_to_discard", st.time_to_discard, quantiles))
     out.update(_tally_metrics("duration", st.duration, quantiles))
     out["concurrency_mean"] = st.concurrency.mean(now)
     out["concurrency_max"] = float(st.concurrency.max)
@@ -228,13 +232,26 @@ def _function_metrics(results: Results, name: str, quantiles: Sequence[float]) -
 class Metrics:
     """The standard measures of a run, as a flat ``{name: number}``: what sweeps tabulate by default.
 
-    Per function: ``received``, ``attempts``, ``invocations``, ``errors``, ``throttles``, ``sync_throttles``,
-    ``cold_starts``, ``in_flight``; the outcome counts ``success``, ``retries_exhausted``, ``event_age_exceeded``,
-    ``zero_reserved_concurrency``, ``dropped``; ``async_events_dropped`` (every outcome but success, as
-    CloudWatch's ``AsyncEventsDropped``) and ``dropped_fraction``; ``<x>_mean_s``, ``<x>_max_s`` and
-    ``<x>_p<q>_s`` for ``x`` in ``event_age`` (every attempt), ``first_attempt_age``, ``end_to_end`` and
-    ``duration``; ``concurrency_mean``/``_max`` and ``queue_depth_mean``/``_max``; and, with ``cost``, ``cost``
-    (the measured window's bill), ``gb_seconds`` (billed) and ``cost_monthly``.
+    Per function: ``received``, ``carried_in`` (events in flight at the end of a warm-up, whose outcomes count
+    here: ``received + carried_in`` + duplicates = the outcomes + ``in_flight``), ``attempts``, ``invocations``,
+    ``errors``, ``throttles``, ``sync_throttles``, ``cold_starts``, ``in_flight``; the outcome counts ``success``,
+    ``retries_exhausted``, ``event_age_exceeded``, ``zero_reserved_concurrency``, ``dropped``;
+    ``async_events_dropped`` (every outcome but success, as CloudWatch's ``AsyncEventsDropped``) and
+    ``dropped_fraction``; ``<x>_mean_s``, ``<x>_max_s`` and ``<x>_p<q>_s`` (``nan`` when nothing was measured)
+    for ``x`` in:
+
+    - ``time_to_success``: from ``Invoke`` to the end of the attempt that succeeded, retries and throttle waits
+      included: how long an upload takes to be processed;
+    - ``time_to_discard``: from ``Invoke`` to the event's discard (retries exhausted, too old, dropped): how long
+      until it is given up;
+    - ``end_to_end``: both together (every outcome);
+    - ``event_age``: the age at every attempt (CloudWatch's ``AsyncEventAge``); ``first_attempt_age``: at the
+      first attempt only (the wait before any work starts);
+    - ``duration``: the run time of each attempt;
+
+    ``concurrency_mean``/``_max`` and ``queue_depth_mean``/``_max``; and, with ``cost``, ``cost`` (the measured
+    window's bill), ``gb_seconds`` (billed) and ``cost_monthly`` (that bill repeated over a month as ``month``
+    says).
 
     Per SQS queue of the run (``queues``), prefixed ``queue.<name>.``: ``sent``, ``deleted``,
     ``moved_to_dead_letter``, ``expired``, ``in_queue`` (left at the end), ``depth_mean``/``_max`` (messages stored
@@ -248,12 +265,15 @@ class Metrics:
         quantiles: The quantiles reported (default p50 and p99).
         cost: Include the bill (current prices).
         queues: Include the queues' measures.
+        month: How ``cost_monthly`` repeats the measured window: ``Month.calendar()`` (default: 730 hours of
+            traffic like the window's) or ``Month.working_days(22)`` (the window is one working day).
     """
 
     function: str | None = None
     quantiles: tuple[float, ...] = field(default=(0.5, 0.99), converter=tuple)
     cost: bool = True
     queues: bool = True
+    month: Month = field(factory=Month, validator=attrs.validators.instance_of(Month))
 
     def __call__(self, results: Results) -> dict[str, float]:
         names = [self.function] if self.function is not None else list(results.functions)
@@ -263,7 +283,7 @@ class Metrics:
             figures = _function_metrics(results, name, self.quantiles)
             out.update(figures if single else {f"{name}.{k}": v for k, v in figures.items()})
         if self.cost:
-            from lambdasim.core.cost import MONTH_S, bill
+            from lambdasim.core.cost import bill
 
             b = bill(results)
             lines = [b[n] for n in names]
@@ -271,7 +291,7 @@ class Metrics:
             out["gb_seconds"] = sum(line.gb_seconds for line in lines)
             if self.queues:
                 out["cost"] += sum(q["request_cost"] for q in results.queues.values())
-            out["cost_monthly"] = out["cost"] * MONTH_S / b.window_s if b.window_s > 0 else math.nan
+            out["cost_monthly"] = out["cost"] * self.month.scale(b.window_s) if b.window_s > 0 else math.nan
         if self.queues:
             for name, q in results.queues.items():
                 out.update({f"queue.{name}.{k}": v for k, v in _queue_metrics(q, self.cost).items()})
@@ -620,7 +640,6 @@ class Sweep:
         skip = {*self.parameters, "replication", "seed"}
         return [k for k in self.rows[0] if k not in skip] if self.rows else []
 
-    @property
     def frame(self) -> Any:
         """Tidy pandas DataFrame: one row per setting and replication."""
         pandas = require("pandas", "pandas")
@@ -642,7 +661,6 @@ class Sweep:
                 return interval((r[metric] for r in rows), self.confidence)
         raise KeyError(f"no setting {setting!r} in this sweep")
 
-    @property
     def summary(self) -> Any:
         """Tidy pandas DataFrame: one row per setting and metric, with ``mean``, ``std``, ``n``, ``ci_low``,
         ``ci_high`` and ``half_width``."""
@@ -657,7 +675,7 @@ class Sweep:
 
     def pivot(self, metric: str, statistic: str = "mean") -> Any:
         """The summary of one metric as a table: the first parameter down, the second (if any) across."""
-        table = self.summary
+        table = self.summary()
         table = table[table["metric"] == metric]
         if len(self.parameters) == 1:
             return table.set_index(self.parameters[0])[statistic]
@@ -724,18 +742,20 @@ class Run:
 
 
 def simulate(model: Model, seed: int = 0, *, interval_s: float = 60.0, progress: bool | None = None) -> Run:
-    """Run ``model`` once with ``seed`` (to its horizon, which it needs) and record every function's timeline.
+    """Run ``model`` once with ``seed`` and record every function's timeline, with the horizon rules of
+    :meth:`Model.run <lambdasim.model.Model.run>`: to ``horizon_s``, or, without one, until nothing is left to do.
 
-    The timeline covers the whole run, warm-up included; the results cover what follows the warm-up.
+    The timeline covers the whole run, warm-up included; the results cover what follows the warm-up. Without a
+    horizon the timeline's last sample falls on the first sampling time after the last event, so the results are
+    taken then: the same counts and outcomes as ``run``, time averages over up to one interval more. A progress
+    bar needs a horizon (without one there is no end to measure progress against).
     """
     from lambdasim.planning.probe import Probe
 
     horizon = model.horizon_s
-    if horizon is None:
-        raise ValueError("simulate needs a model with horizon_s: a timeline has to end somewhere")
     sim = model.build(seed)
     probe = Probe(sim, interval_s=interval_s, until_s=horizon)
-    bar = progress_bar(horizon, progress=progress, desc="simulated s", unit="s")
+    bar = None if horizon is None else progress_bar(horizon, progress=progress, desc="simulated s", unit="s")
     try:
         run_with_progress(sim, horizon, bar)
     finally:

@@ -20,6 +20,8 @@ True
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -136,6 +138,15 @@ class EventInvoke:
         return out
 
 
+TIMEOUT_WARNING_SHARE = 0.01
+"""Warn before a run when more than this share of a function's durations exceeds its timeout (1%)."""
+
+
+class TimeoutTruncationWarning(UserWarning):
+    """A function's timeout cuts off a material share of its duration distribution: those attempts time out
+    (function errors, retried) instead of running their course. Often AWS's default 3 s timeout, left in place."""
+
+
 @frozen(kw_only=True)
 class Function:
     """One Lambda function, with what it does and how it is configured. Times in seconds.
@@ -190,6 +201,12 @@ class Function:
                 f"function {self.name!r}: provisioned_concurrency must be <= reserved_concurrency "
                 f"({self.reserved_concurrency}), got {self.provisioned_concurrency}"
             )
+
+    def timeout_share(self) -> float:
+        """The share of this function's durations longer than its timeout (``nan`` when the duration is not a
+        distribution lambdasim knows: a plain handler without ``duration``)."""
+        duration = self.behaviour.duration if isinstance(self.behaviour, Behaviour) else self.duration
+        return math.nan if duration is None else duration.exceeds(float(self.timeout_s))
 
     def create(self, sim: Simulation) -> None:
         """Create this function on ``sim`` through the Lambda backend, as a template would: the same state, and
@@ -372,6 +389,20 @@ class Model:
         if self.horizon_s is not None and self.warmup_s >= self.horizon_s:
             raise ValueError(f"warmup_s must be < horizon_s = {self.horizon_s!r}, got {self.warmup_s!r}")
 
+    def timeout_warnings(self) -> list[str]:
+        """One message per function whose timeout cuts off more than :data:`TIMEOUT_WARNING_SHARE` of its
+        durations (what :meth:`build` warns about, as :class:`TimeoutTruncationWarning`, before anything runs)."""
+        out = []
+        for f in self.functions:
+            share = f.timeout_share()
+            if share > TIMEOUT_WARNING_SHARE:
+                out.append(
+                    f"function {f.name!r}: timeout_s = {f.timeout_s} cuts off {share:.1%} of its durations: those "
+                    "attempts time out and are retried as function errors. Raise timeout_s if the handler really "
+                    "runs that long (AWS's default is 3 s; the most is 900 s)."
+                )
+        return out
+
     def function(self, name: str) -> Function:
         """The function called ``name``."""
         for f in self.functions:
@@ -380,8 +411,15 @@ class Model:
         raise KeyError(f"no function {name!r}; functions: {[f.name for f in self.functions]}")
 
     def build(self, seed: int) -> Simulation:
-        """A new simulation with everything created and every workload attached, at time 0."""
+        """A new simulation with everything created and every workload attached, at time 0.
+
+        Warns (:class:`TimeoutTruncationWarning`) first if a timeout cuts off a material share of a duration
+        distribution (:meth:`timeout_warnings`).
+        """
         from lambdasim.aws.simulation import Simulation
+
+        for message in self.timeout_warnings():
+            warnings.warn(message, TimeoutTruncationWarning, stacklevel=3)
 
         sim = Simulation(
             seed=seed,

@@ -25,10 +25,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from attrs import frozen
+from attrs import field, frozen
 from simpy.events import Timeout
 
-from lambdasim.core._optional import require
+from lambdasim.core._optional import _deprecated, require
 from lambdasim.core._validators import check_range
 from lambdasim.core.rules import Condition
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COUNTERS", "LEVELS", "Probe", "TimeSeries"]
 
-COUNTERS = ("received", "invocations", "errors", "throttles", "sync_throttles")
+COUNTERS = ("received", "invocations", "errors", "throttles", "sync_throttles", "service_errors")
 """Counters recorded as increments per interval."""
 
 LEVELS = ("queue_depth", "concurrency", "retry_waiting")
@@ -52,6 +52,7 @@ def _counters(st: FunctionStats) -> list[float]:
         float(st.errors),
         float(sum(st.throttles.values())),
         float(st.sync_throttles),
+        float(st.service_errors),
     ]
     values.extend(float(st.outcomes[c]) for c in Condition)
     return values
@@ -72,6 +73,7 @@ class TimeSeries:
         counts: Per-interval increments of :data:`COUNTERS` and of each outcome condition (keyed by its value,
             for example ``"Success"``).
         levels: Each of :data:`LEVELS` at the sample, and ``<name>_mean`` averaged over the interval.
+        epoch_s: The Unix time of simulated time 0 (the model's ``start``), for clock-time axes.
     """
 
     function: str
@@ -79,6 +81,12 @@ class TimeSeries:
     time_s: np.ndarray[Any, Any]
     counts: dict[str, np.ndarray[Any, Any]]
     levels: dict[str, np.ndarray[Any, Any]]
+    epoch_s: float = field(default=0.0, kw_only=True)
+
+    @property
+    def clock(self) -> np.ndarray[Any, Any]:
+        """The end of each interval as UTC clock time (``datetime64[ms]``)."""
+        return np.asarray(np.round((self.epoch_s + self.time_s) * 1000.0), dtype="datetime64[ms]")
 
     @property
     def received(self) -> np.ndarray[Any, Any]:
@@ -103,10 +111,15 @@ class TimeSeries:
             return self.levels[name]
         raise KeyError(f"no series {name!r}; series: {['time_s', *self.counts, *self.levels]}")
 
-    def to_frame(self) -> Any:
+    def frame(self) -> Any:
         """A pandas DataFrame, one row per interval (needs pandas)."""
         pandas = require("pandas", "pandas")
         return pandas.DataFrame({"time_s": self.time_s, **self.counts, **self.levels})
+
+    def to_frame(self) -> Any:
+        """Deprecated spelling of :meth:`frame` (every result type has ``frame()``)."""
+        _deprecated("TimeSeries.to_frame()", "TimeSeries.frame()")
+        return self.frame()
 
 
 class Probe:
@@ -206,4 +219,11 @@ class Probe:
         k = len(names)
         levels = {f"{n}_mean": rows[:, k + i] for i, n in enumerate(LEVELS)}
         levels.update({n: rows[:, k + len(LEVELS) + i] for i, n in enumerate(LEVELS)})
-        return TimeSeries(function, self.interval_s, np.asarray(self._times, dtype=float), counts, levels)
+        return TimeSeries(
+            function,
+            self.interval_s,
+            np.asarray(self._times, dtype=float),
+            counts,
+            levels,
+            epoch_s=self.sim.engine.epoch_s,
+        )

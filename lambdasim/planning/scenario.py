@@ -83,6 +83,7 @@ from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.core import dist
 from lambdasim.core._validators import short_repr
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.limits import MAX_PAYLOAD_DEPTH, text_depth
 from lambdasim.planning.files import MAX_SCENARIO_BYTES, UnreadableFileError, read_text
 from lambdasim.planning.model import Function, FunctionRefusedError, Model
 
@@ -786,6 +787,10 @@ def loads(
     its folder is still refused."""
     if len(text) > MAX_SCENARIO_BYTES:
         raise ScenarioError(source, "", f"is {len(text):,} characters; the limit is {MAX_SCENARIO_BYTES:,}")
+    # Refused before parsing, whatever the interpreter's recursion limit is (tomllib recurses per level): brackets
+    # and braces outside strings, counted without parsing (a scenario needs a few levels).
+    if text_depth(text) > MAX_PAYLOAD_DEPTH:
+        raise ScenarioError(source, "", "invalid TOML: arrays or tables nested too deeply to read")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

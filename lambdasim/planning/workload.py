@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from heapq import heappush
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 from attrs import field, frozen
@@ -299,7 +299,11 @@ class Poisson:
         name: Names the random stream; two Poisson workloads on one function need different names.
     """
 
-    random: ClassVar[bool] = True
+    @property
+    def random(self) -> bool:
+        """True: arrivals are drawn at random, from the stream ``arrivals:<name>`` of the function (two random
+        workloads on one function need different names)."""
+        return True
 
     function: str = field(validator=function_name)
     rate_per_s: float = field(converter=real, validator=in_range(0.0, MAX_RATE_PER_S, low_open=True))
@@ -651,7 +655,11 @@ class VaryingPoisson:
         name: Names the random stream.
     """
 
-    random: ClassVar[bool] = True
+    @property
+    def random(self) -> bool:
+        """True: arrivals are drawn at random, from the stream ``arrivals:<name>`` of the function (two random
+        workloads on one function need different names)."""
+        return True
 
     function: str = field(validator=function_name)
     rate: Any = field(validator=lambda _i, _a, v: _rate_profile(v))
@@ -756,7 +764,10 @@ class Burst:
     For a burst with random arrivals, add a :class:`Spike` to a :class:`VaryingPoisson` rate instead.
     """
 
-    random: ClassVar[bool] = False
+    @property
+    def random(self) -> bool:
+        """False: arrivals come at fixed times, drawing nothing at random."""
+        return False
 
     function: str = field(validator=function_name)
     at_s: float = field(converter=real, validator=in_range(0.0, MAX_TIME_S))
@@ -809,7 +820,10 @@ class Schedule:
     23.0
     """
 
-    random: ClassVar[bool] = False
+    @property
+    def random(self) -> bool:
+        """False: arrivals come at fixed times, drawing nothing at random."""
+        return False
 
     function: str = field(validator=function_name)
     expression: str = field(validator=_expression)
@@ -926,7 +940,10 @@ class Replay:
     4.0
     """
 
-    random: ClassVar[bool] = False
+    @property
+    def random(self) -> bool:
+        """False: arrivals come at fixed times, drawing nothing at random."""
+        return False
 
     function: str = field(validator=function_name)
     times_s: tuple[float, ...] = field(converter=_float_times)
