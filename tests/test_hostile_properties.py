@@ -2,8 +2,8 @@
 both doors; random scenario text. Each case asserts only documented exceptions, no hang (a time bound per case),
 conservation of events (every accepted event gets exactly one outcome) and a simulation still usable afterwards.
 
-A bounded number of examples in the default run, derandomized; more in CI (``CI=true``), where the examples are
-random each run.
+A bounded number of examples in the default run and more in CI (``CI=true``), both derandomized so that CI's verdict
+is the same each run; ``LAMBDASIM_EXPLORE=1`` draws fresh random examples (as many as CI) to look for new defects.
 """
 
 from __future__ import annotations
@@ -30,14 +30,15 @@ from lambdasim.planning.scenario import ScenarioError, loads
 from lambdasim.workload import Burst, Poisson
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+EXPLORE = os.environ.get("LAMBDASIM_EXPLORE", "").lower() in ("1", "true", "yes")
 HOSTILE = settings(
-    max_examples=300 if IN_CI else 30,
+    max_examples=300 if IN_CI or EXPLORE else 30,
     deadline=None,
-    derandomize=not IN_CI,
+    derandomize=not EXPLORE,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-CASE_S = 60 if IN_CI else 30
+CASE_S = 60 if IN_CI or EXPLORE else 30
 """No case may take longer (s): a hang fails the test instead of stalling the suite."""
 
 
