@@ -128,7 +128,8 @@ class Simulation:
         # Results handed out and not read yet (Results.deferred): frozen before anything they read changes, through
         # the clock's and the engine's hooks, which are set only while there are some.
         self._pending: list[weakref.ref[Results]] = []
-        self._configs_key: tuple[int, int] | None = None
+        self._configs_key: tuple[int, int, int] | None = None
+        self._reported_states: dict[str, FunctionState] = {}
         self._configs: dict[str, dict[str, Any]] = {}
 
     @property
@@ -305,17 +306,21 @@ class Simulation:
         # Each function's configuration, copied once per change and shared by the results taken since: a
         # configuration changes only by a control-plane call, and every one answers with a request id of its own
         # (new_request_id), whether it succeeds or fails.
-        reported = self._reported()  # a deleted function's figures stay (its events had outcomes)
-        key = (self._api_requests, len(reported))
+        # The functions reported (a deleted one's figures stay: its events had outcomes) and their configurations,
+        # recomputed only after a control-plane call: each answers with a request id of its own, and creating or
+        # deleting a function changes the counts too.
+        key = (self._api_requests, len(self._retired), len(engine.functions))
         if key != self._configs_key:
+            reported = self._reported()
             self._configs_key = key
             self._configs = {name: dict(config) for name, (_, config) in reported.items() if config}
+            self._reported_states = {name: fs for name, (fs, _) in reported.items()}
         results = Results.deferred(
             self.seed,
             float(self.env.now),
             self.settings,
             engine.concurrency_limit,
-            {name: fs for name, (fs, _) in reported.items()},
+            dict(self._reported_states),
             self._configs,
             self._epoch_s,
             self._capture,

@@ -750,15 +750,14 @@ class Engine:
         self._entering = False
 
     def _parks_at_once(self, fs: FunctionState, target: Target) -> bool:
-        """Whether an event of ``fs`` polled at once would be throttled, for lack of concurrency, and parked
-        (``_poll``'s tests, in its order, for a new event: not deleted, no zero reservation, no service error, no
-        provisioned concurrency, then the pool full with an attempt in it to end)."""
+        """Whether an event of ``fs`` polled at once, whose pool is full (the caller asked :meth:`full_pool`), would
+        be throttled and parked (``_poll``'s tests, in its order, for a new event: not deleted, no zero
+        reservation, no service error, no provisioned concurrency, then an attempt in the pool to end)."""
         if self._dispatch or not self._fast_throttles or self.service_faults or fs.provisioned or fs.deleted:
             return False
         reserved = fs.reserved
         in_use = self.unreserved_in_use if reserved is None else fs.in_use
-        full = self.full_pool(fs) is not None
-        return full and in_use > 0 and reserved != 0 and self._backoffs[1] <= target.max_event_age_s
+        return in_use > 0 and reserved != 0 and self._backoffs[1] <= target.max_event_age_s
 
     def _schedule_poll(self, ev: AsyncEvent, delay: float) -> None:
         ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step

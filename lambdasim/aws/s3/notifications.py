@@ -29,40 +29,13 @@ import weakref
 from typing import Any
 
 from lambdasim.aws.account import ServiceError, Services
+from lambdasim.aws.s3._shapes import SHAPES
 from lambdasim.aws.s3.backend import Bucket, S3Object
 
 __all__ = ["EVENTS", "BucketNotifications", "notifications", "put_configuration"]
 
-EVENTS = (
-    "s3:ReducedRedundancyLostObject",
-    "s3:ObjectCreated:*",
-    "s3:ObjectCreated:Put",
-    "s3:ObjectCreated:Post",
-    "s3:ObjectCreated:Copy",
-    "s3:ObjectCreated:CompleteMultipartUpload",
-    "s3:ObjectRemoved:*",
-    "s3:ObjectRemoved:Delete",
-    "s3:ObjectRemoved:DeleteMarkerCreated",
-    "s3:ObjectRestore:*",
-    "s3:ObjectRestore:Post",
-    "s3:ObjectRestore:Completed",
-    "s3:Replication:*",
-    "s3:Replication:OperationFailedReplication",
-    "s3:Replication:OperationNotTracked",
-    "s3:Replication:OperationMissedThreshold",
-    "s3:Replication:OperationReplicatedAfterThreshold",
-    "s3:ObjectRestore:Delete",
-    "s3:LifecycleTransition",
-    "s3:IntelligentTiering",
-    "s3:ObjectAcl:Put",
-    "s3:LifecycleExpiration:*",
-    "s3:LifecycleExpiration:Delete",
-    "s3:LifecycleExpiration:DeleteMarkerCreated",
-    "s3:ObjectTagging:*",
-    "s3:ObjectTagging:Put",
-    "s3:ObjectTagging:Delete",
-)
-"""S3's event types (botocore's ``Event`` enum; a test keeps them equal)."""
+EVENTS: tuple[str, ...] = tuple(SHAPES["Event"]["enum"])
+"""S3's event types: botocore's ``Event`` enum, as generated into :mod:`lambdasim.aws.s3._shapes`."""
 KINDS = (
     ("LambdaFunctionConfigurations", "LambdaFunctionArn"),
     ("QueueConfigurations", "QueueArn"),
