@@ -7,8 +7,11 @@ capacity planning.
 from __future__ import annotations
 
 from lambdasim.aws.cloudwatch.client import CloudWatchClient
+from lambdasim.aws.dynamodb.client import DynamoDbClient
+from lambdasim.aws.dynamodbstreams.client import DynamoDbStreamsClient
 from lambdasim.aws.errors import ClientError, ParamValidationError, WaiterError
 from lambdasim.aws.events.client import EventsClient
+from lambdasim.aws.kinesis.client import KinesisClient
 from lambdasim.aws.lambda_.client import LambdaClient
 from lambdasim.aws.s3.client import S3Client
 from lambdasim.aws.simulation import Simulation, register_client
@@ -28,6 +31,9 @@ register_client("sns", SnsClient)
 register_client("events", EventsClient)
 register_client("s3", S3Client)
 register_client("cloudwatch", CloudWatchClient)
+register_client("kinesis", KinesisClient)
+register_client("dynamodb", DynamoDbClient)
+register_client("dynamodbstreams", DynamoDbStreamsClient)
 
 __version__ = "0.1.0"
 

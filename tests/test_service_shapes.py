@@ -32,7 +32,7 @@ from lambdasim.aws.events import _model as events_model
 from lambdasim.aws.paginators import xform_name
 from lambdasim.aws.s3.client import NOT_SIMULATED
 
-SERVICES = ("sqs", "sns", "events", "s3", "cloudwatch")
+SERVICES = ("sqs", "sns", "events", "s3", "cloudwatch", "kinesis", "dynamodb", "dynamodbstreams")
 SESSION = botocore.session.get_session()
 MODELS = {service: SESSION.get_service_model(service) for service in SERVICES}
 

@@ -1,4 +1,4 @@
-"""The simulated destination services: SQS queues, SNS topics, EventBridge buses and S3 buckets.
+"""The simulated services: SQS queues, SNS topics, EventBridge buses, S3 buckets, Kinesis streams, DynamoDB tables.
 
 They are plain in-memory objects on the simulated clock, shared by the boto3-shaped clients (``sim.client("sqs")``,
 ...) and by the destination and dead-letter code of the engine, so a queue a client created is the queue Lambda
@@ -12,7 +12,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lambdasim.aws.dynamodb.backend import DynamoDbService
     from lambdasim.aws.events.backend import EventBridgeService
+    from lambdasim.aws.kinesis.backend import KinesisService
     from lambdasim.aws.lambda_.backend import LambdaBackend
     from lambdasim.aws.s3.backend import S3Service
     from lambdasim.aws.simulation import Simulation
@@ -70,6 +72,26 @@ class Services:
         self.sns: SnsService = SnsService(self)
         self.events: EventBridgeService = EventBridgeService(self)
         self.s3: S3Service = S3Service(self)
+        self._kinesis: KinesisService | None = None
+        self._dynamodb: DynamoDbService | None = None
+
+    @property
+    def kinesis(self) -> KinesisService:
+        """The Kinesis data streams (made on first use: most runs have none)."""
+        if self._kinesis is None:
+            from lambdasim.aws.kinesis.backend import KinesisService
+
+            self._kinesis = KinesisService(self)
+        return self._kinesis
+
+    @property
+    def dynamodb(self) -> DynamoDbService:
+        """The DynamoDB tables (made on first use)."""
+        if self._dynamodb is None:
+            from lambdasim.aws.dynamodb.backend import DynamoDbService
+
+            self._dynamodb = DynamoDbService(self)
+        return self._dynamodb
 
     @property
     def region(self) -> str:
