@@ -579,3 +579,46 @@ def test_kinesis_reads_back_what_was_written_until_it_expires() -> None:
         "ResourceNotFoundException",
         "Stream nope under account 123456789012 not found.",
     )
+
+
+# -- metrics and results --------------------------------------------------------------------------------------
+
+
+def test_iterator_age_and_stream_metrics_read_through_cloudwatch_and_results() -> None:
+    w = World(BatchSize=10, duration=2.0)
+    for i in range(30):
+        w.put(i)
+    results = w.sim.run(until=120)
+    cw = w.sim.client("cloudwatch")
+    got = cw.get_metric_statistics(
+        Namespace="AWS/Lambda",
+        MetricName="IteratorAge",
+        Dimensions=[{"Name": "FunctionName", "Value": "f"}],
+        StartTime=w.sim.start,
+        EndTime=w.sim.moment_now(),
+        Period=60,
+        Statistics=["Maximum", "SampleCount"],
+    )
+    (point,) = got["Datapoints"]
+    # Batches invoked at 0, 2 and 4 s, each holding records that arrived at 0 s.
+    assert (point["Maximum"], point["SampleCount"], point["Unit"]) == (4000.0, 3.0, "Milliseconds")
+    incoming = cw.get_metric_statistics(
+        Namespace="AWS/Kinesis",
+        MetricName="IncomingRecords",
+        Dimensions=[{"Name": "StreamName", "Value": "s"}],
+        StartTime=w.sim.start,
+        EndTime=w.sim.moment_now(),
+        Period=60,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    assert [p["Sum"] for p in incoming] == [30.0]
+    names = {m["MetricName"] for m in cw.list_metrics(Namespace="AWS/Kinesis")["Metrics"]}
+    assert {"IncomingRecords", "IncomingBytes", "GetRecords.Records"} <= names
+    assert any(m["MetricName"] == "IteratorAge" for m in cw.list_metrics(Namespace="AWS/Lambda")["Metrics"])
+    stream = results.streams["s"]
+    assert (stream["records_put"], stream["shards"], stream["source"]) == (30, 1, "kinesis")
+    assert stream["cost"] == pytest.approx(1 * 120 / 3600 * 0.015 + 30 * 0.014 / 1e6)
+    (mapping,) = results.stream_mappings.values()
+    assert (mapping["processed"], mapping["pending"], mapping["iterator_age_ms_max"]) == (30, 0, 4000.0)
+    assert "stream s (kinesis, 1 shards)" in results.summary()
+    assert results.to_dict()["stream_mappings"][w.uuid]["processed"] == 30

@@ -85,6 +85,16 @@ class Services:
         return self._kinesis
 
     @property
+    def kinesis_in_use(self) -> KinesisService | None:
+        """The Kinesis data streams, or ``None`` if nothing has used Kinesis."""
+        return self._kinesis
+
+    @property
+    def dynamodb_in_use(self) -> DynamoDbService | None:
+        """The DynamoDB tables, or ``None`` if nothing has used DynamoDB."""
+        return self._dynamodb
+
+    @property
     def dynamodb(self) -> DynamoDbService:
         """The DynamoDB tables (made on first use)."""
         if self._dynamodb is None:

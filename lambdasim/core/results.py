@@ -59,6 +59,8 @@ class Results:
         "queues",
         "seed",
         "settings",
+        "stream_mappings",
+        "streams",
     )
 
     _capture: Callable[[float, dict[str, FunctionState]], Frozen] | None
@@ -98,6 +100,9 @@ class Results:
         # mapping UUID; empty when the run has none.
         self.queues: dict[str, dict[str, Any]] = dict(queues or {})
         self.event_source_mappings: dict[str, dict[str, Any]] = dict(event_source_mappings or {})
+        # What the Kinesis and DynamoDB streams and the stream mappings did (lambdasim.aws.kinesis.stats).
+        self.streams: dict[str, dict[str, Any]] = {}
+        self.stream_mappings: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def deferred(
@@ -130,6 +135,8 @@ class Results:
         self._capture = capture
         self.queues = {}
         self.event_source_mappings = {}
+        self.streams = {}
+        self.stream_mappings = {}
         return self
 
     def freeze(self) -> None:
@@ -281,6 +288,8 @@ class Results:
                 "sinks": self.sinks,
                 "queues": self.queues,
                 "event_source_mappings": self.event_source_mappings,
+                "streams": self.streams,
+                "stream_mappings": self.stream_mappings,
                 "metrics": {
                     "namespace": "AWS/Lambda",
                     "period_s": self.settings.metrics_period_s,
@@ -430,6 +439,24 @@ class Results:
             lines.append(
                 f"  concurrent batches   mean {m['batches_mean']:.2f}   max {m['peak_batches']:,}   pollers now "
                 f"{m['pollers']:,}   state {m['state']}   ({uuid})"
+            )
+        for name, st in self.streams.items():
+            lines.append("")
+            lines.append(f"stream {name} ({st['source']}, {st['shards']} shards)")
+            lines.append(
+                f"  records put          {st['records_put']:>10,}   write throttles {st['write_throttles']:,}   "
+                f"expired {st['expired']:,}   cost {st['cost']:.6f} USD"
+            )
+        for uuid, m in self.stream_mappings.items():
+            lines.append("")
+            lines.append(f"stream mapping {m['stream']} -> {m['function_arn'].rsplit(':function:', 1)[-1]}")
+            lines.append(
+                f"  records processed    {m['processed']:>10,}   discarded {m['discarded']:,}   expired "
+                f"{m['expired']:,}   pending {m['pending']:,}   filtered {m['filtered']:,}"
+            )
+            lines.append(
+                f"  batches              {m['batches']:>10,}   invokes {m['invokes']:,}   errors {m['errors']:,}   "
+                f"iterator age max {m['iterator_age_ms_max'] / 1000:.1f} s   state {m['state']}   ({uuid})"
             )
         return lines
 

@@ -1,5 +1,6 @@
-"""``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``; the queues' are in
-``AWS/SQS``, :mod:`lambdasim.aws.sqs.metrics`) through CloudWatch's read API, in boto3's shapes:
+"""``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``, with the stream mappings'
+``IteratorAge``; the queues' are in ``AWS/SQS``, :mod:`lambdasim.aws.sqs.metrics`, the Kinesis streams' in
+``AWS/Kinesis``, :mod:`lambdasim.aws.kinesis.metrics`) through CloudWatch's read API, in boto3's shapes:
 ``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and metric math ``Expression`` queries:
 :mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what rules) and ``list_metrics``.
 
@@ -20,6 +21,7 @@ from lambdasim.aws.account import ServiceError
 from lambdasim.aws.cloudwatch import metric_math
 from lambdasim.aws.cloudwatch._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.cloudwatch.metric_math import Series
+from lambdasim.aws.kinesis import metrics as kinesis_metrics
 from lambdasim.aws.sqs import metrics as sqs_metrics
 from lambdasim.core.metrics import (
     METRIC_UNITS,
@@ -32,6 +34,7 @@ from lambdasim.core.metrics import (
 )
 
 NAMESPACE = "AWS/Lambda"
+_NAMESPACES = (NAMESPACE, sqs_metrics.NAMESPACE, kinesis_metrics.NAMESPACE)
 DIMENSION = "FunctionName"
 MAX_DATAPOINTS = 1440
 LIST_PAGE = 500
@@ -98,10 +101,18 @@ class CloudWatchClient(ServiceClient):
         """The sources of ``metric`` (each with ``series(metric)`` and ``span(index)``) the dimensions select."""
         if namespace == sqs_metrics.NAMESPACE:
             return [_FullResolution(sqs_metrics.sqs_series(self._sim, metric, dimensions))]
+        if namespace == kinesis_metrics.NAMESPACE:
+            return [_FullResolution(kinesis_metrics.kinesis_series(self._sim, metric, dimensions))]
+        if metric == kinesis_metrics.ITERATOR_AGE:
+            return [_FullResolution(kinesis_metrics.iterator_age_series(self._sim, dimensions))]
         return self._series(metric, dimensions)
 
     @staticmethod
     def _unit(namespace: str, metric: str) -> str:
+        if namespace == kinesis_metrics.NAMESPACE:
+            return kinesis_metrics.UNITS.get(metric, "None")
+        if metric == kinesis_metrics.ITERATOR_AGE and namespace == NAMESPACE:
+            return "Milliseconds"
         units = sqs_metrics.UNITS if namespace == sqs_metrics.NAMESPACE else METRIC_UNITS
         return units.get(metric, "None")
 
@@ -189,7 +200,7 @@ class CloudWatchClient(ServiceClient):
         unit = self._unit(params["Namespace"], metric)
         points: list[dict[str, Any]] = []
         wrong_unit = "Unit" in params and params["Unit"] != unit
-        if params["Namespace"] in (NAMESPACE, sqs_metrics.NAMESPACE) and not wrong_unit:
+        if params["Namespace"] in _NAMESPACES and not wrong_unit:
             grouped = self._grouped(
                 self._namespace_series(params["Namespace"], metric, dims), metric, start, end, period
             )
@@ -321,7 +332,7 @@ class CloudWatchClient(ServiceClient):
         unit = self._unit(namespace, name)
         points: dict[float, float] = {}
         wrong_unit = "Unit" in stat_query and stat_query["Unit"] != unit
-        if namespace in (NAMESPACE, sqs_metrics.NAMESPACE) and not wrong_unit:
+        if namespace in _NAMESPACES and not wrong_unit:
             grouped = self._grouped(self._namespace_series(namespace, name, dims), name, start, end, period)
             for t, agg in sorted(grouped.items()):
                 value = agg.statistic(str(stat)) if q is None else agg.percentile(q)
@@ -424,6 +435,28 @@ class CloudWatchClient(ServiceClient):
                 for m in METRICS
                 if m in account and m not in PEAK_METRICS
             )
+            ages = kinesis_metrics.iterator_age_series(self._sim, [])
+            for name in sorted(self._sim.engine.functions):
+                if kinesis_metrics.iterator_age_series(self._sim, [{"Name": DIMENSION, "Value": name}]):
+                    items.append(
+                        {
+                            "Namespace": NAMESPACE,
+                            "MetricName": kinesis_metrics.ITERATOR_AGE,
+                            "Dimensions": [{"Name": DIMENSION, "Value": name}],
+                        }
+                    )
+            if ages:
+                items.append({"Namespace": NAMESPACE, "MetricName": kinesis_metrics.ITERATOR_AGE, "Dimensions": []})
+        if namespace == kinesis_metrics.NAMESPACE and self._sim.services.kinesis_in_use is not None:
+            for name, stream in sorted(self._sim.services.kinesis_in_use.streams.items()):
+                items.extend(
+                    {
+                        "Namespace": kinesis_metrics.NAMESPACE,
+                        "MetricName": m,
+                        "Dimensions": [{"Name": kinesis_metrics.STREAM_DIMENSION, "Value": name}],
+                    }
+                    for m in stream.metrics.metrics_with_data()
+                )
         if namespace == sqs_metrics.NAMESPACE:
             now = self._sim.now
             for name, queue in sorted(self._sim.services.sqs.queues.items()):

@@ -87,6 +87,7 @@ class Stream:
         self.put_records = 0
         self.put_bytes = 0
         self.put_units = 0
+        self.put_kib = 0  # records rounded up to 1 KiB each (on-demand data-in)
         self.write_throttles = 0
         self._window = -1  # the whole second whose writes are counted
         self._used: dict[int, tuple[int, int]] = {}  # shard index -> (records, bytes) in that second
@@ -131,6 +132,7 @@ class Stream:
         self.put_records += 1
         self.put_bytes += size
         self.put_units += max(1, -(-size // 25_000))
+        self.put_kib += max(1, -(-size // 1024))
         self.metrics.count("IncomingRecords", now)
         self.metrics.count("IncomingBytes", now, size)
         return shard, shard.append(partition_key, data, now, size)

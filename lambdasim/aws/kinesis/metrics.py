@@ -54,3 +54,30 @@ def kinesis_series(sim: Simulation, metric: str, dimensions: list[dict[str, str]
         return {}
     stream = sim.services.kinesis.streams.get(dimensions[0].get("Value", ""))
     return {} if stream is None else stream.metrics.series(metric)
+
+
+ITERATOR_AGE = "IteratorAge"
+"""[doc] ``AWS/Lambda`` ``IteratorAge`` (milliseconds): for stream mappings, the age of the last record of each batch
+when it was invoked; per function (dimension ``FunctionName``) and account-wide."""
+
+
+def iterator_age_series(sim: Simulation, dimensions: list[dict[str, str]]) -> dict[int, Aggregate]:
+    """``IteratorAge`` of the function a ``FunctionName`` dimension names, or of every function without one."""
+    from lambdasim.aws.lambda_.esm import esm_service
+
+    ages = esm_service(sim).iterator_ages
+    if not dimensions:
+        sources = list(ages.values())
+    elif len(dimensions) == 1 and dimensions[0].get("Name") == "FunctionName":
+        found = ages.get(dimensions[0].get("Value", ""))
+        sources = [] if found is None else [found]
+    else:
+        return {}
+    out: dict[int, Aggregate] = {}
+    for series in sources:
+        for index, agg in series.items():
+            mine = out.get(index)
+            if mine is None:
+                mine = out[index] = Aggregate()
+            mine.merge(agg)
+    return dict(sorted(out.items()))

@@ -493,16 +493,16 @@ class StreamMapping:
                 break
             records.append(record)
             size += bound
-        full = (
-            len(records) >= self.batch_size
-            or (len(records) < len(pending)
-            and (reader.visible_at(pending[len(records)].arrival) <= now))
+        full = len(records) >= self.batch_size or (
+            len(records) < len(pending) and (reader.visible_at(pending[len(records)].arrival) <= now)
         )
         if self.window_s and not full and now < first_seen + self.window_s:
             self.wake(lane, first_seen + self.window_s)
             return
         for _ in records:
             pending.popleft()
+        if self.kind == "kinesis":
+            cast("Stream", self.source).metrics.count("GetRecords.Records", now, len(records))
         if self.filters:
             kept = [r for r in records if self._matches(r, reader.shard)]
             self.stats.filtered += len(records) - len(kept)
