@@ -44,10 +44,13 @@ __all__ = [
     "Condition",
     "Outcome",
     "ParamValidationError",
+    "PutRecords",
     "Results",
     "Settings",
     "Simulation",
     "Sink",
+    "Stream",
+    "StreamEventSourceMapping",
     "ThrottleReason",
     "WaiterError",
     "Worker",
@@ -58,10 +61,17 @@ __all__ = [
 ]
 
 
+_STREAM_NAMES = ("PutRecords", "Stream", "StreamEventSourceMapping")
+
+
 def __getattr__(name: str) -> object:
     # lambdasim.calibrate is a planning tool: imported on first use, so that `import lambdasim` stays light.
     if name == "calibrate":
         import importlib
 
         return importlib.import_module("lambdasim.calibrate")
+    if name in _STREAM_NAMES:  # the Pythonic door's streams, imported on first use like calibrate
+        from lambdasim.planning import streams
+
+        return getattr(streams, name)
     raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")

@@ -127,6 +127,7 @@ class StreamStats:
         age = self.iterator_age_ms
         out["iterator_age_ms_max"] = age.maximum if age.count else 0.0
         out["iterator_age_ms_mean"] = age.total / age.count if age.count else 0.0
+        out["iterator_age_samples"] = age.count
         return out
 
 
