@@ -6,6 +6,8 @@ stream event source mappings, and the workloads that write records with a partit
 - :class:`StreamEventSourceMapping`: Lambda's shard pollers reading a stream into a function
   (:mod:`lambdasim.aws.lambda_.stream_esm` has the behaviour). It goes in ``Model(event_source_mappings=...)``
   with the SQS :class:`~lambdasim.planning.sources.EventSourceMapping`\\ s.
+- :class:`PoisonRecords`: a handler for stream batches that fails on a record marked ``"poison": true`` (what
+  :class:`PutRecords` writes for the record numbers in its ``poison``), to study blocking, bisection and record age.
 - :class:`PutRecords`: Poisson arrivals of records (Kinesis ``PutRecord``; DynamoDB: an item write) at a constant
   rate or a rate profile, with partition keys drawn uniformly from ``keys`` keys, or a ``hot_key_fraction`` of them
   on one hot key; chosen records carry ``{"poison": true}``. A Kinesis record a shard's write limit refuses is
@@ -43,7 +45,7 @@ from lambdasim.planning.workload import _drive, thinned_delays
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
 
-__all__ = ["SOURCES", "STARTING_POSITIONS", "PutRecords", "Stream", "StreamEventSourceMapping"]
+__all__ = ["SOURCES", "STARTING_POSITIONS", "PoisonRecords", "PutRecords", "Stream", "StreamEventSourceMapping"]
 
 SOURCES = ("kinesis", "dynamodb")
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
@@ -319,3 +321,45 @@ class PutRecords:
             table.write(table.key_of(item), item)
 
         _drive(sim.env, self.start_s, next_delay, put)
+
+
+def _record_data(record: dict[str, Any]) -> Any:
+    """The JSON data of a stream record in Lambda's event (Kinesis ``data`` in base64; DynamoDB ``data`` attribute of
+    the new image), or ``None``."""
+    import base64
+
+    try:
+        if "kinesis" in record:
+            return json.loads(base64.b64decode(record["kinesis"]["data"]))
+        image = record.get("dynamodb", {}).get("NewImage", {})
+        return json.loads(image["data"]["S"]) if "data" in image else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _sequence_number(record: dict[str, Any]) -> str:
+    if "kinesis" in record:
+        return str(record["kinesis"]["sequenceNumber"])
+    return str(record["dynamodb"]["SequenceNumber"])
+
+
+@frozen(kw_only=True)
+class PoisonRecords:
+    """A handler for stream batches: it fails on every batch holding a record whose data is marked
+    ``"poison": true``, and succeeds on the others. The run time comes from the function's ``duration``.
+
+    Attributes:
+        report_batch_item_failures: Instead of raising, answer ``{"batchItemFailures": [...]}`` naming the first
+            poison record (for a mapping with ``report_batch_item_failures=True``).
+    """
+
+    report_batch_item_failures: bool = field(default=False, validator=_bool)
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        for record in event.get("Records", []):
+            data = _record_data(record)
+            if isinstance(data, dict) and data.get("poison") is True:
+                if self.report_batch_item_failures:
+                    return {"batchItemFailures": [{"itemIdentifier": _sequence_number(record)}]}
+                raise ValueError(f"poison record {_sequence_number(record)}")
+        return None
