@@ -69,11 +69,14 @@ class Table:
     """One table: key schema, items and (if enabled) its stream.
 
     Attributes:
-        name, arn: Its name and ARN.
-        hash_key, range_key: Its key attributes (``range_key`` ``None`` without a sort key).
+        name: Its name.
+        arn: Its ARN.
+        hash_key: Its partition key attribute.
+        range_key: Its sort key attribute (``None`` without one).
         items: ``{key: item}``.
         view_type: The stream's view type, or ``None`` with no stream.
-        stream_label, stream_arn: The latest stream's label (its creation time) and ARN.
+        stream_label: The latest stream's label (its creation time).
+        stream_arn: The latest stream's ARN.
         shards: The stream's shards (one per partition).
         writes: Item writes (puts, updates, deletes) that changed the table.
     """

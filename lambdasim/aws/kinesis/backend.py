@@ -35,7 +35,7 @@ __all__ = [
     "SHARD_BYTES_PER_S",
     "SHARD_RECORDS_PER_S",
     "KinesisService",
-    "Stream",
+    "KinesisStream",
     "hash_of",
 ]
 
@@ -54,17 +54,20 @@ def hash_of(partition_key: str) -> int:
     return int.from_bytes(hashlib.md5(partition_key.encode()).digest(), "big")
 
 
-class Stream:
+class KinesisStream:
     """One Kinesis data stream.
 
     Attributes:
-        name, arn: Its name and ARN.
+        name: Its name.
+        arn: Its ARN.
         shards: Its shards, in hash-key order.
         retention_hours: Its retention period.
         mode: ``"PROVISIONED"`` or ``"ON_DEMAND"``.
         created_at: Simulated time of creation.
         metrics: Its CloudWatch counts (``AWS/Kinesis``).
-        put_records, put_bytes, write_throttles: Records and bytes written, and records refused by the limits.
+        put_records: Records written.
+        put_bytes: Bytes written (data and partition keys).
+        write_throttles: Records refused by a shard's write limits.
         put_units: PUT payload units of 25 KB (the unit of the on-demand and provisioned PUT price).
     """
 
@@ -161,31 +164,31 @@ class KinesisService:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.streams: dict[str, Stream] = {}
-        self.history: list[Stream] = []
+        self.streams: dict[str, KinesisStream] = {}
+        self.history: list[KinesisStream] = []
 
     def not_found(self, name: str) -> ServiceError:
         return ServiceError(
             "ResourceNotFoundException", f"Stream {name} under account {self.services.account_id} not found."
         )
 
-    def create(self, name: str, shards: int, mode: str = "PROVISIONED") -> Stream:
+    def create(self, name: str, shards: int, mode: str = "PROVISIONED") -> KinesisStream:
         if name in self.streams:
             raise ServiceError(
                 "ResourceInUseException", f"Stream {name} under account {self.services.account_id} already exists."
             )
-        stream = Stream(self.services, name, shards, mode)
+        stream = KinesisStream(self.services, name, shards, mode)
         self.streams[name] = stream
         self.history.append(stream)
         return stream
 
-    def get(self, name: str) -> Stream:
+    def get(self, name: str) -> KinesisStream:
         stream = self.streams.get(name)
         if stream is None:
             raise self.not_found(name)
         return stream
 
-    def by_arn(self, arn: str) -> Stream | None:
+    def by_arn(self, arn: str) -> KinesisStream | None:
         for stream in self.streams.values():
             if stream.arn == arn:
                 return stream

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from lambdasim.aws._service_client import ServiceClient, as_epoch, utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.kinesis._shapes import OPERATIONS, SHAPES
-from lambdasim.aws.kinesis.backend import DEFAULT_RETENTION_HOURS, MAX_RETENTION_HOURS, ON_DEMAND_SHARDS, Stream
+from lambdasim.aws.kinesis.backend import DEFAULT_RETENTION_HOURS, MAX_RETENTION_HOURS, ON_DEMAND_SHARDS, KinesisStream
 from lambdasim.aws.kinesis.shards import Shard
 
 __all__ = ["KinesisClient"]
@@ -55,7 +55,7 @@ class KinesisClient(ServiceClient):
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
-    def _stream(self, params: dict[str, Any], op: str) -> Stream:
+    def _stream(self, params: dict[str, Any], op: str) -> KinesisStream:
         """The stream ``StreamName`` or ``StreamARN`` names."""
         service = self._services.kinesis
         name = params.get("StreamName")
@@ -78,7 +78,7 @@ class KinesisClient(ServiceClient):
             "SequenceNumberRange": {"StartingSequenceNumber": shard.starting_sequence_number},
         }
 
-    def _created(self, stream: Stream) -> Any:
+    def _created(self, stream: KinesisStream) -> Any:
         return utc(self._services.epoch(stream.created_at))
 
     # -- streams ----------------------------------------------------------------------------------------------

@@ -60,7 +60,8 @@ class Shard:
     Attributes:
         shard_id: ``shardId-000000000000``, numbered from 0 in creation order.
         index: Its number.
-        start_hash, end_hash: Its hash key range (inclusive).
+        start_hash: The first hash key of its range.
+        end_hash: The last hash key of its range (inclusive).
         records: The records still retained, oldest first.
         listeners: Called with each new record (Lambda's pollers of the stream).
         expired: Records dropped by retention so far.

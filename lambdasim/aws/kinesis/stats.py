@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lambdasim.aws.dynamodb.backend import Table
-    from lambdasim.aws.kinesis.backend import Stream
+    from lambdasim.aws.kinesis.backend import KinesisStream
     from lambdasim.aws.simulation import Simulation
 
 __all__ = [
@@ -43,7 +43,7 @@ ON_DEMAND_STREAM_HOUR = 0.04
 ON_DEMAND_GB_IN = 0.08
 
 
-def kinesis_cost(stream: Stream, hours: float) -> float:
+def kinesis_cost(stream: KinesisStream, hours: float) -> float:
     """The bill of a Kinesis stream over ``hours`` of the run."""
     if stream.mode == "ON_DEMAND":
         return hours * ON_DEMAND_STREAM_HOUR + stream.put_kib * 1024 / 1e9 * ON_DEMAND_GB_IN
@@ -52,7 +52,7 @@ def kinesis_cost(stream: Stream, hours: float) -> float:
     return shard_hours * SHARD_HOUR + stream.put_units * PUT_UNITS_PER_MILLION / 1e6 + extended
 
 
-def _kinesis(stream: Stream, hours: float) -> dict[str, Any]:
+def _kinesis(stream: KinesisStream, hours: float) -> dict[str, Any]:
     return {
         "source": "kinesis",
         "mode": stream.mode,

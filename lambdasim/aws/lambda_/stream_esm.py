@@ -67,11 +67,11 @@ from lambdasim.core.metrics import Aggregate
 
 if TYPE_CHECKING:
     from lambdasim.aws.dynamodb.backend import Table
-    from lambdasim.aws.kinesis.backend import Stream
+    from lambdasim.aws.kinesis.backend import KinesisStream
     from lambdasim.aws.lambda_.esm import EventSourceMappings
     from lambdasim.core.handler import ErrorInfo
 
-    Source = Stream | Table
+    Source = KinesisStream | Table
 
 __all__ = ["StreamMapping", "StreamStats", "ddb_event_record", "kinesis_event_record"]
 
@@ -91,8 +91,12 @@ class StreamStats:
         expired: Records that passed the stream's retention before they were processed.
         sent_on_failure: Discarded records whose on-failure record was delivered (one delivery per batch).
         delivery_failures: On-failure records the destination refused.
-        batches, invokes, errors, throttles, partial, bisections: Batches formed, invoke attempts (throttled ones
-            included), failed attempts, throttled attempts, partly failed attempts, batch splits.
+        batches: Batches formed.
+        invokes: Invoke attempts, throttled ones included.
+        errors: Failed attempts (function errors, timeouts, invalid or partial batch responses).
+        throttles: Throttled attempts.
+        partial: Attempts whose partial batch response reported failures.
+        bisections: Batch splits.
         iterator_age_ms: Tally of the iterator age at each invoke (ms).
         peak_lanes: The most batches invoking at once.
     """
@@ -131,7 +135,7 @@ class StreamStats:
         return out
 
 
-def kinesis_event_record(stream: Stream, shard: Shard, r: Record, epoch: float, role: str) -> dict[str, Any]:
+def kinesis_event_record(stream: KinesisStream, shard: Shard, r: Record, epoch: float, role: str) -> dict[str, Any]:
     """The record of a Kinesis record in Lambda's event, in AWS's shape [rec]."""
     return {
         "kinesis": {
@@ -503,7 +507,7 @@ class StreamMapping:
         for _ in records:
             pending.popleft()
         if self.kind == "kinesis":
-            cast("Stream", self.source).metrics.count("GetRecords.Records", now, len(records))
+            cast("KinesisStream", self.source).metrics.count("GetRecords.Records", now, len(records))
         if self.filters:
             kept = [r for r in records if self._matches(r, reader.shard)]
             self.stats.filtered += len(records) - len(kept)
@@ -531,7 +535,7 @@ class StreamMapping:
     def _event_record(self, record: Record, shard: Shard) -> dict[str, Any]:
         if self.kind == "kinesis":
             return kinesis_event_record(
-                cast("Stream", self.source), shard, record, self._sim.services.epoch(0.0), self._role()
+                cast("KinesisStream", self.source), shard, record, self._sim.services.epoch(0.0), self._role()
             )
         return ddb_event_record(cast("Table", self.source), record)
 
@@ -573,7 +577,7 @@ class StreamMapping:
         if self.kind == "kinesis":
             epoch = self._sim.services.epoch(0.0)
             role = self._role()
-            stream = cast("Stream", self.source)
+            stream = cast("KinesisStream", self.source)
             event: dict[str, Any] = {
                 "Records": [kinesis_event_record(stream, shard, r, epoch, role) for r in batch.records]
             }
