@@ -21,7 +21,13 @@ class World:
     """A simulation with one Kinesis stream, a failure queue and a function whose handler records every batch."""
 
     def __init__(
-        self, shards: int = 1, duration: float = 0.5, fail: Any = None, handler: Any = None, **mapping: Any
+        self,
+        shards: int = 1,
+        duration: float = 0.5,
+        fail: Any = None,
+        handler: Any = None,
+        timeout: int = 60,
+        **mapping: Any,
     ) -> None:
         self.sim = ls.Simulation(seed=3)
         self.kin = self.sim.client("kinesis")
@@ -42,7 +48,7 @@ class World:
                 raise ValueError("poison")
             return None
 
-        self.lam.create_function(FunctionName="f", Handler=handler or recording, Duration=duration, Timeout=60)
+        self.lam.create_function(FunctionName="f", Handler=handler or recording, Duration=duration, Timeout=timeout)
         params = {"StartingPosition": "TRIM_HORIZON", "BatchSize": 10, **mapping}
         self.uuid = self.lam.create_event_source_mapping(EventSourceArn=self.arn, FunctionName="f", **params)["UUID"]
 
@@ -335,11 +341,13 @@ def test_maximum_record_age_discards_records_while_retrying() -> None:
 
 
 def test_records_expire_with_the_streams_retention() -> None:
-    w = World(BatchSize=1, duration=0.5)  # retried until the record expires (24 h)
+    w = World(BatchSize=1, duration=600.0, timeout=900)  # retried until the record expires (24 h), every 10 min
     w.put(0, poison=True)
     w.put(1)
-    w.sim.run(until=24 * 3600 + 10)
+    w.sim.run(until=24 * 3600 + 700)
     stats = w.mapping.stats
+    attempts = [t for t, b, _e in w.batches]
+    assert len(attempts) == 144 and attempts[-1] < 24 * 3600  # the next try would start after the record expired
     # The record blocked behind the poison one expires too: a shard goes on only when the failing batch is gone.
     assert stats.expired == 2 and stats.processed == 0 and stats.discarded == 0
     assert w.sim.services.kinesis.streams["s"].expired() == 2  # both are gone from the stream by now
@@ -622,3 +630,82 @@ def test_iterator_age_and_stream_metrics_read_through_cloudwatch_and_results() -
     assert (mapping["processed"], mapping["pending"], mapping["iterator_age_ms_max"]) == (30, 0, 4000.0)
     assert "stream s (kinesis, 1 shards)" in results.summary()
     assert results.to_dict()["stream_mappings"][w.uuid]["processed"] == 30
+
+
+def test_a_failed_final_invoke_of_a_window_is_retried_as_the_final_invoke() -> None:
+    sim = ls.Simulation(seed=1)
+    kin, lam = sim.client("kinesis"), sim.client("lambda")
+    kin.create_stream(StreamName="s", ShardCount=1)
+    finals: list[tuple[float, bool]] = []
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        finals.append((sim.now, event["isFinalInvokeForWindow"]))
+        if event["isFinalInvokeForWindow"] and len(finals) < 4:
+            raise ValueError("not yet")
+        return {"state": {"seen": True}}
+
+    lam.create_function(FunctionName="f", Handler=handler, Duration=0.1)
+    lam.create_event_source_mapping(
+        EventSourceArn="arn:aws:kinesis:us-east-1:123456789012:stream/s",
+        FunctionName="f",
+        StartingPosition="TRIM_HORIZON",
+        TumblingWindowInSeconds=10,
+    )
+    kin.put_record(StreamName="s", PartitionKey="k", Data=b"1")
+    sim.run(until=30)
+    assert finals == [(0.0, False), (10.0, True), (11.0, True), (12.0, True)]
+
+
+def test_changing_the_parallelization_factor_keeps_order_per_key() -> None:
+    w = World(BatchSize=2, duration=1.0)
+    for i in range(20):
+        w.put(i, key=f"key{i % 5}")
+    w.sim.run(until=3.5)
+    w.lam.update_event_source_mapping(UUID=w.uuid, ParallelizationFactor=5)
+    for i in range(20, 60):
+        w.put(i, key=f"key{i % 5}")
+    w.sim.run(until=60)
+    by_key: dict[int, list[int]] = {}
+    for _t, b, _e in w.batches:
+        for d in b:
+            by_key.setdefault(d["i"] % 5, []).append(d["i"])
+    assert all(v == sorted(v) and len(v) == 12 for v in by_key.values())
+    assert w.mapping.stats.peak_lanes > 1 and w.mapping.parallelization == 5
+    assert w.lam.get_event_source_mapping(UUID=w.uuid)["ParallelizationFactor"] == 5
+
+
+def test_an_s3_on_failure_destination_gets_the_record_and_the_batch() -> None:
+    w = World(
+        BatchSize=3,
+        duration=0.1,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::failures"}},
+    )
+    s3 = w.sim.client("s3")
+    s3.create_bucket(Bucket="failures")
+    w.put(0, poison=True)
+    w.sim.run(until=5)
+    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket="failures")["Contents"]]
+    assert key.startswith(f"aws/lambda/{w.uuid}/shardId-000000000000/2026/01/01/")
+    body = json.loads(s3.get_object(Bucket="failures", Key=key)["Body"].read())
+    assert body["KinesisBatchInfo"]["batchSize"] == 1
+    assert [r["kinesis"]["partitionKey"] for r in body["payload"]["Records"]] == ["k"]
+
+
+def test_the_same_seed_gives_the_same_run() -> None:
+    def run() -> Any:
+        w = World(
+            shards=2,
+            BatchSize=3,
+            duration=0.3,
+            ParallelizationFactor=2,
+            BisectBatchOnFunctionError=True,
+            MaximumRetryAttempts=1,
+            fail=lambda d: d["i"] % 7 == 3,
+        )
+        for i in range(50):
+            w.put(i, key=f"k{i % 6}")
+        results = w.sim.run(until=100)
+        return [(t, numbers(b)) for t, b, _e in w.batches], results.stream_mappings, results.streams
+
+    assert run() == run()

@@ -14,7 +14,8 @@ by Lambda triggers are free, so a table stream read only by Lambda costs nothing
 not billed by lambdasim). [model] Retention over 7 days (per GB-month) is not billed.
 
 Per stream mapping, by UUID: its stream and function, ``state``, the counters of
-:class:`~lambdasim.aws.lambda_.stream_esm.StreamStats` and ``pending`` (records taken and not yet done).
+:class:`~lambdasim.aws.lambda_.stream_esm.StreamStats`, ``pending`` (records taken and not yet done) and
+``pending_by_shard`` (the same per shard id: the records in flight or waiting on each shard).
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def stream_mapping_figures(sim: Simulation) -> dict[str, dict[str, Any]]:
             "function_arn": m.function_arn,
             "state": m.state,
             "pending": m.pending(),
+            "pending_by_shard": m.pending_by_shard(),
             **m.stats.as_dict(),
         }
     return out

@@ -186,10 +186,11 @@ def _b64(value: Any) -> str:
 
 
 class _Batch:
-    __slots__ = ("attempts", "records", "retries", "throttles")
+    __slots__ = ("attempts", "final", "records", "retries", "throttles")
 
-    def __init__(self, records: list[Record]) -> None:
+    def __init__(self, records: list[Record], *, final: bool = False) -> None:
         self.records = records
+        self.final = final  # a tumbling window's final invoke (no records), retried as such
         self.retries = 0  # failed attempts retried so far (bisection resets nothing and uses none)
         self.attempts = 0  # attempts that ran (approximateInvokeCount)
         self.throttles = 0
@@ -406,12 +407,18 @@ class StreamMapping:
 
     def pending(self) -> int:
         """Records taken and not yet processed, filtered, discarded or expired (waiting or in a batch)."""
-        out = 0
+        return sum(self.pending_by_shard().values())
+
+    def pending_by_shard(self) -> dict[str, int]:
+        """Records taken and not yet done, per shard id (waiting, in a batch, or waiting for a retry)."""
+        out: dict[str, int] = {}
         for reader in self.readers:
+            n = 0
             for lane in reader.lanes:
-                out += len(lane.pending) + sum(len(b.records) for b in lane.retry)
+                n += len(lane.pending) + sum(len(b.records) for b in lane.retry)
                 if lane.current is not None:
-                    out += len(lane.current.records)
+                    n += len(lane.current.records)
+            out[reader.shard.shard_id] = n
         return out
 
     # -- the clock ----------------------------------------------------------------------------------------------
@@ -474,7 +481,7 @@ class StreamMapping:
             window_end = (lane.window + 1) * self.tumbling_s - self._sim.services.epoch(0.0)
             if not pending or self._window_of(pending[0]) != lane.window:
                 if now >= reader.visible_at(window_end):
-                    self._start(lane, _Batch([]), final=True)
+                    self._start(lane, _Batch([], final=True))
                 else:
                     self.wake(lane, reader.visible_at(window_end))
                 return
@@ -546,7 +553,7 @@ class StreamMapping:
             return ""
         return str(rec.config.get("Role", ""))
 
-    def _start(self, lane: _Lane, batch: _Batch, *, final: bool = False) -> None:
+    def _start(self, lane: _Lane, batch: _Batch) -> None:
         """Invoke ``batch`` on ``lane`` (after dropping records too old for it), or give it up."""
         now = self.env.now
         records = batch.records
@@ -563,16 +570,16 @@ class StreamMapping:
             aged.attempts = batch.attempts
             self._discard(lane, aged, "RecordAgeExceeded", None)
             del records[:old]
-        if not records and not final:
+        if not records and not batch.final:
             self.pump(lane)
             return
         lane.busy = True
         lane.current = batch
         self._busy_lanes += 1
         self.stats.peak_lanes = max(self.stats.peak_lanes, self._busy_lanes)
-        self._invoke(lane, batch, final)
+        self._invoke(lane, batch)
 
-    def _event(self, lane: _Lane, batch: _Batch, final: bool) -> dict[str, Any]:
+    def _event(self, lane: _Lane, batch: _Batch) -> dict[str, Any]:
         shard = lane.reader.shard
         if self.kind == "kinesis":
             epoch = self._sim.services.epoch(0.0)
@@ -591,11 +598,11 @@ class StreamMapping:
             event["state"] = json.loads(json.dumps(lane.state))
             event["shardId"] = shard.shard_id
             event["eventSourceARN"] = self.source_arn
-            event["isFinalInvokeForWindow"] = final
+            event["isFinalInvokeForWindow"] = batch.final
             event["isWindowTerminatedEarly"] = False
         return event
 
-    def _invoke(self, lane: _Lane, batch: _Batch, final: bool) -> None:
+    def _invoke(self, lane: _Lane, batch: _Batch) -> None:
         sim = self._sim
         now = self.env.now
         self.stats.invokes += 1
@@ -606,25 +613,25 @@ class StreamMapping:
         try:
             fs, target = resolve_function(sim, self.function_arn)
         except LambdaError:  # the function was deleted: the attempt fails as an invoke of a missing function would
-            self._finished(lane, batch, final, (("ResourceNotFoundException", "Function not found", []), None))
+            self._finished(lane, batch, (("ResourceNotFoundException", "Function not found", []), None))
             return
-        done = sim.engine.invoke_sync(fs, self._event(lane, batch, final), sim.engine.next_seq(), target)
+        done = sim.engine.invoke_sync(fs, self._event(lane, batch), sim.engine.next_seq(), target)
         if isinstance(done, simpy.Event):
             batch.attempts += 1
-            done.callbacks.append(lambda ev: self._finished(lane, batch, final, ev.value))
+            done.callbacks.append(lambda ev: self._finished(lane, batch, ev.value))
             return
         self.stats.throttles += 1
         delay = min(MAX_THROTTLE_BACKOFF_S, 2.0**batch.throttles)
         batch.throttles += 1
         ev = self.env.timeout(delay)
-        ev.callbacks.append(lambda _ev: self._after_throttle(lane, batch, final))
+        ev.callbacks.append(lambda _ev: self._after_throttle(lane, batch))
 
-    def _after_throttle(self, lane: _Lane, batch: _Batch, final: bool) -> None:
+    def _after_throttle(self, lane: _Lane, batch: _Batch) -> None:
         # The shard stayed blocked through the backoff; the batch goes again (its old records dropped first).
         self._release(lane)
-        self._start(lane, batch, final=final)
+        self._start(lane, batch)
 
-    def _finished(self, lane: _Lane, batch: _Batch, final: bool, value: Any) -> None:
+    def _finished(self, lane: _Lane, batch: _Batch, value: Any) -> None:
         error, response = cast("tuple[ErrorInfo | None, Any]", value)
         self._release(lane)
         checkpoint = 0  # records before it succeeded
@@ -643,7 +650,7 @@ class StreamMapping:
             if self.tumbling_s:
                 state = response.get("state") if isinstance(response, dict) else None
                 lane.state = state if isinstance(state, dict) else {}
-                if final:
+                if batch.final:
                     lane.state = {}
                     lane.window_open = False
             self._next(lane)
@@ -668,7 +675,7 @@ class StreamMapping:
             lane.retry.appendleft(batch)
             self.wake(lane, self._next_read(lane))
             return
-        if final:
+        if batch.final:
             lane.state = {}
             lane.window_open = False
         self._discard(lane, batch, "RetryAttemptsExhausted", error)
@@ -782,7 +789,7 @@ class StreamMapping:
             bucket = services.s3.by_arn(arn)
             if bucket is None:
                 raise ServiceError("InvalidParameterValueException", f"{arn}: no such bucket")
-            body = {**record, "payload": self._event(lane, batch, False)}
+            body = {**record, "payload": self._event(lane, batch)}
             body.pop("window", None)
             moment = _dt.datetime.fromtimestamp(services.epoch(), tz=_dt.UTC)
             key = (
