@@ -709,3 +709,18 @@ def test_the_same_seed_gives_the_same_run() -> None:
         return [(t, numbers(b)) for t, b, _e in w.batches], results.stream_mappings, results.streams
 
     assert run() == run()
+
+
+def test_kinesis_refuses_oversized_records_and_streams_past_the_shard_quota() -> None:
+    sim = ls.Simulation(seed=1)
+    kin = sim.client("kinesis")
+    kin.create_stream(StreamName="s", ShardCount=400)
+    code, message = error_of(lambda: kin.create_stream(StreamName="t", ShardCount=101))
+    assert code == "LimitExceededException"
+    assert message.startswith(
+        "This request would exceed the shard limit for the account 123456789012 in us-east-1. Current shard count "
+        "for the account: 400. Limit: 500. Number of additional shards that would have resulted from this request: 101."
+    )
+    code, message = error_of(lambda: kin.put_record(StreamName="s", PartitionKey="k", Data=b"x" * (1024 * 1024 + 1)))
+    assert code == "ValidationException" and message.endswith("less than or equal to 1048576")
+    assert sim.services.kinesis.streams["s"].put_records == 0

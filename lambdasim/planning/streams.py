@@ -76,7 +76,8 @@ class Stream:
     Attributes:
         name: The stream's (table's) name.
         source: ``"kinesis"`` or ``"dynamodb"``.
-        shards: Kinesis: the stream's shards, 1 to 10,000 (each takes 1 MB/s and 1,000 records/s of writes [doc]).
+        shards: Kinesis: the stream's shards, 1 to 500 (the account's default shard quota [doc]; each takes 1 MB/s
+            and 1,000 records/s of writes [doc]).
             DynamoDB: the table's partitions, hence its stream's shards ([model]).
         retention_hours: How long records are kept, 24 to 8,760 (Kinesis; DynamoDB streams keep 24 [doc]).
         view_type: DynamoDB: the stream's view type (``KEYS_ONLY``, ``NEW_IMAGE``, ``OLD_IMAGE``,
@@ -85,7 +86,7 @@ class Stream:
 
     name: str = field(validator=_stream_name)
     source: str = field(default="kinesis", validator=one_of(*SOURCES))
-    shards: int = field(default=1, validator=in_range(1, 10000, integer=True))
+    shards: int = field(default=1, validator=in_range(1, 500, integer=True))
     retention_hours: int = field(default=24, validator=in_range(24, 8760, integer=True))
     view_type: str = field(
         default="NEW_AND_OLD_IMAGES", validator=one_of("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")

@@ -32,7 +32,9 @@ __all__ = [
     "DEFAULT_RETENTION_HOURS",
     "MAX_RETENTION_HOURS",
     "ON_DEMAND_SHARDS",
+    "RECORD_MAX_BYTES",
     "SHARD_BYTES_PER_S",
+    "SHARD_QUOTA",
     "SHARD_RECORDS_PER_S",
     "KinesisService",
     "KinesisStream",
@@ -45,6 +47,10 @@ SHARD_BYTES_PER_S = 1 << 20
 """[doc] Bytes (data and partition keys) a shard takes per second."""
 DEFAULT_RETENTION_HOURS = 24
 MAX_RETENTION_HOURS = 8760
+SHARD_QUOTA = 500
+"""[doc] Shards an account may have in a region by default (us-east-1, us-west-2, eu-west-1; 200 elsewhere)."""
+RECORD_MAX_BYTES = 1 << 20
+"""[doc] The most data one record carries (before base64)."""
 ON_DEMAND_SHARDS = 4
 """[doc] An on-demand stream's initial write capacity is 4 MB/s: [model] 4 shards."""
 
@@ -176,6 +182,16 @@ class KinesisService:
         if name in self.streams:
             raise ServiceError(
                 "ResourceInUseException", f"Stream {name} under account {self.services.account_id} already exists."
+            )
+        current = sum(len(s.shards) for s in self.streams.values())
+        if current + shards > SHARD_QUOTA:
+            raise ServiceError(
+                "LimitExceededException",
+                f"This request would exceed the shard limit for the account {self.services.account_id} in "
+                f"{self.services.region}. Current shard count for the account: {current}. Limit: {SHARD_QUOTA}. "
+                f"Number of additional shards that would have resulted from this request: {shards}. Refer to the "
+                "AWS Service Limits page (https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) "
+                "for current limits and how to request higher limits.",
             )
         stream = KinesisStream(self.services, name, shards, mode)
         self.streams[name] = stream

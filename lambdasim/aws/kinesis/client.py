@@ -18,7 +18,13 @@ from typing import Any, ClassVar
 from lambdasim.aws._service_client import ServiceClient, as_epoch, utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.kinesis._shapes import OPERATIONS, SHAPES
-from lambdasim.aws.kinesis.backend import DEFAULT_RETENTION_HOURS, MAX_RETENTION_HOURS, ON_DEMAND_SHARDS, KinesisStream
+from lambdasim.aws.kinesis.backend import (
+    DEFAULT_RETENTION_HOURS,
+    MAX_RETENTION_HOURS,
+    ON_DEMAND_SHARDS,
+    RECORD_MAX_BYTES,
+    KinesisStream,
+)
 from lambdasim.aws.kinesis.shards import Shard
 
 __all__ = ["KinesisClient"]
@@ -253,13 +259,21 @@ class KinesisClient(ServiceClient):
 
     # -- records ----------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _bytes(data: Any) -> bytes:
+    def _bytes(self, data: Any, op: str) -> bytes:
         if isinstance(data, str):
-            return data.encode()
-        if isinstance(data, bytes | bytearray):
-            return bytes(data)
-        return bytes(data.read())  # a file-like object, as botocore accepts for a blob
+            out = data.encode()
+        elif isinstance(data, bytes | bytearray):
+            out = bytes(data)
+        else:
+            out = bytes(data.read())  # a file-like object, as botocore accepts for a blob
+        if len(out) > RECORD_MAX_BYTES:
+            raise self._invalid(
+                "ValidationException",
+                f"1 validation error detected: Value at 'data' failed to satisfy constraint: Member must have length "
+                f"less than or equal to {RECORD_MAX_BYTES}",
+                op,
+            )
+        return out
 
     def _hash_key(self, entry: dict[str, Any], op: str) -> str | None:
         explicit = entry.get("ExplicitHashKey")
@@ -279,7 +293,7 @@ class KinesisClient(ServiceClient):
         stream = self._stream(params, op)
         explicit = self._hash_key(params, op)
         with self._client_errors(op):
-            shard, record = stream.put(params["PartitionKey"], self._bytes(params["Data"]), explicit)
+            shard, record = stream.put(params["PartitionKey"], self._bytes(params["Data"], op), explicit)
         return {
             "ShardId": shard.shard_id,
             "SequenceNumber": record.sequence_number,
@@ -303,7 +317,7 @@ class KinesisClient(ServiceClient):
         for entry in entries:
             explicit = self._hash_key(entry, op)
             try:
-                shard, record = stream.put(entry["PartitionKey"], self._bytes(entry["Data"]), explicit)
+                shard, record = stream.put(entry["PartitionKey"], self._bytes(entry["Data"], op), explicit)
             except ServiceError as exc:
                 failed += 1
                 results.append({"ErrorCode": exc.code, "ErrorMessage": exc.message})
