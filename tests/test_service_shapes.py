@@ -227,6 +227,11 @@ BAD_REQUESTS = [
         },
     ),
     ("cloudwatch", "list_metrics", {"Dimensions": [{"Value": "x"}], "RecentlyActive": 3}),
+    ("kinesis", "put_record", {"StreamName": 5, "Data": 5, "PartitionKey": ""}),
+    ("kinesis", "put_records", {"Records": [{"Data": b"x"}, {"PartitionKey": 3, "Data": b"y"}]}),
+    ("dynamodb", "put_item", {"TableName": "t", "Item": {"a": {"S": 5}}, "Bogus": 1}),
+    ("dynamodb", "create_table", {"TableName": "t", "KeySchema": [{"AttributeName": "a"}]}),
+    ("dynamodbstreams", "describe_stream", {"StreamArn": "x", "Limit": "3"}),
 ]
 
 
