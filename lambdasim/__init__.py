@@ -6,6 +6,8 @@ capacity planning.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lambdasim.aws.cloudwatch.client import CloudWatchClient
 from lambdasim.aws.dynamodb.client import DynamoDbClient
 from lambdasim.aws.dynamodbstreams.client import DynamoDbStreamsClient
@@ -24,6 +26,9 @@ from lambdasim.core.results import Results
 from lambdasim.core.rules import Condition, ThrottleReason
 from lambdasim.core.settings import Settings
 from lambdasim.core.sinks import CollectingSink, Worker
+
+if TYPE_CHECKING:  # imported on first use (module __getattr__ below); typed here for checkers
+    from lambdasim.planning.streams import PutRecords, Stream, StreamEventSourceMapping
 
 register_client("lambda", LambdaClient)
 register_client("sqs", SqsClient)
