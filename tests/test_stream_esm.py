@@ -735,3 +735,91 @@ def test_kinesis_refuses_oversized_records_and_streams_past_the_shard_quota() ->
     code, message = error_of(lambda: kin.put_record(StreamName="s", PartitionKey="k", Data=b"x" * (1024 * 1024 + 1)))
     assert code == "ValidationException" and message.endswith("less than or equal to 1048576")
     assert sim.services.kinesis.streams["s"].put_records == 0
+
+
+def test_at_timestamp_starts_at_the_first_record_written_at_or_after_it() -> None:
+    sim = ls.Simulation(seed=1)
+    kin, lam = sim.client("kinesis"), sim.client("lambda")
+    kin.create_stream(StreamName="s", ShardCount=1)
+    for t, data in ((1, b"a"), (2, b"b"), (3, b"c")):
+        sim.run(until=t)
+        kin.put_record(StreamName="s", PartitionKey="k", Data=data)
+    got: list[bytes] = []
+    lam.create_function(
+        FunctionName="f",
+        Handler=lambda e, c: got.extend(base64.b64decode(r["kinesis"]["data"]) for r in e["Records"]),
+    )
+    lam.create_event_source_mapping(
+        EventSourceArn="arn:aws:kinesis:us-east-1:123456789012:stream/s",
+        FunctionName="f",
+        StartingPosition="AT_TIMESTAMP",
+        StartingPositionTimestamp=sim.start.timestamp() + 2,
+    )
+    sim.run(until=10)
+    assert got == [b"b", b"c"]
+    ddb = sim.client("dynamodb")
+    arn = ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    )["TableDescription"]["LatestStreamArn"]
+    assert error_of(
+        lambda: lam.create_event_source_mapping(
+            EventSourceArn=arn, FunctionName="f", StartingPosition="AT_TIMESTAMP", StartingPositionTimestamp=0
+        )
+    ) == (
+        "InvalidParameterValueException",
+        "AT_TIMESTAMP is not supported for an Amazon DynamoDB Streams event source.",
+    )
+
+
+def test_dynamodb_answers_in_its_own_words() -> None:
+    sim = ls.Simulation(seed=1)
+    ddb = sim.client("dynamodb")
+    spec = {
+        "TableName": "t",
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [
+            {"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "N"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    ddb.create_table(**spec)
+    assert error_of(lambda: ddb.create_table(**spec)) == ("ResourceInUseException", "Table already exists: t")
+    assert error_of(lambda: ddb.put_item(TableName="t", Item={"id": {"S": "a"}})) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Missing the key at in the item",
+    )
+    assert error_of(lambda: ddb.get_item(TableName="t", Key={"id": {"S": "a"}})) == (
+        "ValidationException",
+        "The provided key element does not match the schema",
+    )
+    assert error_of(lambda: ddb.describe_table(TableName="nope")) == (
+        "ResourceNotFoundException",
+        "Requested resource not found: Table: nope not found",
+    )
+    key = {"id": {"S": "a"}, "at": {"N": "1"}}
+    out = ddb.update_item(TableName="t", Key=key, AttributeUpdates={"x": {"Value": {"S": "y"}}}, ReturnValues="ALL_NEW")
+    assert out["Attributes"] == {**key, "x": {"S": "y"}}
+    out = ddb.update_item(
+        TableName="t",
+        Key=key,
+        UpdateExpression="SET #n = :v REMOVE x",
+        ExpressionAttributeNames={"#n": "count"},
+        ExpressionAttributeValues={":v": {"N": "2"}},
+        ReturnValues="ALL_NEW",
+    )
+    assert out["Attributes"] == {**key, "count": {"N": "2"}}
+    assert error_of(lambda: ddb.update_item(TableName="t", Key=key, UpdateExpression="ADD c :v"))[0] == (
+        "ValidationException"
+    )
+    assert error_of(lambda: ddb.put_item(TableName="t", Item=key, ConditionExpression="attribute_not_exists(id)")) == (
+        "ValidationException",
+        "lambdasim does not simulate ConditionExpression on PutItem",
+    )
+    assert ddb.get_item(TableName="t", Key=key)["Item"] == {**key, "count": {"N": "2"}}
+    assert ddb.delete_item(TableName="t", Key=key, ReturnValues="ALL_OLD")["Attributes"]["count"] == {"N": "2"}
+    assert "Item" not in ddb.get_item(TableName="t", Key=key)

@@ -105,6 +105,7 @@ def test_dynamodb_streams_on_the_pythonic_door() -> None:
     stream = results.streams["orders"]
     (mapping,) = results.stream_mappings.values()
     assert (stream["source"], stream["shards"], stream["cost"]) == ("dynamodb", 3, 0.0)
+    assert stream["read_requests"] == 40 * 4 * 3  # four reads a second per shard, free for Lambda triggers
     assert mapping["processed"] == stream["records_put"] > 400
 
 

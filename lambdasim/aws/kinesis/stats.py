@@ -3,15 +3,18 @@
 
 Per stream (Kinesis data stream or DynamoDB table stream), by name: ``source``, ``shards``, ``records_put``,
 ``bytes_put``, ``write_throttles`` (Kinesis records refused by a shard's write limits), ``put_units`` (25 KB PUT
-payload units), ``retained`` (records still in the stream), ``expired`` (records past retention), ``shard_hours``
+payload units), ``retained`` (records still in the stream), ``expired`` (records past retention), ``shard_hours``,
+``read_requests`` (the mappings' ``GetRecords`` calls, [model] one per read interval per shard, idle reads included)
 and ``cost``.
 
 Prices [doc] (us-east-1, https://aws.amazon.com/kinesis/data-streams/pricing/): provisioned streams
 0.015 USD per shard-hour and 0.014 USD per million PUT payload units, extended retention (over 24 hours, up to 7
 days) 0.02 USD per shard-hour more; on-demand streams 0.04 USD per stream-hour and 0.08 USD per GB written (each
-record rounded up to 1 KB). DynamoDB Streams (https://aws.amazon.com/dynamodb/pricing/): ``GetRecords`` calls made
-by Lambda triggers are free, so a table stream read only by Lambda costs nothing here (the table's own writes are
-not billed by lambdasim). [model] Retention over 7 days (per GB-month) is not billed.
+record rounded up to 1 KB). DynamoDB Streams (https://aws.amazon.com/dynamodb/pricing/): 0.02 USD per 100,000
+stream read request units, but ``GetRecords`` calls made by Lambda triggers are free, so a table stream read only
+by Lambda costs nothing; ``read_requests`` counts them anyway (four a second per shard per mapping since the
+mapping was made [doc], idle reads included). [model] Not billed: the table's own reads and writes, Kinesis
+retention over 7 days (per GB-month), and on-demand data retrieval.
 
 Per stream mapping, by UUID: its stream and function, ``state``, the counters of
 :class:`~lambdasim.aws.lambda_.stream_esm.StreamStats`, ``pending`` (records taken and not yet done) and
@@ -53,7 +56,18 @@ def kinesis_cost(stream: KinesisStream, hours: float) -> float:
     return shard_hours * SHARD_HOUR + stream.put_units * PUT_UNITS_PER_MILLION / 1e6 + extended
 
 
-def _kinesis(stream: KinesisStream, hours: float) -> dict[str, Any]:
+def _reads(sim: Simulation, source: object, interval: float) -> int:
+    """``GetRecords`` calls of the mappings of ``source``: one per shard per read interval since each was made."""
+    from lambdasim.aws.lambda_.esm import esm_service
+
+    return sum(
+        int((sim.now - m.created_at) / interval) * len(m.readers)
+        for m in esm_service(sim).stream_mappings()
+        if m.source is source
+    )
+
+
+def _kinesis(stream: KinesisStream, hours: float, read_requests: int) -> dict[str, Any]:
     return {
         "source": "kinesis",
         "mode": stream.mode,
@@ -66,11 +80,12 @@ def _kinesis(stream: KinesisStream, hours: float) -> dict[str, Any]:
         "retained": stream.retained(),
         "expired": stream.expired(),
         "shard_hours": len(stream.shards) * hours,
+        "read_requests": read_requests,
         "cost": kinesis_cost(stream, hours),
     }
 
 
-def _dynamodb(table: Table, hours: float) -> dict[str, Any]:
+def _dynamodb(table: Table, hours: float, read_requests: int) -> dict[str, Any]:
     written = sum(s.written for s in table.shards)
     return {
         "source": "dynamodb",
@@ -84,7 +99,8 @@ def _dynamodb(table: Table, hours: float) -> dict[str, Any]:
         "retained": table.retained(),
         "expired": table.expired(),
         "shard_hours": len(table.shards) * hours,
-        "cost": 0.0,
+        "read_requests": read_requests,
+        "cost": 0.0,  # Lambda triggers' reads are free [doc]
     }
 
 
@@ -95,11 +111,11 @@ def stream_figures(sim: Simulation) -> dict[str, dict[str, Any]]:
     services = sim.services
     if services.kinesis_in_use is not None:
         for stream in services.kinesis_in_use.history:
-            out[stream.name] = _kinesis(stream, hours)
+            out[stream.name] = _kinesis(stream, hours, _reads(sim, stream, stream.poll_interval_s))
     if services.dynamodb_in_use is not None:
         for table in services.dynamodb_in_use.history:
             if table.shards:
-                out[table.name] = _dynamodb(table, hours)
+                out[table.name] = _dynamodb(table, hours, _reads(sim, table, table.poll_interval_s))
     return out
 
 
