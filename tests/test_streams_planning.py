@@ -167,6 +167,9 @@ def test_models_check_the_names_a_stream_mapping_uses() -> None:
             streams=[ls.Stream(name="clicks")],
             event_source_mappings=[ls.StreamEventSourceMapping(stream="clicks", function="worker", on_failure="dlq")],
         )
+    assert ls.Stream(name="s").name == "s"  # Kinesis takes 1-character names
+    with pytest.raises(ValueError, match="a dynamodb name has 3 to 255 characters, got 2"):
+        ls.Stream(name="ab", source="dynamodb")
     with pytest.raises(ValueError, match="retention_hours must be 24"):
         ls.Stream(name="orders", source="dynamodb", retention_hours=48)
     with pytest.raises(ValueError, match="not among streams"):

@@ -49,7 +49,7 @@ __all__ = ["SOURCES", "STARTING_POSITIONS", "PoisonRecords", "PutRecords", "Stre
 
 SOURCES = ("kinesis", "dynamodb")
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
-_STREAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,128}$")
+_STREAM_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 KEY_ATTRIBUTE = "pk"
 """The partition key attribute of the DynamoDB table a :class:`Stream` makes."""
 
@@ -57,8 +57,8 @@ KEY_ATTRIBUTE = "pk"
 def _stream_name(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, str) or not _STREAM_NAME.match(value):
         raise ValueError(
-            f"{attribute.name} must be 3-128 letters, digits, '_', '.' or '-' (a name both Kinesis and DynamoDB "
-            f"take), got {value!r}"
+            f"{attribute.name} must be letters, digits, '_', '.' or '-' (Kinesis: 1-128 of them, DynamoDB: 3-255), "
+            f"got {value!r}"
         )
 
 
@@ -93,6 +93,11 @@ class Stream:
     )
 
     def __attrs_post_init__(self) -> None:
+        low, high = (1, 128) if self.source == "kinesis" else (3, 255)
+        if not low <= len(self.name) <= high:
+            raise ValueError(
+                f"stream {self.name!r}: a {self.source} name has {low} to {high} characters, got {len(self.name)}"
+            )
         if self.source == "dynamodb" and self.retention_hours != 24:
             raise ValueError(
                 f"stream {self.name!r}: a DynamoDB stream keeps records 24 hours; retention_hours must be 24, got "
