@@ -823,3 +823,38 @@ def test_dynamodb_answers_in_its_own_words() -> None:
     assert ddb.get_item(TableName="t", Key=key)["Item"] == {**key, "count": {"N": "2"}}
     assert ddb.delete_item(TableName="t", Key=key, ReturnValues="ALL_OLD")["Attributes"]["count"] == {"N": "2"}
     assert "Item" not in ddb.get_item(TableName="t", Key=key)
+
+
+def test_filters_match_kinesis_data_and_dynamodb_records() -> None:
+    pattern = json.dumps({"data": {"kind": ["order"]}})
+    w = World(BatchSize=10, duration=0.1, FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    w.put(0, kind="order")
+    w.put(1, kind="click")
+    w.kin.put_record(StreamName="s", PartitionKey="k", Data=b"not json")
+    w.put(3, kind="order")
+    w.sim.run(until=5)
+    assert [numbers(b) for _t, b, _e in w.batches] == [[0, 3]]
+    assert (w.mapping.stats.filtered, w.mapping.stats.processed) == (2, 2)
+
+    sim = ls.Simulation(seed=1)
+    ddb, lam = sim.client("dynamodb"), sim.client("lambda")
+    arn = ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )["TableDescription"]["LatestStreamArn"]
+    names: list[str] = []
+    lam.create_function(FunctionName="f", Handler=lambda e, c: names.extend(r["eventName"] for r in e["Records"]))
+    lam.create_event_source_mapping(
+        EventSourceArn=arn,
+        FunctionName="f",
+        StartingPosition="TRIM_HORIZON",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT", "REMOVE"]})}]},
+    )
+    ddb.put_item(TableName="t", Item={"id": {"S": "a"}})
+    ddb.put_item(TableName="t", Item={"id": {"S": "a"}, "v": {"N": "1"}})
+    ddb.delete_item(TableName="t", Key={"id": {"S": "a"}})
+    sim.run(until=5)
+    assert names == ["INSERT", "REMOVE"]

@@ -36,8 +36,9 @@ lambdasim chooses ([model]):
   the function's returned ``state`` is passed to the next invoke of the same window, and at the window's end an invoke
   with ``isFinalInvokeForWindow: true``. [model] Windows are aligned to the Unix epoch; the final invoke carries no
   records and comes at the first read after the window ends, once the lane has invoked the window's records.
-- [doc] ``FilterCriteria``: a record that matches no filter is dropped without invoking (Kinesis ``data`` is matched as
-  parsed JSON).
+- [doc] ``FilterCriteria``: a record that matches no filter is dropped without invoking. Kinesis mappings filter on
+  the ``data`` key only (``{"data": {"kind": ["order"]}}``), the data parsed as JSON; DynamoDB mappings on the
+  stream record (``{"eventName": ["INSERT"]}``, ``{"dynamodb": {"NewImage": ...}}``).
 - [doc] ``IteratorAge`` (CloudWatch ``AWS/Lambda``, per function): at each invoke, the age of the batch's last record.
 - [model] ``StartingPosition`` is applied at creation: ``LATEST`` reads records written after it, ``TRIM_HORIZON``
   every retained record, ``AT_TIMESTAMP`` retained records that arrived at or after the timestamp.
@@ -516,7 +517,7 @@ class StreamMapping:
         if self.kind == "kinesis":
             cast("KinesisStream", self.source).metrics.count("GetRecords.Records", now, len(records))
         if self.filters:
-            kept = [r for r in records if self._matches(r, reader.shard)]
+            kept = [r for r in records if self._matches(r)]
             self.stats.filtered += len(records) - len(kept)
             records = kept
             if not records:
@@ -528,23 +529,17 @@ class StreamMapping:
         self.stats.batches += 1
         self._start(lane, _Batch(records))
 
-    def _matches(self, record: Record, shard: Shard) -> bool:
-        event = self._event_record(record, shard)
+    def _matches(self, record: Record) -> bool:
         if self.kind == "kinesis":
-            data = record.data
+            # [doc] Kinesis mappings filter on the data key only, the data parsed as JSON; data that is not JSON
+            # matches no pattern on its properties.
             try:
-                parsed: Any = json.loads(data)
+                event: dict[str, Any] = {"data": json.loads(record.data)}
             except ValueError:
-                parsed = base64.b64encode(data).decode()
-            event = {**event, "kinesis": {**event["kinesis"], "data": parsed}}
+                event = {}
+        else:
+            event = ddb_event_record(cast("Table", self.source), record)
         return any(matches(p, event) for p in self.filters)
-
-    def _event_record(self, record: Record, shard: Shard) -> dict[str, Any]:
-        if self.kind == "kinesis":
-            return kinesis_event_record(
-                cast("KinesisStream", self.source), shard, record, self._sim.services.epoch(0.0), self._role()
-            )
-        return ddb_event_record(cast("Table", self.source), record)
 
     def _role(self) -> str:
         try:
