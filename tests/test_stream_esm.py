@@ -858,3 +858,23 @@ def test_filters_match_kinesis_data_and_dynamodb_records() -> None:
     ddb.delete_item(TableName="t", Key={"id": {"S": "a"}})
     sim.run(until=5)
     assert names == ["INSERT", "REMOVE"]
+
+
+def test_a_disabled_mapping_holds_its_records_and_a_deleted_one_stops() -> None:
+    w = World(BatchSize=10, duration=0.1, Enabled=False)
+    w.sim.run(until=1)
+    assert w.lam.get_event_source_mapping(UUID=w.uuid)["State"] == "Disabled"
+    w.put(0)
+    w.sim.run(until=10)
+    assert w.batches == [] and w.mapping.pending() == 1
+    w.lam.update_event_source_mapping(UUID=w.uuid, Enabled=True)
+    w.sim.run(until=20)
+    assert [(t, numbers(b)) for t, b, _e in w.batches] == [(10.0, [0])]
+    mapping = w.mapping
+    assert w.lam.delete_event_source_mapping(UUID=w.uuid)["State"] == "Deleting"
+    w.sim.run(until=21)
+    w.put(1)
+    w.sim.run(until=30)
+    assert len(w.batches) == 1 and mapping.stats.taken == 1
+    assert w.lam.list_event_source_mappings()["EventSourceMappings"] == []
+    assert error_of(lambda: w.lam.get_event_source_mapping(UUID=w.uuid))[0] == "ResourceNotFoundException"
