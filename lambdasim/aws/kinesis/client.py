@@ -304,14 +304,7 @@ class KinesisClient(ServiceClient):
         """Write up to 500 records; each that a shard's limits refuse fails alone (``FailedRecordCount``)."""
         op = self._call("put_records", params)
         stream = self._stream(params, op)
-        entries = params["Records"]
-        if len(entries) > 500:
-            raise self._invalid(
-                "ValidationException",
-                f"1 validation error detected: Value '{len(entries)}' at 'records' failed to satisfy constraint: "
-                "Member must have length less than or equal to 500",
-                op,
-            )
+        entries = params["Records"]  # at most 500: the model's constraint, checked above
         results: list[dict[str, Any]] = []
         failed = 0
         for entry in entries:
