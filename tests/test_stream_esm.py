@@ -878,3 +878,15 @@ def test_a_disabled_mapping_holds_its_records_and_a_deleted_one_stops() -> None:
     assert len(w.batches) == 1 and mapping.stats.taken == 1
     assert w.lam.list_event_source_mappings()["EventSourceMappings"] == []
     assert error_of(lambda: w.lam.get_event_source_mapping(UUID=w.uuid))[0] == "ResourceNotFoundException"
+
+
+def test_a_batch_stays_under_the_synchronous_payload_limit() -> None:
+    w = World(BatchSize=100, duration=0.1, Enabled=False)
+    big = "x" * (900 * 1024)  # 900 KiB of data: 1.2 MB in base64, so 5 to a 6 MiB event
+    for i in range(10):
+        w.kin.put_record(StreamName="s", PartitionKey="k", Data=json.dumps({"i": i, "pad": big}))
+        w.sim.run(until=w.sim.now + 1.0)  # a shard takes 1 MiB a second
+    w.lam.update_event_source_mapping(UUID=w.uuid, Enabled=True)
+    w.sim.run(until=60)
+    assert [numbers(b) for _t, b, _e in w.batches] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert all(len(json.dumps(e)) <= 6 * 1024 * 1024 for _t, _b, e in w.batches)

@@ -37,7 +37,7 @@ class Record:
         body: For DynamoDB: the stream record (``eventName``, ``dynamodb``); ``None`` for Kinesis.
     """
 
-    __slots__ = ("arrival", "body", "data", "key", "n", "sequence_number", "size")
+    __slots__ = ("arrival", "body", "data", "key", "n", "sequence_number", "size", "wire")
 
     def __init__(
         self, n: int, sequence_number: str, key: str, data: bytes, arrival: float, size: int, body: Any = None
@@ -49,6 +49,7 @@ class Record:
         self.arrival = arrival
         self.size = size
         self.body = body
+        self.wire = 0  # bytes of its record in Lambda's event JSON, once a poller has counted them (0: not yet)
 
     def __repr__(self) -> str:
         return f"<Record {self.sequence_number} key={self.key!r} t={self.arrival:g}>"

@@ -78,7 +78,7 @@ __all__ = ["StreamMapping", "StreamStats", "ddb_event_record", "kinesis_event_re
 
 MAX_THROTTLE_BACKOFF_S = 60.0
 RECORD_OVERHEAD_BOUND = 1024
-"""[model] More than a record's JSON takes besides its data (ids, ARNs, keys)."""
+"""More than a Kinesis record's JSON takes besides its data and partition key (ids, ARNs, keys: well under 1 KiB)."""
 
 
 class StreamStats:
@@ -501,11 +501,11 @@ class StreamMapping:
                 break
             if window is not None and self._window_of(record) != window:
                 break
-            bound = record.size * 4 // 3 + 4 + RECORD_OVERHEAD_BOUND
-            if records and size + bound > limit:
+            wire = self._wire(record)
+            if records and size + wire > limit:
                 break
             records.append(record)
-            size += bound
+            size += wire
         full = len(records) >= self.batch_size or (
             len(records) < len(pending) and (reader.visible_at(pending[len(records)].arrival) <= now)
         )
@@ -528,6 +528,16 @@ class StreamMapping:
             lane.window_open = True
         self.stats.batches += 1
         self._start(lane, _Batch(records))
+
+    def _wire(self, record: Record) -> int:
+        """At least the bytes of ``record`` in the event's JSON (with its separator): for Kinesis a bound (base64 data,
+        a partition key escaped at worst, the fixed fields); for DynamoDB the exact size, counted once."""
+        if not record.wire:
+            if self.kind == "kinesis":
+                record.wire = 4 * ((len(record.data) + 2) // 3) + 6 * len(record.key) + RECORD_OVERHEAD_BOUND
+            else:
+                record.wire = len(json.dumps(ddb_event_record(cast("Table", self.source), record))) + 2
+        return record.wire
 
     def _matches(self, record: Record) -> bool:
         if self.kind == "kinesis":
