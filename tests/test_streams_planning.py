@@ -226,3 +226,20 @@ def test_the_cli_runs_a_stream_scenario(tmp_path: Path, capsys: pytest.CaptureFi
     path.write_text(SCENARIO.replace("shards = 2", "shards = 0"))
     assert main(["run", str(path)]) != 0
     assert "streams[0].shards" in capsys.readouterr().err
+
+
+def test_kinesis_bills_shard_hours_put_units_extended_retention_and_on_demand() -> None:
+    sim = ls.Simulation(seed=1)
+    kin = sim.client("kinesis")
+    kin.create_stream(StreamName="prov", ShardCount=2)
+    kin.increase_stream_retention_period(StreamName="prov", RetentionPeriodHours=48)
+    kin.create_stream(StreamName="ondemand", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    for data in (b"x" * 10, b"x" * 30_000):  # 1 and 2 PUT payload units; 1 and 30 KiB written
+        kin.put_record(StreamName="prov", PartitionKey="k", Data=data)
+        kin.put_record(StreamName="ondemand", PartitionKey="k", Data=data)
+    results = sim.run(until=3600)
+    prov, ondemand = results.streams["prov"], results.streams["ondemand"]
+    assert prov["put_units"] == 3 and prov["shard_hours"] == 2.0
+    assert prov["cost"] == pytest.approx(2 * 0.015 + 3 * 0.014 / 1e6 + 2 * 0.02)
+    assert (ondemand["mode"], ondemand["shards"]) == ("ON_DEMAND", 4)
+    assert ondemand["cost"] == pytest.approx(0.04 + (1 + 30) * 1024 / 1e9 * 0.08)
