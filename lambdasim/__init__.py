@@ -48,6 +48,7 @@ __all__ = [
     "__version__",
     "calibrate",
     "dist",
+    "mock_aws",
     "register_client",
 ]
 
@@ -58,4 +59,9 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module("lambdasim.calibrate")
+    # mock_aws answers botocore's own clients: botocore is imported only when it is first asked for.
+    if name == "mock_aws":
+        from lambdasim.aws.mock import mock_aws
+
+        return mock_aws
     raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")
