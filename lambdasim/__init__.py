@@ -50,6 +50,7 @@ __all__ = [
     "dist",
     "mock_aws",
     "register_client",
+    "resource",
 ]
 
 
@@ -64,4 +65,8 @@ def __getattr__(name: str) -> object:
         from lambdasim.aws.mock import mock_aws
 
         return mock_aws
+    if name == "resource":
+        from lambdasim.aws.resources import resource
+
+        return resource
     raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")

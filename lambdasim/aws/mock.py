@@ -104,7 +104,9 @@ class mock_aws:  # noqa: N801 - named as moto's mock_aws, which it replaces
         from lambdasim.aws.simulation import Simulation
 
         if not isinstance(sim, Simulation):
-            hint = " (a LambdaSim's simulation is its .sim)" if isinstance(getattr(sim, "sim", None), Simulation) else ""
+            hint = (
+                " (a LambdaSim's simulation is its .sim)" if isinstance(getattr(sim, "sim", None), Simulation) else ""
+            )
             raise TypeError(f"mock_aws takes a lambdasim.Simulation, got {sim!r} ({type(sim).__name__}){hint}")
         self.sim = sim
         self._saved: list[tuple[dict[str, str | None], Any]] = []
@@ -290,7 +292,7 @@ def _parsed(out: dict[str, Any], shape: Shape | None, *, streaming: bool) -> dic
     if shape is None or not _needs_conversion(shape):
         return parsed
     payload = shape.serialization.get("payload") if streaming else None
-    for name, member in shape.members.items():  # type: ignore[attr-defined]
+    for name, member in shape.members.items():
         if name in parsed:
             parsed[name] = _streaming_body(parsed[name]) if name == payload else _convert(parsed[name], member)
     return parsed
@@ -320,11 +322,11 @@ def _has_converted(shape: Shape, seen: set[str]) -> bool:
     if kind in ("timestamp", "blob"):
         return True
     if kind == "structure":
-        return any(_has_converted(m, seen) for m in shape.members.values())  # type: ignore[attr-defined]
+        return any(_has_converted(m, seen) for m in shape.members.values())
     if kind == "list":
-        return _has_converted(shape.member, seen)  # type: ignore[attr-defined]
+        return _has_converted(shape.member, seen)
     if kind == "map":
-        return _has_converted(shape.value, seen)  # type: ignore[attr-defined]
+        return _has_converted(shape.value, seen)
     return False
 
 
@@ -340,12 +342,12 @@ def _convert(value: Any, shape: Shape) -> Any:
             return value._data
         return value.encode() if isinstance(value, str) else value
     if kind == "structure":
-        members = shape.members  # type: ignore[attr-defined]
+        members = shape.members
         return {k: _convert(v, members[k]) if k in members else v for k, v in value.items()}
     if kind == "list":
-        return [_convert(v, shape.member) for v in value]  # type: ignore[attr-defined]
+        return [_convert(v, shape.member) for v in value]
     if kind == "map":
-        return {k: _convert(v, shape.value) for k, v in value.items()}  # type: ignore[attr-defined]
+        return {k: _convert(v, shape.value) for k, v in value.items()}
     return value
 
 
@@ -437,8 +439,8 @@ def _simulated_acquire(self: Any, amount: float, block: bool) -> bool:
 def _install() -> None:
     botocore.handlers.BUILTIN_HANDLERS.extend(_HOOKS)
     for module in _TIMED_MODULES:
-        module.time = _SIMULATED_TIME  # type: ignore[attr-defined]
-    botocore.retries.bucket.TokenBucket._acquire = _simulated_acquire  # type: ignore[method-assign]
+        module.time = _SIMULATED_TIME
+    botocore.retries.bucket.TokenBucket._acquire = _simulated_acquire
 
 
 def _uninstall() -> None:
@@ -447,8 +449,8 @@ def _uninstall() -> None:
         while hook in handlers:
             handlers.remove(hook)
     for module in _TIMED_MODULES:
-        module.time = time  # type: ignore[attr-defined]
-    botocore.retries.bucket.TokenBucket._acquire = _REAL_ACQUIRE  # type: ignore[method-assign]
+        module.time = time
+    botocore.retries.bucket.TokenBucket._acquire = _REAL_ACQUIRE
 
 
 def _set_default_session(session: Any) -> Any:
@@ -460,4 +462,3 @@ def _set_default_session(session: Any) -> Any:
     previous = boto3.DEFAULT_SESSION
     boto3.DEFAULT_SESSION = session
     return previous
-

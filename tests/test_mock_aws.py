@@ -1,0 +1,353 @@
+"""``lambdasim.mock_aws``: botocore's own clients, answered by the simulation through botocore's event system.
+
+Each test would fail if the behaviour broke: the client is botocore's (its validation runs first and the simulation
+never sees a refused call), answers and errors are botocore's parsed shapes (checked against the output model with
+botocore's own validator, and equal to the native client's), ``Stubber`` answers first, retries and waiters wait on
+the simulated clock (attempt times equal botocore's backoff drawn from the simulation's jitter stream), and exiting
+restores botocore, boto3 and the environment as they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import time
+from typing import Any
+
+import boto3
+import botocore.client
+import botocore.exceptions
+import botocore.handlers
+import botocore.session
+import pytest
+from botocore.config import Config
+from botocore.stub import Stubber
+from botocore.validate import ParamValidator
+
+import lambdasim as ls
+from lambdasim.aws.mock import mock_aws
+
+ROLE = "arn:aws:iam::123456789012:role/r"
+
+
+def create(lam: Any, name: str = "f", handler: str = "tests.sample_handlers.echo", **extra: Any) -> dict[str, Any]:
+    return dict(
+        lam.create_function(
+            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler=handler, Code={"ZipFile": b"PK"}, **extra
+        )
+    )
+
+
+def conforms(client: Any, operation: str, parsed: dict[str, Any]) -> None:
+    """botocore's own check of a response against the operation's output shape (as its Stubber validates)."""
+    shape = client.meta.service_model.operation_model(operation).output_shape
+    body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    if "Payload" in body:
+        body["Payload"] = b""  # a StreamingBody stands for the blob botocore's validator expects
+    report = ParamValidator().validate(body, shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+# -- genuine botocore clients ---------------------------------------------------------------------------------------
+
+
+def test_every_way_of_making_a_client_is_botocores_and_answered_by_the_simulation() -> None:
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        clients = [
+            boto3.client("sqs"),
+            boto3.Session().client("sqs"),
+            boto3.resource("sqs").meta.client,
+            botocore.session.get_session().create_client("sqs"),
+        ]
+        for n, client in enumerate(clients):
+            assert isinstance(client, botocore.client.BaseClient)
+            assert client.meta.region_name == sim.region
+            client.create_queue(QueueName=f"q{n}")
+    assert sorted(sim.services.sqs.queues) == ["q0", "q1", "q2", "q3"]
+
+
+def test_answers_are_botocores_parsed_shapes_and_equal_the_native_clients() -> None:
+    mocked, native = ls.Simulation(seed=5), ls.Simulation(seed=5)
+    with mock_aws(mocked):
+        lam = boto3.client("lambda")
+        out = [create(lam)]
+        out.append(dict(lam.get_function_configuration(FunctionName="f")))
+        invoked = dict(lam.invoke(FunctionName="f", Payload=json.dumps({"a": 1})))
+        listed = dict(lam.list_functions())
+    for parsed, operation in zip(
+        [*out, listed], ["CreateFunction", "GetFunctionConfiguration", "ListFunctions"], strict=True
+    ):
+        conforms(lam, operation, parsed)
+    conforms(lam, "Invoke", invoked)
+    assert isinstance(invoked["Payload"], botocore.response.StreamingBody)
+    assert json.loads(invoked.pop("Payload").read()) == {"echo": {"a": 1}, "function": "f"}
+
+    nl = native.client("lambda")
+    expected = [create(nl), dict(nl.get_function_configuration(FunctionName="f"))]
+    native_invoked = dict(nl.invoke(FunctionName="f", Payload=json.dumps({"a": 1})))
+    native_invoked.pop("Payload")
+    assert out == expected  # ResponseMetadata included: the same request ids, headers and status
+    assert invoked == native_invoked
+    assert listed == dict(nl.list_functions())
+
+
+def test_botocore_validates_first_and_a_refused_call_never_reaches_the_simulation() -> None:
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        lam = boto3.client("lambda")
+        requests = sim._api_requests
+        with pytest.raises(botocore.exceptions.ParamValidationError, match=r'Missing required parameter.*"Role"'):
+            lam.create_function(FunctionName="f", Runtime="python3.12", Handler="a.b", Code={"ZipFile": b""})
+        with pytest.raises(botocore.exceptions.ParamValidationError, match="Invalid type for parameter MemorySize"):
+            create(lam, MemorySize="big")
+        assert sim._api_requests == requests
+        assert "f" not in sim.services.lambda_.functions
+
+
+def test_errors_are_botocores_modelled_exceptions_with_the_native_error_response() -> None:
+    mocked, native = ls.Simulation(seed=2), ls.Simulation(seed=2)
+    with mock_aws(mocked):
+        lam = boto3.client("lambda")
+        with pytest.raises(lam.exceptions.ResourceNotFoundException) as caught:
+            lam.get_function(FunctionName="nope")
+        sqs = boto3.client("sqs")
+        with pytest.raises(sqs.exceptions.QueueDoesNotExist) as sqs_caught:
+            sqs.get_queue_url(QueueName="nope")
+    nl, ns = native.client("lambda"), native.client("sqs")
+    with pytest.raises(botocore.exceptions.ClientError) as native_caught:
+        nl.get_function(FunctionName="nope")
+    with pytest.raises(botocore.exceptions.ClientError) as native_sqs:
+        ns.get_queue_url(QueueName="nope")
+    assert type(caught.value) is lam.exceptions.ResourceNotFoundException  # botocore's class, not lambdasim's
+    assert isinstance(caught.value, botocore.exceptions.ClientError)
+    assert caught.value.response == native_caught.value.response
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert str(caught.value) == str(native_caught.value)
+    assert sqs_caught.value.response == native_sqs.value.response
+    assert sqs_caught.value.response["Error"]["QueryErrorCode"] == "QueueDoesNotExist"
+
+
+def test_resources_paginators_and_the_streaming_payload() -> None:
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        lam = boto3.client("lambda")
+        for n in range(5):
+            create(lam, f"f{n}")
+        pages = list(lam.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 2}))
+        assert [len(p["Functions"]) for p in pages] == [2, 2, 1]
+        assert [f["FunctionName"] for p in pages for f in p["Functions"]] == [f"f{n}" for n in range(5)]
+        queue = boto3.resource("sqs").create_queue(QueueName="jobs")
+        queue.send_message(MessageBody="hello")
+        assert [m.body for m in queue.receive_messages()] == ["hello"]
+        assert queue.attributes["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:jobs"
+
+
+# -- Stubber ------------------------------------------------------------------------------------------------------
+
+
+def test_a_stubber_attached_inside_mock_aws_answers_first_as_on_aws() -> None:
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        lam = boto3.client("lambda")
+        create(lam)
+        requests = sim._api_requests
+        with Stubber(lam) as stubber:
+            stubber.add_response("get_account_settings", {"AccountLimit": {"ConcurrentExecutions": 7}})
+            stubber.add_client_error("get_function", "ServiceException", "stubbed", 500)
+            assert lam.get_account_settings()["AccountLimit"] == {"ConcurrentExecutions": 7}
+            with pytest.raises(lam.exceptions.ServiceException, match="stubbed"):
+                lam.get_function(FunctionName="f")
+            with pytest.raises(botocore.exceptions.UnStubbedResponseError):
+                lam.list_functions()
+            stubber.assert_no_pending_responses()
+        assert sim._api_requests == requests  # the stubbed calls never reached the simulation
+        assert lam.get_function(FunctionName="f")["Configuration"]["FunctionName"] == "f"  # deactivated: simulated
+
+
+# -- retries and waiters on the simulated clock ------------------------------------------------------------------
+
+
+def throttled_attempt_times(mode: str, seed: int = 3) -> tuple[list[float], dict[str, Any]]:
+    """A synchronous invoke throttled (429) while the function's only concurrency is busy until t = 11 s."""
+    sim = ls.Simulation(seed=seed)
+    with mock_aws(sim):
+        lam = boto3.client("lambda", config=Config(retries={"mode": mode, "max_attempts": 10}))
+        create(lam, handler="tests.sample_handlers.sleeper", Timeout=30)
+        lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=1)
+        lam.invoke(FunctionName="f", InvocationType="Event", Payload=json.dumps({"s": 10}))
+        sim.run(until=1.0)
+        times: list[float] = []
+        lam.meta.events.register("before-send.lambda.Invoke", lambda **_: times.append(sim.now))
+        response = dict(lam.invoke(FunctionName="f", Payload=json.dumps({"s": 1})))
+        response["Payload"] = json.loads(response["Payload"].read())
+    return times, response
+
+
+@pytest.mark.parametrize("mode", ["legacy", "standard"])
+def test_botocores_retries_wait_their_backoff_on_the_simulated_clock(mode: str) -> None:
+    outside = random.getstate()
+    wall = time.perf_counter()
+    times, response = throttled_attempt_times(mode)
+    assert time.perf_counter() - wall < 5  # far less than the simulated seconds waited
+    assert random.getstate() == outside  # botocore's jitter came from the simulation's own stream
+    # botocore's backoff: rand * 2 ** (attempt - 1) (standard caps it at 20 s), rand from the seeded stream
+    jitter = random.Random("lambdasim-jitter-3")
+    expected = [1.0]
+    for attempt in range(1, len(times)):
+        expected.append(expected[-1] + jitter.random() * min(20, 2 ** (attempt - 1)))
+    assert times == pytest.approx(expected, abs=1e-9)
+    assert times[-2] < 11.0 <= times[-1]  # retried until the 10-s event released the concurrency
+    assert response["StatusCode"] == 200 and response["Payload"] == {"slept": 1}
+    assert response["ResponseMetadata"]["RetryAttempts"] == len(times) - 1
+
+
+def test_adaptive_retries_wait_on_the_simulated_clock_and_repeat_run_for_run() -> None:
+    times, response = throttled_attempt_times("adaptive")
+    again, _ = throttled_attempt_times("adaptive")
+    assert times == again
+    assert times[0] == 1.0 and times[-2] < 11.0 <= times[-1]
+    assert response["ResponseMetadata"]["RetryAttempts"] == len(times) - 1
+    assert times != throttled_attempt_times("adaptive", seed=4)[0]  # another seed, other jitter
+
+
+def test_retries_give_up_after_max_attempts_with_botocores_message() -> None:
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        lam = boto3.client("lambda", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+        create(lam)
+        lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=0)
+        # botocore's max_attempts counts retries (total_max_attempts = 4)
+        with pytest.raises(lam.exceptions.TooManyRequestsException, match=r"reached max retries: 3") as caught:
+            lam.invoke(FunctionName="f", Payload=b"{}")
+    assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 3
+    assert caught.value.response["ResponseMetadata"]["MaxAttemptsReached"] is True
+    assert 0 < sim.now <= 1 + 2 + 4  # three backoffs of at most 1, 2 and 4 s
+
+
+def test_waiters_poll_on_the_simulated_clock() -> None:
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        lam = boto3.client("lambda")
+        create(lam)
+        lam.get_waiter("function_active_v2").wait(FunctionName="f")
+        lam.get_waiter("function_exists").wait(FunctionName="f")
+        assert sim.now == 0.0  # satisfied on the first poll
+        wall = time.perf_counter()
+        with pytest.raises(botocore.exceptions.WaiterError, match="Max attempts exceeded"):
+            lam.get_waiter("function_exists").wait(FunctionName="nope", WaiterConfig={"Delay": 30, "MaxAttempts": 4})
+        assert time.perf_counter() - wall < 5
+        assert sim.now == 3 * 30.0  # three waits between four polls
+
+
+# -- scope: regions, credentials, undo ----------------------------------------------------------------------------
+
+
+def test_needs_no_credentials_and_restores_the_environment_and_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "real-token")
+    default = boto3.DEFAULT_SESSION
+    handlers = list(botocore.handlers.BUILTIN_HANDLERS)
+    sim = ls.Simulation(seed=1, region="eu-west-1")
+    with mock_aws(sim) as entered:
+        assert entered is sim
+        assert boto3.client("sqs").meta.region_name == "eu-west-1"
+        assert "AWS_SESSION_TOKEN" not in os.environ
+        boto3.client("sqs").create_queue(QueueName="q")
+    assert "AWS_ACCESS_KEY_ID" not in os.environ and "AWS_DEFAULT_REGION" not in os.environ
+    assert os.environ["AWS_SESSION_TOKEN"] == "real-token"
+    assert boto3.DEFAULT_SESSION is default
+    assert handlers == botocore.handlers.BUILTIN_HANDLERS
+    assert botocore.waiter.time is time
+
+
+def test_a_client_of_another_region_is_refused_with_the_remedy() -> None:
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        with pytest.raises(ValueError, match=r"region 'eu-west-1'.*region_name='us-east-1'.*region='eu-west-1'"):
+            boto3.client("lambda", region_name="eu-west-1").list_functions()
+        assert boto3.client("s3", region_name="eu-west-1").list_buckets()["Buckets"] == []  # S3 is global
+
+
+def test_what_lambdasim_does_not_simulate_is_named() -> None:
+    with mock_aws(ls.Simulation(seed=1)):
+        with pytest.raises(NotImplementedError, match="lambda ListLayers is not simulated by lambdasim"):
+            boto3.client("lambda").list_layers()
+        with pytest.raises(NotImplementedError, match=r"dynamodb ListTables is not simulated by lambdasim.*'sqs'"):
+            boto3.client("dynamodb").list_tables()
+
+
+def test_decorator_sync_and_async_and_nesting() -> None:
+    outer, inner = ls.Simulation(seed=1), ls.Simulation(seed=2)
+
+    @mock_aws(outer)
+    def make(name: str) -> None:
+        boto3.client("sqs").create_queue(QueueName=name)
+
+    @mock_aws(inner)
+    async def make_async(name: str) -> None:
+        boto3.client("sqs").create_queue(QueueName=name)
+
+    make("a")
+    asyncio.run(make_async("b"))
+    with mock_aws(outer):
+        with mock_aws(inner):
+            boto3.client("sqs").create_queue(QueueName="c")
+        boto3.client("sqs").create_queue(QueueName="d")
+    assert list(outer.services.sqs.queues) == ["a", "d"]
+    assert list(inner.services.sqs.queues) == ["b", "c"]
+
+
+def test_only_a_simulation_is_taken() -> None:
+    with pytest.raises(TypeError, match=r"mock_aws takes a lambdasim\.Simulation"):
+        mock_aws("sim")  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError, match="without a start"):
+        mock_aws(ls.Simulation(seed=1)).stop()
+
+
+def test_a_handler_calls_boto3_inside_the_simulation() -> None:
+    """Handler code creating its own boto3 client (as deployed code does) is answered too, at its simulated time."""
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        lam, sqs = boto3.client("lambda"), boto3.client("sqs")
+        url = sqs.create_queue(QueueName="out")["QueueUrl"]
+        create(lam, handler="tests.sdk_examples.forwarder.handler", Timeout=10)
+        sim.run(until=5)
+        lam.invoke(FunctionName="f", InvocationType="Event", Payload=json.dumps({"url": url, "body": "hi"}))
+        sim.run(until=60)
+        messages = sqs.receive_message(QueueUrl=url, AttributeNames=["SentTimestamp"])["Messages"]
+    assert [m["Body"] for m in messages] == ["hi"]
+    sent_s = int(messages[0]["Attributes"]["SentTimestamp"]) / 1000 - sim.start.timestamp()
+    assert 5 <= sent_s < 60  # sent while the handler ran, on the simulated clock
+
+
+def test_backoff_inside_a_handler_is_refused_with_the_remedy() -> None:
+    sim = ls.Simulation(seed=1)
+    mock = mock_aws(sim)
+    sim.running = True
+    try:
+        with pytest.raises(RuntimeError, match=r"from inside the simulation.*max_attempts"):
+            mock.sleep(1.0)
+    finally:
+        sim.running = False
+
+
+# -- the native door ------------------------------------------------------------------------------------------------
+
+
+def test_native_clients_carry_botocores_service_model_and_build_resources() -> None:
+    sim = ls.Simulation(seed=1)
+    for name in ("lambda", "sqs", "sns", "events", "s3", "cloudwatch"):
+        client = sim.client(name)
+        assert client.meta.service_model.service_name == name
+        assert client.meta.region_name == "us-east-1"
+    sqs = ls.resource(sim, "sqs")
+    queue = sqs.create_queue(QueueName="native")
+    queue.send_message(MessageBody="x")
+    assert queue.meta.client is sim.client("sqs")
+    assert [m.body for m in queue.receive_messages()] == ["x"]
+    with pytest.raises(ValueError, match="boto3 has no resource model for 'lambda'"):
+        ls.resource(sim, "lambda")
