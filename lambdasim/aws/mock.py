@@ -33,6 +33,7 @@ import datetime as _dt
 import functools
 import inspect
 import io
+import itertools
 import os
 import random
 import time
@@ -75,6 +76,8 @@ _GLOBAL_SERVICES = frozenset({"s3", "iam"})
 _FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "lambdasim-testing", "AWS_SECRET_ACCESS_KEY": "lambdasim-testing"}
 _HIDDEN = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 """Variables hidden while a mock is active: a real session token beside fake keys would mislead a reader."""
+
+_INVOCATIONS = itertools.count(1)
 
 _ACTIVE: list[mock_aws] = []
 """The mocks entered and not yet exited, innermost last: the innermost answers."""
@@ -359,7 +362,8 @@ def _retries_context(context: dict[str, Any], attempt: int) -> None:
     retries = context.setdefault("retries", {})
     retries["attempt"] = attempt
     if "invocation-id" not in retries:
-        retries["invocation-id"] = str(uuid.uuid4())  # a header botocore would send; it reaches no result
+        # a header botocore would send (amz-sdk-invocation-id); numbered, not drawn: nothing is sent
+        retries["invocation-id"] = str(uuid.UUID(int=next(_INVOCATIONS), version=4))
 
 
 def _prepared(request_dict: dict[str, Any]) -> Any:
