@@ -10,6 +10,8 @@ restores botocore, boto3 and the environment as they were.
 from __future__ import annotations
 
 import asyncio
+import datetime
+import importlib
 import json
 import os
 import random
@@ -25,6 +27,7 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 from botocore.validate import ParamValidator
+from dateutil.tz import tzutc
 
 import lambdasim as ls
 from lambdasim.aws.mock import mock_aws
@@ -351,3 +354,55 @@ def test_native_clients_carry_botocores_service_model_and_build_resources() -> N
     assert [m.body for m in queue.receive_messages()] == ["x"]
     with pytest.raises(ValueError, match="boto3 has no resource model for 'lambda'"):
         ls.resource(sim, "lambda")
+
+
+def test_every_service_answers_in_botocores_output_shapes() -> None:
+    """S3 (a streaming body, timestamps), SQS, SNS, EventBridge, CloudWatch: each answer passes botocore's own
+    response validation, and timestamps are ``datetime`` in dateutil's ``tzutc`` as botocore's parser gives them."""
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        s3, sqs, sns = boto3.client("s3"), boto3.client("sqs"), boto3.client("sns")
+        events, cloudwatch = boto3.client("events"), boto3.client("cloudwatch")
+        s3.create_bucket(Bucket="my-bucket")
+        conforms(s3, "PutObject", s3.put_object(Bucket="my-bucket", Key="k", Body=b"abc"))
+        got = s3.get_object(Bucket="my-bucket", Key="k")
+        assert isinstance(got["Body"], botocore.response.StreamingBody) and got["Body"].read() == b"abc"
+        listed = s3.list_objects_v2(Bucket="my-bucket")
+        conforms(s3, "ListObjectsV2", listed)
+        for moment in (got["LastModified"], listed["Contents"][0]["LastModified"]):
+            assert isinstance(moment.tzinfo, tzutc) and moment == sim.start
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        conforms(sqs, "SendMessage", sqs.send_message(QueueUrl=url, MessageBody="x"))
+        received = sqs.receive_message(QueueUrl=url, AttributeNames=["All"], MessageAttributeNames=["All"])
+        conforms(sqs, "ReceiveMessage", received)
+        topic = sns.create_topic(Name="t")["TopicArn"]
+        conforms(sns, "Publish", sns.publish(TopicArn=topic, Message="m"))
+        conforms(sns, "ListTopics", sns.list_topics())
+        entry = {"Source": "shop", "DetailType": "order", "Detail": "{}"}
+        conforms(events, "PutEvents", events.put_events(Entries=[entry]))
+        window = {"StartTime": sim.start, "EndTime": sim.start + datetime.timedelta(hours=1), "Period": 60}
+        stats = cloudwatch.get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName="Invocations", Statistics=["Sum"], **window
+        )
+        conforms(cloudwatch, "GetMetricStatistics", stats)
+
+
+def test_no_parameter_of_botocores_model_is_unknown_to_lambdasim() -> None:
+    """For every operation the native clients implement, lambdasim's request shapes know every member botocore's
+    model has: a parameter botocore accepts is never answered with "Unknown parameter" (it is simulated, or
+    accepted as AWS accepts it)."""
+    sim = ls.Simulation(seed=1)
+    session = botocore.session.get_session()
+    checked = 0
+    for service, package in [("lambda", "lambda_"), ("sqs", "sqs"), ("sns", "sns"), ("events", "events"),
+                             ("s3", "s3"), ("cloudwatch", "cloudwatch")]:  # fmt: skip
+        shapes = importlib.import_module(f"lambdasim.aws.{package}._shapes")
+        model = session.get_service_model(service)
+        client = sim.client(service)
+        for operation, (input_shape, _, _) in shapes.OPERATIONS.items():
+            if input_shape is None or not hasattr(client, botocore.xform_name(operation)):
+                continue
+            theirs = set(model.operation_model(operation).input_shape.members)
+            assert theirs <= set(shapes.SHAPES[input_shape]["members"]), (service, operation)
+            checked += 1
+    assert checked >= 80
