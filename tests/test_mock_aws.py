@@ -15,13 +15,15 @@ import importlib
 import json
 import os
 import random
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.client
 import botocore.exceptions
-import botocore.handlers
 import botocore.session
 import pytest
 from botocore.config import Config
@@ -58,18 +60,20 @@ def conforms(client: Any, operation: str, parsed: dict[str, Any]) -> None:
 
 def test_every_way_of_making_a_client_is_botocores_and_answered_by_the_simulation() -> None:
     sim = ls.Simulation(seed=1)
+    made_before = boto3.Session(region_name="us-east-1")  # as a module-level session in the code under test
     with mock_aws(sim):
         clients = [
             boto3.client("sqs"),
             boto3.Session().client("sqs"),
             boto3.resource("sqs").meta.client,
             botocore.session.get_session().create_client("sqs"),
+            made_before.client("sqs"),
         ]
         for n, client in enumerate(clients):
             assert isinstance(client, botocore.client.BaseClient)
             assert client.meta.region_name == sim.region
             client.create_queue(QueueName=f"q{n}")
-    assert sorted(sim.services.sqs.queues) == ["q0", "q1", "q2", "q3"]
+    assert sorted(sim.services.sqs.queues) == ["q0", "q1", "q2", "q3", "q4"]
 
 
 def test_answers_are_botocores_parsed_shapes_and_equal_the_native_clients() -> None:
@@ -253,7 +257,7 @@ def test_needs_no_credentials_and_restores_the_environment_and_botocore(monkeypa
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SESSION_TOKEN", "real-token")
     default = boto3.DEFAULT_SESSION
-    handlers = list(botocore.handlers.BUILTIN_HANDLERS)
+    create_client = botocore.session.Session.create_client
     sim = ls.Simulation(seed=1, region="eu-west-1")
     with mock_aws(sim) as entered:
         assert entered is sim
@@ -307,6 +311,8 @@ def test_decorator_sync_and_async_and_nesting() -> None:
 def test_only_a_simulation_is_taken() -> None:
     with pytest.raises(TypeError, match=r"mock_aws takes a lambdasim\.Simulation"):
         mock_aws("sim")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="decorates a function or method"):
+        mock_aws(ls.Simulation(seed=1))(type("Suite", (), {}))
     with pytest.raises(RuntimeError, match="without a start"):
         mock_aws(ls.Simulation(seed=1)).stop()
 
@@ -406,3 +412,48 @@ def test_no_parameter_of_botocores_model_is_unknown_to_lambdasim() -> None:
             assert theirs <= set(shapes.SHAPES[input_shape]["members"]), (service, operation)
             checked += 1
     assert checked >= 80
+
+
+WITHOUT_BOTO = """
+import importlib.abc, json, sys
+
+class NoBoto(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("botocore", "boto3"):
+            raise ImportError(f"No module named {name!r} (blocked by the test)")
+        return None
+
+sys.meta_path.insert(0, NoBoto())
+import lambdasim as ls
+out = {}
+for what, attempt in [("mock_aws", lambda: ls.mock_aws), ("resource", lambda: ls.resource(sim, "sqs")),
+                      ("service_model", lambda: sim.client("sqs").meta.service_model)]:
+    sim = ls.Simulation(seed=1)
+    try:
+        attempt()
+    except ImportError as exc:
+        out[what] = str(exc)
+print(json.dumps(out))
+"""
+
+
+def test_without_boto3_each_door_names_the_extra_to_install() -> None:
+    root = Path(__file__).resolve().parents[1]
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-c", WITHOUT_BOTO], capture_output=True, text=True, cwd=root, env=env, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) == {"mock_aws", "resource", "service_model"}
+    for message in out.values():
+        assert "pip install 'lambdasim[boto3]'" in message
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, lambdasim; print('boto3' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"  # import lambdasim does not import boto3

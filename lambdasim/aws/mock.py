@@ -21,9 +21,12 @@ returns (legacy, standard or adaptive mode) is waited on the simulated clock (``
 are waiters' delays and the adaptive mode's token bucket. botocore draws its jitter from Python's ``random``; inside
 ``mock_aws`` it draws from a stream seeded by the simulation's seed, so retry times repeat run for run. [model]
 
-The hooks are botocore's ``BUILTIN_HANDLERS`` (as moto's), so they reach sessions created while a mock is active;
-``boto3.DEFAULT_SESSION`` is set aside on entry (and restored on exit) so that ``boto3.client`` makes a fresh one.
-A client created before entering is not answered by the simulation. Entering also sets fake credentials and
+The hooks are registered on each client's own event system (``client.meta.events``, as a ``Stubber`` registers
+its own) when the client is made: while a mock is active, botocore's ``Session.create_client`` (where
+``boto3.client``, ``boto3.Session().client`` and ``boto3.resource`` make theirs) registers them on every new client,
+whatever session makes it, one made before the mock included. ``boto3.DEFAULT_SESSION`` is set aside on entry (and
+restored on exit) so that ``boto3.client`` makes a fresh one that reads the fake credentials and region. A client
+created before entering is not answered by the simulation; one created inside and used after exiting goes to AWS. Entering also sets fake credentials and
 ``AWS_DEFAULT_REGION`` to the simulation's region (both restored on exit), so nothing needs configuring.
 """
 
@@ -43,7 +46,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 try:
-    import botocore.handlers
+    import botocore.session
     import botocore.retries.bucket
     import botocore.waiter
     from botocore import xform_name
@@ -124,6 +127,8 @@ class mock_aws:  # noqa: N801 - named as moto's mock_aws, which it replaces
         self.stop()
 
     def __call__(self, func: F) -> F:
+        if not callable(func) or inspect.isclass(func):
+            raise TypeError(f"mock_aws(sim) decorates a function or method, got {func!r}")
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
@@ -397,9 +402,26 @@ def _answer(
 
 
 _HOOKS: tuple[tuple[str, Callable[..., Any], str], ...] = (
-    ("before-parameter-build", _keep_params, botocore.handlers.REGISTER_LAST),
-    ("before-call", _answer, botocore.handlers.REGISTER_LAST),
+    ("before-parameter-build", _keep_params, "lambdasim-mock-aws-params"),
+    ("before-call", _answer, "lambdasim-mock-aws-answer"),
 )
+
+_REAL_CREATE_CLIENT = botocore.session.Session.create_client
+
+
+def _hook(client: Any) -> Any:
+    """Register the hooks on a new client's event system, last (after botocore's own handlers and any
+    ``Stubber``), once (by ``unique_id``)."""
+    for event, handler, unique_id in _HOOKS:
+        client.meta.events.register_last(event, handler, unique_id=unique_id)
+    return client
+
+
+@functools.wraps(_REAL_CREATE_CLIENT)
+def _create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+    """``botocore.session.Session.create_client`` while a mock is active: every client it makes, from a session
+    made before or inside the mock (``boto3.client`` and ``boto3.resource`` come here too), is hooked."""
+    return _hook(_REAL_CREATE_CLIENT(self, *args, **kwargs))
 
 
 class _SimulatedTime:
@@ -441,17 +463,14 @@ def _simulated_acquire(self: Any, amount: float, block: bool) -> bool:
 
 
 def _install() -> None:
-    botocore.handlers.BUILTIN_HANDLERS.extend(_HOOKS)
+    botocore.session.Session.create_client = _create_client
     for module in _TIMED_MODULES:
         module.time = _SIMULATED_TIME
     botocore.retries.bucket.TokenBucket._acquire = _simulated_acquire
 
 
 def _uninstall() -> None:
-    handlers = botocore.handlers.BUILTIN_HANDLERS
-    for hook in _HOOKS:
-        while hook in handlers:
-            handlers.remove(hook)
+    botocore.session.Session.create_client = _REAL_CREATE_CLIENT
     for module in _TIMED_MODULES:
         module.time = time
     botocore.retries.bucket.TokenBucket._acquire = _REAL_ACQUIRE
