@@ -24,7 +24,9 @@ from typing import Any
 import boto3
 import botocore.client
 import botocore.exceptions
+import botocore.retries.bucket
 import botocore.session
+import botocore.waiter
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
@@ -267,7 +269,8 @@ def test_needs_no_credentials_and_restores_the_environment_and_botocore(monkeypa
     assert "AWS_ACCESS_KEY_ID" not in os.environ and "AWS_DEFAULT_REGION" not in os.environ
     assert os.environ["AWS_SESSION_TOKEN"] == "real-token"
     assert boto3.DEFAULT_SESSION is default
-    assert handlers == botocore.handlers.BUILTIN_HANDLERS
+    assert botocore.session.Session.create_client is create_client
+    assert botocore.retries.bucket.time is time
     assert botocore.waiter.time is time
 
 

@@ -26,8 +26,9 @@ its own) when the client is made: while a mock is active, botocore's ``Session.c
 ``boto3.client``, ``boto3.Session().client`` and ``boto3.resource`` make theirs) registers them on every new client,
 whatever session makes it, one made before the mock included. ``boto3.DEFAULT_SESSION`` is set aside on entry (and
 restored on exit) so that ``boto3.client`` makes a fresh one that reads the fake credentials and region. A client
-created before entering is not answered by the simulation; one created inside and used after exiting goes to AWS. Entering also sets fake credentials and
-``AWS_DEFAULT_REGION`` to the simulation's region (both restored on exit), so nothing needs configuring.
+created before entering is not answered by the simulation; one created inside and used after exiting goes to AWS.
+Entering also sets fake credentials and ``AWS_DEFAULT_REGION`` to the simulation's region (both restored on exit),
+so nothing needs configuring.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 try:
-    import botocore.session
     import botocore.retries.bucket
+    import botocore.session
     import botocore.waiter
     from botocore import xform_name
     from botocore.awsrequest import AWSResponse, create_request_object
