@@ -460,3 +460,24 @@ def test_without_boto3_each_door_names_the_extra_to_install() -> None:
         check=True,
     )
     assert loaded.stdout.strip() == "False"  # import lambdasim does not import boto3
+
+
+def test_the_adaptive_modes_token_bucket_waits_on_the_simulated_clock() -> None:
+    """After throttles, botocore's adaptive mode lowers its send rate and its token bucket makes an attempt wait for
+    a token: gaps between attempts longer than the backoff alone could be, all in simulated time."""
+    sim = ls.Simulation(seed=3)
+    wall = time.perf_counter()
+    with mock_aws(sim):
+        lam = boto3.client("lambda", config=Config(retries={"mode": "adaptive", "max_attempts": 10}))
+        create(lam)
+        lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=0)
+        times: list[float] = []
+        lam.meta.events.register("before-send.lambda.Invoke", lambda **_: times.append(sim.now))
+        with pytest.raises(lam.exceptions.TooManyRequestsException):
+            lam.invoke(FunctionName="f", Payload=b"{}")
+    assert time.perf_counter() - wall < 5
+    assert len(times) == 11
+    caps = [min(20, 2**attempt) for attempt in range(10)]  # standard backoff's cap after attempt n + 1
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert any(gap > cap for gap, cap in zip(gaps, caps, strict=True))  # a token was waited for
+    assert sim.now == times[-1]
