@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import importlib
+import itertools
 import json
 import os
 import random
@@ -478,6 +479,6 @@ def test_the_adaptive_modes_token_bucket_waits_on_the_simulated_clock() -> None:
     assert time.perf_counter() - wall < 5
     assert len(times) == 11
     caps = [min(20, 2**attempt) for attempt in range(10)]  # standard backoff's cap after attempt n + 1
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert any(gap > cap for gap, cap in zip(gaps, caps, strict=True))  # a token was waited for
     assert sim.now == times[-1]
