@@ -316,11 +316,17 @@ def _streaming_body(value: Any) -> StreamingBody:
     return StreamingBody(io.BytesIO(data), len(data))
 
 
-@functools.cache
+_CONVERTED: weakref.WeakKeyDictionary[Shape, bool] = weakref.WeakKeyDictionary()
+"""Per shape of a client's model, whether :func:`_has_converted`; weak, so a client's model is not kept alive."""
+
+
 def _needs_conversion(shape: Shape) -> bool:
     """Whether anything in ``shape`` is parsed into another Python type than the native client gives
-    (timestamps, blobs); shapes are cached by botocore's model, so this runs once per shape."""
-    return _has_converted(shape, set())
+    (timestamps, blobs); botocore's model keeps its shapes, so this is worked out once per shape of a client."""
+    known = _CONVERTED.get(shape)
+    if known is None:
+        known = _CONVERTED[shape] = _has_converted(shape, set())
+    return known
 
 
 def _has_converted(shape: Shape, seen: set[str]) -> bool:
