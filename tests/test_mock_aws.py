@@ -18,6 +18,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -482,3 +483,31 @@ def test_the_adaptive_modes_token_bucket_waits_on_the_simulated_clock() -> None:
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert any(gap > cap for gap, cap in zip(gaps, caps, strict=True))  # a token was waited for
     assert sim.now == times[-1]
+
+
+def test_time_sleep_opt_in_waits_the_programs_sleeps_on_the_simulated_clock() -> None:
+    """A program that sleeps to let an asynchronous invoke happen sees it done, without waiting; only with
+    ``time_sleep=True``, only in the thread that entered, and the real ``time.sleep`` is back after."""
+    real_sleep = time.sleep
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim, time_sleep=True):
+        lam, sqs = boto3.client("lambda"), boto3.client("sqs")
+        url = sqs.create_queue(QueueName="out")["QueueUrl"]
+        create(lam, handler="tests.sdk_examples.forwarder.handler", Timeout=10)
+        lam.invoke(FunctionName="f", InvocationType="Event", Payload=json.dumps({"url": url, "body": "hi"}))
+        wall = time.perf_counter()
+        time.sleep(30)  # the program's own wait
+        assert time.perf_counter() - wall < 5
+        assert sim.now == 30.0
+        assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["hi"]
+        with pytest.raises(ValueError, match="non-negative"):
+            time.sleep(-1)
+        other_thread = threading.Thread(target=time.sleep, args=(0.01,))
+        other_thread.start()
+        other_thread.join()
+        assert sim.now == 30.0  # another thread's sleep is the wall clock's
+    assert time.sleep is real_sleep
+    with mock_aws(sim):
+        assert time.sleep is real_sleep  # off by default
+    with pytest.raises(TypeError, match="time_sleep must be True or False"):
+        mock_aws(sim, time_sleep=1)  # type: ignore[arg-type]

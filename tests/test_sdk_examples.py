@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 import lambdasim as ls
-from tests.sdk_examples import lambda_basics, sns_topics, sqs_queues
+from tests.sdk_examples import cloudwatch_metrics, lambda_basics, s3_objects, sns_topics, sqs_queues
 from tests.sdk_examples.custom_waiter import QueueDrainedWaiter
 
 EXAMPLES = Path(__file__).with_name("sdk_examples")
@@ -116,3 +116,53 @@ def test_the_fixture_is_lambda_sims_simulation(mock_aws: ls.Simulation, lambda_s
         FunctionName="f", Runtime="python3.12", Role=lambda_basics.ROLE_ARN, Handler="a.b", Code={"ZipFile": b""}
     )
     assert "f" in lambda_sim.sim.services.lambda_.functions
+
+
+def deploy_counter(lam: Any) -> str:
+    """A function the S3 example's bucket notifies (its code: ``tests.sample_handlers.echo``)."""
+    return str(
+        lam.create_function(
+            FunctionName="on-upload",
+            Runtime="python3.12",
+            Role=lambda_basics.ROLE_ARN,
+            Handler="tests.sample_handlers.echo",
+            Code={"ZipFile": b"PK"},
+        )["FunctionArn"]
+    )
+
+
+def test_resource_based_s3_code_runs_unchanged_and_as_with_the_native_resource(mock_aws: ls.Simulation) -> None:
+    lam = boto3.client("lambda")
+    mocked = s3_objects.usage_demo(boto3.resource("s3"), lam, deploy_counter(lam))
+    other = ls.Simulation(seed=mock_aws.seed)
+    native_lam = other.client("lambda")
+    native = s3_objects.usage_demo(ls.resource(other, "s3"), native_lam, deploy_counter(native_lam))
+    assert mocked == native
+    assert mocked["read"] == [{"key": "uploads/a.json"}, {"key": "uploads/b.json"}, {"key": "other/c.json"}]
+    assert mocked["listed"] == ["uploads/a.json", "uploads/b.json"]
+    assert mocked["deleted"] == "NoSuchKey"
+    # the two objects under uploads/ were notified to the function, as on AWS
+    for sim in (mock_aws, other):
+        sim.run(until=60)
+        figures = sim.results().functions["on-upload"]
+        assert figures["async_events_received"] == figures["invocations"] == 2
+
+
+def test_cloudwatch_metric_statistics_through_the_resource(mock_aws: ls.Simulation) -> None:
+    """Invokes spread over three minutes; the per-minute ``Invocations`` sums read through boto3's ``Metric``
+    resource equal the native door's."""
+    lam = boto3.client("lambda")
+    deploy_counter(lam)
+    for minute, count in enumerate([3, 0, 5]):
+        mock_aws.run(until=60.0 * minute + 1)
+        for _ in range(count):
+            lam.invoke(FunctionName="on-upload", InvocationType="Event", Payload=b"{}")
+    mock_aws.run(until=300)
+    mocked = cloudwatch_metrics.invocations_per_minute(boto3.resource("cloudwatch"), "on-upload", mock_aws.start, 5)
+    native = cloudwatch_metrics.invocations_per_minute(
+        ls.resource(mock_aws, "cloudwatch"), "on-upload", mock_aws.start, 5
+    )
+    assert mocked == native
+    start = mock_aws.start
+    assert [(t - start).total_seconds() for t, _ in mocked] == [0.0, 120.0]  # no datapoint for the empty minute
+    assert [total for _, total in mocked] == [3.0, 5.0]

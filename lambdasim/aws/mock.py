@@ -40,6 +40,7 @@ import io
 import itertools
 import os
 import random
+import threading
 import time
 import uuid
 import weakref
@@ -105,9 +106,13 @@ class mock_aws:  # noqa: N801 - named as moto's mock_aws, which it replaces
 
     Args:
         sim: The :class:`~lambdasim.Simulation` whose services answer.
+        time_sleep: Also make ``time.sleep(s)``, called by the program in the thread that entered, wait ``s`` on
+            the simulated clock (a program that sleeps to let asynchronous work happen then sees it done). Off by
+            default: it replaces the ``time`` module's ``sleep`` for the whole process while active; code that did
+            ``from time import sleep`` keeps the real one, and other threads and handlers sleep on the wall clock.
     """
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: Simulation, *, time_sleep: bool = False) -> None:
         from lambdasim.aws.simulation import Simulation
 
         if not isinstance(sim, Simulation):
@@ -115,8 +120,11 @@ class mock_aws:  # noqa: N801 - named as moto's mock_aws, which it replaces
                 " (a LambdaSim's simulation is its .sim)" if isinstance(getattr(sim, "sim", None), Simulation) else ""
             )
             raise TypeError(f"mock_aws takes a lambdasim.Simulation, got {sim!r} ({type(sim).__name__}){hint}")
+        if not isinstance(time_sleep, bool):
+            raise TypeError(f"time_sleep must be True or False, got {time_sleep!r}")
         self.sim = sim
-        self._saved: list[tuple[dict[str, str | None], Any]] = []
+        self.time_sleep = time_sleep
+        self._saved: list[tuple[dict[str, str | None], Any, Callable[..., None]]] = []
 
     # -- context manager and decorator ----------------------------------------------------------------------
 
@@ -154,10 +162,12 @@ class mock_aws:  # noqa: N801 - named as moto's mock_aws, which it replaces
             os.environ[name] = value
         for name in _HIDDEN:
             environment[name] = os.environ.pop(name, None)
-        self._saved.append((environment, _set_default_session(None)))
+        self._saved.append((environment, _set_default_session(None), time.sleep))
         if not _ACTIVE:
             _install()
         _ACTIVE.append(self)
+        if self.time_sleep:
+            time.sleep = self._program_sleep(threading.get_ident(), time.sleep)
 
     def stop(self) -> None:
         """Deactivate the mock, restoring what :meth:`start` changed."""
@@ -166,7 +176,8 @@ class mock_aws:  # noqa: N801 - named as moto's mock_aws, which it replaces
         _ACTIVE.remove(self)
         if not _ACTIVE:
             _uninstall()
-        environment, default_session = self._saved.pop()
+        environment, default_session, sleep = self._saved.pop()
+        time.sleep = sleep
         for name, value in environment.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -285,6 +296,18 @@ class mock_aws:  # noqa: N801 - named as moto's mock_aws, which it replaces
                 "configure the client with retries={'max_attempts': 1} there, or call from outside the model"
             )
         sim.run(until=sim.now + seconds)
+
+    def _program_sleep(self, thread: int, real: Callable[..., None]) -> Callable[..., None]:
+        """``time.sleep`` for ``time_sleep=True``: the simulated clock for the program's thread, outside the model."""
+
+        def sleep(seconds: float) -> None:
+            sim = self.sim
+            if threading.get_ident() != thread or sim.running or sim.env.stepping or seconds < 0:
+                real(seconds)  # a negative length: the real sleep's own ValueError
+            else:
+                self.sleep(seconds)
+
+        return sleep
 
     def epoch_time(self) -> float:
         """The simulated now as Unix time (what botocore's clocks read inside the mock)."""
