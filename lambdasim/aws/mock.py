@@ -187,7 +187,7 @@ class mock_aws:  # noqa: N801 - named as moto's mock_aws, which it replaces
 
     # -- answering ----------------------------------------------------------------------------------------------
 
-    def answer(
+    def _answer_call(
         self, model: OperationModel, request_dict: dict[str, Any], emitter: Any, context: dict[str, Any]
     ) -> tuple[AWSResponse, dict[str, Any]]:
         """Answer one botocore call, with botocore's retries, as its endpoint's ``_send_request`` would."""
@@ -428,7 +428,7 @@ def _answer(
         return None
     # The client's event emitter: botocore gives it to the request signer (RequestSigner's only event source).
     emitter = getattr(request_signer, "_event_emitter", None)
-    return mock.answer(model, params, emitter, context)
+    return mock._answer_call(model, params, emitter, context)
 
 
 _HOOKS: tuple[tuple[str, Callable[..., Any], str], ...] = (
