@@ -48,7 +48,9 @@ __all__ = [
     "__version__",
     "calibrate",
     "dist",
+    "mock_aws",
     "register_client",
+    "resource",
 ]
 
 
@@ -58,4 +60,13 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module("lambdasim.calibrate")
+    # mock_aws answers botocore's own clients: botocore is imported only when it is first asked for.
+    if name == "mock_aws":
+        from lambdasim.aws.mock import mock_aws
+
+        return mock_aws
+    if name == "resource":
+        from lambdasim.aws.resources import resource
+
+        return resource
     raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")
