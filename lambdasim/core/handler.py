@@ -8,6 +8,8 @@ Kinds of handler (``Handler=`` on ``create_function``):
   ``await context.invoke(...)``);
 - an importable ``"module.function"`` string: imported on first use, like the Lambda runtime does; an import
   failure is a function error (``Runtime.ImportModuleError``), not a crash;
+- a handler in a deployment package (``Code={"ZipFile": ...}``): imported from the package,
+  :mod:`lambdasim.core.code`;
 - a :class:`~lambdasim.core.behaviour.Behaviour`: declarative duration and error rate;
 - ``None``: returns ``null`` after ``Duration``.
 """
@@ -292,8 +294,12 @@ RESPONSE_LIMIT_BYTES = 6_291_556
 test_lambda_too_large_response)."""
 
 
-def resolve(handler: str) -> tuple[Callable[..., Any] | None, ErrorInfo | None]:
-    """Import ``"module.function"`` as the Lambda Python runtime would; return the callable or the error."""
+def resolve(handler: Any) -> tuple[Callable[..., Any] | None, ErrorInfo | None]:
+    """Import ``"module.function"`` as the Lambda Python runtime would; return the callable or the error.
+
+    A handler from a deployment package (:class:`~lambdasim.core.code.CodeHandler`) imports from its package."""
+    if type(handler) is not str:
+        return handler.resolve()  # type: ignore[no-any-return]
     module_name, _, attr = handler.rpartition(".")
     if not module_name:
         return None, (
