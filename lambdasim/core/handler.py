@@ -28,6 +28,7 @@ from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.billing import billed_ms_of
 
 if TYPE_CHECKING:
     import simpy
@@ -191,6 +192,34 @@ def runtime_error_log(error: ErrorInfo) -> str:
             stripped = line.lstrip(" ")
             lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
     return "\n".join(lines) + "\n"
+
+
+def log_lines(
+    request_id: str,
+    version: str,
+    memory_mb: int,
+    output: str,
+    error: ErrorInfo | None,
+    duration_ms: float,
+    init_ms: float | None,
+) -> list[str]:
+    """The lines the Python runtime and Lambda log for one attempt, each ending in a newline but the printed output's
+    last (as printed): ``START``, what the handler printed, the runtime's ``[ERROR]`` record of an exception,
+    ``END`` and ``REPORT`` (with ``Init Duration`` after a cold start: ``init_ms`` not ``None``), as recorded in
+    LocalStack's test_invocation_with_logs. ``Max Memory Used`` is the memory size: lambdasim does not model memory
+    use. ``LogResult`` (its last 4 KB) and the function's CloudWatch log stream (one event per line) both come from
+    here."""
+    lines = [f"START RequestId: {request_id} Version: {version}\n", *output.splitlines(True)]
+    if error is not None and error[2]:
+        lines.append(runtime_error_log(error))
+    report = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed_ms_of(duration_ms)} "
+        f"ms\tMemory Size: {memory_mb} MB\tMax Memory Used: {memory_mb} MB\t"
+    )
+    if init_ms is not None:
+        report += f"Init Duration: {init_ms:.2f} ms\t"
+    lines += [f"END RequestId: {request_id}\n", report + "\n"]
+    return lines
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

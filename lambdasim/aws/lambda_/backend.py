@@ -388,6 +388,7 @@ class LambdaBackend:
         if name in self.functions:  # (checked before the handler, as AWS answers the conflict first)
             raise LambdaError.conflict(f"Function already exist: {name}")
         check_runtime(spec)
+        self.check_role(spec)
         given = spec.get("Handler")
         if not is_handler(given):
             raise LambdaError.invalid(
@@ -461,10 +462,19 @@ class LambdaBackend:
             self.publish_version(rec)
         return rec
 
+    def check_role(self, params: Mapping[str, Any]) -> None:
+        """AWS checks that Lambda can assume the execution role; here only once IAM is in use, for roles of the
+        simulated account (:meth:`lambdasim.aws.iam.backend.IamService.lambda_role_problem`) [model]."""
+        if "Role" in params:
+            problem = self._sim.services.iam.lambda_role_problem(params["Role"])
+            if problem is not None:
+                raise LambdaError.invalid(problem)
+
     def update_function_configuration(self, rec: FunctionRecord, params: Mapping[str, Any]) -> None:
         """Change ``$LATEST``'s settings (``UpdateFunctionConfiguration``'s parameters); attempts that start from
         now on use them. Published versions keep theirs."""
         check_runtime(params)
+        self.check_role(params)
         if "DeadLetterConfig" in params:
             _dead_letter_arn(params["DeadLetterConfig"])  # refused before anything changes
         latest = rec.state.latest.version
