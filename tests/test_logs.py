@@ -122,14 +122,18 @@ def test_a_published_version_logs_under_its_number() -> None:
 def test_an_async_def_handler_is_logged_with_its_awaited_duration() -> None:
     sim = ls.Simulation(seed=1)
     logs, lam = sim.client("logs"), sim.client("lambda")
-    code = "async def handler(event, context):\n    print('before')\n    await context.sleep(2)\n    return 1\n"
+    code = (
+        "async def handler(event, context):\n    print('before')\n    await context.sleep(2)\n"
+        "    print('after', end='')\n    print(' sleeping')\n    await context.sleep(0.5)\n    raise KeyError('k')\n"
+    )
     lam.create_function(FunctionName="f", Handler="index.handler", Code={"ZipFile": zip_package({"index.py": code})})
+    sim.configure_function("f", init_duration=0.3)
     lam.invoke(FunctionName="f")
-    assert events(logs)[1:] == [
-        (0, "before\n"),
-        (2000, f"END RequestId: {RID.format(1)}\n"),
-        (2000, report(1, "2000.00", 2000, "0.00")),
-    ]
+    got = events(logs)
+    assert [t for t, _ in got] == [300, 300, 2300, 2800, 2800, 2800]  # each line when it was printed
+    assert [m for _, m in got][1:3] == ["before\n", "after sleeping\n"]
+    assert got[3][1].startswith("[ERROR] KeyError: 'k'\nTraceback (most recent call last):\n")
+    assert got[5][1] == report(1, "2500.00", 2500, "300.00")
 
 
 def test_filter_patterns_and_times() -> None:
@@ -141,8 +145,8 @@ def test_filter_patterns_and_times() -> None:
     assert len(events(logs, filterPattern="REPORT -Init")) == 1
     assert len(events(logs, filterPattern="?ERROR ?Init")) == 2  # the [ERROR] record and the cold REPORT
     assert events(logs, filterPattern="error") == []  # case-sensitive
-    # END and REPORT of the first, START, printed line and [ERROR] of the second; not their END at 600 (exclusive).
-    assert [t for t, _ in events(logs, startTime=EPOCH_MS + 350, endTime=EPOCH_MS + 600)] == [350] * 5
+    # END and REPORT of the first, START and printed line of the second; not its [ERROR] and END at 600 (exclusive).
+    assert [t for t, _ in events(logs, startTime=EPOCH_MS + 350, endTime=EPOCH_MS + 600)] == [350] * 4
     with pytest.raises(logs.exceptions.InvalidParameterException, match="not simulated by lambdasim"):
         logs.filter_log_events(logGroupName=GROUP, filterPattern='{ $.level = "ERROR" }')
     page = logs.filter_log_events(logGroupName=GROUP, limit=3)

@@ -314,3 +314,19 @@ def test_event_invokes_of_zip_code_are_function_errors_never_crashes() -> None:
         lam.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
     results = sim.run()
     assert results.functions["f"]["errors"] == 9  # 3 events, 3 attempts each
+
+
+def test_a_new_duration_keeps_the_imported_code_and_a_new_runtime_needs_a_behaviour() -> None:
+    sim, lam = setup()
+    assert call(lam)[1]["count"] == 1
+    sim.configure_function("f", duration=0.5)  # the same code, a new duration: module state stays
+    assert call(lam)[1]["count"] == 2
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="runs the code of Python functions only"):
+        lam.update_function_configuration(FunctionName="f", Runtime="nodejs22.x")
+    assert lam.get_function_configuration(FunctionName="f")["Runtime"] == "python3.12"
+    assert call(lam)[1]["count"] == 3  # nothing changed
+    lam.update_function_configuration(FunctionName="f", Runtime="python3.13")  # a new runtime: imported afresh
+    assert call(lam)[1]["count"] == 1
+    sim.configure_function("f", behaviour=ls.Behaviour(duration=0.1, response="modelled"))
+    lam.update_function_configuration(FunctionName="f", Runtime="nodejs22.x")
+    assert call(lam)[1] == "modelled"

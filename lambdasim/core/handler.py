@@ -166,19 +166,41 @@ class ClientContext:
 
 
 class AttemptLog:
-    """What a synchronous invoke with ``LogType=Tail`` reports of its attempt: what the handler printed to standard
-    output, and the init phase it waited for (``Init Duration``)."""
+    """What an attempt logs: what the handler printed to standard output, and the init phase it waited for (``Init
+    Duration``); filled for a synchronous invoke with ``LogType=Tail`` and, while function logs are kept, for every
+    attempt. With a ``clock``, each write is marked with the simulated time it was made at (``marks``: its offset in
+    ``output`` and the time), so that log events carry it."""
 
-    __slots__ = ("cold", "init_s", "output")
+    __slots__ = ("clock", "cold", "init_s", "marks", "output")
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self.output = io.StringIO()
         self.cold = False  # ran in a new environment: the REPORT line gives its Init Duration
         self.init_s = 0.0
+        self.clock = clock
+        self.marks: list[tuple[int, float]] = []
 
-    def capture(self) -> contextlib.redirect_stdout[io.StringIO]:
+    def capture(self) -> contextlib.redirect_stdout[Any]:
         """A context manager sending ``print()`` inside it to this log."""
-        return contextlib.redirect_stdout(self.output)
+        return contextlib.redirect_stdout(self.output if self.clock is None else _Marked(self))
+
+
+class _Marked:
+    """Standard output for a log with a clock: each write marked with its offset and the simulated time."""
+
+    __slots__ = ("_log",)
+
+    def __init__(self, log: AttemptLog) -> None:
+        self._log = log
+
+    def write(self, text: str) -> int:
+        log = self._log
+        assert log.clock is not None
+        log.marks.append((log.output.tell(), log.clock()))
+        return log.output.write(text)
+
+    def flush(self) -> None:
+        return None
 
 
 def runtime_error_log(error: ErrorInfo) -> str:

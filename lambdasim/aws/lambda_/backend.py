@@ -493,14 +493,12 @@ class LambdaBackend:
                     handler = handler_for(rec.name, runtime, name, rec.package, self.profiles.get(rec.name))
                 except PackageError as exc:
                     raise LambdaError.invalid(str(exc)) from None
-                if "Runtime" in params and handler is not latest.handler:
-                    rec.state.set_handler(handler, latest.duration)
         if isinstance(handler, Behaviour) and "Duration" in params:
             raise LambdaError.invalid("Duration is given twice: by the Behaviour passed as Handler and as Duration.")
         duration = _distribution("Duration", params["Duration"]) if "Duration" in params else latest.duration
         if "InitDuration" in params:
             rec.state.set_init_duration(_distribution("InitDuration", params["InitDuration"]))
-        if "Handler" in params or "Duration" in params:
+        if "Handler" in params or "Duration" in params or handler is not latest.handler:
             rec.state.set_handler(handler, duration)
         if "Handler" in params:
             rec.config["Handler"] = describe(params["Handler"])
@@ -561,7 +559,9 @@ class LambdaBackend:
             return
         latest = rec.state.latest.version
         handler = latest.handler
-        if self._from_code(handler, previous):
+        unchanged = isinstance(handler, CodeHandler) and handler.cpu_time_scale == profile.cpu_time_scale
+        if self._from_code(handler, previous) and not (unchanged and profile.behaviour is None):
+            # (the same code keeps its imported modules unless how it runs changes)
             try:
                 handler = handler_for(name, rec.config["Runtime"], rec.config["Handler"], rec.package, profile)
             except PackageError as exc:

@@ -4,9 +4,10 @@ Each function logs to the group ``/aws/lambda/<name>`` (created by its first log
 the first invoke), one stream per execution environment, named ``YYYY/MM/DD/[<version>]<32 hex digits>`` after the
 day the environment started: what Lambda and the Python runtime write for each attempt
 (:func:`lambdasim.core.handler.log_lines`): ``START``, each line the handler printed, the ``[ERROR]`` record of an
-exception with its traceback, ``END`` and ``REPORT``. ``START`` and the printed lines are stamped when the handler
-is entered (after any init phase), ``END`` and ``REPORT`` when the attempt ends [model: the printed lines' own
-times are not kept]. ``INIT_START`` and platform telemetry lines are not written.
+exception with its traceback, ``END`` and ``REPORT``. ``START`` is stamped when the handler is entered (after any
+init phase); a printed line when it was printed (an ``async def`` handler prints as it runs on the simulated clock; a
+plain handler runs at once, and its lines are stamped when it is entered); the ``[ERROR]`` record, ``END`` and
+``REPORT`` when the attempt ends. ``INIT_START`` and platform telemetry lines are not written.
 
 Logs cost memory and time per attempt, so they are kept only from the moment :meth:`LogsService.enable` is called:
 creating a logs client (``sim.client("logs")``) does so. Before that, the engine's attempts carry no logging hook at
@@ -174,7 +175,9 @@ class LogsService:
         """The engine's hook as an attempt starts: the AttemptLog to fill, and an ``on_end`` that writes its lines
         to its environment's stream before handing the attempt's end on."""
         if log is None:
-            log = AttemptLog()
+            log = AttemptLog(self._clock)
+        else:
+            log.clock = self._clock
         version = call.target.version
         key = (fs.name, version.version, call.environment)
         group_name = f"/aws/lambda/{fs.name}"
@@ -182,8 +185,11 @@ class LogsService:
         if group is None:
             group = self.create_group(group_name)
         idle = self._idle.get(key)
-        # A new environment (or a first use of a provisioned one) starts a stream; a warm one continues its own.
-        stream = idle.pop() if idle and not fs.chosen_init else self._new_stream(group, version.version)
+        # A new environment (or a first use of a provisioned one) starts a stream; a warm one continues its own
+        # (unless its group was deleted and made again since).
+        stream = idle.pop() if idle and not fs.chosen_init else None
+        if stream is None or group.streams.get(stream.name) is not stream:
+            stream = self._new_stream(group, version.version)
         request_id = fs.engine.request_id(seq)
 
         def ended(c: Any, error: ErrorInfo | None, response: Any, duration: float) -> None:
@@ -204,14 +210,28 @@ class LogsService:
         duration: float,
     ) -> None:
         end = self._services.now
+        entered = end - duration
         init_ms = log.init_s * 1000 if log.cold else None
         output = log.output.getvalue()
         lines = log_lines(request_id, version.version, version.memory_mb, output, error, duration * 1000, init_ms)
-        start_ms, end_ms = self.epoch_ms(end - duration), self.epoch_ms(end)
-        for line in lines[:-2]:
-            self.write(group, stream, start_ms, line)
+        start_ms, end_ms = self.epoch_ms(entered), self.epoch_ms(end)
+        self.write(group, stream, start_ms, lines[0])
+        # Each printed line at the time of the write it starts in (a plain handler runs when its attempt starts,
+        # before any init phase: its lines are stamped when it is entered, after it).
+        marks, m, offset = log.marks, 0, 0
+        for line in lines[1 : len(lines) - 2 - (error is not None and bool(error[2]))]:
+            while m + 1 < len(marks) and marks[m + 1][0] <= offset:
+                m += 1
+            at = max(marks[m][1], entered) if marks else entered
+            self.write(group, stream, self.epoch_ms(at), line)
+            offset += len(line)
+        if error is not None and error[2]:
+            self.write(group, stream, end_ms, lines[-3])  # the runtime's record, as the attempt ends
         for line in lines[-2:]:
             self.write(group, stream, end_ms, line)
+
+    def _clock(self) -> float:
+        return self._services.now
 
     def _new_stream(self, group: LogGroup, version: str) -> LogStream:
         self._streams += 1
