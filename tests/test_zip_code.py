@@ -182,6 +182,9 @@ def test_syntax_errors_and_import_time_exceptions() -> None:
     _, lam = setup({"index.py": "raise KeyError('CONFIG')\n"}, "index.h")
     body = call(lam)[1]
     assert (body["errorType"], body["errorMessage"]) == ("KeyError", "'CONFIG'")
+    _, lam = setup({"index.py": "import sys\nsys.exit(3)\n"}, "index.h")
+    body = call(lam)[1]
+    assert body["errorType"] == "Runtime.ExitError" and body["errorMessage"].endswith("exit status 3")
 
 
 @pytest.mark.parametrize("data", [b"not a zip", b"", b"PK\x03\x04 truncated"])

@@ -40,7 +40,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lambdasim.core.handler import ErrorInfo, error_info, is_async
+from lambdasim.core.handler import ErrorInfo, error_info, exit_error, is_async
 
 __all__ = ["RUNTIME_ROOT", "CodeHandler", "UnzipError", "ZipCode"]
 
@@ -240,9 +240,11 @@ class CodeHandler:
         except SyntaxError as exc:
             trace = [f'  File "{exc.filename}" Line {exc.lineno}\n    {exc.text}']
             return None, ("Runtime.UserCodeSyntaxError", f"Syntax error in module '{modname}': {exc}", trace)
+        except SystemExit as exc:  # the runtime process exits
+            return None, exit_error(exc)
+        except KeyboardInterrupt:
+            raise
         except BaseException as exc:  # whatever module-level code raises: reported as itself, as the runtime does
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
             return None, error_info(exc)
         fn = getattr(module, fname, None)
         if fn is None:
