@@ -202,6 +202,9 @@ class _Marked:
     def flush(self) -> None:
         return None
 
+    def __getattr__(self, name: str) -> Any:  # the rest of a text stream (isatty, writable...), as the StringIO's
+        return getattr(self._log.output, name)
+
 
 def runtime_error_log(error: ErrorInfo) -> str:
     """The Python runtime's log record of a function error: ``[ERROR] Type: message`` and the traceback, each
