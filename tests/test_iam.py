@@ -38,7 +38,11 @@ def test_create_get_list_and_delete_a_role() -> None:
     assert created["AssumeRolePolicyDocument"] == TRUST  # decoded, as boto3 gives it
     got = iam.get_role(RoleName="demo")["Role"]
     assert got == {**created, "RoleLastUsed": {}}
-    iam.create_role(RoleName="svc", Path="/service/", AssumeRolePolicyDocument=json.dumps(TRUST))
+    boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
+    svc = iam.create_role(
+        RoleName="svc", Path="/service/", AssumeRolePolicyDocument=json.dumps(TRUST), PermissionsBoundary=boundary
+    )["Role"]
+    assert svc["PermissionsBoundary"] == {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary}
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["demo", "svc"]
     assert [r["Arn"] for r in iam.list_roles(PathPrefix="/service/")["Roles"]] == [
         "arn:aws:iam::123456789012:role/service/svc"

@@ -224,3 +224,29 @@ def test_log_groups_their_errors_retention_and_bound() -> None:
     lam.invoke(FunctionName="f", Payload=b'{"n": 3}')  # the group is created again, bounded
     lam.invoke(FunctionName="f", Payload=b'{"n": 4}')
     assert [m for _, m in events(logs, filterPattern="processing")] == ["processing 4\n"]
+
+
+def test_describe_log_groups_filters_and_create_options() -> None:
+    sim = ls.Simulation(seed=1)
+    logs = sim.client("logs")
+    logs.create_log_group(
+        logGroupName="/a", logGroupClass="INFREQUENT_ACCESS", kmsKeyId="arn:aws:kms:us-east-1:1:key/k"
+    )
+    logs.create_log_group(logGroupName="/b")
+    groups = logs.describe_log_groups()["logGroups"]
+    assert [(g["logGroupName"], g["logGroupClass"], g.get("kmsKeyId")) for g in groups] == [
+        ("/a", "INFREQUENT_ACCESS", "arn:aws:kms:us-east-1:1:key/k"),
+        ("/b", "STANDARD", None),
+    ]
+    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupClass="STANDARD")["logGroups"]] == ["/b"]
+    arn = "arn:aws:logs:us-east-1:123456789012:log-group:/b"
+    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupIdentifiers=["/a", arn])["logGroups"]] == [
+        "/a",
+        "/b",
+    ]
+    assert logs.describe_log_groups(accountIdentifiers=["111122223333"])["logGroups"] == []
+    assert len(logs.describe_log_groups(accountIdentifiers=["123456789012"])["logGroups"]) == 2
+    with pytest.raises(logs.exceptions.InvalidParameterException, match="not simulated by lambdasim"):
+        logs.create_log_group(logGroupName="/c", deletionProtectionEnabled=True)
+    with pytest.raises(logs.exceptions.InvalidParameterException, match="mutually exclusive"):
+        logs.describe_log_groups(logGroupNamePrefix="/", logGroupNamePattern="a")

@@ -55,6 +55,7 @@ class Role:
         self.trust = trust
         self.description: str | None = None
         self.max_session_duration = 3600
+        self.boundary: str | None = None  # PermissionsBoundary: reported, not enforced (nothing is)
         self.tags: list[dict[str, str]] = []
         self.attached: dict[str, str] = {}  # policy ARN -> policy name, in attach order
         self.inline: dict[str, dict[str, Any]] = {}  # policy name -> document

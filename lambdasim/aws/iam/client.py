@@ -90,6 +90,8 @@ class IamClient(ServiceClient):
         if role.description is not None:
             out["Description"] = role.description
         out["MaxSessionDuration"] = role.max_session_duration
+        if role.boundary is not None and not listing:
+            out["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": role.boundary}
         if role.tags and not listing:
             out["Tags"] = [dict(t) for t in role.tags]
         return out
@@ -104,6 +106,7 @@ class IamClient(ServiceClient):
             role = self._iam.create_role(params["RoleName"], path, params["AssumeRolePolicyDocument"])
         role.description = params.get("Description")
         role.max_session_duration = params.get("MaxSessionDuration", 3600)
+        role.boundary = params.get("PermissionsBoundary")
         role.tags = [dict(t) for t in params.get("Tags", [])]
         return {"Role": self._describe(role), "ResponseMetadata": self._metadata()}
 

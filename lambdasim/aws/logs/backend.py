@@ -78,6 +78,7 @@ class LogGroup:
         self.events: deque[LogEvent] = deque(maxlen=max_events)
         self.tags: dict[str, str] = {}
         self.log_group_class = "STANDARD"
+        self.kms_key_id: str | None = None
 
     def stored_bytes(self) -> int:
         return sum(len(e.message.encode()) for e in self.events)

@@ -147,13 +147,10 @@ class LogsClient(ServiceClient):
         out: dict[str, Any] = {"logGroupName": group.name, "creationTime": group.created}
         if group.retention_days is not None:
             out["retentionInDays"] = group.retention_days
-        out.update(
-            metricFilterCount=0,
-            arn=self._arn(group.name) + ":*",
-            storedBytes=group.stored_bytes(),
-            logGroupClass=group.log_group_class,
-            logGroupArn=self._arn(group.name),
-        )
+        out.update(metricFilterCount=0, arn=self._arn(group.name) + ":*", storedBytes=group.stored_bytes())
+        if group.kms_key_id is not None:
+            out["kmsKeyId"] = group.kms_key_id
+        out.update(logGroupClass=group.log_group_class, logGroupArn=self._arn(group.name))
         return out
 
     def _stream_description(self, group: LogGroup, stream: LogStream) -> dict[str, Any]:
@@ -177,10 +174,15 @@ class LogsClient(ServiceClient):
     def create_log_group(self, **params: Any) -> dict[str, Any]:
         """Create a log group (a function's own is created by its first logged attempt)."""
         op = self._call("create_log_group", params)
+        if params.get("deletionProtectionEnabled"):
+            raise self._invalid(
+                "InvalidParameterException", "deletionProtectionEnabled is not simulated by lambdasim.", op
+            )
         with self._client_errors(op):
             group = self._logs.create_group(params["logGroupName"])
         group.tags = dict(params.get("tags", {}))
         group.log_group_class = params.get("logGroupClass", "STANDARD")
+        group.kms_key_id = params.get("kmsKeyId")
         return {"ResponseMetadata": self._metadata()}
 
     def delete_log_group(self, **params: Any) -> dict[str, Any]:
@@ -206,6 +208,13 @@ class LogsClient(ServiceClient):
             names = [n for n in names if n.startswith(prefix)]
         if pattern is not None:
             names = [n for n in names if pattern.lower() in n.lower()]
+        if params.get("logGroupIdentifiers") is not None:
+            wanted = {i.split(":log-group:", 1)[-1].removesuffix(":*") for i in params["logGroupIdentifiers"]}
+            names = [n for n in names if n in wanted]
+        if params.get("logGroupClass") is not None:
+            names = [n for n in names if self._logs.groups[n].log_group_class == params["logGroupClass"]]
+        if params.get("accountIdentifiers") is not None and self._sim.account_id not in params["accountIdentifiers"]:
+            names = []  # the simulation is one account, linked to no other
         page, token = self._page(op, names, params, 50)
         out: dict[str, Any] = {"logGroups": [self._group_description(self._logs.group(n)) for n in page]}
         if token is not None:
