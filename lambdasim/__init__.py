@@ -9,7 +9,9 @@ from __future__ import annotations
 from lambdasim.aws.cloudwatch.client import CloudWatchClient
 from lambdasim.aws.errors import ClientError, ParamValidationError, WaiterError
 from lambdasim.aws.events.client import EventsClient
+from lambdasim.aws.iam.client import IamClient
 from lambdasim.aws.lambda_.client import LambdaClient
+from lambdasim.aws.logs.client import LogsClient
 from lambdasim.aws.s3.client import S3Client
 from lambdasim.aws.simulation import Simulation, register_client
 from lambdasim.aws.sns.client import SnsClient
@@ -28,6 +30,8 @@ register_client("sns", SnsClient)
 register_client("events", EventsClient)
 register_client("s3", S3Client)
 register_client("cloudwatch", CloudWatchClient)
+register_client("logs", LogsClient)
+register_client("iam", IamClient)
 
 __version__ = "0.1.0"
 

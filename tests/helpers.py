@@ -66,3 +66,15 @@ def outcome(results: ls.Results, request_id: str) -> tuple[str, int, float]:
     assert results.trace is not None
     (entry,) = [t for t in results.trace if t.kind == "Outcome" and t.request_id == request_id]
     return entry.detail, entry.attempt, entry.end
+
+
+def zip_package(files: dict[str, str] | None = None) -> bytes:
+    """A deployment package (.zip, in memory) holding ``files`` (path in the zip -> source)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, source in (files or {"index.py": "def handler(event, context):\n    return event\n"}).items():
+            archive.writestr(zipfile.ZipInfo(path, date_time=(2026, 1, 1, 0, 0, 0)), source)  # the same bytes each run
+    return buffer.getvalue()

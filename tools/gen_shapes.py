@@ -161,6 +161,38 @@ SERVICES: dict[str, Service] = {
             ),
         ),
         Service("cloudwatch", "CloudWatch", "cloudwatch", ("GetMetricData", "GetMetricStatistics", "ListMetrics")),
+        Service(
+            "logs",
+            "CloudWatch Logs",
+            "logs",
+            (
+                "CreateLogGroup",
+                "DeleteLogGroup",
+                "DescribeLogGroups",
+                "DescribeLogStreams",
+                "FilterLogEvents",
+                "GetLogEvents",
+                "PutRetentionPolicy",
+            ),
+        ),
+        Service(
+            "iam",
+            "IAM",
+            "iam",
+            (
+                "AttachRolePolicy",
+                "CreateRole",
+                "DeleteRole",
+                "DeleteRolePolicy",
+                "DetachRolePolicy",
+                "GetRole",
+                "GetRolePolicy",
+                "ListAttachedRolePolicies",
+                "ListRolePolicies",
+                "ListRoles",
+                "PutRolePolicy",
+            ),
+        ),
     )
 }
 KEPT = ("min", "max", "enum", "pattern")
