@@ -23,10 +23,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import statistics
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +42,16 @@ import lambdasim as ls
 PAYLOAD = json.dumps({"order": 1, "items": ["a", "b"]}).encode()
 
 
-def handler(event: Any, context: Any) -> None:
-    return None
+def _package() -> bytes:
+    """The deployment package: ``index.handler`` returning nothing, imported from the zip as on AWS."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("index.py", date_time=(2026, 1, 1, 0, 0, 0)), HANDLER_SOURCE)
+    return buffer.getvalue()
+
+
+HANDLER_SOURCE = "def handler(event, context):\n    return None\n"
+PACKAGE = _package()
 
 
 def deploy(client: Any) -> None:
@@ -49,8 +59,8 @@ def deploy(client: Any) -> None:
         FunctionName="bench",
         Runtime="python3.12",
         Role="arn:aws:iam::123456789012:role/bench",
-        Handler="bench_mock_aws.handler",
-        Code={"ZipFile": b"PK"},
+        Handler="index.handler",
+        Code={"ZipFile": PACKAGE},
     )
 
 

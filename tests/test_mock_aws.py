@@ -37,14 +37,16 @@ from dateutil.tz import tzutc
 
 import lambdasim as ls
 from lambdasim.aws.mock import mock_aws
+from tests.helpers import zip_modules
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 
 
 def create(lam: Any, name: str = "f", handler: str = "tests.sample_handlers.echo", **extra: Any) -> dict[str, Any]:
+    package = zip_modules(handler.rpartition(".")[0])  # the handler's module, imported from the zip as on AWS
     return dict(
         lam.create_function(
-            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler=handler, Code={"ZipFile": b"PK"}, **extra
+            FunctionName=name, Runtime="python3.12", Role=ROLE, Handler=handler, Code={"ZipFile": package}, **extra
         )
     )
 
@@ -511,3 +513,22 @@ def test_time_sleep_opt_in_waits_the_programs_sleeps_on_the_simulated_clock() ->
         assert time.sleep is real_sleep  # off by default
     with pytest.raises(TypeError, match="time_sleep must be True or False"):
         mock_aws(sim, time_sleep=1)  # type: ignore[arg-type]
+
+
+def test_a_logs_client_made_under_mock_aws_keeps_the_logs_of_later_invokes() -> None:
+    """Functions' logs are kept from the moment a logs client exists: a boto3 logs client counts, even before its
+    first call."""
+    sim = ls.Simulation(seed=1)
+    sim.client("lambda").create_function(
+        FunctionName="f",
+        Runtime="python3.12",
+        Role="arn:aws:iam::123456789012:role/r",
+        Handler=lambda event, context: print("hello from f"),
+    )
+    with mock_aws(sim):
+        logs = boto3.client("logs")
+        boto3.client("lambda").invoke(FunctionName="f", Payload=b"{}")
+        events = logs.filter_log_events(logGroupName="/aws/lambda/f")["events"]
+    messages = [e["message"] for e in events]
+    assert any("hello from f" in m for m in messages), messages
+    assert messages[0].startswith("START RequestId: ")

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 import lambdasim as ls
+from tests.helpers import zip_modules, zip_package
 from tests.sdk_examples import cloudwatch_metrics, lambda_basics, s3_objects, sns_topics, sqs_queues
 from tests.sdk_examples.custom_waiter import QueueDrainedWaiter
 
@@ -72,7 +73,7 @@ def drain_setup(sqs: Any, lam: Any) -> str:
         Runtime="python3.12",
         Role=lambda_basics.ROLE_ARN,
         Handler="tests.sample_handlers.sleeper",
-        Code={"ZipFile": b"PK"},
+        Code={"ZipFile": zip_modules("tests.sample_handlers")},
         Timeout=30,
     )
     lam.put_function_concurrency(FunctionName="consumer", ReservedConcurrentExecutions=1)
@@ -113,7 +114,11 @@ def test_a_custom_waiter_polls_on_the_simulated_clock(mock_aws: ls.Simulation) -
 def test_the_fixture_is_lambda_sims_simulation(mock_aws: ls.Simulation, lambda_sim: Any) -> None:
     assert mock_aws is lambda_sim.sim
     boto3.client("lambda").create_function(
-        FunctionName="f", Runtime="python3.12", Role=lambda_basics.ROLE_ARN, Handler="a.b", Code={"ZipFile": b""}
+        FunctionName="f",
+        Runtime="python3.12",
+        Role=lambda_basics.ROLE_ARN,
+        Handler="index.handler",
+        Code={"ZipFile": zip_package()},
     )
     assert "f" in lambda_sim.sim.services.lambda_.functions
 
@@ -126,7 +131,7 @@ def deploy_counter(lam: Any) -> str:
             Runtime="python3.12",
             Role=lambda_basics.ROLE_ARN,
             Handler="tests.sample_handlers.echo",
-            Code={"ZipFile": b"PK"},
+            Code={"ZipFile": zip_modules("tests.sample_handlers")},
         )["FunctionArn"]
     )
 

@@ -450,8 +450,16 @@ def _hook(client: Any) -> Any:
 @functools.wraps(_REAL_CREATE_CLIENT)
 def _create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
     """``botocore.session.Session.create_client`` while a mock is active: every client it makes, from a session
-    made before or inside the mock (``boto3.client`` and ``boto3.resource`` come here too), is hooked."""
-    return _hook(_REAL_CREATE_CLIENT(self, *args, **kwargs))
+    made before or inside the mock (``boto3.client`` and ``boto3.resource`` come here too), is hooked.
+
+    A logs client makes the simulation's own at once: functions' logs are kept from the moment a logs client exists
+    (they cost memory otherwise), and a program that creates its logs client before invoking expects to read them.
+    """
+    client = _hook(_REAL_CREATE_CLIENT(self, *args, **kwargs))
+    mock = _current()
+    if mock is not None and client.meta.service_model.service_name == "logs":
+        mock.sim.client("logs")
+    return client
 
 
 class _SimulatedTime:
