@@ -13,8 +13,10 @@ from lambdasim.aws.dynamodb.client import DynamoDbClient
 from lambdasim.aws.dynamodbstreams.client import DynamoDbStreamsClient
 from lambdasim.aws.errors import ClientError, ParamValidationError, WaiterError
 from lambdasim.aws.events.client import EventsClient
+from lambdasim.aws.iam.client import IamClient
 from lambdasim.aws.kinesis.client import KinesisClient
 from lambdasim.aws.lambda_.client import LambdaClient
+from lambdasim.aws.logs.client import LogsClient
 from lambdasim.aws.s3.client import S3Client
 from lambdasim.aws.simulation import Simulation, register_client
 from lambdasim.aws.sns.client import SnsClient
@@ -39,6 +41,8 @@ register_client("cloudwatch", CloudWatchClient)
 register_client("kinesis", KinesisClient)
 register_client("dynamodb", DynamoDbClient)
 register_client("dynamodbstreams", DynamoDbStreamsClient)
+register_client("logs", LogsClient)
+register_client("iam", IamClient)
 
 __version__ = "0.1.0"
 
@@ -62,7 +66,9 @@ __all__ = [
     "__version__",
     "calibrate",
     "dist",
+    "mock_aws",
     "register_client",
+    "resource",
 ]
 
 
@@ -75,6 +81,15 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module("lambdasim.calibrate")
+    # mock_aws answers botocore's own clients: botocore is imported only when it is first asked for.
+    if name == "mock_aws":
+        from lambdasim.aws.mock import mock_aws
+
+        return mock_aws
+    if name == "resource":
+        from lambdasim.aws.resources import resource
+
+        return resource
     if name in _STREAM_NAMES:  # the Pythonic door's streams, imported on first use like calibrate
         from lambdasim.planning import streams
 

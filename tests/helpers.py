@@ -66,3 +66,33 @@ def outcome(results: ls.Results, request_id: str) -> tuple[str, int, float]:
     assert results.trace is not None
     (entry,) = [t for t in results.trace if t.kind == "Outcome" and t.request_id == request_id]
     return entry.detail, entry.attempt, entry.end
+
+
+def zip_package(files: dict[str, str] | None = None) -> bytes:
+    """A deployment package (.zip, in memory) holding ``files`` (path in the zip -> source)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, source in (files or {"index.py": "def handler(event, context):\n    return event\n"}).items():
+            archive.writestr(zipfile.ZipInfo(path, date_time=(2026, 1, 1, 0, 0, 0)), source)  # the same bytes each run
+    return buffer.getvalue()
+
+
+def zip_modules(*modules: str) -> bytes:
+    """A deployment package holding the source of the test modules ``modules`` (dotted names under ``tests``) at
+    their paths, with the packages' ``__init__.py`` files, so ``Handler="tests.sample_handlers.echo"`` imports
+    from the zip as the runtime would."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files: dict[str, str] = {}
+    for module in modules:
+        parts = module.split(".")
+        for depth in range(1, len(parts)):
+            init = Path(*parts[:depth], "__init__.py")
+            files[init.as_posix()] = (root / init).read_text()
+        path = Path(*parts).with_suffix(".py")
+        files[path.as_posix()] = (root / path).read_text()
+    return zip_package(files)

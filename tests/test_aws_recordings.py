@@ -26,6 +26,7 @@ import lambdasim as ls
 from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.aws.lambda_._shapes import SHAPES as BOTOCORE_SHAPES
 from lambdasim.aws.lambda_.runtimes import DEPRECATED
+from tests.helpers import zip_package
 
 ACCOUNT = "111111111111"
 REGION = "us-east-1"
@@ -1380,7 +1381,7 @@ def test_update_function_code_with_publish() -> None:
     # test_lambda_api.py::TestLambdaVersions::test_publish_with_update
     _, lam = setup()
     before = lam.get_function(FunctionName="fn")["Configuration"]["CodeSha256"]
-    out = lam.update_function_code(FunctionName="fn", ZipFile=b"new code", Publish=True)
+    out = lam.update_function_code(FunctionName="fn", ZipFile=zip_package(), Publish=True)
     assert (out["FunctionArn"], out["Version"]) == (f"{ARN}fn:1", "1") and out["CodeSha256"] != before
     version = lam.get_function(FunctionName="fn", Qualifier="1")["Configuration"]
     latest = lam.get_function(FunctionName="fn", Qualifier="$LATEST")["Configuration"]

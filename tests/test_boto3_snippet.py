@@ -26,6 +26,7 @@ import lambdasim as ls
 from lambdasim.aws.lambda_._model import PAGINATORS
 from lambdasim.aws.lambda_.runtimes import DEPRECATED
 from lambdasim.aws.paginators import Paginator, xform_name
+from tests.helpers import zip_package
 
 EXAMPLES = json.loads(
     (Path(botocore.__file__).parent / "data" / "lambda" / "2015-03-31" / "examples-1.json").read_text()
@@ -40,7 +41,7 @@ def the_snippet(client: Any) -> dict[str, Any]:
         Runtime="python3.12",
         Role="arn:aws:iam::123456789012:role/lambda-role",
         Handler="index.handler",
-        Code={"ZipFile": b"def handler(event, context):\n    return event\n"},
+        Code={"ZipFile": zip_package({"index.py": "def handler(event, context):\n    return event\n"})},
         Timeout=15,
         MemorySize=256,
     )
@@ -309,6 +310,12 @@ def test_aws_documented_examples_run_unmodified(step: int) -> None:
     # The examples' region: the tag operations name the function by its us-west-2 ARN.
     sim = ls.Simulation(seed=2, region="us-west-2")
     lam = sim.client("lambda")
+    # What the examples take for granted: their deployment package in S3, and (lambdasim runs Python code only)
+    # what their Node.js function does.
+    s3 = sim.client("s3")
+    s3.create_bucket(Bucket="my-bucket-1xpuxmplzrlbh", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.put_object(Bucket="my-bucket-1xpuxmplzrlbh", Key="function.zip", Body=zip_package({"index.js": ""}))
+    sim.configure_function("my-function", behaviour=ls.Behaviour(duration=0.1))
     answers: dict[str, list[dict[str, Any]]] = {}
     for op, prepare in STEPS[: step + 1]:
         if prepare is not None:

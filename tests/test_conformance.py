@@ -26,6 +26,7 @@ from lambdasim.aws.lambda_ import _shapes as _lambda_shapes
 from lambdasim.aws.lambda_._model import EXTENSIONS, OPERATIONS, PAGINATORS, SHAPES, input_shape
 from lambdasim.aws.lambda_.client import LambdaClient
 from lambdasim.aws.paginators import OperationNotPageableError, xform_name
+from tests.helpers import zip_package
 
 SESSION = botocore.session.get_session()
 MODEL = SESSION.get_service_model("lambda")
@@ -219,7 +220,7 @@ def every_operation() -> dict[str, list[dict[str, Any]]]:
         "CreateFunction",
         FunctionName="f",
         Role=ROLE,
-        Code={"ZipFile": b"zip"},
+        Code={"ZipFile": zip_package({"a.py": ""})},
         Handler=lambda event, context: event,
         Environment={"Variables": {"STAGE": "1"}},
         DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:123456789012:dlq"},
@@ -228,7 +229,7 @@ def every_operation() -> dict[str, list[dict[str, Any]]]:
     )
     run("CreateFunction", FunctionName="g")
     run("UpdateFunctionConfiguration", FunctionName="f", MemorySize=256, Description="two")
-    run("UpdateFunctionCode", FunctionName="f", ZipFile=b"zip2", Publish=True)
+    run("UpdateFunctionCode", FunctionName="f", ZipFile=zip_package({"b.py": ""}), Publish=True)
     run("PublishVersion", FunctionName="f")
     run(
         "CreateAlias",

@@ -27,6 +27,7 @@ from lambdasim.aws import errors
 from lambdasim.aws.lambda_ import _shapes as _lambda_shapes
 from lambdasim.aws.lambda_._model import SHAPES
 from lambdasim.aws.lambda_.tags import TAG_PATTERN
+from tests.helpers import zip_package
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
 SESSION = botocore.session.get_session()
@@ -264,7 +265,7 @@ def test_after_create_update_and_publish_every_waiter_succeeds_at_once() -> None
     lam.get_waiter("function_exists").wait(FunctionName=f"{ARN}:f")
     lam.update_function_configuration(FunctionName="f", MemorySize=256)
     lam.get_waiter("function_updated_v2").wait(FunctionName="f")
-    lam.update_function_code(FunctionName="f", ZipFile=b"v2")
+    lam.update_function_code(FunctionName="f", ZipFile=zip_package())
     lam.get_waiter("function_updated").wait(FunctionName="f")
     version = lam.publish_version(FunctionName="f")["Version"]
     lam.get_waiter("published_version_active").wait(FunctionName="f", Qualifier=version)

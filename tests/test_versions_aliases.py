@@ -12,6 +12,7 @@ import pytest
 
 import lambdasim as ls
 from lambdasim import dist
+from tests.helpers import zip_package
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
 
@@ -112,7 +113,7 @@ def test_versions_are_numbered_and_publishing_an_unchanged_function_returns_the_
     _, lam = two_versions()
     again = lam.publish_version(FunctionName="f")
     assert (again["Version"], again["ResponseMetadata"]["HTTPStatusCode"]) == ("2", 201)
-    lam.update_function_code(FunctionName="f", ZipFile=b"new code")
+    lam.update_function_code(FunctionName="f", ZipFile=zip_package())
     third = lam.publish_version(FunctionName="f", Description="third")
     assert (third["Version"], third["FunctionArn"], third["Description"]) == ("3", f"{ARN}:f:3", "third")
     versions = lam.list_versions_by_function(FunctionName="f")["Versions"]
@@ -132,7 +133,7 @@ def test_publish_on_create_and_on_code_update() -> None:
     lam = ls.Simulation(seed=1).client("lambda")
     created = lam.create_function(FunctionName="g", Publish=True)
     assert (created["Version"], created["FunctionArn"]) == ("1", f"{ARN}:g")  # recorded: unqualified ARN
-    updated = lam.update_function_code(FunctionName="g", ZipFile=b"v2", Publish=True)
+    updated = lam.update_function_code(FunctionName="g", ZipFile=zip_package({"v2.py": ""}), Publish=True)
     assert (updated["Version"], updated["FunctionArn"]) == ("2", f"{ARN}:g:2")
 
 

@@ -345,5 +345,16 @@ def _all(shapes: Shapes, shape_name: str, not_null: bool) -> str:
 
 @cache
 def _regex(pattern: str) -> re.Pattern[str]:
-    # AWS matches the whole value (Java's Pattern.matches), hence fullmatch.
+    # AWS matches the whole value (Java's Pattern.matches), hence fullmatch. Java's Unicode classes, which Python's
+    # re lacks, as their nearest equivalents (IAM's tag patterns): letters as \w (which also takes digits and "_"),
+    # numbers as \d, separators as the space characters.
+    for java, python in _UNICODE_CLASSES:
+        pattern = pattern.replace(java, python)
     return re.compile(pattern)
+
+
+_UNICODE_CLASSES = (
+    ("\\p{L}", "\\w"),
+    ("\\p{N}", "\\d"),
+    ("\\p{Z}", " \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"),
+)

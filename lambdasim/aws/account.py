@@ -1,4 +1,5 @@
-"""The simulated services: SQS queues, SNS topics, EventBridge buses, S3 buckets, Kinesis streams, DynamoDB tables.
+"""The simulated services: SQS queues, SNS topics, EventBridge buses, S3 buckets, CloudWatch Logs, IAM roles,
+Kinesis streams and DynamoDB tables.
 
 They are plain in-memory objects on the simulated clock, shared by the boto3-shaped clients (``sim.client("sqs")``,
 ...) and by the destination and dead-letter code of the engine, so a queue a client created is the queue Lambda
@@ -14,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lambdasim.aws.dynamodb.backend import DynamoDbService
     from lambdasim.aws.events.backend import EventBridgeService
+    from lambdasim.aws.iam.backend import IamService
     from lambdasim.aws.kinesis.backend import KinesisService
     from lambdasim.aws.lambda_.backend import LambdaBackend
+    from lambdasim.aws.logs.backend import LogsService
     from lambdasim.aws.s3.backend import S3Service
     from lambdasim.aws.simulation import Simulation
     from lambdasim.aws.sns.backend import SnsService
@@ -60,7 +63,9 @@ class Services:
 
     def __init__(self, sim: Simulation) -> None:
         from lambdasim.aws.events.backend import EventBridgeService
+        from lambdasim.aws.iam.backend import IamService
         from lambdasim.aws.lambda_.backend import LambdaBackend
+        from lambdasim.aws.logs.backend import LogsService
         from lambdasim.aws.s3.backend import S3Service
         from lambdasim.aws.sns.backend import SnsService
         from lambdasim.aws.sqs.backend import SqsService
@@ -72,6 +77,8 @@ class Services:
         self.sns: SnsService = SnsService(self)
         self.events: EventBridgeService = EventBridgeService(self)
         self.s3: S3Service = S3Service(self)
+        self.logs: LogsService = LogsService(self)
+        self.iam: IamService = IamService(self)
         self._kinesis: KinesisService | None = None
         self._dynamodb: DynamoDbService | None = None
 

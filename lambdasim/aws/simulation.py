@@ -12,6 +12,7 @@ import simpy
 
 from lambdasim.aws.account import Services
 from lambdasim.aws.destinations import Destinations
+from lambdasim.aws.lambda_.packages import CodeProfile
 from lambdasim.aws.sqs.stats import event_source_mapping_figures, queue_figures
 from lambdasim.core._kernel import Kernel
 from lambdasim.core._validators import check_range, check_type
@@ -25,6 +26,7 @@ from lambdasim.core.sinks import Attachment, SinkStats, conditions_of
 
 if TYPE_CHECKING:
     from lambdasim.aws._client import BaseClient
+    from lambdasim.core.behaviour import Behaviour
     from lambdasim.core.engine import FunctionState
     from lambdasim.core.target import Target
 
@@ -158,6 +160,34 @@ class Simulation:
             raise ValueError(
                 f"function {bare!r} does not exist; create it first (functions: {sorted(self.engine.functions)})"
             ) from None
+
+    def configure_function(
+        self,
+        name: str,
+        *,
+        duration: Any = None,
+        init_duration: Any = None,
+        behaviour: Behaviour | None = None,
+        cpu_time_scale: float | None = None,
+    ) -> None:
+        """Say what function ``name``'s code does in simulated time, for code lambdasim is given as a deployment
+        package (``Code={"ZipFile": ...}`` or from S3), which says nothing about its duration.
+
+        Give at most one of ``duration`` (seconds per invocation of a plain handler, a number or a
+        :mod:`lambdasim.dist` distribution; default 0), ``behaviour`` (a :class:`~lambdasim.Behaviour` run instead
+        of the code: required for runtimes other than Python) and ``cpu_time_scale`` (each call takes the CPU time
+        it used here times this factor: not repeatable across machines); ``init_duration`` is the cold-start init
+        time. It applies when the function is created or its code updated, and to its ``$LATEST`` at once if it
+        exists (published versions keep what they were published with). An ``async def`` handler's duration is the
+        simulated time it awaits, as always.
+
+        Raises ``ValueError``/``TypeError`` naming the setting when a value is out of range or two are given.
+        """
+        check_type("name", name, str, "a function name")
+        profile = CodeProfile(
+            duration=duration, init_duration=init_duration, behaviour=behaviour, cpu_time_scale=cpu_time_scale
+        )
+        self.services.lambda_.set_profile(name, profile)
 
     def targeter(self, function: str) -> Callable[[], Target] | None:
         """For ``name:qualifier`` (a version or an alias), a callable giving the target of each invoke, routed

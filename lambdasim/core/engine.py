@@ -104,6 +104,8 @@ RESETS = frozenset({TIMED_OUT, "Runtime.ExitError", "Runtime.OutOfMemory"})
 __all__ = ["KIND_ASYNC", "KIND_BEHAVIOUR", "KIND_IMPORT", "KIND_NONE", "KIND_PLAIN", "AsyncEvent", "Engine"]
 
 OnEnd = Callable[[Any, "ErrorInfo | None", Any, float], None]
+AttemptLogger = Callable[["FunctionState", Any, "AttemptLog | None", OnEnd, int], tuple["AttemptLog", OnEnd]]
+"""What :attr:`Engine.attempt_logger` is: see there."""
 
 
 class TraceEntry(NamedTuple):
@@ -423,6 +425,9 @@ class Engine:
         self.destinations: DestinationRouter | None = None
         self.trace: list[TraceEntry] | None = [] if trace else None
         self.model_invoker: Callable[..., simpy.Event] | None = None
+        # Set while the function logs are kept (lambdasim.aws.logs): called as each attempt starts with (function,
+        # call, its AttemptLog or None, its on_end, its seq); gives the AttemptLog to fill and the on_end to call.
+        self.attempt_logger: AttemptLogger | None = None
         self.statistics_reset_hooks: list[Callable[[float], None]] = []
         # Called, while set, before the engine's state changes outside a run (an event accepted, a limit changed):
         # the Simulation freezes the results it handed out and nobody has read yet (Results.deferred).
@@ -1076,6 +1081,8 @@ class Engine:
         else:
             init = reinit = 0.0
         log: AttemptLog | None = call.log
+        if self.attempt_logger is not None:  # CloudWatch Logs, only while someone reads them
+            log, on_end = self.attempt_logger(fs, call, log, on_end, call.seq if seq is None else seq)
         if log is not None:
             log.init_s = init
             log.cold = bool(fs.chosen_init)

@@ -8,6 +8,8 @@ Kinds of handler (``Handler=`` on ``create_function``):
   ``await context.invoke(...)``);
 - an importable ``"module.function"`` string: imported on first use, like the Lambda runtime does; an import
   failure is a function error (``Runtime.ImportModuleError``), not a crash;
+- a handler in a deployment package (``Code={"ZipFile": ...}``): imported from the package,
+  :mod:`lambdasim.core.code`;
 - a :class:`~lambdasim.core.behaviour.Behaviour`: declarative duration and error rate;
 - ``None``: returns ``null`` after ``Duration``.
 """
@@ -26,6 +28,7 @@ from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.billing import billed_ms_of
 
 if TYPE_CHECKING:
     import simpy
@@ -163,19 +166,44 @@ class ClientContext:
 
 
 class AttemptLog:
-    """What a synchronous invoke with ``LogType=Tail`` reports of its attempt: what the handler printed to standard
-    output, and the init phase it waited for (``Init Duration``)."""
+    """What an attempt logs: what the handler printed to standard output, and the init phase it waited for (``Init
+    Duration``); filled for a synchronous invoke with ``LogType=Tail`` and, while function logs are kept, for every
+    attempt. With a ``clock``, each write is marked with the simulated time it was made at (``marks``: its offset in
+    ``output`` and the time), so that log events carry it."""
 
-    __slots__ = ("cold", "init_s", "output")
+    __slots__ = ("clock", "cold", "init_s", "marks", "output")
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self.output = io.StringIO()
         self.cold = False  # ran in a new environment: the REPORT line gives its Init Duration
         self.init_s = 0.0
+        self.clock = clock
+        self.marks: list[tuple[int, float]] = []
 
-    def capture(self) -> contextlib.redirect_stdout[io.StringIO]:
+    def capture(self) -> contextlib.redirect_stdout[Any]:
         """A context manager sending ``print()`` inside it to this log."""
-        return contextlib.redirect_stdout(self.output)
+        return contextlib.redirect_stdout(self.output if self.clock is None else _Marked(self))
+
+
+class _Marked:
+    """Standard output for a log with a clock: each write marked with its offset and the simulated time."""
+
+    __slots__ = ("_log",)
+
+    def __init__(self, log: AttemptLog) -> None:
+        self._log = log
+
+    def write(self, text: str) -> int:
+        log = self._log
+        assert log.clock is not None
+        log.marks.append((log.output.tell(), log.clock()))
+        return log.output.write(text)
+
+    def flush(self) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:  # the rest of a text stream (isatty, writable...), as the StringIO's
+        return getattr(self._log.output, name)
 
 
 def runtime_error_log(error: ErrorInfo) -> str:
@@ -189,6 +217,34 @@ def runtime_error_log(error: ErrorInfo) -> str:
             stripped = line.lstrip(" ")
             lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
     return "\n".join(lines) + "\n"
+
+
+def log_lines(
+    request_id: str,
+    version: str,
+    memory_mb: int,
+    output: str,
+    error: ErrorInfo | None,
+    duration_ms: float,
+    init_ms: float | None,
+) -> list[str]:
+    """The lines the Python runtime and Lambda log for one attempt, each ending in a newline but the printed output's
+    last (as printed): ``START``, what the handler printed, the runtime's ``[ERROR]`` record of an exception,
+    ``END`` and ``REPORT`` (with ``Init Duration`` after a cold start: ``init_ms`` not ``None``), as recorded in
+    LocalStack's test_invocation_with_logs. ``Max Memory Used`` is the memory size: lambdasim does not model memory
+    use. ``LogResult`` (its last 4 KB) and the function's CloudWatch log stream (one event per line) both come from
+    here."""
+    lines = [f"START RequestId: {request_id} Version: {version}\n", *output.splitlines(True)]
+    if error is not None and error[2]:
+        lines.append(runtime_error_log(error))
+    report = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {billed_ms_of(duration_ms)} "
+        f"ms\tMemory Size: {memory_mb} MB\tMax Memory Used: {memory_mb} MB\t"
+    )
+    if init_ms is not None:
+        report += f"Init Duration: {init_ms:.2f} ms\t"
+    lines += [f"END RequestId: {request_id}\n", report + "\n"]
+    return lines
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -292,8 +348,12 @@ RESPONSE_LIMIT_BYTES = 6_291_556
 test_lambda_too_large_response)."""
 
 
-def resolve(handler: str) -> tuple[Callable[..., Any] | None, ErrorInfo | None]:
-    """Import ``"module.function"`` as the Lambda Python runtime would; return the callable or the error."""
+def resolve(handler: Any) -> tuple[Callable[..., Any] | None, ErrorInfo | None]:
+    """Import ``"module.function"`` as the Lambda Python runtime would; return the callable or the error.
+
+    A handler from a deployment package (:class:`~lambdasim.core.code.CodeHandler`) imports from its package."""
+    if type(handler) is not str:
+        return handler.resolve()  # type: ignore[no-any-return]
     module_name, _, attr = handler.rpartition(".")
     if not module_name:
         return None, (

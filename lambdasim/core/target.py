@@ -22,6 +22,7 @@ import copy
 from typing import TYPE_CHECKING
 
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.code import CodeHandler
 from lambdasim.core.handler import is_async
 from lambdasim.core.rules import DEFAULT_MAXIMUM_EVENT_AGE_S, DEFAULT_MAXIMUM_RETRY_ATTEMPTS
 
@@ -43,7 +44,7 @@ def handler_kind(handler: object) -> int:
         return KIND_NONE
     if isinstance(handler, Behaviour):
         return KIND_BEHAVIOUR
-    if isinstance(handler, str):
+    if isinstance(handler, (str, CodeHandler)):
         return KIND_IMPORT
     if is_async(handler):
         return KIND_ASYNC

@@ -5,6 +5,8 @@ Where it is not installed (or plugin autoloading is off), enable it with ``-p la
 works when the entry point is active.
 
 - ``lambda_sim``: a :class:`lambdasim.testing.helpers.LambdaSim`, a seeded simulation with a trace and its clients.
+- ``mock_aws``: ``lambda_sim``'s :class:`~lambdasim.Simulation` with :func:`lambdasim.mock_aws` active for the test:
+  every boto3 client the test (or the code it calls) creates is answered by it (needs ``lambdasim[boto3]``).
 - The seed: ``@pytest.mark.lambdasim(seed=...)`` on a test, else ``--lambdasim-seed N``, else the ``lambdasim_seed``
   ini setting, else :data:`lambdasim.testing.helpers.DEFAULT_SEED`. Other marker keywords go to
   :class:`~lambdasim.Simulation` (``settings=``, ``concurrency_limit=``, ``trace=``, ...).
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from lambdasim.aws.simulation import Simulation
     from lambdasim.testing.helpers import LambdaSim
 
 DEFAULT_SEED = (
@@ -109,6 +112,19 @@ def lambda_sim(request: pytest.FixtureRequest, lambda_sim_seed: int) -> Iterator
     if marker is not None and marker.args:
         raise pytest.UsageError("@pytest.mark.lambdasim takes keywords only (seed=..., settings=..., ...)")
     yield LambdaSim(lambda_sim_seed, **options)
+
+
+@pytest.fixture
+def mock_aws(lambda_sim: LambdaSim) -> Iterator[Simulation]:
+    """``lambda_sim``'s simulation, answering every boto3 client created during the test (:func:`lambdasim.mock_aws`).
+
+    The seed and simulation options come from the same places as ``lambda_sim``'s; ask for both fixtures to use
+    the helpers on the same simulation.
+    """
+    from lambdasim.aws.mock import mock_aws as active_mock
+
+    with active_mock(lambda_sim.sim) as sim:
+        yield sim
 
 
 def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object) -> list[str] | None:

@@ -23,7 +23,10 @@ EXTENSIONS: dict[str, str] = {
         "lambdasim: also a callable (event, context), an async def handler or a lambdasim.Behaviour; "
         "a string keeps the model's constraints"
     ),
-    "CreateFunctionRequest.required": "lambdasim: Role and Code are optional (a default role; code is the Handler)",
+    "CreateFunctionRequest.required": (
+        "lambdasim: Role and Code are optional (a default role; without Code, Handler names a callable, a Behaviour "
+        "or a module importable where the simulation runs)"
+    ),
     "UpdateFunctionConfigurationRequest.Duration": "lambdasim: as on CreateFunction",
     "UpdateFunctionConfigurationRequest.InitDuration": "lambdasim: as on CreateFunction",
     "UpdateFunctionConfigurationRequest.Handler": "lambdasim: as on CreateFunction",

@@ -36,8 +36,10 @@ from lambdasim.aws.arn import (
     parse_function_name,
     service_of,
 )
+from lambdasim.aws.lambda_.packages import CodeProfile, PackageError, handler_for, read_package
 from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.code import CodeHandler, ZipCode
 from lambdasim.core.dist import Distribution, as_distribution, stream
 from lambdasim.core.engine import FunctionState
 from lambdasim.core.handler import AttemptLog, ClientContext, describe, is_handler
@@ -134,6 +136,7 @@ class FunctionRecord:
         self.revision = 0  # bumped by every change of $LATEST's code or configuration
         self.aliases: dict[str, AliasRecord] = {}
         self.event_invoke_configs: dict[str, dict[str, Any]] = {}  # qualifier -> stored config, in put order
+        self.package: ZipCode | None = None  # $LATEST's deployment package, when one was given as a zip
         latest = state.latest.version
         explicit = Target(state, latest, LATEST, f"{state.arn}:{LATEST}", f"{state.arn}:{LATEST}")
         self.targets: dict[str, dict[str, Target]] = {
@@ -172,6 +175,7 @@ class LambdaBackend:
         self.region = sim.region
         self.account_id = sim.account_id
         self.functions: dict[str, FunctionRecord] = {}
+        self.profiles: dict[str, CodeProfile] = {}  # what functions' code does in simulated time, by name
 
     # -- names and qualifiers ---------------------------------------------------------------------------------
 
@@ -384,30 +388,43 @@ class LambdaBackend:
         if name in self.functions:  # (checked before the handler, as AWS answers the conflict first)
             raise LambdaError.conflict(f"Function already exist: {name}")
         check_runtime(spec)
-        handler = spec.get("Handler")
-        if not is_handler(handler):
+        self.check_role(spec)
+        given = spec.get("Handler")
+        if not is_handler(given):
             raise LambdaError.invalid(
                 f"Handler must be a callable (event, context), an async def handler, a "
-                f"'module.function' string or a lambdasim.Behaviour, got {handler!r}"
+                f"'module.function' string or a lambdasim.Behaviour, got {given!r}"
             )
+        runtime = spec.get("Runtime", "python3.12")
+        profile = self.profiles.get(name)
+        try:
+            package, raw = read_package(spec.get("Code", {}), self._sim.services)
+            handler = handler_for(name, runtime, given, package, profile)
+        except PackageError as exc:
+            raise LambdaError.invalid(str(exc)) from None
         if isinstance(handler, Behaviour) and "Duration" in spec:
             raise LambdaError.invalid(
                 "Duration is given twice: once by the Behaviour passed as Handler and once as Duration. Give it in "
                 "one place."
             )
-        duration = _distribution("Duration", spec.get("Duration", 0.0))
-        init = _distribution("InitDuration", spec.get("InitDuration", self._sim.settings.default_init_duration_s))
+        default_duration: Any = 0.0
+        default_init: Any = self._sim.settings.default_init_duration_s
+        if profile is not None:
+            default_duration = profile.duration if profile.duration is not None else default_duration
+            default_init = profile.init_duration if profile.init_duration is not None else default_init
+        duration = _distribution("Duration", spec.get("Duration", default_duration))
+        init = _distribution("InitDuration", spec.get("InitDuration", default_init))
         timeout = spec.get("Timeout", DEFAULT_TIMEOUT_S)
         memory = spec.get("MemorySize", DEFAULT_MEMORY_MB)
         arn = self.arn(name)
-        code = spec.get("Code", {}).get("ZipFile", name.encode())
+        code = raw if raw is not None else name.encode()  # without code: the name stands for it in CodeSha256
         config: dict[str, Any] = {
             "FunctionName": name,
             "FunctionArn": arn,
-            "Runtime": spec.get("Runtime", "python3.12"),
+            "Runtime": runtime,
             "Role": spec.get("Role", f"arn:aws:iam::{self.account_id}:role/lambdasim"),
-            "Handler": describe(handler),
-            "CodeSize": len(code) if isinstance(code, (bytes, bytearray)) else 0,
+            "Handler": describe(given),
+            "CodeSize": len(code) if package is not None else 0,
             "Description": spec.get("Description", ""),
             "Timeout": timeout,
             "MemorySize": memory,
@@ -437,6 +454,7 @@ class LambdaBackend:
         )
         state.latest.version.dead_letter_arn = dead_letter_arn
         rec = FunctionRecord(config, state)
+        rec.package = package
         rec.tags = dict(tags or {})
         self.functions[name] = rec
         self.engine.add(state)
@@ -444,10 +462,19 @@ class LambdaBackend:
             self.publish_version(rec)
         return rec
 
+    def check_role(self, params: Mapping[str, Any]) -> None:
+        """AWS checks that Lambda can assume the execution role; here only once IAM is in use, for roles of the
+        simulated account (:meth:`lambdasim.aws.iam.backend.IamService.lambda_role_problem`) [model]."""
+        if "Role" in params:
+            problem = self._sim.services.iam.lambda_role_problem(params["Role"])
+            if problem is not None:
+                raise LambdaError.invalid(problem)
+
     def update_function_configuration(self, rec: FunctionRecord, params: Mapping[str, Any]) -> None:
         """Change ``$LATEST``'s settings (``UpdateFunctionConfiguration``'s parameters); attempts that start from
         now on use them. Published versions keep theirs."""
         check_runtime(params)
+        self.check_role(params)
         if "DeadLetterConfig" in params:
             _dead_letter_arn(params["DeadLetterConfig"])  # refused before anything changes
         latest = rec.state.latest.version
@@ -457,14 +484,24 @@ class LambdaBackend:
                 f"Handler must be a callable (event, context), an async def handler, a "
                 f"'module.function' string or a lambdasim.Behaviour, got {handler!r}"
             )
+        if "Handler" in params or "Runtime" in params:
+            # A new handler name (or runtime) of a function with a package: imported from that package.
+            name = params["Handler"] if "Handler" in params else rec.config["Handler"]
+            runtime = params.get("Runtime", rec.config["Runtime"])
+            if "Handler" in params or isinstance(latest.handler, CodeHandler):
+                try:
+                    handler = handler_for(rec.name, runtime, name, rec.package, self.profiles.get(rec.name))
+                except PackageError as exc:
+                    raise LambdaError.invalid(str(exc)) from None
         if isinstance(handler, Behaviour) and "Duration" in params:
             raise LambdaError.invalid("Duration is given twice: by the Behaviour passed as Handler and as Duration.")
         duration = _distribution("Duration", params["Duration"]) if "Duration" in params else latest.duration
         if "InitDuration" in params:
             rec.state.set_init_duration(_distribution("InitDuration", params["InitDuration"]))
-        if "Handler" in params or "Duration" in params:
+        if "Handler" in params or "Duration" in params or handler is not latest.handler:
             rec.state.set_handler(handler, duration)
-            rec.config["Handler"] = describe(handler)
+        if "Handler" in params:
+            rec.config["Handler"] = describe(params["Handler"])
         if "Timeout" in params:
             latest.timeout_s = float(params["Timeout"])
         if "MemorySize" in params:
@@ -485,16 +522,54 @@ class LambdaBackend:
         A ``DryRun`` changes nothing."""
         if params.get("DryRun"):
             return None
+        try:
+            package, raw = read_package(params, self._sim.services)
+            handler = rec.state.latest.version.handler
+            profile = self.profiles.get(rec.name)
+            if package is not None and self._from_code(handler, profile):
+                # The handler named by the configuration, from the new package (a callable given directly stays).
+                handler = handler_for(rec.name, rec.config["Runtime"], rec.config["Handler"], package, profile)
+        except PackageError as exc:
+            raise LambdaError.invalid(str(exc)) from None
         if "Architectures" in params:
             rec.config["Architectures"] = list(params["Architectures"])
-        code = params.get("ZipFile") or params.get("ImageUri") or params.get("S3Key")
-        if code is not None:
-            data = code.read() if hasattr(code, "read") else code
-            raw = data.encode() if isinstance(data, str) else bytes(data)
+        if raw is not None:
             rec.config["CodeSha256"] = sha256(raw)
-            rec.config["CodeSize"] = len(raw)
+            rec.config["CodeSize"] = len(raw) if package is not None else 0
+        if package is not None:
+            rec.package = package
+            if handler is not rec.state.latest.version.handler:
+                rec.state.set_handler(handler, rec.state.latest.version.duration)
         self.changed(rec)
         return self.publish_version(rec) if params.get("Publish") else None
+
+    @staticmethod
+    def _from_code(handler: object, profile: CodeProfile | None) -> bool:
+        """Whether ``$LATEST`` runs what its code and profile make of ``Handler`` (not a callable or Behaviour given
+        directly as ``Handler``, which code and profiles leave alone)."""
+        return isinstance(handler, (CodeHandler, str)) or (profile is not None and handler is profile.behaviour)
+
+    def set_profile(self, name: str, profile: CodeProfile) -> None:
+        """What function ``name``'s code does in simulated time (see :class:`CodeProfile`): for its creation, its
+        code updates and, if it exists, its ``$LATEST`` from now on (published versions keep theirs)."""
+        previous = self.profiles.get(name)
+        self.profiles[name] = profile
+        rec = self.functions.get(name)
+        if rec is None:
+            return
+        latest = rec.state.latest.version
+        handler = latest.handler
+        unchanged = isinstance(handler, CodeHandler) and handler.cpu_time_scale == profile.cpu_time_scale
+        if self._from_code(handler, previous) and not (unchanged and profile.behaviour is None):
+            # (the same code keeps its imported modules unless how it runs changes)
+            try:
+                handler = handler_for(name, rec.config["Runtime"], rec.config["Handler"], rec.package, profile)
+            except PackageError as exc:
+                raise ValueError(str(exc)) from None
+        duration = profile.duration if profile.duration is not None else latest.duration
+        rec.state.set_handler(handler, duration)
+        if profile.init_duration is not None:
+            rec.state.set_init_duration(profile.init_duration)
 
     def changed(self, rec: FunctionRecord) -> None:
         """``$LATEST`` changed: a new revision (so the next ``publish_version`` publishes a new version)."""
@@ -527,7 +602,10 @@ class LambdaBackend:
         )
         if description:
             config["Description"] = description
-        rec.versions[version] = VersionRecord(config, rec.state.latest.version.publish(version), rec.revision)
+        snapshot = rec.state.latest.version.publish(version)
+        if isinstance(snapshot.handler, CodeHandler):
+            snapshot.handler = snapshot.handler.fresh()  # its own modules: $LATEST's state is not the version's
+        rec.versions[version] = VersionRecord(config, snapshot, rec.revision)
         # Publishing gives $LATEST a new RevisionId too (recorded: test_function_revisions_version_and_alias).
         rec.config["RevisionId"] = self._sim.new_request_id()
         return version

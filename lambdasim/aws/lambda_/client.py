@@ -170,8 +170,8 @@ class LambdaClient(
         return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
 
     def update_function_code(self, **params: Any) -> dict[str, Any]:
-        """Accepts ``Architectures`` (as AWS does) and the code arguments (the simulation runs ``Handler``, so code
-        only changes ``CodeSha256``/``CodeSize``); ``Publish=True`` publishes a version."""
+        """New code for ``$LATEST`` (``ZipFile`` or ``S3Bucket``/``S3Key``: a Python function runs its handler from
+        it from now on, :mod:`lambdasim.core.code`) and ``Architectures``; ``Publish=True`` publishes a version."""
         op = "UpdateFunctionCode"
         self._begin(op, params)
         rec = self._function(op, params["FunctionName"], None)
@@ -179,7 +179,10 @@ class LambdaClient(
             raise self._precondition_failed(op)
         if params.get("DryRun"):
             return {**self._configuration(rec), "ResponseMetadata": self._metadata()}
-        version = self._backend.update_function_code(rec, params)
+        try:
+            version = self._backend.update_function_code(rec, params)
+        except LambdaError as exc:
+            raise self._backend_error(op, exc) from None
         return {**self._configuration(rec, version), "ResponseMetadata": self._metadata()}
 
     # -- concurrency and account ------------------------------------------------------------------------------

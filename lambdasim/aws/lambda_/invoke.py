@@ -20,9 +20,8 @@ from lambdasim.aws.arn import LATEST
 from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.aws.lambda_._base import FunctionRecord, LambdaBase
 from lambdasim.core._validators import short_repr
-from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.faults import SERVICE_EXCEPTION_MESSAGE, ServiceFault
-from lambdasim.core.handler import AttemptLog, ClientContext, ErrorInfo, runtime_error_log
+from lambdasim.core.handler import AttemptLog, ClientContext, ErrorInfo, log_lines
 from lambdasim.core.limits import MAX_PAYLOAD_DEPTH, text_depth
 from lambdasim.core.rules import ThrottleReason
 from lambdasim.core.target import Target
@@ -333,22 +332,13 @@ def error_payload(error: ErrorInfo, rid: str) -> dict[str, Any]:
 
 
 def log_result(target: Target, rid: str, error: ErrorInfo | None, elapsed: float, log: AttemptLog) -> str:
-    """``LogResult``: base64 of the tail of the attempt's log as the Python runtime writes it: ``START``, what the
-    handler printed, the runtime's ``[ERROR]`` record of an exception, ``END`` and ``REPORT`` (with ``Init
-    Duration`` after a cold start), as recorded in test_invocation_with_logs. ``Max Memory Used`` is the memory
-    size: lambdasim does not model memory use."""
+    """``LogResult``: base64 of the last 4 KB of the attempt's log lines, as its log stream holds them
+    (:func:`lambdasim.core.handler.log_lines`)."""
     init_ms = log.init_s * 1000
     ms = max(0.0, elapsed * 1000 - init_ms)
-    memory = target.version.memory_mb
-    text = f"START RequestId: {rid} Version: {target.version.version}\n" + log.output.getvalue()
-    if error is not None and error[2]:
-        text += runtime_error_log(error)
-    text += (
-        f"END RequestId: {rid}\n"
-        f"REPORT RequestId: {rid}\tDuration: {ms:.2f} ms\tBilled Duration: {billed_ms_of(ms)} ms\t"
-        f"Memory Size: {memory} MB\tMax Memory Used: {memory} MB\t"
+    version = target.version
+    lines = log_lines(
+        rid, version.version, version.memory_mb, log.output.getvalue(), error, ms, init_ms if log.cold else None
     )
-    if log.cold:
-        text += f"Init Duration: {init_ms:.2f} ms\t"
-    tail = (text + "\n").encode()[-LOG_RESULT_BYTES:]
+    tail = "".join(lines).encode()[-LOG_RESULT_BYTES:]
     return base64.b64encode(tail).decode()

@@ -1,0 +1,1 @@
+"""CloudWatch Logs: the functions' log groups and streams, and the boto3-shaped client."""
