@@ -890,3 +890,28 @@ def test_a_batch_stays_under_the_synchronous_payload_limit() -> None:
     w.sim.run(until=60)
     assert [numbers(b) for _t, b, _e in w.batches] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
     assert all(len(json.dumps(e)) <= 6 * 1024 * 1024 for _t, _b, e in w.batches)
+
+
+def test_genuine_boto3_clients_reach_the_streams_under_mock_aws() -> None:
+    boto3 = pytest.importorskip("boto3")
+    sim = ls.Simulation(seed=1)
+    with ls.mock_aws(sim):
+        kin = boto3.client("kinesis", region_name="us-east-1")
+        lam = boto3.client("lambda", region_name="us-east-1")
+        kin.create_stream(StreamName="s", ShardCount=1)
+        seen: list[bytes] = []
+        sim.client("lambda").create_function(
+            FunctionName="f",
+            Handler=lambda e, c: seen.extend(base64.b64decode(r["kinesis"]["data"]) for r in e["Records"]),
+        )
+        mapping = lam.create_event_source_mapping(
+            EventSourceArn="arn:aws:kinesis:us-east-1:123456789012:stream/s",
+            FunctionName="f",
+            StartingPosition="TRIM_HORIZON",
+        )
+        assert mapping["StartingPosition"] == "TRIM_HORIZON" and mapping["BatchSize"] == 100
+        kin.put_record(StreamName="s", PartitionKey="k", Data=b"hello")
+        sim.run(until=5)
+        it = kin.get_shard_iterator(StreamName="s", ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON")
+        assert [r["Data"] for r in kin.get_records(ShardIterator=it["ShardIterator"])["Records"]] == [b"hello"]
+    assert seen == [b"hello"]
