@@ -29,6 +29,7 @@ property.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -49,7 +50,7 @@ from lambdasim.planning.template import sam as _sam
 from lambdasim.planning.template.intrinsics import TemplateError
 from lambdasim.planning.template.loader import TemplateSyntaxError, loads
 from lambdasim.planning.template.resources import FUNCTION_FIELDS, Parts
-from lambdasim.planning.template.stack import Stack, parameter_values
+from lambdasim.planning.template.stack import NAME_PROPERTY, Stack, parameter_values
 from lambdasim.planning.topics import Topic
 
 __all__ = ["Template", "TemplateError", "TemplateWarning", "from_template", "read_template"]
@@ -75,6 +76,7 @@ class Template:
         without_behaviour: Functions given no behaviour (only with ``require_behaviours=False``; they were given
             an empty :class:`~lambdasim.Behaviour`).
         sam: Whether the template was expanded by the SAM transform.
+        names: Each simulated resource's name, by logical id.
     """
 
     model: Model
@@ -84,6 +86,7 @@ class Template:
     inert: tuple[str, ...] = ()
     without_behaviour: tuple[str, ...] = ()
     sam: bool = False
+    names: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def warning(self) -> str | None:
         """The one message listing what is not simulated, or ``None``."""
@@ -178,6 +181,8 @@ def _read(
             "lambdasim.Behaviour (duration, error rate, ...) in behaviours, by logical id or function name "
             "(a [behaviours.<LogicalId>] table in a workload file)",
         )
+    names = {lid: stack.name(lid) for lid in stack.resources if stack.type(lid) in NAME_PROPERTY}
+    workloads = [_renamed(w, names) for w in workloads]
     model = _model(stack, parts, chosen, workloads, model_settings)
     _check_build(model, function_ids)
     return Template(
@@ -188,7 +193,25 @@ def _read(
         inert=tuple(parts.inert),
         without_behaviour=tuple(name for name, _lid in missing),
         sam=sam,
+        names=names,
     )
+
+
+def _renamed(workload: Any, names: dict[str, str]) -> Any:
+    """``workload`` with a logical id in its ``function``, ``queue``, ``topic`` or ``bucket`` replaced by the
+    resource's name (a workload may name a resource either way)."""
+    if not attrs.has(type(workload)):
+        return workload
+    physical = set(names.values())
+    changes = {}
+    for key in ("function", "queue", "topic", "bucket"):
+        value = getattr(workload, key, None)
+        if not isinstance(value, str):
+            continue
+        base, sep, qualifier = value.partition(":") if key == "function" else (value, "", "")
+        if base in names and base not in physical:
+            changes[key] = names[base] + sep + qualifier
+    return attrs.evolve(workload, **changes) if changes else workload
 
 
 def _behaviours(given: dict[str, Any], function_ids: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
