@@ -30,6 +30,7 @@ from attrs import field, frozen
 
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.arn import LATEST, service_of
+from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.core._validators import in_range, lambda_function_name, non_empty_text, one_of, real, short_repr
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution
@@ -243,7 +244,7 @@ class Function:
             spec["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
         if self.runtime is not None:
             spec["Runtime"] = self.runtime
-        field = None
+        field = "runtime" if self.runtime is not None and runtime_problem(self.runtime) else None
         try:
             rec = backend.create_function(spec)
             field = "reserved_concurrency"

@@ -172,7 +172,12 @@ def _read(
     stack = Stack(data, parameters, stack_name)
     parts = _resources.read(stack)
     function_ids = {name: f.lid for name, f in parts.functions.items()}
-    chosen, missing = _behaviours(behaviours, function_ids)
+    # A function whose condition is false is not created; its behaviour may still be given (the same behaviours
+    # serve every stage), but nothing else that is no function.
+    absent = {
+        lid for lid, res in stack.all.items() if lid not in stack.resources and res["Type"] == "AWS::Lambda::Function"
+    }
+    chosen, missing = _behaviours({k: v for k, v in behaviours.items() if k not in absent}, function_ids)
     if missing and require_behaviours:
         listed = ", ".join(f"{lid} ({name})" if lid != name else name for name, lid in missing)
         raise TemplateError(

@@ -147,7 +147,7 @@ class Resolver:
                 return self._call(name, value[name], where, line)
             out = {}
             for key, item in value.items():
-                resolved = self.resolve(item, f"{where}.{key}", line)
+                resolved = self.resolve(item, f"{where}.{key}", line_of(value, key) or line)
                 if resolved is not NO_VALUE:
                     out[key] = resolved
             return out
@@ -170,7 +170,7 @@ class Resolver:
                 )
             if name in _CONDITION_ONLY:
                 raise TemplateError(where, f"{name} is allowed only in the Conditions section and Fn::If", line)
-            known = ", ".join(["Ref", *sorted(_FUNCTIONS), "Fn::ImportValue"])
+            known = ", ".join(["Ref", *sorted(set(_FUNCTIONS) - {"Ref"}), "Fn::ImportValue"])
             raise TemplateError(where, f"unknown intrinsic function {name!r}; CloudFormation's are: {known}", line)
         return method(self, arg, here, line)
 

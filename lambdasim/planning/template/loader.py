@@ -36,14 +36,19 @@ class TemplateSyntaxError(ValueError):
 
 
 class Located(dict[str, Any]):
-    """A mapping of the template that knows the line it starts on (1-based; 0 when unknown)."""
+    """A mapping of the template that knows the line it starts on and the line of each key (1-based)."""
 
     line: int = 0
+    lines: dict[str, int] | None = None
 
 
-def line_of(value: object) -> int:
-    """The line ``value`` (a mapping of a loaded template) starts on, 0 when unknown."""
-    return value.line if isinstance(value, Located) else 0
+def line_of(value: object, key: str | None = None) -> int:
+    """The line ``value`` (a mapping of a loaded template) starts on, or that of its ``key``; 0 when unknown."""
+    if not isinstance(value, Located):
+        return 0
+    if key is not None and value.lines is not None and key in value.lines:
+        return value.lines[key]
+    return value.line
 
 
 def _yaml() -> Any:
@@ -74,6 +79,7 @@ def _loader_class() -> type:
         def construct_mapping(self, node: Any, deep: bool = False) -> Located:
             out = Located()
             out.line = node.start_mark.line + 1
+            out.lines = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise TemplateSyntaxError(
@@ -87,6 +93,7 @@ def _loader_class() -> type:
                         f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in the mapping that starts "
                         f"on line {out.line}"
                     )
+                out.lines[key] = key_node.start_mark.line + 1
                 out[key] = self.construct_object(value_node, deep=True)
             return out
 

@@ -38,7 +38,8 @@ class Props:
 
     def error(self, name: str, problem: str) -> TemplateError:
         """An error naming the property."""
-        return TemplateError(self.where(name) if name else f"Resources.{self.lid}", problem, self.stack.line(self.lid))
+        where = self.where(name) if name else f"Resources.{self.lid}"
+        return TemplateError(where, problem, self.stack.line(self.lid, name))
 
     def get(self, name: str, default: Any = None) -> Any:
         """The property, resolved (``default`` when absent)."""

@@ -120,12 +120,16 @@ def check_shape(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     for lid, res in resources.items():
         where = f"Resources.{lid}"
         if not re.fullmatch(r"[A-Za-z0-9]+", lid):
-            raise TemplateError(where, "a logical id must be alphanumeric (A-Z, a-z, 0-9)", line_of(resources))
+            raise TemplateError(where, "a logical id must be alphanumeric (A-Z, a-z, 0-9)", line_of(resources, lid))
         if not isinstance(res, dict) or not isinstance(res.get("Type"), str):
-            raise TemplateError(where, "must be a mapping with a Type (such as AWS::SQS::Queue)", line_of(res))
+            raise TemplateError(
+                where, "must be a mapping with a Type (such as AWS::SQS::Queue)", line_of(resources, lid)
+            )
         props = res.get("Properties", {})
         if not isinstance(props, dict):
-            raise TemplateError(f"{where}.Properties", f"must be a mapping, got {short_repr(props)}", line_of(res))
+            raise TemplateError(
+                f"{where}.Properties", f"must be a mapping, got {short_repr(props)}", line_of(res, "Properties")
+            )
     for section in ("Conditions", "Mappings"):
         if not isinstance(template.get(section, {}), dict):
             raise TemplateError(section, "must be a mapping", line_of(template))
@@ -153,7 +157,7 @@ def check_cycles(resources: Mapping[str, Any]) -> None:
                 raise TemplateError(
                     f"Resources.{cycle[0]}",
                     f"Circular dependency between resources: [{', '.join(sorted(cycle))}]",
-                    line_of(resources[cycle[0]]),
+                    line_of(resources, cycle[0]),
                 )
             if dep not in state:
                 visit(dep)
@@ -210,9 +214,14 @@ class Stack:
         """The resource's type."""
         return str(self.all[lid]["Type"])
 
-    def line(self, lid: str) -> int:
-        """The line the resource starts on."""
-        return line_of(self.all[lid])
+    def line(self, lid: str, prop: str | None = None) -> int:
+        """The line the resource starts on, or that of its property ``prop``."""
+        if prop:
+            props = self.all[lid].get("Properties")
+            found = line_of(props, prop) if isinstance(props, dict) and prop in props else 0
+            if found:
+                return found
+        return line_of(self.all, lid) or line_of(self.all[lid])
 
     def raw(self, lid: str) -> dict[str, Any]:
         """The resource's ``Properties`` as written."""
@@ -226,7 +235,7 @@ class Stack:
         props = self.raw(lid)
         if name not in props:
             return default
-        value = self.resolver.resolve(props[name], f"Resources.{lid}.Properties.{name}", line_of(props))
+        value = self.resolver.resolve(props[name], f"Resources.{lid}.Properties.{name}", line_of(props, name))
         return default if value is NO_VALUE else value
 
     # -- names and references ----------------------------------------------------------------------------------
