@@ -48,6 +48,7 @@ __all__ = [
     "__version__",
     "calibrate",
     "dist",
+    "from_template",
     "register_client",
 ]
 
@@ -58,4 +59,8 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module("lambdasim.calibrate")
+    if name == "from_template":  # a planning tool too (it imports the SAM translator only for SAM templates)
+        from lambdasim.planning.template import from_template
+
+        return from_template
     raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")

@@ -531,7 +531,7 @@ def _queue_order(queues: Sequence[Queue]) -> list[Queue]:
 def _check_sources(model: Model, functions: dict[str, Function]) -> None:
     """The queues, mappings, buckets, topics, rules and the workloads that feed them name what the model has."""
     queues = {q.name: q for q in model.queues}
-    names = [q.name for q in model.queues] + [q.dlq_name for q in model.queues if q.dlq_name not in (None, *queues)]
+    names = [q.name for q in model.queues] + [d for q in model.queues if (d := q.dlq_name) and d not in queues]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ValueError(f"queues (with their dead-letter queues) must have unique names, got duplicates {dupes}")
@@ -571,13 +571,13 @@ def _check_sources(model: Model, functions: dict[str, Function]) -> None:
     topics = [t.name for t in model.topics]
     if len(set(topics)) != len(topics):
         raise ValueError(f"topics must have unique names, got {topics}")
-    for t in model.topics:
-        for s in t.subscriptions:
+    for topic in model.topics:
+        for s in topic.subscriptions:
             if s.function is not None:
-                function(s.function, f"topic {t.name!r}'s subscription")
+                function(s.function, f"topic {topic.name!r}'s subscription")
             elif s.queue not in queues:
                 raise ValueError(
-                    f"topic {t.name!r} subscribes queue {s.queue!r}, which is not among queues {sorted(queues)}"
+                    f"topic {topic.name!r} subscribes queue {s.queue!r}, which is not among queues {sorted(queues)}"
                 )
     rules = [(r.bus, r.name) for r in model.rules]
     if len(set(rules)) != len(rules):

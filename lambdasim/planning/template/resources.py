@@ -402,10 +402,13 @@ def _subscription(
     p: Props, parts: Parts, prop: str, protocol: Any, endpoint: Any, extra: dict[str, Any]
 ) -> Subscription | None:
     if protocol == "lambda":
-        return construct(Subscription, {"function": _function(p, parts, prop, endpoint), **extra}, p, {})
-    if protocol == "sqs":
-        return construct(Subscription, {"queue": _arn_name(p, prop, endpoint, "sqs"), **extra}, p, {})
-    return None
+        target = {"function": _function(p, parts, prop, endpoint)}
+    elif protocol == "sqs":
+        target = {"queue": _arn_name(p, prop, endpoint, "sqs")}
+    else:
+        return None
+    sub: Subscription = construct(Subscription, {**target, **extra}, p, {})
+    return sub
 
 
 def read_subscription(stack: Stack, lid: str, parts: Parts) -> Props:

@@ -36,7 +36,7 @@ class ManagedPolicies(dict[str, str]):
     def __getitem__(self, key: str) -> str:
         return f"arn:aws:iam::aws:policy/{key}"
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return self[key] if isinstance(key, str) else default
 
 

@@ -151,7 +151,8 @@ def load_workload(
         return WorkloadFile(source, settings, (*workloads, *faults), behaviours, parameters(data, source), meta)
 
     result, imports = _within(source, Path(path).parent, allow_code, read)
-    return attrs.evolve(result, imports=imports)
+    spec: WorkloadFile = attrs.evolve(result, imports=imports)
+    return spec
 
 
 def parameters(data: dict[str, Any], source: str) -> dict[str, Any]:
@@ -176,7 +177,7 @@ def load_behaviours(path: str | Path, *, allow_code: bool | None = False) -> tup
     """Read a behaviours file: ``[<LogicalId or function name>]`` tables of behaviours."""
     source = str(path)
     data = _toml(_read(path), source)
-    return _within(source, Path(path).parent, allow_code, lambda: _behaviours(data, ""))  # type: ignore[no-any-return]
+    return _within(source, Path(path).parent, allow_code, lambda: _behaviours(data, ""))
 
 
 def scenario(
