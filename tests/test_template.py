@@ -576,11 +576,11 @@ OK = {"F": ls.Behaviour(duration=0.1)}
         ),
         (
             "Parameters:\n  T:\n    Type: Number\n" + FUNCTION.format("!Ref T"),
-            "Parameters.T (line 3): has no Default: give its value in parameters",
+            "Parameters.T (line 2): has no Default: give its value in parameters",
         ),
         (
             "Parameters:\n  T:\n    Type: Number\n    Default: ten\n" + FUNCTION.format("!Ref T"),
-            "Parameters.T (line 3): Type Number: 'ten' is not a number",
+            "Parameters.T (line 2): Type Number: 'ten' is not a number",
         ),
         (
             "Parameters:\n  T:\n    Type: AWS::SSM::Parameter::Value<String>\n    Default: /app/timeout\n"
@@ -610,7 +610,7 @@ def test_parameters_are_checked() -> None:
         TemplateError, match=r"parameter 'Stage' is given but not declared; the template's are \['Env'\]"
     ):
         from_template(text, parameters={"Stage": "x"}, behaviours=OK)
-    with pytest.raises(TemplateError, match=r"Parameters.Env \(line 3\): 'test' is not among AllowedValues"):
+    with pytest.raises(TemplateError, match=r"Parameters.Env \(line 2\): 'test' is not among AllowedValues"):
         from_template(text, parameters={"Env": "test"}, behaviours=OK)
     assert from_template(text, parameters={"Env": "prod"}, behaviours=OK).function("F").timeout_s == 3
 
@@ -699,3 +699,119 @@ def test_workloads_may_name_resources_by_logical_id() -> None:
         ],
     )
     assert model.workloads[0] == SendMessages(queue="lambdasim-orders-dev", rate=1.0, stop_s=10)
+
+
+# -- streams: read into lambdasim.Stream / StreamEventSourceMapping where lambdasim has them ----------------------
+
+STREAMS = """\
+Resources:
+  Clicks:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 3, RetentionPeriodHours: 48}
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      TableName: orders
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+  Plain:
+    Type: AWS::DynamoDB::Table
+    Properties: {TableName: plain}
+  Failed:
+    Type: AWS::SQS::Queue
+  F:
+    Type: AWS::Lambda::Function
+    Properties: {Handler: x}
+  ClicksMapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Clicks.Arn
+      FunctionName: !Ref F
+      StartingPosition: LATEST
+      BatchSize: 200
+      MaximumBatchingWindowInSeconds: 1
+      ParallelizationFactor: 4
+      BisectBatchOnFunctionError: "true"
+      MaximumRetryAttempts: -1
+      MaximumRecordAgeInSeconds: 600
+      TumblingWindowInSeconds: 30
+      FunctionResponseTypes: [ReportBatchItemFailures]
+      DestinationConfig: {OnFailure: {Destination: !GetAtt Failed.Arn}}
+      FilterCriteria: {Filters: [{Pattern: '{"data": {"kind": ["click"]}}'}]}
+  OrdersMapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Orders.StreamArn
+      FunctionName: !Ref F
+      StartingPosition: TRIM_HORIZON
+"""
+
+
+def test_streams_are_listed_as_not_simulated_until_lambdasim_has_them() -> None:
+    from lambdasim.planning.template import streams
+
+    if streams.classes() is not None:
+        pytest.skip("lambdasim simulates streams here: see the next test")
+    read = read_template(STREAMS, behaviours=OK)
+    assert read.unmodelled == (
+        "ClicksMapping (AWS::Lambda::EventSourceMapping of a kinesis stream)",
+        "OrdersMapping (AWS::Lambda::EventSourceMapping of a dynamodb stream)",
+        "Clicks (AWS::Kinesis::Stream)",
+        "Orders (AWS::DynamoDB::Table)",
+        "Plain (AWS::DynamoDB::Table)",
+    )
+
+
+def test_stream_readers_build_streams_and_their_mappings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambdasim.planning.template import resources, streams
+    from lambdasim.planning.template.loader import loads
+    from lambdasim.planning.template.stack import Stack
+
+    @attrs.frozen(kw_only=True)
+    class Stream:  # the shape of lambdasim.Stream, as its issue gives it
+        name: str
+        source: str
+        shards: int = 1
+        retention_hours: int = 24
+
+    @attrs.frozen(kw_only=True)
+    class StreamEventSourceMapping:
+        stream: str
+        function: str
+        starting_position: str = "LATEST"
+        batch_size: int = 100
+        batching_window_s: int = 0
+        parallelization_factor: int = 1
+        bisect_batch_on_function_error: bool = False
+        maximum_retry_attempts: int = -1
+        maximum_record_age_s: int = -1
+        on_failure: str | None = None
+        report_batch_item_failures: bool = False
+        tumbling_window_s: int = 0
+        filters: tuple[dict[str, object], ...] = ()
+        enabled: bool = True
+
+    monkeypatch.setattr(streams, "classes", lambda: (Stream, StreamEventSourceMapping))
+    parts = resources.read(Stack(loads(STREAMS), {}, "lambdasim"))
+    assert parts.streams == [
+        Stream(name="Clicks", source="kinesis", shards=3, retention_hours=48),
+        Stream(name="orders", source="dynamodb"),
+    ]
+    assert parts.stream_mappings == [
+        StreamEventSourceMapping(
+            stream="Clicks",
+            function="F",
+            starting_position="LATEST",
+            batch_size=200,
+            batching_window_s=1,
+            parallelization_factor=4,
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=-1,
+            maximum_record_age_s=600,
+            tumbling_window_s=30,
+            report_batch_item_failures=True,
+            on_failure=ARN.format("sqs", "Failed"),
+            filters=[{"data": {"kind": ["click"]}}],
+        ),
+        StreamEventSourceMapping(stream="orders", function="F", starting_position="TRIM_HORIZON"),
+    ]
+    assert parts.unmodelled == ["Plain (AWS::DynamoDB::Table without a stream)"]

@@ -56,7 +56,7 @@ def parameter_values(section: Any, overrides: Mapping[str, Any]) -> dict[str, An
     out: dict[str, Any] = {}
     for name, spec in section.items():
         where = f"Parameters.{name}"
-        line = line_of(spec)
+        line = line_of(section, name) or line_of(spec)
         if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
             raise TemplateError(where, "must be a mapping with a Type", line)
         kind = spec["Type"]

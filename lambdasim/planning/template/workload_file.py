@@ -122,7 +122,7 @@ def load_workload(
     source = str(path)
     data = _toml(_read(path), source)
     model_keys = {k: f for k, f in _scenario._model_keys().items() if k not in TEMPLATE_KEYS and k != "workloads"}
-    valid = [*_scenario.SCENARIO_KEYS, "workloads", "behaviours", "parameters", *model_keys]
+    valid = _valid_keys()
 
     def workload(array: str, value: object, where: str) -> object:
         if isinstance(value, dict) and names:
@@ -130,11 +130,7 @@ def load_workload(
         return _scenario._kind(array, value, where)
 
     def read() -> WorkloadFile:
-        for key in data:
-            if key in TEMPLATE_KEYS:
-                raise _scenario._ProblemError(key, "is given by the template; a workload file gives what drives it")
-            if key not in valid:
-                raise _scenario._unknown("", key, valid)
+        _check_keys(data, valid)
         workloads = _scenario._sequence_of(
             data.get("workloads", []), "workloads", lambda v, p: workload("workloads", v, p)
         )
@@ -153,6 +149,19 @@ def load_workload(
     result, imports = _within(source, Path(path).parent, allow_code, read)
     spec: WorkloadFile = attrs.evolve(result, imports=imports)
     return spec
+
+
+def _valid_keys() -> list[str]:
+    model_keys = [k for k in _scenario._model_keys() if k not in TEMPLATE_KEYS and k != "workloads"]
+    return [*_scenario.SCENARIO_KEYS, "workloads", "behaviours", "parameters", *model_keys]
+
+
+def _check_keys(data: dict[str, Any], valid: list[str]) -> None:
+    for key in data:
+        if key in TEMPLATE_KEYS:
+            raise _scenario._ProblemError(key, "is given by the template; a workload file gives what drives it")
+        if key not in valid:
+            raise _scenario._unknown("", key, valid)
 
 
 def parameters(data: dict[str, Any], source: str) -> dict[str, Any]:
@@ -195,6 +204,8 @@ def scenario(
     from lambdasim.planning.template import TemplateError, read_template
 
     data = _toml(_read(workload), str(workload)) if workload is not None else {}
+    if workload is not None:  # the file's own mistakes first, before the template is read
+        _within(str(workload), Path(workload).parent, allow_code, lambda: _check_keys(data, _valid_keys()))
     values = {**parameters(data, str(workload)), **(parameters_given or {})}
     chosen: dict[str, Any] = {}
     imports: list[str] = []
