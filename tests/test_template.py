@@ -815,3 +815,18 @@ def test_stream_readers_build_streams_and_their_mappings(monkeypatch: pytest.Mon
         StreamEventSourceMapping(stream="orders", function="F", starting_position="TRIM_HORIZON"),
     ]
     assert parts.unmodelled == ["Plain (AWS::DynamoDB::Table without a stream)"]
+
+
+def test_a_rule_target_s_input_is_json_text() -> None:
+    text = FUNCTION.format("3") + (
+        "  R:\n    Type: AWS::Events::Rule\n    Properties:\n      ScheduleExpression: rate(5 minutes)\n"
+        '      Targets:\n        - Id: a\n          Arn: !GetAtt F.Arn\n          Input: \'{"report": "daily"}\'\n'
+    )
+    model = from_template(text, behaviours=OK)
+    assert model.rules == (
+        Rule(name="R", schedule="rate(5 minutes)", targets=[RuleTarget(function="F", input={"report": "daily"})]),
+    )
+    with pytest.raises(
+        TemplateError, match=r"Resources\.R\.Properties\.Targets \(line \d+\): \[0\]\.Input must be JSON"
+    ):
+        from_template(text.replace('\'{"report": "daily"}\'', "'{oops'"), behaviours=OK)

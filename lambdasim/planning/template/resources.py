@@ -21,6 +21,7 @@ How a template's settings map [model]:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -540,8 +541,13 @@ def _rule_target(p: Props, parts: Parts, i: int, entry: Any) -> RuleTarget | Non
         kwargs["topic"] = _arn_name(p, "Targets", arn, "sns")
     else:
         return None
-    if "Input" in entry:
-        kwargs["input"] = to_json_object(entry["Input"], lambda problem: p.error("Targets", f"[{i}].Input {problem}"))
+    if "Input" in entry:  # JSON text, as EventBridge takes it
+        if not isinstance(entry["Input"], str):
+            raise p.error("Targets", f"[{i}].Input must be JSON text, got {short_repr(entry['Input'])}")
+        try:
+            kwargs["input"] = json.loads(entry["Input"])
+        except ValueError as exc:
+            raise p.error("Targets", f"[{i}].Input must be JSON text, got invalid JSON ({exc})") from None
     if "InputPath" in entry:
         kwargs["input_path"] = entry["InputPath"]
     if "InputTransformer" in entry:
