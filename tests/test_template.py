@@ -830,3 +830,22 @@ def test_a_rule_target_s_input_is_json_text() -> None:
         TemplateError, match=r"Resources\.R\.Properties\.Targets \(line \d+\): \[0\]\.Input must be JSON"
     ):
         from_template(text.replace('\'{"report": "daily"}\'', "'{oops'"), behaviours=OK)
+
+
+def test_a_sam_function_without_code_and_a_schedule_event() -> None:
+    text = (
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Handler: a.b\n      Runtime: python3.12\n      Events:\n        Tick:\n"
+        "          Type: Schedule\n          Properties:\n            Schedule: rate(1 minute)\n"
+    )
+    model = from_template(text, behaviours={"Fn": ls.Behaviour(duration=1.0)}, horizon_s=630)
+    assert model.rules == (Rule(name="FnTick", schedule="rate(1 minute)", targets=[RuleTarget(function="Fn")]),)
+    assert model.run(seed=0).functions["Fn"]["outcomes"]["Success"] == 10  # at 60, 120, ..., 600 s
+
+
+def test_the_sam_translator_leaves_no_log_behind(caplog: pytest.LogCaptureFixture) -> None:
+    import gc
+
+    from_template(SAM, behaviours=BEHAVIOURS)
+    gc.collect()
+    assert "unpublished metrics" not in caplog.text

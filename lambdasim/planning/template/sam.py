@@ -6,8 +6,8 @@ The translator runs as CloudFormation runs it, with three things supplied that i
 - the region (``us-east-1``, the simulated account's), instead of a boto3 session's;
 - the managed policies' ARNs (``arn:aws:iam::aws:policy/<name>`` for any name, :class:`ManagedPolicies`), instead
   of IAM's list: lambdasim does not enforce IAM, so the role's policies only need to translate;
-- a stand-in S3 location for code given as a local path (``CodeUri: src/``), which ``sam package`` would upload:
-  the code is never run.
+- a stand-in S3 location for code given as a local path (``CodeUri: src/``, or none: the template's folder, as
+  ``sam build`` takes it), which ``sam package`` would upload: the code is never run.
 """
 
 from __future__ import annotations
@@ -50,10 +50,17 @@ def is_sam(template: dict[str, Any]) -> bool:
 def _local_code(template: dict[str, Any]) -> dict[str, Any]:
     """A copy with local code paths replaced by :data:`LOCAL_CODE` locations."""
     out = copy.deepcopy(template)
-    places: list[Any] = list((out.get("Globals") or {}).values()) if isinstance(out.get("Globals"), dict) else []
+    globals_ = out.get("Globals") if isinstance(out.get("Globals"), dict) else {}
+    places: list[Any] = list(globals_.values())
+    global_code = isinstance(globals_.get("Function"), dict) and "CodeUri" in globals_["Function"]
     for res in (out.get("Resources") or {}).values():
         if isinstance(res, dict) and str(res.get("Type", "")).startswith("AWS::Serverless::"):
-            places.append(res.setdefault("Properties", {}))
+            props = res.setdefault("Properties", {})
+            places.append(props)
+            code = ("CodeUri", "InlineCode", "ImageUri")
+            function = res["Type"] == "AWS::Serverless::Function" and isinstance(props, dict)
+            if function and not global_code and not any(k in props for k in code):
+                props["CodeUri"] = "."  # what `sam build` takes when none is given: the template's folder
     for props in places:
         if not isinstance(props, dict):
             continue
@@ -96,4 +103,8 @@ def expand(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, An
         raise TemplateError("Transform", "the SAM transform refused the template: " + "; ".join(problems)) from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise TemplateError("Transform", f"the SAM transform failed: {' '.join(str(exc).split())}") from None
+    finally:
+        # The translator records usage metrics for AWS's own service; its no-op publisher drops them (unpublished,
+        # they would be logged as a warning when the translator is collected).
+        translator.metrics.publish()
     return expanded
