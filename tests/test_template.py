@@ -849,3 +849,14 @@ def test_the_sam_translator_leaves_no_log_behind(caplog: pytest.LogCaptureFixtur
     from_template(SAM, behaviours=BEHAVIOURS)
     gc.collect()
     assert "unpublished metrics" not in caplog.text
+
+
+def test_a_mapping_of_a_queue_whose_visibility_timeout_is_under_the_function_s_timeout_is_refused() -> None:
+    text = SAM.replace("VisibilityTimeout: 120", "VisibilityTimeout: 10")
+    with pytest.raises(
+        TemplateError,
+        # SAM made this resource: it has no line of the template
+        match=r"Resources\.OrderWorkerOrders\.Properties\.EventSourceArn: InvalidParameterValueException: Queue "
+        r"visibility timeout: 10 seconds is less than Function timeout: 20 seconds",
+    ):
+        from_template(text, behaviours=BEHAVIOURS)

@@ -43,11 +43,12 @@ class Located(dict[str, Any]):
 
 
 def line_of(value: object, key: str | None = None) -> int:
-    """The line ``value`` (a mapping of a loaded template) starts on, or that of its ``key``; 0 when unknown."""
+    """The line ``value`` (a mapping of a loaded template) starts on, or that of its ``key``; 0 when unknown (a
+    key the SAM transform added has none)."""
     if not isinstance(value, Located):
         return 0
-    if key is not None and value.lines is not None and key in value.lines:
-        return value.lines[key]
+    if key is not None:
+        return value.lines.get(key, 0) if value.lines is not None else 0
     return value.line
 
 

@@ -275,6 +275,7 @@ def read_event_source_mapping(stack: Stack, lid: str, parts: Parts) -> Props:
     kwargs["report_batch_item_failures"] = bool(types)
     kwargs["filters"] = filters(p)
     kwargs["enabled"] = p.boolean("Enabled", True)
+    _check_visibility(p, parts, queue, function)
     parts.mappings.append(
         construct(
             EventSourceMapping,
@@ -290,6 +291,20 @@ def read_event_source_mapping(stack: Stack, lid: str, parts: Parts) -> Props:
         )
     )
     return p
+
+
+def _check_visibility(p: Props, parts: Parts, queue: str, function: str) -> None:
+    """Lambda refuses a mapping whose queue's visibility timeout is under the function's timeout (message as
+    recorded by LocalStack on AWS: ``InvalidParameterValueException``)."""
+    queues = {q.name: q for q in parts.queues}
+    timeout = parts.functions[function.partition(":")[0]].kwargs["timeout_s"]
+    if queue in queues and queues[queue].visibility_timeout_s < timeout:
+        raise p.error(
+            "EventSourceArn",
+            f"InvalidParameterValueException: Queue visibility timeout: {queues[queue].visibility_timeout_s} seconds "
+            f"is less than Function timeout: {timeout} seconds (the queue's VisibilityTimeout must be at least the "
+            "function's Timeout; AWS advises six times it)",
+        )
 
 
 def filters(p: Props) -> list[dict[str, Any]]:

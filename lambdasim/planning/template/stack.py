@@ -113,7 +113,9 @@ def check_shape(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The ``Resources`` section, after checking the template's sections and each resource's ``Type``."""
     for key in template:
         if key not in SECTIONS:
-            raise TemplateError(key, f"unknown template section; sections are {', '.join(SECTIONS)}", line_of(template))
+            raise TemplateError(
+                key, f"unknown template section; sections are {', '.join(SECTIONS)}", line_of(template, key)
+            )
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise TemplateError("Resources", "a template needs a Resources section with at least one resource")
