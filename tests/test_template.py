@@ -677,8 +677,10 @@ def test_a_template_file_is_read_and_refused_like_a_scenario_file(tmp_path: obje
     (folder / "bin.yaml").write_bytes(b"\xff\xfe\x00")
     with pytest.raises(TemplateError, match=r"not UTF-8"):
         from_template(folder / "bin.yaml")
-    with pytest.raises(TemplateError, match=r"error: line 2: .*t2\.yaml|t2\.yaml: .*line 6"):
-        (folder / "t2.yaml").write_text(FUNCTION.format("abc"))
+    (folder / "t2.yaml").write_text(FUNCTION.format("abc"))
+    with pytest.raises(
+        TemplateError, match=r"t2\.yaml: Resources\.F\.Properties\.Timeout \(line 6\): must be an integer"
+    ):
         from_template(folder / "t2.yaml", behaviours=OK)
 
 

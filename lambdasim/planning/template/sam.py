@@ -50,7 +50,8 @@ def is_sam(template: dict[str, Any]) -> bool:
 def _local_code(template: dict[str, Any]) -> dict[str, Any]:
     """A copy with local code paths replaced by :data:`LOCAL_CODE` locations."""
     out = copy.deepcopy(template)
-    globals_ = out.get("Globals") if isinstance(out.get("Globals"), dict) else {}
+    found = out.get("Globals")
+    globals_: dict[str, Any] = found if isinstance(found, dict) else {}
     places: list[Any] = list(globals_.values())
     global_code = isinstance(globals_.get("Function"), dict) and "CodeUri" in globals_["Function"]
     for res in (out.get("Resources") or {}).values():
