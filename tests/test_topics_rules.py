@@ -186,3 +186,9 @@ def test_topics_and_rules_in_a_scenario_file() -> None:
     )
     results = scenario.run()
     assert results.functions["f"]["async_events_received"] > 40  # ~60 messages and two scheduled events
+
+
+def test_only_a_dead_letter_queue_named_explicitly_may_be_a_queue_of_the_model() -> None:
+    with pytest.raises(ValueError, match=r"unique names, got duplicates \['a-dlq'\]"):
+        Model(functions=[F], queues=[Queue(name="a", max_receive_count=1), Queue(name="a-dlq")])
+    Model(functions=[F], queues=[Queue(name="a", max_receive_count=1, dead_letter_queue="a-dlq"), Queue(name="a-dlq")])

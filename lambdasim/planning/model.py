@@ -518,7 +518,7 @@ def _queue_order(queues: Sequence[Queue]) -> list[Queue]:
     def visit(q: Queue, visiting: frozenset[str]) -> None:
         if q.name in ordered or q.name in visiting:
             return
-        dlq = q.dlq_name
+        dlq = q.dead_letter_queue if q.max_receive_count is not None else None
         if dlq is not None and dlq in by_name:
             visit(by_name[dlq], visiting | {q.name})
         ordered[q.name] = q
@@ -531,7 +531,11 @@ def _queue_order(queues: Sequence[Queue]) -> list[Queue]:
 def _check_sources(model: Model, functions: dict[str, Function]) -> None:
     """The queues, mappings, buckets, topics, rules and the workloads that feed them name what the model has."""
     queues = {q.name: q for q in model.queues}
-    names = [q.name for q in model.queues] + [d for q in model.queues if (d := q.dlq_name) and d not in queues]
+    # A dead-letter queue named explicitly may be a queue of the model (created with its own settings); the default
+    # <name>-dlq is created with the queue, so a queue of the model by that name is a clash.
+    names = [q.name for q in model.queues] + [
+        d for q in model.queues if (d := q.dlq_name) and not (q.dead_letter_queue is not None and d in queues)
+    ]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ValueError(f"queues (with their dead-letter queues) must have unique names, got duplicates {dupes}")

@@ -90,8 +90,8 @@ class Queue:
         max_receive_count: Move a message to the dead-letter queue on the receive after this many, 1 to 1,000;
             ``None``: no dead-letter queue.
         dead_letter_queue: The dead-letter queue's name (default ``<name>-dlq``, ``<base>-dlq.fifo`` for FIFO). A
-            queue of the model by that name is the dead-letter queue, with its own settings; otherwise it is
-            created with this queue's retention.
+            queue of the model named here is the dead-letter queue, with its own settings; otherwise it is created
+            with this queue's retention.
         content_based_deduplication: FIFO only: deduplicate by the body's SHA-256 (else the workload gives ids).
     """
 
