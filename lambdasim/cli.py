@@ -10,7 +10,7 @@
 - ``lambdasim run TEMPLATE.yaml --workload LOAD.toml``: a SAM or CloudFormation template (``.yaml``, ``.yml``,
   ``.json``, ``.template``) as the scenario, driven by a workload file
   (:mod:`lambdasim.planning.template.workload_file`), with ``--behaviours FILE.toml`` and ``--parameter Name=Value``
-  (repeatable); the other options as for a scenario.
+  (repeatable); the other options as for a scenario. ``lambdasim plan`` takes a template the same way.
 - ``lambdasim validate SCENARIO.toml ...``: read and build each scenario without running it, and list what it
   would import; a template is read and built with what it does not simulate listed (``--workload`` optional).
 - ``lambdasim demo``: the built-in bursty example.
@@ -107,7 +107,7 @@ def _load_template(args: argparse.Namespace, path: str, *, require_behaviours: b
             args.workload,
             behaviours=args.behaviours,
             parameters_given=_parameters(args.parameter),
-            allow_code=True if args.allow_code else (None if not require_behaviours else False),
+            allow_code=True if getattr(args, "allow_code", False) else (None if not require_behaviours else False),
             require_behaviours=require_behaviours,
         )
     except (ScenarioError, TemplateError) as exc:
@@ -124,7 +124,7 @@ def _load_run(args: argparse.Namespace) -> Scenario:
                 raise CommandError(
                     f"--{flag} is for templates (.yaml, .yml, .json, .template), not {args.scenario}", EXIT_BAD_INPUT
                 )
-        return _load(args.scenario, args.allow_code)
+        return _load(args.scenario, getattr(args, "allow_code", False))
     scenario, read = _load_template(args, args.scenario)
     message = read.warning()
     if message is not None:
@@ -448,7 +448,7 @@ def _plan(args: argparse.Namespace) -> int:
     from lambdasim.planning.risk import ShareRule
     from lambdasim.planning.scenario import ScenarioError
 
-    scenario = _load(args.scenario)
+    scenario = _load_run(args)
     model = scenario.model
     names = [f.name for f in model.functions]
     function = args.function if args.function is not None else (names[0] if len(names) == 1 else None)
@@ -695,7 +695,10 @@ def build_parser() -> argparse.ArgumentParser:
             "clear; then re-check the answer across the plausible ranges of the settings AWS does not publish."
         ),
     )
-    plan.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
+    plan.add_argument(
+        "scenario", metavar="SCENARIO.toml", help="the scenario file, or a SAM/CloudFormation template with --workload"
+    )
+    _template_options(plan)
     plan.add_argument("--function", default=None, metavar="NAME", help="the function (default: the only one)")
     plan.add_argument(
         "--target",

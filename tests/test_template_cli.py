@@ -122,3 +122,11 @@ def test_unreadable_paths_end_with_one_line(tmp_path: Path, capsys: pytest.Captu
     bad_load.write_text("[[functions]]\nname = 'x'\n")
     code, _out, err = _run(capsys, "run", SAM, "--workload", str(bad_load))
     assert code == 2 and "functions: is given by the template" in err
+
+
+def test_plan_takes_a_template_too(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = _run(
+        capsys, "plan", CLICKS, "--workload", CLICKS_LOAD, "--function", "Nope", "--target", "time_to_success_p99_s<=60"
+    )
+    assert code == 2
+    assert "--function must be one of ['lambdasim-processor', 'Report'], got 'Nope'" in err
