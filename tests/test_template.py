@@ -555,6 +555,7 @@ OK = {"F": ls.Behaviour(duration=0.1)}
         (FUNCTION.format("!Select [5, [1, 2]]"), "Fn::Select's index must be in [0, 1]"),
         (FUNCTION.format("!FindInMap [M, a, b]"), "Fn::FindInMap: no map 'M'"),
         (FUNCTION.format("!Equals [1, 1]"), "Fn::Equals is allowed only in the Conditions section"),
+        (FUNCTION.format("!Cidr [a, 1, 2]"), "Fn::Cidr is CloudFormation's, but lambdasim does not resolve it"),
         (
             "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt B.QueueName\n"
             "  B:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${A.QueueName}-b'\n",

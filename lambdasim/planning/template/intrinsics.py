@@ -168,6 +168,10 @@ class Resolver:
                     "template does not have; give the value as a parameter instead",
                     line,
                 )
+            if name in ("Fn::Cidr", "Fn::Transform", "Fn::GetStackOutput"):
+                raise TemplateError(
+                    where, f"{name} is CloudFormation's, but lambdasim does not resolve it (it is read here)", line
+                )
             if name in _CONDITION_ONLY:
                 raise TemplateError(where, f"{name} is allowed only in the Conditions section and Fn::If", line)
             known = ", ".join(["Ref", *sorted(set(_FUNCTIONS) - {"Ref"}), "Fn::ImportValue"])
