@@ -52,6 +52,7 @@ __all__ = [
     "__version__",
     "calibrate",
     "dist",
+    "from_template",
     "mock_aws",
     "register_client",
     "resource",
@@ -73,4 +74,8 @@ def __getattr__(name: str) -> object:
         from lambdasim.aws.resources import resource
 
         return resource
+    if name == "from_template":  # a planning tool too (it imports the SAM translator only for SAM templates)
+        from lambdasim.planning.template import from_template
+
+        return from_template
     raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")
