@@ -1,4 +1,4 @@
-"""The simulated destination services: SQS queues, SNS topics, EventBridge buses and S3 buckets.
+"""The simulated services: SQS queues, SNS topics, EventBridge buses, S3 buckets and CloudWatch's metrics and alarms.
 
 They are plain in-memory objects on the simulated clock, shared by the boto3-shaped clients (``sim.client("sqs")``,
 ...) and by the destination and dead-letter code of the engine, so a queue a client created is the queue Lambda
@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lambdasim.aws.cloudwatch.backend import CloudWatchService
     from lambdasim.aws.events.backend import EventBridgeService
     from lambdasim.aws.lambda_.backend import LambdaBackend
     from lambdasim.aws.s3.backend import S3Service
@@ -57,6 +58,7 @@ class Services:
     """Every simulated service of one :class:`~lambdasim.aws.simulation.Simulation`."""
 
     def __init__(self, sim: Simulation) -> None:
+        from lambdasim.aws.cloudwatch.backend import CloudWatchService
         from lambdasim.aws.events.backend import EventBridgeService
         from lambdasim.aws.lambda_.backend import LambdaBackend
         from lambdasim.aws.s3.backend import S3Service
@@ -70,6 +72,7 @@ class Services:
         self.sns: SnsService = SnsService(self)
         self.events: EventBridgeService = EventBridgeService(self)
         self.s3: S3Service = S3Service(self)
+        self.cloudwatch: CloudWatchService = CloudWatchService(self)
 
     @property
     def region(self) -> str:
