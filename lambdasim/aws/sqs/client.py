@@ -16,7 +16,15 @@ from lambdasim.aws._service_client import ServiceClient, decode_token, encode_to
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.errors import ClientError
 from lambdasim.aws.sqs._shapes import OPERATIONS, SHAPES
-from lambdasim.aws.sqs.backend import READ_ONLY, SETTABLE, Message, Queue, check_attributes, md5_of_attributes
+from lambdasim.aws.sqs.backend import (
+    READ_ONLY,
+    SETTABLE,
+    Message,
+    Queue,
+    check_attributes,
+    md5_of_attributes,
+    with_booleans_lowered,
+)
 
 DATA_TYPES = ("String", "Number", "Binary")
 MAX_BATCH = 10
@@ -189,7 +197,7 @@ class SqsClient(ServiceClient):
         """Change attributes (``FifoQueue`` cannot change; ``RedrivePolicy=""`` removes the redrive policy)."""
         op = self._call("set_queue_attributes", params)
         queue = self._queue(params["QueueUrl"], op)
-        attributes = dict(params["Attributes"])
+        attributes = with_booleans_lowered(dict(params["Attributes"]))
         with self._client_errors(op):
             check_attributes(attributes, creating_fifo=queue.fifo)
         if "FifoQueue" in attributes:
