@@ -65,7 +65,7 @@ def state(cw: Any, name: str = "errs") -> str:
 
 def test_one_period_alarm_changes_state_at_the_end_of_the_first_and_last_failing_periods() -> None:
     # Errors from 300 s to 600 s: the period [300, 360) is the first with errors, [600, 660) the first without.
-    sim, cw = errors_between(300, 600, 900)
+    _sim, cw = errors_between(300, 600, 900)
     assert transitions(cw) == [(60.0, "OK"), (360.0, "ALARM"), (660.0, "OK")]
 
 
@@ -79,7 +79,7 @@ def test_the_state_changes_at_the_period_boundary_not_before() -> None:
 def test_m_out_of_n_needs_m_breaching_periods() -> None:
     # 2 out of 3: the second failing period ends at 420 s; back to OK when at most 1 of the last 3 breaches: the
     # window [540, 720) holds one failing period (540-600), so OK at 720 s.
-    sim, cw = errors_between(300, 600, 900, EvaluationPeriods=3, DatapointsToAlarm=2)
+    _sim, cw = errors_between(300, 600, 900, EvaluationPeriods=3, DatapointsToAlarm=2)
     assert transitions(cw) == [(60.0, "OK"), (420.0, "ALARM"), (720.0, "OK")]
     reason = cw.describe_alarm_history(AlarmName="errs", HistoryItemType="StateUpdate")["AlarmHistoryItems"][1]
     new = json.loads(reason["HistoryData"])["newState"]
@@ -90,7 +90,7 @@ def test_m_out_of_n_needs_m_breaching_periods() -> None:
 
 
 def test_reason_and_reason_data_in_aws_words() -> None:
-    sim, cw = errors_between(300, 10_000, 400)
+    _sim, cw = errors_between(300, 10_000, 400)
     alarm = cw.describe_alarms()["MetricAlarms"][0]
     assert alarm["StateReason"] == (
         "Threshold Crossed: 1 datapoint [6.0 (01/01/26 00:05:00)] was greater than the threshold (0.0)."
@@ -110,7 +110,7 @@ def test_reason_and_reason_data_in_aws_words() -> None:
 
 
 def test_initial_state_and_description() -> None:
-    sim, cw = errors_between(0, 0, 1, AlarmDescription="errors of f", TreatMissingData="notBreaching")
+    _sim, cw = errors_between(0, 0, 1, AlarmDescription="errors of f", TreatMissingData="notBreaching")
     alarm = cw.describe_alarms()["MetricAlarms"][0]
     assert alarm["StateValue"] == "INSUFFICIENT_DATA"
     assert alarm["StateReason"] == "Unchecked: Initial alarm creation"
@@ -268,7 +268,7 @@ def test_evaluation_costs_nothing_without_alarms_and_stops_with_the_last_one() -
         ComparisonOperator="GreaterThanThreshold",
     )
     assert [entry[0] for entry in sim.env.queue] == [120]
-    with pytest.raises(ValueError, match="alarms at the end of every period.*'a'"):
+    with pytest.raises(ValueError, match=r"alarms at the end of every period.*'a'"):
         sim.run()
     cw.delete_alarms(AlarmNames=["a", "never-existed"])
     assert sim.env.queue == []

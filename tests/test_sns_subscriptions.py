@@ -180,7 +180,7 @@ def error_of(call: Any, **params: Any) -> tuple[str, str]:
 def test_subscription_attribute_errors_in_sns_words() -> None:
     sim = ls.Simulation(seed=1)
     sns = sim.client("sns")
-    topic, url, sub = topic_and_queue(sim)
+    topic, _url, sub = topic_and_queue(sim)
     set_attr = sns.set_subscription_attributes
     assert error_of(set_attr, SubscriptionArn=sub, AttributeName="Nope", AttributeValue="x") == (
         "InvalidParameter",
@@ -221,11 +221,10 @@ def test_subscription_attribute_errors_in_sns_words() -> None:
         Endpoint="arn:aws:sqs:us-east-1:123456789012:other",
         Attributes={"RawMessageDelivery": "wrongvalue"},
     )
-    assert (
-        message
-        == "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [wrongvalue]. Must be true or false."
+    assert message == (
+        "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [wrongvalue]. Must be true or false."
     )
-    code, message = error_of(
+    _code, message = error_of(
         sns.subscribe,
         TopicArn=topic,
         Protocol="sqs",
