@@ -214,7 +214,7 @@ def test_subscription_attribute_errors_in_sns_words() -> None:
         "NotFound",
         "Subscription does not exist",
     )
-    code, message = error_of(
+    _code, message = error_of(
         sns.subscribe,
         TopicArn=topic,
         Protocol="sqs",
