@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from lambdasim.aws._service_client import ServiceClient, decode_token, encode_token, utc
 from lambdasim.aws._stream import StreamingBody
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.errors import ParamValidationError
+from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.aws.s3 import notifications
 from lambdasim.aws.s3._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.s3.backend import Bucket, S3Object
@@ -212,8 +212,10 @@ class S3Client(ExtrasMixin, ServiceClient):
         return meta
 
     def _bare(self, status: int, op: str) -> Exception:
-        """The error of a response without a body (a HEAD's), as botocore builds it from the status alone."""
-        return self._fail(ServiceError(str(status), http.HTTPStatus(status).phrase, status), op)
+        """The error of a response without a body (a HEAD's, a 304), as botocore builds it from the status alone:
+        a plain ``ClientError`` (no modelled class has a numeric code), ``Error.Code`` ``"404"``."""
+        shaped = self._fail(ServiceError(str(status), http.HTTPStatus(status).phrase, status), op)
+        return ClientError(shaped.response, op)
 
     def delete_bucket(self, **params: Any) -> dict[str, Any]:
         """Delete an empty bucket."""
