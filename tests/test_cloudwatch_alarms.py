@@ -478,7 +478,15 @@ def test_alarm_operation_errors() -> None:
         "The parameter Period must be a multiple of 60.",
     )
     code, message, _ = error_of(cw.put_metric_alarm, **{**base, "Metrics": [{"Id": "m1", "Expression": "1"}]})
-    assert (code, message) == ("InvalidParameterValue", "lambdasim does not simulate Metrics on PutMetricAlarm alarms")
+    assert (code, message) == (
+        "InvalidParameterCombination",
+        "The parameters Metrics and MetricName are mutually exclusive.",
+    )
+    code, message, _ = error_of(cw.put_metric_alarm, **{**base, "ThresholdMetricId": "ad1"})
+    assert (code, message) == (
+        "InvalidParameterValue",
+        "lambdasim does not simulate ThresholdMetricId on PutMetricAlarm alarms",
+    )
     assert error_of(cw.put_metric_alarm, **{**base, "ComparisonOperator": "Bigger"})[0] == "ValidationError"
     alarm = dict(base)
     alarm["AlarmName"] = "ok"
@@ -589,3 +597,67 @@ def test_put_metric_data_errors_in_aws_words() -> None:
     )
     with pytest.raises(cw.exceptions.InvalidParameterValueException):
         cw.put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "m", "Value": float("nan")}])
+
+
+def math_alarm(**overrides: Any) -> dict[str, Any]:
+    def stat(query_id: str, metric: str) -> dict[str, Any]:
+        return {
+            "Id": query_id,
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/Lambda", "MetricName": metric, "Dimensions": FN},
+                "Period": 60,
+                "Stat": "Sum",
+            },
+            "ReturnData": False,
+        }
+
+    alarm: dict[str, Any] = {
+        "AlarmName": "error-rate",
+        "EvaluationPeriods": 1,
+        "Threshold": 50.0,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Metrics": [
+            stat("errors", "Errors"),
+            stat("invocations", "Invocations"),
+            {"Id": "rate", "Expression": "100 * errors / invocations", "Label": "Error rate"},
+        ],
+    }
+    alarm.update(overrides)
+    return alarm
+
+
+def test_metric_math_alarm_on_an_error_rate() -> None:
+    # Half the events fail from 300 s (every other one): a rate of 50 %, not above 50; all fail from 600 s.
+    sim = ls.Simulation(seed=5)
+    lam = sim.client("lambda")
+    lam.create_function(FunctionName="f", Handler=failing, Duration=1.0)
+    lam.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=0)
+    cw = sim.client("cloudwatch")
+    cw.put_metric_alarm(**math_alarm())
+    for n in range(90):
+        t = 5.0 + 10 * n
+        sim.run(until=t)
+        fail = (t >= 300 and n % 2 == 0) or t >= 600
+        lam.invoke(FunctionName="f", InvocationType="Event", Payload=json.dumps({"fail": fail}))
+    sim.run(until=900)
+    assert transitions(cw, "error-rate") == [(60.0, "OK"), (660.0, "ALARM")]
+    alarm = cw.describe_alarms()["MetricAlarms"][0]
+    assert alarm["StateReason"] == (
+        "Threshold Crossed: 1 datapoint [100.0 (01/01/26 00:10:00)] was greater than the threshold (50.0)."
+    )
+    assert [q["Id"] for q in alarm["Metrics"]] == ["errors", "invocations", "rate"]
+    assert "MetricName" not in alarm and "Period" not in alarm
+
+
+def test_metric_math_alarm_errors() -> None:
+    cw = ls.Simulation(seed=1).client("cloudwatch")
+    alarm = math_alarm()
+    alarm["Metrics"][2]["ReturnData"] = False
+    assert error_of(cw.put_metric_alarm, **alarm)[:2] == (
+        "ValidationError",
+        "Exactly one element of the metrics list should return data.",
+    )
+    alarm = math_alarm()
+    alarm["Metrics"][2]["Expression"] = "100 * errors / nope"
+    code, message, _ = error_of(cw.put_metric_alarm, **alarm)
+    assert code == "ValidationError" and message.startswith("Error in expression rate")

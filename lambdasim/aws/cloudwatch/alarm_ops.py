@@ -9,8 +9,9 @@ in the period that holds it, periods aligned to the simulation's start [model].
 Errors are CloudWatch's, in its words where they were recorded on AWS (LocalStack's snapshots: the ``Value`` /
 ``Values`` / ``StatisticValues`` combinations, the reserved ``AWS/`` namespace, ``SetAlarmState``'s enum and missing
 alarm). Where AWS's words are not recorded, the code is CloudWatch's and the message says what is wrong [model].
-Metric math alarms (``Metrics``), anomaly-detection operators, PromQL criteria and ``EvaluationInterval`` are
-refused as not simulated by lambdasim.
+Metric math alarms (``Metrics``) are evaluated with :mod:`lambdasim.aws.cloudwatch.metric_math` when their queries
+share one period; anomaly-detection operators and bands (``ThresholdMetricId``), PromQL criteria and
+``EvaluationInterval`` are refused as not simulated by lambdasim.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from lambdasim.aws._service_client import as_epoch, decode_token, encode_token, utc
 from lambdasim.aws._shapes import constraint_violations, validation_message
 from lambdasim.aws.account import ServiceError
+from lambdasim.aws.cloudwatch import metric_math
 from lambdasim.aws.cloudwatch._base import CloudWatchBase
 from lambdasim.aws.cloudwatch.alarms import COMPARISONS, STATES, TREATMENTS, Alarm
 from lambdasim.aws.cloudwatch.backend import dimension_key
@@ -175,26 +177,18 @@ class AlarmsMixin(CloudWatchBase):
     def put_metric_alarm(self, **params: Any) -> dict[str, Any]:
         """Create or update a metric alarm on one metric; it is evaluated at the end of each of its periods."""
         op = self._validated("put_metric_alarm", params)
-        for member in ("Metrics", "ThresholdMetricId", "EvaluationCriteria", "EvaluationInterval"):
+        for member in ("ThresholdMetricId", "EvaluationCriteria", "EvaluationInterval"):
             if member in params:
                 raise self._bad(
                     "InvalidParameterValue", f"lambdasim does not simulate {member} on PutMetricAlarm alarms", op
                 )
-        for member in ("MetricName", "Namespace", "Period", "EvaluationPeriods", "Threshold", "ComparisonOperator"):
+        for member in ("EvaluationPeriods", "Threshold", "ComparisonOperator"):
             if member not in params:
                 raise self._bad("MissingParameter", f"The parameter {member} is required.", op)
-        if ("Statistic" in params) == ("ExtendedStatistic" in params):
-            raise self._bad(
-                "InvalidParameterCombination",
-                "Exactly one of the parameters Statistic and ExtendedStatistic must be specified.",
-                op,
-            )
-        if "ExtendedStatistic" in params and parse_percentile(params["ExtendedStatistic"]) is None:
-            raise self._bad(
-                "InvalidParameterValue",
-                f"The value {params['ExtendedStatistic']} for parameter ExtendedStatistic is not supported.",
-                op,
-            )
+        if "Metrics" in params:
+            self._check_math(params, op)
+        else:
+            self._check_single(params, op)
         comparison = params["ComparisonOperator"]
         if comparison not in COMPARISONS:
             raise self._bad(
@@ -211,8 +205,6 @@ class AlarmsMixin(CloudWatchBase):
                 f"{', '.join(TREATMENTS)}.",
                 op,
             )
-        self._check_period(params["Period"], op)
-        self._check_dimensions(params.get("Dimensions"), op)
         n = params["EvaluationPeriods"]
         m = params.get("DatapointsToAlarm", n)
         if m > n:
@@ -244,9 +236,74 @@ class AlarmsMixin(CloudWatchBase):
         config["ActionsEnabled"] = params.get("ActionsEnabled", True)
         for key in ("OKActions", "AlarmActions", "InsufficientDataActions"):
             config[key] = list(params.get(key, []))
-        config["Dimensions"] = [dict(d) for d in params.get("Dimensions", [])]
+        if "Metrics" in params:
+            config["Metrics"] = [dict(q) for q in params["Metrics"]]
+        else:
+            config["Dimensions"] = [dict(d) for d in params.get("Dimensions", [])]
         self._cw.alarms.put(config)
         return {"ResponseMetadata": self._metadata()}
+
+    def _check_single(self, params: dict[str, Any], op: str) -> None:
+        """What an alarm on one metric needs: the metric, one statistic and a period."""
+        for member in ("MetricName", "Namespace", "Period"):
+            if member not in params:
+                raise self._bad("MissingParameter", f"The parameter {member} is required.", op)
+        if ("Statistic" in params) == ("ExtendedStatistic" in params):
+            raise self._bad(
+                "InvalidParameterCombination",
+                "Exactly one of the parameters Statistic and ExtendedStatistic must be specified.",
+                op,
+            )
+        if "ExtendedStatistic" in params and parse_percentile(params["ExtendedStatistic"]) is None:
+            raise self._bad(
+                "InvalidParameterValue",
+                f"The value {params['ExtendedStatistic']} for parameter ExtendedStatistic is not supported.",
+                op,
+            )
+        self._check_period(params["Period"], op)
+        self._check_dimensions(params.get("Dimensions"), op)
+
+    def _check_math(self, params: dict[str, Any], op: str) -> None:
+        """What a metric math alarm needs: queries alone (no metric of its own), one returning data, one period,
+        and expressions that evaluate to one time series (tried on the data of now)."""
+        for member in ("MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit"):
+            if member in params:
+                raise self._bad(
+                    "InvalidParameterCombination", f"The parameters Metrics and {member} are mutually exclusive.", op
+                )
+        queries = list(params["Metrics"])
+        if sum(1 for q in queries if q.get("ReturnData", True)) != 1:
+            raise self._fail(
+                ServiceError("ValidationError", "Exactly one element of the metrics list should return data."), op
+            )
+        periods = set()
+        for i, q in enumerate(queries, 1):
+            if ("MetricStat" in q) == ("Expression" in q):
+                raise self._fail(
+                    ServiceError(
+                        "ValidationError",
+                        f"Exactly one of the parameters Metrics.member.{i}.MetricStat and "
+                        f"Metrics.member.{i}.Expression must be specified.",
+                    ),
+                    op,
+                )
+            period = q["MetricStat"]["Period"] if "MetricStat" in q else q.get("Period")
+            if period is not None:
+                self._check_period(period, op)
+                periods.add(period)
+        if len(periods) != 1:
+            raise self._bad(
+                "InvalidParameterValue",
+                "lambdasim evaluates metric math alarms whose queries share one period (a MetricStat Period, or an "
+                f"expression's Period); these have {sorted(periods) or 'none'}",
+                op,
+            )
+        period = periods.pop()
+        end = self._sim.start.timestamp() + (self._sim.now // period) * period
+        try:
+            self._cw.alarms.math_series(queries, end - period, end, period)
+        except metric_math.MetricMathError as exc:
+            raise self._fail(ServiceError("ValidationError", str(exc)), op) from None
 
     def describe_alarms(self, **params: Any) -> dict[str, Any]:
         """The metric alarms, in name order, filtered by name (or prefix), state and action prefix."""
@@ -320,7 +377,8 @@ class AlarmsMixin(CloudWatchBase):
         for _, alarm in sorted(self._cw.alarms.alarms.items()):
             c = alarm.config
             if (
-                c["MetricName"] != params["MetricName"]
+                "Metrics" in c
+                or c["MetricName"] != params["MetricName"]
                 or c["Namespace"] != params["Namespace"]
                 or dimension_key(c["Dimensions"]) != dims
             ):

@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
+from lambdasim.aws.cloudwatch import metric_math
 from lambdasim.core._kernel import Entry, QueueItem
 from lambdasim.core.metrics import parse_percentile
 
@@ -215,6 +216,9 @@ class Alarm:
 
     @property
     def period(self) -> int:
+        """Seconds per evaluated period: ``Period``, or for a metric math alarm the period of its queries."""
+        if "Metrics" in self.config:
+            return metrics_period(self.config["Metrics"])
         return int(self.config["Period"])
 
     def describe(self) -> dict[str, Any]:
@@ -237,8 +241,9 @@ class Alarm:
         for key in ("MetricName", "Namespace", "Statistic", "ExtendedStatistic"):
             if key in c:
                 out[key] = c[key]
-        out["Dimensions"] = [dict(d) for d in c["Dimensions"]]
-        out["Period"] = c["Period"]
+        if "Metrics" not in c:
+            out["Dimensions"] = [dict(d) for d in c["Dimensions"]]
+            out["Period"] = c["Period"]
         if "Unit" in c:
             out["Unit"] = c["Unit"]
         out["EvaluationPeriods"] = c["EvaluationPeriods"]
@@ -249,12 +254,16 @@ class Alarm:
         for key in ("TreatMissingData", "EvaluateLowSampleCountPercentile"):
             if key in c:
                 out[key] = c[key]
+        if "Metrics" in c:
+            out["Metrics"] = [dict(q) for q in c["Metrics"]]
         out["StateTransitionedTimestamp"] = utc(self.transitioned_at)
         return out
 
     def trigger(self) -> dict[str, Any]:
         """The ``Trigger`` of its notifications."""
         c = self.config
+        if "Metrics" in c:
+            return self._math_trigger()
         out: dict[str, Any] = {"MetricName": c["MetricName"], "Namespace": c["Namespace"]}
         if "ExtendedStatistic" in c:
             out["StatisticType"] = "ExtendedStatistic"
@@ -273,6 +282,39 @@ class Alarm:
         out["TreatMissingData"] = c.get("TreatMissingData", "missing")
         out["EvaluateLowSampleCountPercentile"] = c.get("EvaluateLowSampleCountPercentile", "")
         return out
+
+    def _math_trigger(self) -> dict[str, Any]:
+        """The ``Trigger`` of a metric math alarm: its queries, dimensions spelled as notifications spell them."""
+        c = self.config
+        queries = []
+        for q in c["Metrics"]:
+            query = {k: v for k, v in q.items() if k != "MetricStat"}
+            if "MetricStat" in q:
+                stat = dict(q["MetricStat"])
+                metric = dict(stat["Metric"])
+                metric["Dimensions"] = [{"value": d["Value"], "name": d["Name"]} for d in metric.get("Dimensions", [])]
+                stat["Metric"] = metric
+                query["MetricStat"] = stat
+            query.setdefault("ReturnData", True)
+            queries.append(query)
+        return {
+            "Period": self.period,
+            "EvaluationPeriods": c["EvaluationPeriods"],
+            **({"DatapointsToAlarm": c["DatapointsToAlarm"]} if "DatapointsToAlarm" in c else {}),
+            "ComparisonOperator": c["ComparisonOperator"],
+            "Threshold": float(c["Threshold"]),
+            "TreatMissingData": c.get("TreatMissingData", "missing"),
+            "EvaluateLowSampleCountPercentile": c.get("EvaluateLowSampleCountPercentile", ""),
+            "Metrics": queries,
+        }
+
+
+def metrics_period(queries: list[dict[str, Any]]) -> int:
+    """The period of a metric math alarm: its queries' (``MetricStat.Period``, or an expression's ``Period``)."""
+    for q in queries:
+        if "MetricStat" in q:
+            return int(q["MetricStat"]["Period"])
+    return int(next(q["Period"] for q in queries if "Period" in q))
 
 
 class _Evaluation(QueueItem):
@@ -385,7 +427,7 @@ class AlarmBook:
             stat = alarm.config.get("Statistic")
             if stat is not None:
                 data["statistic"] = stat
-            else:
+            elif "ExtendedStatistic" in alarm.config:
                 data["extendedStatistic"] = alarm.config["ExtendedStatistic"]
             data["period"] = alarm.period
             data["recentDatapoints"] = verdict.data.get("recentDatapoints", [])
@@ -403,6 +445,9 @@ class AlarmBook:
         origin = self._services.sim.start.timestamp()
         end = origin + (self._services.now // period) * period
         start = end - n * period
+        if "Metrics" in c:
+            series = self.math_series(c["Metrics"], start, end, period)
+            return [(start + i * period, series.get(start + i * period), 1) for i in range(n)]
         data, _ = self._cloudwatch.datapoints(
             c["Namespace"], c["MetricName"], list(c["Dimensions"]), start, end, period, c.get("Unit")
         )
@@ -416,6 +461,46 @@ class AlarmBook:
                 value = agg.statistic(c["Statistic"]) if q is None else agg.percentile(q)
             out.append((t, value, 0 if agg is None else agg.count))
         return out
+
+    def math_series(self, queries: list[dict[str, Any]], start: float, end: float, period: int) -> dict[float, float]:
+        """The values of the one query that returns data, by period start (Unix s), over ``[start, end)``.
+
+        Raises :class:`~lambdasim.aws.cloudwatch.metric_math.MetricMathError` for an expression that does not
+        evaluate to one time series."""
+        metrics: dict[str, metric_math.Series] = {}
+        expressions: dict[str, str] = {}
+        for q in queries:
+            if "Expression" in q:
+                expressions[q["Id"]] = q["Expression"]
+                continue
+            stat = q["MetricStat"]
+            metric = stat["Metric"]
+            data, _ = self._cloudwatch.datapoints(
+                metric.get("Namespace", ""),
+                metric.get("MetricName", ""),
+                list(metric.get("Dimensions", [])),
+                start,
+                end,
+                int(stat["Period"]),
+                stat.get("Unit"),
+            )
+            name = str(stat["Stat"])
+            q_pct = parse_percentile(name)
+            points: dict[float, float] = {}
+            for t, agg in sorted(data.items()):
+                found = agg.statistic(name) if q_pct is None else agg.percentile(q_pct)
+                if found is not None and agg.count:
+                    points[t] = found
+            metrics[q["Id"]] = metric_math.Series(points, int(stat["Period"]), metric.get("MetricName", ""), q["Id"])
+        grid = lambda p: [start + i * p for i in range(int((end - start) // p))]  # noqa: E731
+        evaluated = metric_math.evaluate(expressions, metrics, grid)
+        (returned,) = [q["Id"] for q in queries if q.get("ReturnData", True)]
+        if returned in metrics:
+            return dict(metrics[returned].points)
+        result = evaluated[returned].value
+        if not isinstance(result, metric_math.Series):
+            raise metric_math.MetricMathError(f"Error in expression {returned}: an alarm needs one time series")
+        return dict(result.points)
 
     def verdict(self, alarm: Alarm) -> Verdict:
         c = alarm.config
