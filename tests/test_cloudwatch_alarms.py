@@ -661,3 +661,24 @@ def test_metric_math_alarm_errors() -> None:
     alarm["Metrics"][2]["Expression"] = "100 * errors / nope"
     code, message, _ = error_of(cw.put_metric_alarm, **alarm)
     assert code == "ValidationError" and message.startswith("Error in expression rate")
+
+
+def test_a_window_of_a_series_is_the_series_filtered_rolled_up_buckets_too() -> None:
+    # 1 s periods and 4,000 s of invocations: the oldest periods are rolled up into coarse buckets.
+    sim = ls.Simulation(seed=3, settings=ls.Settings(metrics_period_s=1.0))
+    lam = sim.client("lambda")
+    lam.create_function(FunctionName="f", Handler=failing, Duration=0.5)
+    for n in range(1000):
+        sim.run(until=4.0 * n + 0.1)
+        lam.invoke(FunctionName="f", InvocationType="Event", Payload=json.dumps({"fail": n % 3 == 0}))
+    sim.run(until=4001)
+    fm = sim.engine.functions["f"].metrics
+    fm.settle(sim.now)
+    for metric in ("Invocations", "Errors", "Duration", "ConcurrentExecutions"):
+        full = fm.series(metric)
+        assert any(fm.span(i) > 1 for i in full)  # some buckets are rolled up
+        for first, last in ((0, 50), (100, 2600), (2500, 2600), (3990, 4100), (-5, 10_000)):
+            window = fm.series(metric, first, last)
+            expected = {i: a for i, a in full.items() if first <= i <= last}
+            assert list(window) == list(expected)
+            assert all(window[i].statistic(s) == expected[i].statistic(s) for i in window for s in ("Sum", "Maximum"))

@@ -136,12 +136,14 @@ def judge(
     datapoints_to_alarm: int,
     treat_missing: str,
     short_form: bool,
+    explain: bool = True,
 ) -> Verdict:
     """The state the datapoints of the evaluation range call for, with AWS's reason.
 
     ``points``: one ``(period start as Unix time, value or None if missing, sample count)`` per evaluated period,
     oldest first. ``short_form``: the alarm has one evaluation period and no explicit ``DatapointsToAlarm`` (AWS's
-    "1 datapoint [...] was ..." reasons)."""
+    "1 datapoint [...] was ..." reasons). ``explain=False``: the state only (empty reason), what an evaluation
+    that changes nothing needs: writing the reason is most of an evaluation's cost."""
     n = len(points)
     m = datapoints_to_alarm
     words, test = COMPARISONS[comparison]
@@ -162,6 +164,8 @@ def judge(
     if fill:
         breaching += len(missing)
     alarm = breaching >= m
+    if not explain:
+        return Verdict("ALARM" if alarm else "OK", "", {})
     # The datapoints that make the case: the breaching ones for ALARM, the others for OK; newest first.
     listed = [(t, v) for t, v, _ in reversed(present) if test(v, threshold) == alarm]
     filled = len(missing) if fill is not None and fill == alarm else 0
@@ -417,8 +421,10 @@ class AlarmBook:
         alarm.timer = None
         if self.alarms.get(alarm.name) is not alarm:
             return
-        verdict = self.verdict(alarm)
-        if verdict.state is not None and verdict.state != alarm.state:
+        points = self.points(alarm)
+        state = self.verdict(alarm, points, explain=False).state
+        if state is not None and state != alarm.state:
+            verdict = self.verdict(alarm, points, explain=True)
             data: dict[str, Any] = {"version": "1.0", "queryDate": aws_time(self._services.epoch())}
             if verdict.data:
                 data["startDate"] = verdict.data["startDate"]
@@ -434,7 +440,7 @@ class AlarmBook:
             data["threshold"] = float(alarm.config["Threshold"])
             if verdict.data:
                 data["evaluatedDatapoints"] = verdict.data["evaluatedDatapoints"]
-            self._change(alarm, verdict.state, verdict.reason, json.dumps(data, separators=(",", ":")))
+            self._change(alarm, state, verdict.reason, json.dumps(data, separators=(",", ":")))
         self._arm(alarm)
 
     def points(self, alarm: Alarm) -> list[tuple[float, float | None, int]]:
@@ -502,16 +508,17 @@ class AlarmBook:
             raise metric_math.MetricMathError(f"Error in expression {returned}: an alarm needs one time series")
         return dict(result.points)
 
-    def verdict(self, alarm: Alarm) -> Verdict:
+    def verdict(self, alarm: Alarm, points: list[tuple[float, float | None, int]], *, explain: bool) -> Verdict:
         c = alarm.config
         n = int(c["EvaluationPeriods"])
         return judge(
-            self.points(alarm),
+            points,
             threshold=float(c["Threshold"]),
             comparison=c["ComparisonOperator"],
             datapoints_to_alarm=int(c.get("DatapointsToAlarm", n)),
             treat_missing=c.get("TreatMissingData", "missing"),
             short_form=n == 1 and "DatapointsToAlarm" not in c,
+            explain=explain,
         )
 
     # -- state changes and actions ----------------------------------------------------------------------------------

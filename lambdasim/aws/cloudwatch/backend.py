@@ -259,9 +259,12 @@ class CloudWatchService:
         """
         base = self.base_period_s
         origin = self._services.sim.start.timestamp()
+        # The base periods that can start in [start, end): read only those (an alarm reads a few recent ones).
+        first = math.floor((start - origin) / base) - 1
+        last = math.ceil((end - origin) / base) + 1
         out: dict[float, Aggregate] = {}
         for fm in sources:
-            for index, agg in fm.series(metric).items():
+            for index, agg in fm.series(metric, first, last).items():
                 t = index * base
                 if not start <= origin + t < end:
                     continue
@@ -294,8 +297,8 @@ class _FullResolution:
     def __init__(self, series: dict[int, Aggregate]) -> None:
         self._series = series
 
-    def series(self, _metric: str) -> dict[int, Aggregate]:
-        return self._series
+    def series(self, _metric: str, first: int, last: int) -> dict[int, Aggregate]:
+        return {i: agg for i, agg in self._series.items() if first <= i <= last}
 
     def span(self, _index: int) -> int:
         return 1
