@@ -433,6 +433,7 @@ def test_describe_alarms_filters_and_pages() -> None:
         ["alarm-4"],
     ]
     assert len(cw.describe_alarms(StateValue="INSUFFICIENT_DATA")["MetricAlarms"]) == 6
+    assert cw.describe_alarms(AlarmNames=["other"])["CompositeAlarms"] == []
     assert cw.describe_alarms(StateValue="OK")["MetricAlarms"] == []
 
 
@@ -595,8 +596,11 @@ def test_put_metric_data_errors_in_aws_words() -> None:
         "InvalidParameterValue",
         "The value AWS/ for parameter Namespace is invalid.",
     )
+    assert error_of(cw.put_metric_data, Namespace="Shop", MetricData=[{"MetricName": "m", "Value": float("nan")}])[
+        :2
+    ] == ("InvalidParameterValue", "The value NaN for parameter MetricData.member.1.Value is invalid.")
     with pytest.raises(cw.exceptions.InvalidParameterValueException):
-        cw.put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "m", "Value": float("nan")}])
+        cw.put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "m", "Value": 1e300}])
 
 
 def math_alarm(**overrides: Any) -> dict[str, Any]:

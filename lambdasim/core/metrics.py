@@ -677,8 +677,7 @@ class FunctionMetrics:
         if metric == "Errors":  # one sample per invocation: 1 if it failed, so Average is the error rate
             errors = self._all("errors", first, last)
             return {
-                i: Aggregate.of_counts(d.count, errors.get(i, 0))
-                for i, d in self._all("duration", first, last).items()
+                i: Aggregate.of_counts(d.count, errors.get(i, 0)) for i, d in self._all("duration", first, last).items()
             }
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
 

@@ -25,7 +25,7 @@ from lambdasim.aws._shapes import constraint_violations, validation_message
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.cloudwatch import metric_math
 from lambdasim.aws.cloudwatch._base import CloudWatchBase
-from lambdasim.aws.cloudwatch.alarms import COMPARISONS, STATES, TREATMENTS, Alarm
+from lambdasim.aws.cloudwatch.alarms import COMPARISONS, STATES, TREATMENTS, Alarm, java_double
 from lambdasim.aws.cloudwatch.backend import dimension_key
 from lambdasim.core.metrics import parse_percentile
 
@@ -169,7 +169,8 @@ class AlarmsMixin(CloudWatchBase):
         number = float(value)
         # CloudWatch rejects values too small or too large: 2^-260 .. 2^360 in magnitude [doc: MetricDatum].
         if not math.isfinite(number) or (number != 0 and not 2**-260 <= abs(number) <= 2**360):
-            raise self._bad("InvalidParameterValue", f"The value {value} for parameter {where} is invalid.", op)
+            shown = java_double(number)  # as the service writes it: NaN, Infinity, 1.0E200
+            raise self._bad("InvalidParameterValue", f"The value {shown} for parameter {where} is invalid.", op)
         return number
 
     # -- alarms -----------------------------------------------------------------------------------------------
@@ -342,9 +343,8 @@ class AlarmsMixin(CloudWatchBase):
         if "MetricAlarm" not in types:
             alarms = []
         page, token = self._page([a.describe() for a in alarms], params, 50, op)
-        out: dict[str, Any] = {"MetricAlarms": page}
-        if "CompositeAlarm" in types:
-            out["CompositeAlarms"] = []
+        # AWS answers both lists, the composite one empty here (recorded): lambdasim has no composite alarms.
+        out: dict[str, Any] = {"CompositeAlarms": [], "MetricAlarms": page}
         if token is not None:
             out["NextToken"] = token
         out["ResponseMetadata"] = self._metadata()
