@@ -316,3 +316,21 @@ def test_other_boolean_spellings_are_refused(name: str, value: str) -> None:
             "InvalidAttributeValue",
             f"Invalid value for the parameter {name}.",
         )
+
+
+def test_fifo_queue_type_cannot_change_as_recorded() -> None:
+    sqs = ls.Simulation(seed=1).client("sqs")
+    standard = sqs.create_queue(QueueName="std")["QueueUrl"]
+    fifo = sqs.create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    with pytest.raises(ls.ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=standard, Attributes={"FifoQueue": "true"})
+    assert exc.value.response["Error"]["Code"] == "InvalidAttributeName"
+    assert exc.value.response["Error"]["Message"] == "Unknown Attribute FifoQueue."
+    sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "True"})  # the same type: accepted
+    with pytest.raises(ls.ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "false"})
+    assert (exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]) == (
+        "InvalidAttributeValue",
+        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+    )
+    assert sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["FifoQueue"])["Attributes"] == {"FifoQueue": "true"}
