@@ -686,3 +686,13 @@ def test_a_window_of_a_series_is_the_series_filtered_rolled_up_buckets_too() -> 
             expected = {i: a for i, a in full.items() if first <= i <= last}
             assert list(window) == list(expected)
             assert all(window[i].statistic(s) == expected[i].statistic(s) for i in window for s in ("Sum", "Maximum"))
+
+
+def test_model_constraints_are_validation_errors() -> None:
+    cw = ls.Simulation(seed=1).client("cloudwatch")
+    code, message, _ = error_of(cw.describe_alarms, AlarmNames=[f"a{n}" for n in range(101)])
+    assert code == "ValidationError"
+    assert message.startswith("1 validation error detected: Value '[a0, a1,")
+    assert message.endswith(
+        "at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100"
+    )

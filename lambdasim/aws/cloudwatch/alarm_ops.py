@@ -41,12 +41,13 @@ class AlarmsMixin(CloudWatchBase):
     """``put_metric_data`` and the alarm operations of ``sim.client("cloudwatch")``."""
 
     def _validated(self, method: str, params: dict[str, Any]) -> str:
-        """``_call``, then the model's enum constraints in CloudWatch's ``ValidationError`` words."""
+        """``_call``, then the model's constraints (maximums, enums, patterns) in CloudWatch's ``ValidationError``
+        words (``1 validation error detected: Value 'INVALID' at 'stateValue' failed to satisfy constraint: ...``,
+        as recorded)."""
         op = self._call(method, params)
         shape = self.operations[op][0]
         assert shape is not None
         problems = constraint_violations(params, self.input_shapes, shape, not_null=False)
-        problems = [p for p in problems if "enum value set" in p[2]]
         if problems:
             if method == "set_alarm_state":  # the set in the order AWS prints it (recorded)
                 problems = [
