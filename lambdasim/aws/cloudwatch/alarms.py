@@ -15,7 +15,9 @@ Timing [model]: each period is evaluated at the instant it ends, with the data o
 within about a minute of the period's end and its metrics arrive with a delay of up to a few minutes; lambdasim has
 neither delay, so a state changes at a period boundary, exactly. The evaluation is one entry on the simulation's
 queue per alarm and period: nothing is scheduled while there is no alarm, and while there is one ``sim.run()``
-without ``until`` would never end (it raises ``ValueError``, as for EventBridge scheduled rules).
+without ``until`` would never end (it raises ``ValueError``, as for EventBridge scheduled rules). An evaluation reads
+only the periods it evaluates and words a reason only when the state changes: about 60 µs each (measured: ten
+one-minute alarms over a simulated day, 14,400 evaluations, add 0.85 s to a 0.14 s run).
 
 On a change of state, with ``ActionsEnabled``, the alarm publishes AWS's alarm notification (JSON, subject
 ``ALARM: "name" in US East (N. Virginia)``) to each SNS topic of ``AlarmActions`` / ``OKActions`` /
