@@ -308,3 +308,45 @@ def test_publish_to_a_phone_number_is_counted() -> None:
         "Invalid parameter: PhoneNumber Reason: +1a234 is not valid to publish to",
     )
     assert sim.services.sns.sms_published == 1
+
+
+def test_topics_count_in_aws_sns_metrics() -> None:
+    sim = ls.Simulation(seed=1)
+    sns, sqs, cw = sim.client("sns"), sim.client("sqs"), sim.client("cloudwatch")
+    topic, url, sub = topic_and_queue(sim)
+    sns.subscribe(TopicArn=topic, Protocol="sms", Endpoint="+12065550100")
+    sns.set_subscription_attributes(
+        SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue=json.dumps({"kind": ["keep"]})
+    )
+    keep = {"kind": {"DataType": "String", "StringValue": "keep"}}
+    sns.publish(TopicArn=topic, Message="1", MessageAttributes=keep)  # queue + sms
+    sns.publish(TopicArn=topic, Message="2")  # sms; filtered out of the queue
+    sim.run(until=70)
+    sqs.delete_queue(QueueUrl=url)
+    sns.publish(TopicArn=topic, Message="3", MessageAttributes=keep)  # sms; the queue is gone: failed
+    sim.run(until=130)
+    start = sim.start
+
+    def sums(metric: str) -> list[float]:
+        points = cw.get_metric_statistics(
+            Namespace="AWS/SNS",
+            MetricName=metric,
+            Dimensions=[{"Name": "TopicName", "Value": "orders"}],
+            StartTime=start,
+            EndTime=start.timestamp() + 180,
+            Period=60,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        return [p["Sum"] for p in points]
+
+    assert sums("NumberOfMessagesPublished") == [2.0, 1.0]
+    assert sums("NumberOfNotificationsDelivered") == [3.0, 1.0]
+    assert sums("NumberOfNotificationsFilteredOut") == [1.0]
+    assert sums("NumberOfNotificationsFailed") == [1.0]
+    listed = {m["MetricName"] for m in cw.list_metrics(Namespace="AWS/SNS")["Metrics"]}
+    assert listed == {
+        "NumberOfMessagesPublished",
+        "NumberOfNotificationsDelivered",
+        "NumberOfNotificationsFailed",
+        "NumberOfNotificationsFilteredOut",
+    }

@@ -1,9 +1,10 @@
 """Simulated CloudWatch: the metrics it serves and the metric alarms that watch them, on the simulated clock.
 
-Three kinds of namespace are served: ``AWS/Lambda`` (the functions' metrics, :mod:`lambdasim.core.metrics`),
-``AWS/SQS`` (the queues', :mod:`lambdasim.aws.sqs.metrics`) and custom namespaces, which hold what ``PutMetricData``
-put (:class:`CustomMetrics`). Every period is aligned to the simulation's start and is a multiple of
-``Settings.metrics_period_s`` [model]. Alarms: :mod:`lambdasim.aws.cloudwatch.alarms`.
+The namespaces served: ``AWS/Lambda`` (the functions' metrics, :mod:`lambdasim.core.metrics`), ``AWS/SQS`` (the
+queues', :mod:`lambdasim.aws.sqs.metrics`), ``AWS/SNS`` (the topics', :mod:`lambdasim.aws.sns.metrics`) and custom
+namespaces, which hold what ``PutMetricData`` put (:class:`CustomMetric`). Every period is aligned to the
+simulation's start and is a multiple of ``Settings.metrics_period_s`` [model]. Alarms:
+:mod:`lambdasim.aws.cloudwatch.alarms`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Protocol
 
+from lambdasim.aws.sns import metrics as sns_metrics
 from lambdasim.aws.sqs import metrics as sqs_metrics
 from lambdasim.core.metrics import METRIC_UNITS, PEAK_METRICS, Aggregate, FunctionMetrics
 
@@ -20,6 +22,12 @@ if TYPE_CHECKING:
 
 LAMBDA_NAMESPACE = "AWS/Lambda"
 FUNCTION_DIMENSION = "FunctionName"
+SIMULATED: dict[str, dict[str, str]] = {
+    LAMBDA_NAMESPACE: METRIC_UNITS,
+    sqs_metrics.NAMESPACE: sqs_metrics.UNITS,
+    sns_metrics.NAMESPACE: sns_metrics.UNITS,
+}
+"""The namespaces the simulation produces, with their metrics' units."""
 
 DimensionKey = tuple[tuple[str, str], ...]
 """A metric's dimensions as a sorted tuple of ``(Name, Value)``: CloudWatch identifies a metric by the set."""
@@ -42,9 +50,9 @@ def dimension_key(dimensions: list[dict[str, Any]] | None) -> DimensionKey:
 class Tally:
     """The statistics of the values put into one metric over one or more periods.
 
-    Each value is kept (with its count) so that percentiles are exact; a ``StatisticValues`` set carries no values,
-    and a period that holds one has no percentiles, as CloudWatch gives none for statistic sets [doc: "Percentiles
-    ... not available for metrics when any of the metric values are negative numbers" and statistic sets].
+    Each value is kept (with its count) so that percentiles are exact (nearest rank) [model]; a ``StatisticValues``
+    set carries no values, so a period that holds one has no percentiles, nor has one with a negative value
+    (CloudWatch computes percentiles of non-negative values only [doc: CloudWatch percentiles]).
     """
 
     __slots__ = ("count", "maximum", "minimum", "total", "values")
@@ -167,8 +175,7 @@ class CloudWatchService:
 
     def unit(self, namespace: str, metric: str) -> str:
         """The unit of a simulated metric (``"None"`` for one the simulation does not have)."""
-        units = sqs_metrics.UNITS if namespace == sqs_metrics.NAMESPACE else METRIC_UNITS
-        return units.get(metric, "None")
+        return SIMULATED.get(namespace, METRIC_UNITS).get(metric, "None")
 
     def _function_sources(self, metric: str, dimensions: list[dict[str, Any]]) -> list[FunctionMetrics]:
         """The functions whose series of ``metric`` the dimensions select (none when nothing matches)."""
@@ -204,12 +211,14 @@ class CloudWatchService:
     ) -> tuple[dict[float, Datapoint], str]:
         """Per-period datapoints of ``period`` seconds whose base periods start in ``[start, end)`` (Unix times),
         keyed by the period's start (Unix time), and the unit to report. ``unit``: only data of that unit."""
-        if namespace in (LAMBDA_NAMESPACE, sqs_metrics.NAMESPACE):
+        if namespace in SIMULATED:
             own = self.unit(namespace, metric)
             if unit is not None and unit != own:
                 return {}, own
             if namespace == sqs_metrics.NAMESPACE:
                 sources: list[Any] = [_FullResolution(sqs_metrics.sqs_series(self._services.sim, metric, dimensions))]
+            elif namespace == sns_metrics.NAMESPACE:
+                sources = [_FullResolution(sns_metrics.sns_series(self._services, metric, dimensions))]
             else:
                 sources = self._function_sources(metric, dimensions)
             return dict(self._grouped(sources, metric, start, end, period)), own
@@ -277,6 +286,18 @@ class CloudWatchService:
                     mine = out[group] = Aggregate()
                 mine.merge(agg)
         return out
+
+    def sns_listing(self) -> list[dict[str, Any]]:
+        """The topics' metrics that have data, as ``ListMetrics`` shows them, in topic order."""
+        return [
+            {
+                "Namespace": sns_metrics.NAMESPACE,
+                "MetricName": metric,
+                "Dimensions": [{"Name": sns_metrics.TOPIC_DIMENSION, "Value": topic.name}],
+            }
+            for _, topic in sorted(self._services.sns.topics.items())
+            for metric in topic.metrics.metrics_with_data()
+        ]
 
     def custom_listing(self) -> list[dict[str, Any]]:
         """Every custom metric, as ``ListMetrics`` shows it, in namespace, name and dimension order."""

@@ -320,6 +320,8 @@ class CloudWatchClient(AlarmsMixin):
                     }
                     for m in queue.metrics.metrics_with_data()
                 )
+        if namespace in (None, "AWS/SNS"):
+            items.extend(self._cw.sns_listing())
         items.extend(m for m in self._cw.custom_listing() if namespace in (None, m["Namespace"]))
         if "MetricName" in params:
             items = [m for m in items if m["MetricName"] == params["MetricName"]]

@@ -11,7 +11,8 @@ Email, email-json and SMS subscriptions are accepted and counted, never delivere
 subscription stays ``PendingConfirmation`` (SNS waits for its owner to click a link, which no simulated person does),
 so it gets nothing; an SMS subscription is confirmed at once and counts each message it would have sent in its
 ``delivered``. ``Publish`` with ``PhoneNumber`` counts in :attr:`SnsService.sms_published`. Other protocols (http,
-https, application, firehose) are refused as not simulated.
+https, application, firehose) are refused as not simulated. Each topic counts its publishes and deliveries in
+CloudWatch's ``AWS/SNS`` metrics (:mod:`lambdasim.aws.sns.metrics`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.sns import filter_policy
+from lambdasim.aws.sns.metrics import TopicMetrics
 from lambdasim.core.outcome import iso_timestamp
 
 if TYPE_CHECKING:
@@ -126,6 +128,7 @@ class Topic:
         self.fifo = name.endswith(".fifo")
         self.attributes = dict(attributes)
         self.subscriptions: dict[str, Subscription] = {}
+        self.metrics = TopicMetrics(float(services.sim.settings.metrics_period_s))
         self.deleted = False
         self._sequence = 0
 
@@ -306,22 +309,29 @@ class SnsService:
         attributes = attributes or {}
         message_id = self._services.new_id()
         sequence = topic.next_sequence() if topic.fifo else None
+        now = self._services.now
+        counts = topic.metrics
+        counts.count("NumberOfMessagesPublished", now)
         for sub in list(topic.subscriptions.values()):
             if sub.pending:
                 continue
             if not self._wanted(sub, message, attributes):
                 sub.filtered += 1
+                counts.count("NumberOfNotificationsFilteredOut", now)
                 continue
             if sub.protocol in UNDELIVERED:
                 sub.delivered += 1
+                counts.count("NumberOfNotificationsDelivered", now)
                 continue
             try:
                 self._deliver(sub, message_id, message, subject, attributes, group_id, dedup_id)
             except ServiceError:
                 sub.failed += 1
+                counts.count("NumberOfNotificationsFailed", now)
                 self._redrive(sub, message_id, message, subject, attributes, group_id)
             else:
                 sub.delivered += 1
+                counts.count("NumberOfNotificationsDelivered", now)
         return message_id, sequence
 
     def _redrive(
