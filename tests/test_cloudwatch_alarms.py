@@ -696,3 +696,41 @@ def test_model_constraints_are_validation_errors() -> None:
     assert message.endswith(
         "at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to 100"
     )
+
+
+def test_describe_filters_by_action_prefix_and_type_and_history_pages_by_date() -> None:
+    sim = ls.Simulation(seed=1)
+    topic, _ = subscribed_queue(sim)
+    cw = sim.client("cloudwatch")
+    common: dict[str, Any] = {
+        "Namespace": "Shop",
+        "MetricName": "Orders",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "TreatMissingData": "notBreaching",
+    }
+    cw.put_metric_alarm(AlarmName="with-action", AlarmActions=[topic], **common)
+    cw.put_metric_alarm(AlarmName="without", **common)
+    names = lambda **kw: [a["AlarmName"] for a in cw.describe_alarms(**kw)["MetricAlarms"]]  # noqa: E731
+    assert names(ActionPrefix="arn:aws:sns:us-east-1:123456789012:al") == ["with-action"]
+    assert names(AlarmTypes=["CompositeAlarm"]) == []
+    assert names(AlarmNames=["without", "nope"]) == ["without"]
+    with pytest.raises(ls.ClientError, match="mutually exclusive"):
+        cw.describe_alarms(AlarmNames=["a"], AlarmNamePrefix="a")
+    sim.run(until=61)  # both go to OK at 60 s
+    history = cw.describe_alarm_history(StartDate=T0 + 30, EndDate=T0 + 90)["AlarmHistoryItems"]
+    assert sorted((h["AlarmName"], h["HistoryItemType"]) for h in history) == [
+        ("with-action", "StateUpdate"),
+        ("without", "StateUpdate"),
+    ]
+    pages = list(cw.get_paginator("describe_alarm_history").paginate(PaginationConfig={"PageSize": 2}))
+    assert [len(p["AlarmHistoryItems"]) for p in pages] == [2, 2]
+    assert (
+        cw.describe_alarm_history(HistoryItemType="ConfigurationUpdate", ScanBy="TimestampAscending")[
+            "AlarmHistoryItems"
+        ][0]["HistorySummary"]
+        == 'Alarm "with-action" created'
+    )
