@@ -11,7 +11,8 @@ Errors are CloudWatch's, in its words where they were recorded on AWS (LocalStac
 alarm). Where AWS's words are not recorded, the code is CloudWatch's and the message says what is wrong [model].
 Metric math alarms (``Metrics``) are evaluated with :mod:`lambdasim.aws.cloudwatch.metric_math` when their queries
 share one period; anomaly-detection operators and bands (``ThresholdMetricId``), PromQL criteria and
-``EvaluationInterval`` are refused as not simulated by lambdasim.
+``EvaluationInterval`` are refused as not simulated by lambdasim. ``Tags`` and ``EvaluateLowSampleCountPercentile``
+are accepted and change nothing (lambdasim has no tagging API, and evaluates every percentile it has) [model].
 """
 
 from __future__ import annotations
