@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
-from lambdasim.aws.cloudwatch.alarms import java_double, judge
+from lambdasim.aws.cloudwatch.evaluation import java_double, judge
 
 FN = [{"Name": "FunctionName", "Value": "f"}]
 T0 = 1767225600.0  # 2026-01-01T00:00:00Z, the default start

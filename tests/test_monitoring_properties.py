@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lambdasim.aws.cloudwatch.alarms import COMPARISONS, TREATMENTS, judge
+from lambdasim.aws.cloudwatch.evaluation import COMPARISONS, TREATMENTS, judge
 from lambdasim.aws.sns import filter_policy
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -26,8 +26,9 @@ from lambdasim.aws._shapes import constraint_violations, validation_message
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.cloudwatch import metric_math
 from lambdasim.aws.cloudwatch._base import CloudWatchBase
-from lambdasim.aws.cloudwatch.alarms import COMPARISONS, STATES, TREATMENTS, Alarm, java_double
+from lambdasim.aws.cloudwatch.alarms import Alarm
 from lambdasim.aws.cloudwatch.backend import dimension_key
+from lambdasim.aws.cloudwatch.evaluation import COMPARISONS, STATES, TREATMENTS, java_double
 from lambdasim.core.metrics import parse_percentile
 
 MAX_ALARM_RECORDS = 100
