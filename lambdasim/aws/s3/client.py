@@ -23,95 +23,24 @@ grants, checksums, encryption, storage class, caching headers, tagging, object l
 
 from __future__ import annotations
 
-import http
-import re
 import urllib.parse
-from typing import Any, ClassVar
+from typing import Any
 
-from lambdasim.aws._service_client import ServiceClient, decode_token, encode_token, utc
+from lambdasim.aws._service_client import utc
 from lambdasim.aws._stream import StreamingBody
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.errors import ClientError, ParamValidationError
 from lambdasim.aws.s3 import notifications
-from lambdasim.aws.s3._shapes import OPERATIONS, SHAPES
+from lambdasim.aws.s3._base import NOT_SIMULATED, S3Base
 from lambdasim.aws.s3.backend import Bucket, S3Object
 from lambdasim.aws.s3.conditions import etag_matches, read_outcome
 from lambdasim.aws.s3.extras import ExtrasMixin
+from lambdasim.aws.s3.listing import ListingMixin
 
-# botocore's S3 customizations (botocore.handlers) check these before its model does, in these words.
-VALID_BUCKET = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")
-VALID_S3_ARN = re.compile(
-    r"^arn:(aws).*:(s3|s3-object-lambda):[a-z\-0-9]*:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-.]{1,63}$|"
-    r"^arn:(aws).*:s3-outposts:[a-z\-0-9]+:[0-9]{12}:outpost[/:][a-zA-Z0-9\-]{1,63}[/:]accesspoint[/:]"
-    r"[a-zA-Z0-9\-]{1,63}$"
-)
-_READ = ("Range", "PartNumber", "VersionId")
-NOT_SIMULATED: dict[str, tuple[str, ...]] = {
-    "GetObject": _READ,
-    "HeadObject": _READ,
-    "PutObject": ("WriteOffsetBytes",),
-    "DeleteObject": ("VersionId", "MFA", "IfMatch", "IfMatchLastModifiedTime", "IfMatchSize"),
-}
-"""Members botocore accepts whose effect lambdasim does not simulate, by operation: refused, not ignored."""
+__all__ = ["NOT_SIMULATED", "S3Client"]
 
 
-class S3Client(ExtrasMixin, ServiceClient):
+class S3Client(ListingMixin, ExtrasMixin, S3Base):
     """The simulated S3 service. Every method takes and returns what boto3's S3 client does."""
-
-    service_name = "s3"
-    operations = OPERATIONS
-    input_shapes = SHAPES
-    error_codes = (
-        "NoSuchBucket",
-        "NoSuchKey",
-        "BucketAlreadyOwnedByYou",
-        "BucketAlreadyExists",
-        "BucketNotEmpty",
-        "InvalidBucketName",
-        "InvalidLocationConstraint",
-        "IllegalLocationConstraintException",
-        "InvalidArgument",
-        "NotImplemented",
-        "PreconditionFailed",
-        "InvalidRequest",
-        "MalformedXML",
-    )
-
-    paginators: ClassVar[dict[str, dict[str, str]]] = {
-        "ListBuckets": {
-            "input_token": "ContinuationToken",
-            "output_token": "ContinuationToken",
-            "limit_key": "MaxBuckets",
-            "result_key": "Buckets",
-        },
-        "ListObjectsV2": {
-            "input_token": "ContinuationToken",
-            "output_token": "NextContinuationToken",
-            "limit_key": "MaxKeys",
-            "result_key": "Contents",
-        },
-    }
-
-    def _call(self, method: str, params: dict[str, Any]) -> str:
-        _botocore_handlers(method, params)
-        op = super()._call(method, params)
-        for member in NOT_SIMULATED.get(op, ()):
-            if member in params:
-                # S3's code and message for functionality it does not implement; lambdasim names the member.
-                message = (
-                    f"A header you provided implies functionality that is not implemented: lambdasim does not "
-                    f"simulate {member} on {op}"
-                )
-                raise self._fail(ServiceError("NotImplemented", message, 501), op)
-        return op
-
-    def _bucket(self, name: str, op: str) -> Bucket:
-        with self._client_errors(op):
-            return self._services.s3.bucket(name)
-
-    def _object(self, bucket: Bucket, key: str, op: str) -> S3Object:
-        with self._client_errors(op):
-            return self._services.s3.get(bucket, key)
 
     # -- buckets ----------------------------------------------------------------------------------------------
 
@@ -152,47 +81,6 @@ class S3Client(ExtrasMixin, ServiceClient):
         location = f"/{bucket.name}" if region == "us-east-1" else f"http://{bucket.name}.s3.amazonaws.com/"
         return {"Location": location, "BucketArn": bucket.arn, "ResponseMetadata": self._metadata()}
 
-    def list_buckets(self, **params: Any) -> dict[str, Any]:
-        """Every bucket, in name order; ``MaxBuckets`` (1 to 10,000) a page with a ``ContinuationToken`` to the next."""
-        op = self._call("list_buckets", params)
-        prefix = params.get("Prefix", "")
-        region = params.get("BucketRegion")
-        buckets = [
-            {"Name": b.name, "CreationDate": utc(self._services.epoch(b.created_at)), "BucketRegion": b.region}
-            for name, b in sorted(self._services.s3.buckets.items())
-            if name.startswith(prefix) and region in (None, b.region)
-        ]
-        size = params.get("MaxBuckets", 10_000)
-        if not 1 <= size <= 10_000:
-            raise self._fail(
-                ServiceError(
-                    "InvalidArgument",
-                    "Argument max-buckets must be an integer between 1 and 10000",
-                    error_extra={"ArgumentName": "max-buckets"},
-                ),
-                op,
-            )
-        start = 0
-        if "ContinuationToken" in params:
-            position = decode_token(params["ContinuationToken"])
-            if position is None:
-                raise self._fail(
-                    ServiceError(
-                        "InvalidArgument",
-                        "The continuation token provided is incorrect",
-                        error_extra={"ArgumentName": "continuation-token"},
-                    ),
-                    op,
-                )
-            start = position
-        out: dict[str, Any] = {"Buckets": buckets[start : start + size], "Owner": {"ID": self._sim.account_id}}
-        if start + size < len(buckets):
-            out["ContinuationToken"] = encode_token(start + size)
-        if "Prefix" in params:
-            out["Prefix"] = prefix
-        out["ResponseMetadata"] = self._metadata()
-        return out
-
     def head_bucket(self, **params: Any) -> dict[str, Any]:
         """Whether the bucket exists: its region, or a bodiless 404 (``Error.Code`` ``"404"``)."""
         op = self._call("head_bucket", params)
@@ -205,17 +93,6 @@ class S3Client(ExtrasMixin, ServiceClient):
             "AccessPointAlias": False,
             "ResponseMetadata": self._bucket_metadata(bucket.region),
         }
-
-    def _bucket_metadata(self, region: str) -> dict[str, Any]:
-        meta = self._metadata()
-        meta["HTTPHeaders"]["x-amz-bucket-region"] = region
-        return meta
-
-    def _bare(self, status: int, op: str) -> Exception:
-        """The error of a response without a body (a HEAD's, a 304), as botocore builds it from the status alone:
-        a plain ``ClientError`` (no modelled class has a numeric code), ``Error.Code`` ``"404"``."""
-        shaped = self._fail(ServiceError(str(status), http.HTTPStatus(status).phrase, status), op)
-        return ClientError(shaped.response, op)
 
     def delete_bucket(self, **params: Any) -> dict[str, Any]:
         """Delete an empty bucket."""
@@ -437,82 +314,6 @@ class S3Client(ExtrasMixin, ServiceClient):
         out["ResponseMetadata"] = self._metadata()
         return out
 
-    def list_objects(self, **params: Any) -> dict[str, Any]:
-        """Keys in UTF-8 binary order after ``Marker``, up to ``MaxKeys`` (default 1000) a page (ListObjects v1:
-        ``NextMarker`` only with a ``Delimiter``, as S3 gives it; else the last key is the next marker)."""
-        op = self._call("list_objects", params)
-        bucket = self._bucket(params["Bucket"], op)
-        prefix = params.get("Prefix", "")
-        delimiter = params.get("Delimiter")
-        max_keys = self._max_keys(params, op)
-        marker = params.get("Marker", "")
-        keys = sorted((k for k in bucket.objects if k.startswith(prefix)), key=lambda k: k.encode())
-        keys = [k for k in keys if k.encode() > marker.encode()]
-        contents, prefixes, position = self._walk(bucket, keys, 0, prefix, delimiter, max_keys)
-        owner = {"DisplayName": "lambdasim", "ID": self._sim.account_id}
-        for item in contents:
-            item["Owner"] = owner
-        truncated = position < len(keys)
-        out: dict[str, Any] = {"IsTruncated": truncated, "Marker": marker}
-        if truncated and delimiter:
-            last = max([c["Key"] for c in contents] + prefixes, key=lambda k: k.encode())
-            out["NextMarker"] = last
-        if contents:
-            out["Contents"] = contents
-        out["Name"] = bucket.name
-        out["Prefix"] = prefix
-        if delimiter:
-            out["Delimiter"] = delimiter
-        out["MaxKeys"] = max_keys
-        if prefixes:
-            out["CommonPrefixes"] = [{"Prefix": p} for p in prefixes]
-        out["ResponseMetadata"] = self._metadata()
-        return out
-
-    def _max_keys(self, params: dict[str, Any], op: str) -> int:
-        max_keys = int(params.get("MaxKeys", 1000))
-        if max_keys < 0:
-            raise self._fail(
-                ServiceError(
-                    "InvalidArgument",
-                    "Argument maxKeys must be an integer between 0 and 2147483647",
-                    error_extra={"ArgumentName": "maxKeys"},
-                ),
-                op,
-            )
-        return max_keys
-
-    def _walk(
-        self, bucket: Bucket, keys: list[str], start: int, prefix: str, delimiter: str | None, max_keys: int
-    ) -> tuple[list[dict[str, Any]], list[str], int]:
-        """One page of a listing from ``keys[start]``: its objects, its common prefixes, where the next starts."""
-        contents: list[dict[str, Any]] = []
-        prefixes: list[str] = []
-        position = start
-        while position < len(keys) and len(contents) + len(prefixes) < max_keys:
-            key = keys[position]
-            position += 1
-            if delimiter:
-                cut = key.find(delimiter, len(prefix))
-                if cut >= 0:
-                    common = key[: cut + len(delimiter)]
-                    if common not in prefixes:
-                        prefixes.append(common)
-                    while position < len(keys) and keys[position].startswith(common):
-                        position += 1
-                    continue
-            obj = bucket.objects[key]
-            contents.append(
-                {
-                    "Key": key,
-                    "LastModified": utc(int(self._services.epoch(obj.last_modified))),
-                    "ETag": obj.etag,
-                    "Size": len(obj.body),
-                    "StorageClass": "STANDARD",
-                }
-            )
-        return contents, prefixes, position
-
     # -- event notifications ----------------------------------------------------------------------------------
 
     def put_bucket_notification_configuration(self, **params: Any) -> dict[str, Any]:
@@ -535,78 +336,3 @@ class S3Client(ExtrasMixin, ServiceClient):
         bucket = self._bucket(params["Bucket"], op)
         config = notifications.notifications(bucket).config
         return {**{k: [dict(e) for e in v] for k, v in config.items()}, "ResponseMetadata": self._metadata()}
-
-    def list_objects_v2(self, **params: Any) -> dict[str, Any]:
-        """Keys in UTF-8 binary order, up to ``MaxKeys`` (default 1000) a page."""
-        op = self._call("list_objects_v2", params)
-        bucket = self._bucket(params["Bucket"], op)
-        prefix = params.get("Prefix", "")
-        delimiter = params.get("Delimiter")
-        max_keys = self._max_keys(params, op)
-        keys = sorted((k for k in bucket.objects if k.startswith(prefix)), key=lambda k: k.encode())
-        start_after = params.get("StartAfter")
-        if start_after is not None:
-            keys = [k for k in keys if k.encode() > start_after.encode()]
-        start = 0
-        if "ContinuationToken" in params:
-            position = decode_token(params["ContinuationToken"])
-            if position is None:
-                raise self._fail(
-                    ServiceError(
-                        "InvalidArgument",
-                        "The continuation token provided is incorrect",
-                        error_extra={"ArgumentName": "continuation-token"},
-                    ),
-                    op,
-                )
-            start = position
-        contents, prefixes, position = self._walk(bucket, keys, start, prefix, delimiter, max_keys)
-        truncated = position < len(keys)
-        out: dict[str, Any] = {"IsTruncated": truncated}
-        if contents:
-            out["Contents"] = contents
-        out["Name"] = bucket.name
-        out["Prefix"] = prefix
-        if delimiter:
-            out["Delimiter"] = delimiter
-        out["MaxKeys"] = max_keys
-        if prefixes:
-            out["CommonPrefixes"] = [{"Prefix": p} for p in prefixes]
-        out["KeyCount"] = len(contents) + len(prefixes)
-        if "ContinuationToken" in params:
-            out["ContinuationToken"] = params["ContinuationToken"]
-        if truncated:
-            out["NextContinuationToken"] = encode_token(position)
-        if start_after is not None:
-            out["StartAfter"] = start_after
-        out["ResponseMetadata"] = self._metadata()
-        return out
-
-
-def _botocore_handlers(method: str, params: dict[str, Any]) -> None:
-    """botocore's S3 checks that run before its model's (``validate_bucket_name``, ``validate_ascii_metadata``), in
-    its words. A value of the wrong type is left to the model's check (botocore's handlers would fail on it with a
-    ``TypeError`` or ``AttributeError``)."""
-    bucket = params.get("Bucket")
-    if isinstance(bucket, str) and not VALID_BUCKET.search(bucket) and not VALID_S3_ARN.search(bucket):
-        raise ParamValidationError(
-            f'Invalid bucket name "{bucket}": Bucket name must match the regex "{VALID_BUCKET.pattern}" or be an ARN '
-            f'matching the regex "{VALID_S3_ARN.pattern}"'
-        )
-    source = params.get("CopySource")
-    if method == "copy_object" and isinstance(source, dict):
-        # botocore's handle_copy_source_param: {"Bucket", "Key"[, "VersionId"]} becomes the quoted "bucket/key".
-        if "Bucket" not in source or "Key" not in source:
-            raise ParamValidationError("Missing required parameter in CopySource: Bucket and Key")
-        text = f"{source['Bucket']}/{urllib.parse.quote(source['Key'], safe='/~')}"
-        if "VersionId" in source:
-            text += f"?versionId={source['VersionId']}"
-        params["CopySource"] = text
-    metadata = params.get("Metadata")
-    if method in ("put_object", "copy_object") and isinstance(metadata, dict):
-        for key, value in metadata.items():
-            if isinstance(key, str) and isinstance(value, str) and not (key.isascii() and value.isascii()):
-                raise ParamValidationError(
-                    f'Non ascii characters found in S3 metadata for key "{key}", value: "{value}".  \nS3 metadata '
-                    "can only contain ASCII characters. "
-                )

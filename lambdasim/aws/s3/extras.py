@@ -19,9 +19,9 @@ import urllib.parse
 from functools import cache
 from typing import Any
 
-from lambdasim.aws._service_client import ServiceClient
 from lambdasim.aws.lambda_.waiters import SingleWaiterConfig, Waiter
 from lambdasim.aws.paginators import xform_name
+from lambdasim.aws.s3._base import S3Base
 from lambdasim.aws.s3._shapes import WAITERS
 from lambdasim.core._validators import check_range
 
@@ -38,7 +38,7 @@ def _waiter_class(name: str) -> type[Waiter]:
     return type(f"S3.Waiter.{name}", (Waiter,), {"__module__": __name__, "__doc__": WAITERS[name].get("description")})
 
 
-class ExtrasMixin(ServiceClient):
+class ExtrasMixin(S3Base):
     """``get_waiter``, ``waiter_names`` and ``generate_presigned_url`` of ``sim.client("s3")``."""
 
     @property
