@@ -309,13 +309,7 @@ def test_other_boolean_spellings_are_refused(name: str, value: str) -> None:
     with pytest.raises(ls.ClientError) as exc:
         sqs.create_queue(QueueName="q.fifo", Attributes=attributes)
     error = exc.value.response["Error"]
-    if name == "FifoQueue":  # a .fifo name without FifoQueue "true"
-        assert error["Code"] == "InvalidParameterValue"
-    else:
-        assert (error["Code"], error["Message"]) == (
-            "InvalidAttributeValue",
-            f"Invalid value for the parameter {name}.",
-        )
+    assert (error["Code"], error["Message"]) == ("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
 
 
 def test_fifo_queue_type_cannot_change_as_recorded() -> None:

@@ -661,6 +661,8 @@ class SqsService:
             )
         attributes = with_booleans_lowered(attributes)
         fifo_attr = attributes.get("FifoQueue")
+        if fifo_attr not in (None, "true", "false"):  # a bad value first: "yes" is not a naming problem
+            raise ServiceError("InvalidAttributeValue", "Invalid value for the parameter FifoQueue.")
         if fifo_name != (fifo_attr == "true"):  # a .fifo name needs FifoQueue "true", and only a .fifo name takes it
             raise ServiceError(
                 "InvalidParameterValue",
