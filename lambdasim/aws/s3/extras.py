@@ -6,13 +6,16 @@ the loop of :mod:`lambdasim.aws.lambda_.waiters`: between polls the simulated cl
 default) from top-level code, exactly as ``sim.run(until=sim.now + Delay)`` would, so an object a workload puts at
 t = 12 s is found by the poll at 15 s.
 
-``generate_presigned_url`` returns the URL botocore would build (SigV4 query parameters, virtual-hosted style, dated
-by the simulated clock), signed with a fixed, documented example credential rather than a secret: the same request at
-the same simulated time gives the same URL, and no HTTP request is ever made with it [model].
+``generate_presigned_url`` returns the URL botocore builds by default (query-string authentication:
+``AWSAccessKeyId``, ``Signature``, ``Expires``; virtual-hosted style on the global endpoint), expiring ``ExpiresIn``
+seconds after the simulated now, and signed with AWS's documented example credential rather than a secret: byte for
+byte the URL a botocore client with that credential gives at that time (tested), the same for the same request and
+time, and never fetched [model].
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import urllib.parse
@@ -28,8 +31,6 @@ from lambdasim.core._validators import check_range
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 """The access key id in presigned URLs: AWS's documented example key (no real credential is involved)."""
 _SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS's documented example secret, for a deterministic signature
-MAX_EXPIRES_S = 604_800
-"""SigV4's longest validity: seven days."""
 
 
 @cache
@@ -77,41 +78,31 @@ class ExtrasMixin(S3Base):
         HttpMethod: str | None = None,  # noqa: N803
     ) -> str:
         """A presigned URL for ``ClientMethod`` (``"get_object"``, ``"put_object"``, ...) with ``Params``, valid
-        ``ExpiresIn`` seconds (1 to 604,800) from the simulated now. ``Params`` are checked as the operation checks
-        them (botocore's validation); ``ValueError`` for a method the client does not have."""
+        ``ExpiresIn`` seconds (an integer >= 1) from the simulated now. ``Params`` are checked as the operation checks
+        them (botocore's validation); ``ValueError`` for a method the client does not have. The URL is botocore's
+        for ``Bucket`` and ``Key``; parameters that botocore would send as headers (``ContentType``, ``Metadata``)
+        are checked but not signed into it [model]."""
         names = {xform_name(op): op for op in self.operations}
         if ClientMethod not in names:
             raise ValueError(f"Client does not have method: {ClientMethod}")  # botocore's UnknownClientMethodError
         params = dict(Params or {})
-        check_range("ExpiresIn", ExpiresIn, 1, MAX_EXPIRES_S, integer=True)
+        check_range("ExpiresIn", ExpiresIn, 1, integer=True)
         self._check_presign(names[ClientMethod], params)
         verb = HttpMethod or {"put_object": "PUT", "delete_object": "DELETE", "head_object": "HEAD"}.get(
             ClientMethod, "GET"
         )
-        region = self._sim.region
         bucket = params.get("Bucket")
-        host = "s3.amazonaws.com" if region == "us-east-1" else f"s3.{region}.amazonaws.com"
-        if bucket is not None:
-            host = f"{bucket}.{host}"
+        # botocore presigns on the global endpoint, virtual-hosted style, whatever the region.
+        host = "s3.amazonaws.com" if bucket is None else f"{bucket}.s3.amazonaws.com"
         path = "/" + urllib.parse.quote(str(params.get("Key", "")), safe="/~")
-        moment = self._sim.moment_now()
-        stamp = moment.strftime("%Y%m%dT%H%M%SZ")
-        scope = f"{moment:%Y%m%d}/{region}/s3/aws4_request"
-        query = {
-            "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-            "X-Amz-Credential": f"{ACCESS_KEY_ID}/{scope}",
-            "X-Amz-Date": stamp,
-            "X-Amz-Expires": str(ExpiresIn),
-            "X-Amz-SignedHeaders": "host",
-        }
-        canonical_query = "&".join(f"{k}={urllib.parse.quote(v, safe='-_.~')}" for k, v in sorted(query.items()))
-        request = "\n".join([verb, path, canonical_query, f"host:{host}\n", "host", "UNSIGNED-PAYLOAD"])
-        to_sign = "\n".join(["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(request.encode()).hexdigest()])
-        key = ("AWS4" + _SECRET).encode()
-        for part in (f"{moment:%Y%m%d}", region, "s3", "aws4_request"):
-            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-        signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-        return f"https://{host}{path}?{canonical_query}&X-Amz-Signature={signature}"
+        expires = str(int(self._sim.start.timestamp() + self._sim.now + ExpiresIn))
+        # botocore's default for a presigned S3 URL: query-string authentication (HmacV1QueryAuth), its canonical
+        # string "VERB\n<Content-MD5>\n<Content-Type>\nExpires\n/bucket/key".
+        resource = f"/{bucket}{path}" if bucket is not None else path
+        to_sign = f"{verb}\n\n\n{expires}\n{resource}"
+        digest = hmac.new(_SECRET.encode(), to_sign.encode(), hashlib.sha1).digest()
+        signature = urllib.parse.quote(base64.b64encode(digest).decode(), safe="-_.~")
+        return f"https://{host}{path}?AWSAccessKeyId={ACCESS_KEY_ID}&Signature={signature}&Expires={expires}"
 
     def _check_presign(self, operation: str, params: dict[str, Any]) -> None:
         """botocore validates a presigned request's parameters as it would the call's."""
