@@ -66,6 +66,7 @@ __all__ = [
     "__version__",
     "calibrate",
     "dist",
+    "from_template",
     "mock_aws",
     "register_client",
     "resource",
@@ -90,6 +91,10 @@ def __getattr__(name: str) -> object:
         from lambdasim.aws.resources import resource
 
         return resource
+    if name == "from_template":  # a planning tool too (it imports the SAM translator only for SAM templates)
+        from lambdasim.planning.template import from_template
+
+        return from_template
     if name in _STREAM_NAMES:  # the Pythonic door's streams, imported on first use like calibrate
         from lambdasim.planning import streams
 

@@ -7,8 +7,12 @@
   reserved concurrency meeting the targets on the share of replications (days) given, shown at ``--confidence``,
   re-checked across the plausible ranges of the settings AWS does not publish (``--no-check-assumptions`` skips
   that); ``--replications N`` with ``--rule every|mean|bound`` judges by a fixed number of replications instead.
+- ``lambdasim run TEMPLATE.yaml --workload LOAD.toml``: a SAM or CloudFormation template (``.yaml``, ``.yml``,
+  ``.json``, ``.template``) as the scenario, driven by a workload file
+  (:mod:`lambdasim.planning.template.workload_file`), with ``--behaviours FILE.toml`` and ``--parameter Name=Value``
+  (repeatable); the other options as for a scenario. ``lambdasim plan`` takes a template the same way.
 - ``lambdasim validate SCENARIO.toml ...``: read and build each scenario without running it, and list what it
-  would import.
+  would import; a template is read and built with what it does not simulate listed (``--workload`` optional).
 - ``lambdasim demo``: the built-in bursty example.
 - ``lambdasim --version``; ``lambdasim`` alone prints the help. A closed pipe (``| head -1``) ends quietly.
 
@@ -75,6 +79,59 @@ def _load(path: str, allow_code: bool = False) -> Scenario:
         raise CommandError(str(exc), EXIT_BAD_INPUT) from None
 
 
+def _is_template(path: str) -> bool:
+    from lambdasim.planning.template import TEMPLATE_SUFFIXES
+
+    return Path(path).suffix.lower() in TEMPLATE_SUFFIXES
+
+
+def _parameters(items: Sequence[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CommandError(f"--parameter must read Name=Value, got {item!r}", EXIT_BAD_INPUT)
+        out[name.strip()] = value
+    return out
+
+
+def _load_template(args: argparse.Namespace, path: str, *, require_behaviours: bool = True) -> tuple[Scenario, Any]:
+    """A template with its workload and behaviours files, as a scenario (and the template read)."""
+    from lambdasim.planning.scenario import ScenarioError
+    from lambdasim.planning.template import TemplateError
+    from lambdasim.planning.template.workload_file import scenario
+
+    try:
+        return scenario(
+            path,
+            args.workload,
+            behaviours=args.behaviours,
+            parameters_given=_parameters(args.parameter),
+            allow_code=True if getattr(args, "allow_code", False) else (None if not require_behaviours else False),
+            require_behaviours=require_behaviours,
+        )
+    except (ScenarioError, TemplateError) as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+    except ImportError as exc:  # PyYAML or aws-sam-translator not installed: the message names the extra
+        raise CommandError(f"{path}: {exc}", EXIT_BAD_INPUT) from None
+
+
+def _load_run(args: argparse.Namespace) -> Scenario:
+    """The scenario ``lambdasim run`` runs: a scenario file, or a template with its workload file."""
+    if not _is_template(args.scenario):
+        for flag in ("workload", "behaviours", "parameter"):
+            if getattr(args, flag):
+                raise CommandError(
+                    f"--{flag} is for templates (.yaml, .yml, .json, .template), not {args.scenario}", EXIT_BAD_INPUT
+                )
+        return _load(args.scenario, getattr(args, "allow_code", False))
+    scenario, read = _load_template(args, args.scenario)
+    message = read.warning()
+    if message is not None:
+        print(f"lambdasim: warning: {message}", file=sys.stderr)
+    return scenario
+
+
 PLOT_FORMATS = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
 """The figure formats ``--plot`` writes (matplotlib's, by the path's suffix)."""
 
@@ -131,7 +188,7 @@ class Run:
 
 def _run(args: argparse.Namespace) -> int:
     _check_outputs(args)
-    scenario = _load(args.scenario, args.allow_code)
+    scenario = _load_run(args)
     seeds = _seeds(scenario, args)
     horizon = scenario.model.horizon_s
     runs: list[Run] = []
@@ -391,7 +448,7 @@ def _plan(args: argparse.Namespace) -> int:
     from lambdasim.planning.risk import ShareRule
     from lambdasim.planning.scenario import ScenarioError
 
-    scenario = _load(args.scenario)
+    scenario = _load_run(args)
     model = scenario.model
     names = [f.name for f in model.functions]
     function = args.function if args.function is not None else (names[0] if len(names) == 1 else None)
@@ -457,6 +514,20 @@ def _validate(args: argparse.Namespace) -> int:
 
     code = EXIT_OK
     for path in args.scenarios:
+        if _is_template(path):
+            try:
+                _validate_template(args, path)
+            except CommandError as exc:
+                print(f"lambdasim: error: {exc}", file=sys.stderr)
+                code = EXIT_BAD_INPUT
+            continue
+        if args.workload or args.behaviours or args.parameter:
+            print(
+                f"lambdasim: error: --workload, --behaviours and --parameter are for templates, not {path}",
+                file=sys.stderr,
+            )
+            code = EXIT_BAD_INPUT
+            continue
         try:
             # Read to say what the file would import (building it imports nothing: a handler is imported at its
             # first invocation); a file outside its folder is read only with --allow-code.
@@ -477,6 +548,68 @@ def _validate(args: argparse.Namespace) -> int:
             for line in scenario.imports:
                 print(f"  {line}")
     return code
+
+
+def _validate_template(args: argparse.Namespace, path: str) -> None:
+    """Read and build a template (with its workload and behaviours files, if given); say what it holds, what is
+    not simulated, and which functions still need a behaviour."""
+    from lambdasim.planning.scenario import ScenarioError
+
+    given = args.workload is not None or args.behaviours is not None
+    scenario, read = _load_template(args, path, require_behaviours=given)
+    try:
+        scenario.build(scenario.seed)
+    except ScenarioError as exc:
+        raise CommandError(str(exc), EXIT_BAD_INPUT) from None
+    m = scenario.model
+    counts = [
+        f"{len(m.functions)} function(s)",
+        f"{len(m.queues)} queue(s)",
+        f"{len(m.event_source_mappings)} event source mapping(s)",
+        f"{len(m.topics)} topic(s)",
+        f"{len(m.buckets)} bucket(s)",
+        f"{len(m.rules)} rule(s)",
+        f"{len(m.workloads)} workload(s) and fault(s)",
+    ]
+    kind = "SAM template" if read.sam else "template"
+    print(f"{path}: ok: {kind}, {', '.join(counts)}")
+    if read.unmodelled:
+        print(f"{path}: not simulated (lambdasim does not model them): {', '.join(read.unmodelled)}")
+    if read.inert:
+        print(
+            f"{path}: read for their names only (IAM and resource policies are not enforced): {', '.join(read.inert)}"
+        )
+    if read.without_behaviour:
+        print(
+            f"{path}: functions that need a behaviour to run (a [behaviours.<LogicalId>] table in the workload file): "
+            + ", ".join(
+                f"{read.function_ids[n]} ({n})" if read.function_ids[n] != n else n for n in read.without_behaviour
+            )
+        )
+    if scenario.imports:
+        needs = "" if args.allow_code else "; `lambdasim run` needs --allow-code for it"
+        print(f"{path}: imports code or reads files outside its folder{needs}:")
+        for line in scenario.imports:
+            print(f"  {line}")
+
+
+def _template_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workload",
+        default=None,
+        metavar="LOAD.toml",
+        help="templates: the workload file (workloads, [behaviours.<LogicalId>], [parameters], horizon, seed, ...)",
+    )
+    parser.add_argument(
+        "--behaviours", default=None, metavar="FILE.toml", help="templates: [<LogicalId>] tables of behaviours"
+    )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="templates: a value of one of the template's Parameters (repeatable)",
+    )
 
 
 # -- demo -------------------------------------------------------------------------------------------------------
@@ -515,9 +648,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="run a scenario file and print a summary table",
-        description="Run a TOML scenario file (see examples/) and print a summary table.",
+        description="Run a TOML scenario file (see examples/), or a SAM or CloudFormation template with a workload "
+        "file (--workload), and print a summary table.",
     )
-    run.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
+    run.add_argument(
+        "scenario", metavar="SCENARIO.toml", help="the scenario file, or a SAM/CloudFormation template with --workload"
+    )
+    _template_options(run)
     run.add_argument(
         "--seed",
         type=int,
@@ -558,7 +695,10 @@ def build_parser() -> argparse.ArgumentParser:
             "clear; then re-check the answer across the plausible ranges of the settings AWS does not publish."
         ),
     )
-    plan.add_argument("scenario", metavar="SCENARIO.toml", help="the scenario file")
+    plan.add_argument(
+        "scenario", metavar="SCENARIO.toml", help="the scenario file, or a SAM/CloudFormation template with --workload"
+    )
+    _template_options(plan)
     plan.add_argument("--function", default=None, metavar="NAME", help="the function (default: the only one)")
     plan.add_argument(
         "--target",
@@ -595,7 +735,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="check scenario files without running them",
         description="Read and build each scenario file; report the first problem of each, with its field.",
     )
-    validate.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml", help="the scenario files")
+    validate.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO.toml", help="the scenario files (or SAM/CloudFormation templates)"
+    )
+    _template_options(validate)
     validate.add_argument(
         "--allow-code", action="store_true", help="the files may import code (only changes what is reported)"
     )

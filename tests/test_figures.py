@@ -182,3 +182,21 @@ def test_help_on_a_workload_documents_random() -> None:
     assert "bool(x)" not in text
     assert Poisson(function="f", rate_per_s=1.0, stop_s=1.0).random is True
     assert Burst(function="f", at_s=0.0, count=1).random is False
+
+
+def test_the_summary_says_how_many_synchronous_invocations_its_errors_count() -> None:
+    """A function fed by a caller's synchronous invokes has no async attempts, yet errors and cold starts: the
+    summary's attempts line names the synchronous invocations they are of."""
+    sim = ls.Simulation(seed=1)
+    lam = sim.client("lambda")
+
+    def fail(event: object, context: object) -> None:
+        raise ValueError("bad order")
+
+    lam.create_function(FunctionName="f", Runtime="python3.12", Role="arn:aws:iam::123456789012:role/r", Handler=fail)
+    for _ in range(3):
+        lam.invoke(FunctionName="f", Payload=b"{}")
+    lines = [line for line in sim.results().summary().splitlines() if line.startswith("  attempts")]
+    assert lines == [
+        "  attempts                      0   synchronous invocations 3   errors 3 (timeouts 0)   cold starts 1"
+    ]

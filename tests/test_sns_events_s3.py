@@ -95,8 +95,8 @@ def test_sns_errors(sim: ls.Simulation) -> None:
     topic = client.create_topic(Name="t")["TopicArn"]
     with pytest.raises(client.exceptions.InvalidParameterException, match="Message too long"):
         client.publish(TopicArn=topic, Message="x" * 262_145)
-    with pytest.raises(client.exceptions.InvalidParameterException, match="sqs and lambda protocols"):
-        client.subscribe(TopicArn=topic, Protocol="email", Endpoint="a@example.com")
+    with pytest.raises(client.exceptions.InvalidParameterException, match="does not simulate the http protocol"):
+        client.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://example.com/")
 
 
 # -- EventBridge -----------------------------------------------------------------------------------------------

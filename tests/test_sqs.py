@@ -282,3 +282,49 @@ def test_list_queues_has_boto3s_paginator(sqs: Any) -> None:
     pages = sqs.get_paginator("list_queues").paginate(PaginationConfig={"PageSize": 3})
     assert [len(page["QueueUrls"]) for page in pages] == [3, 3, 1]
     assert sqs.get_paginator("list_queues").paginate().build_full_result()["QueueUrls"] == urls
+
+
+@pytest.mark.parametrize("spelling", ["true", "True", "TRUE"])
+def test_boolean_attributes_take_any_case_and_read_back_lowercase(spelling: str) -> None:
+    # AWS's own SDK examples create FIFO queues with str(True); AWS answers "true".
+    sqs = ls.Simulation(seed=1).client("sqs")
+    url = sqs.create_queue(
+        QueueName="q.fifo", Attributes={"FifoQueue": spelling, "ContentBasedDeduplication": spelling}
+    )["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attrs["FifoQueue"], attrs["ContentBasedDeduplication"]) == ("true", "true")
+    false = {"true": "false", "True": "False", "TRUE": "FALSE"}[spelling]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"ContentBasedDeduplication": false})
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ContentBasedDeduplication"])["Attributes"]
+    assert attrs == {"ContentBasedDeduplication": "false"}
+    # The same queue again, spelled differently: the same attributes, so the same queue.
+    assert sqs.create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "True"})["QueueUrl"] == url
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "", "t"])
+@pytest.mark.parametrize("name", ["FifoQueue", "ContentBasedDeduplication", "SqsManagedSseEnabled"])
+def test_other_boolean_spellings_are_refused(name: str, value: str) -> None:
+    sqs = ls.Simulation(seed=1).client("sqs")
+    attributes = {"FifoQueue": "true", name: value}
+    with pytest.raises(ls.ClientError) as exc:
+        sqs.create_queue(QueueName="q.fifo", Attributes=attributes)
+    error = exc.value.response["Error"]
+    assert (error["Code"], error["Message"]) == ("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
+
+
+def test_fifo_queue_type_cannot_change_as_recorded() -> None:
+    sqs = ls.Simulation(seed=1).client("sqs")
+    standard = sqs.create_queue(QueueName="std")["QueueUrl"]
+    fifo = sqs.create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    with pytest.raises(ls.ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=standard, Attributes={"FifoQueue": "true"})
+    assert exc.value.response["Error"]["Code"] == "InvalidAttributeName"
+    assert exc.value.response["Error"]["Message"] == "Unknown Attribute FifoQueue."
+    sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "True"})  # the same type: accepted
+    with pytest.raises(ls.ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "false"})
+    assert (exc.value.response["Error"]["Code"], exc.value.response["Error"]["Message"]) == (
+        "InvalidAttributeValue",
+        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+    )
+    assert sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["FifoQueue"])["Attributes"] == {"FifoQueue": "true"}

@@ -32,6 +32,7 @@ class Service(NamedTuple):
     package: str  # lambdasim/aws/<package>/_shapes.py
     operations: tuple[str, ...]
     extras: bool = False  # PAGINATORS, WAITERS and ERROR_CODES too (Lambda's client reads them)
+    waiters: bool = False  # WAITERS too: botocore's waiters of the implemented operations (S3's)
 
 
 SERVICES: dict[str, Service] = {
@@ -113,11 +114,13 @@ SERVICES: dict[str, Service] = {
             (
                 "CreateTopic",
                 "DeleteTopic",
+                "GetSubscriptionAttributes",
                 "GetTopicAttributes",
                 "ListSubscriptions",
                 "ListSubscriptionsByTopic",
                 "ListTopics",
                 "Publish",
+                "SetSubscriptionAttributes",
                 "Subscribe",
                 "Unsubscribe",
             ),
@@ -148,19 +151,42 @@ SERVICES: dict[str, Service] = {
             "S3",
             "s3",
             (
+                "CopyObject",
                 "CreateBucket",
                 "DeleteBucket",
                 "DeleteObject",
+                "DeleteObjects",
                 "GetBucketNotificationConfiguration",
                 "GetObject",
+                "HeadBucket",
                 "HeadObject",
                 "ListBuckets",
+                "ListObjects",
                 "ListObjectsV2",
                 "PutBucketNotificationConfiguration",
                 "PutObject",
             ),
+            waiters=True,
         ),
-        Service("cloudwatch", "CloudWatch", "cloudwatch", ("GetMetricData", "GetMetricStatistics", "ListMetrics")),
+        Service(
+            "cloudwatch",
+            "CloudWatch",
+            "cloudwatch",
+            (
+                "DeleteAlarms",
+                "DescribeAlarmHistory",
+                "DescribeAlarms",
+                "DescribeAlarmsForMetric",
+                "DisableAlarmActions",
+                "EnableAlarmActions",
+                "GetMetricData",
+                "GetMetricStatistics",
+                "ListMetrics",
+                "PutMetricAlarm",
+                "PutMetricData",
+                "SetAlarmState",
+            ),
+        ),
         Service(
             "logs",
             "CloudWatch Logs",
@@ -255,11 +281,13 @@ def collect(shapes: dict[str, Any], name: str, out: dict[str, dict[str, Any]]) -
     if name in out:
         return
     src = shapes[name]
-    if src["type"] not in SUPPORTED or any(k in src for k in ("document", "union", "jsonvalue")):
+    if src["type"] not in SUPPORTED or any(k in src for k in ("document", "jsonvalue")):
         # lambdasim.aws._shapes validates these types only: teach it the new one first.
         raise SystemExit(f"shape {name} ({src['type']}) is of a kind lambdasim does not validate")
     kept: dict[str, Any] = {"type": src["type"]}
     kept.update({k: src[k] for k in KEPT if k in src})
+    if src.get("union"):
+        kept["union"] = True  # a tagged union: exactly one member set (botocore's check)
     out[name] = kept
     if src["type"] == "structure":
         kept["required"] = list(src.get("required", []))
@@ -307,6 +335,15 @@ def build(name: str = "lambda") -> dict[str, Any]:
         # Every waiter, as botocore's waiters-2.json has it (version 2): each polls an implemented operation.
         data["WAITERS"] = {w: dict(waiters["waiters"][w]) for w in sorted(waiters["waiters"])}
         data["ERROR_CODES"] = tuple(sorted(n for n, s in service["shapes"].items() if s.get("exception")))
+    elif spec.waiters:
+        waiters = load(name, "waiters-2")
+        if waiters["version"] != 2:
+            raise SystemExit(f"waiters-2.json is version {waiters['version']}, not 2")
+        data["WAITERS"] = {
+            w: dict(waiters["waiters"][w])
+            for w in sorted(waiters["waiters"])
+            if waiters["waiters"][w]["operation"] in spec.operations
+        }
     return data
 
 
@@ -326,6 +363,11 @@ def render(name: str = "lambda") -> str:
             "botocore's waiter configuration (waiters-2.json, version 2). ``ERROR_CODES``: the service's modelled\n"
             'exceptions.\n"""\n\n'
         )
+    elif spec.waiters:
+        doc += (
+            "shape reachable from those operations. ``WAITERS``: botocore's configuration of the waiters that poll\n"
+            'those operations (waiters-2.json, version 2).\n"""\n\n'
+        )
     else:
         doc += 'shape reachable from those operations.\n"""\n\n'
     body = (
@@ -338,6 +380,8 @@ def render(name: str = "lambda") -> str:
             f"WAITERS: dict[str, dict[str, Any]] = {fmt(data['WAITERS'])}\n\n"
             f"ERROR_CODES: tuple[str, ...] = {fmt(data['ERROR_CODES'])}\n"
         )
+    elif spec.waiters:
+        body += f"\nWAITERS: dict[str, dict[str, Any]] = {fmt(data['WAITERS'])}\n"
     return doc + NOQA + "\n\nfrom __future__ import annotations\n\nfrom typing import Any\n\n" + body
 
 

@@ -43,6 +43,9 @@ SHIMS = {
         "planning.sources",
         "Queues, event source mappings and buckets in front of functions, and what feeds them.",
     ),
+    "topics": ("planning.topics", "SNS topics and their subscriptions, and the messages published to them."),
+    "rules": ("planning.rules", "EventBridge rules (schedules and event patterns), their targets, and events put."),
+    "template": ("planning.template", "SAM and CloudFormation templates read into a Model."),
 }
 
 

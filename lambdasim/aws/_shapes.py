@@ -88,6 +88,17 @@ def _validate(value: Any, shapes: Shapes, shape_name: str, errors: list[str], na
         if not _type_ok(value, _CONTAINER_TYPES[kind], errors, name):
             return
         members = shape["members"]
+        if shape.get("union") and len(value) != 1:
+            # botocore's words for a tagged union (its "Must set ... for tagged union" lacks a space, as here).
+            if value:
+                errors.append(
+                    f"Invalid number of parameters set for tagged union structure {_name(name)}. Can only set one "
+                    f"of the following keys: {', '.join(members)}."
+                )
+            else:
+                errors.append(
+                    f"Must set one of the following keys for tagged unionstructure {_name(name)}: {', '.join(members)}."
+                )
         for required in shape.get("required", ()):
             if required not in value:
                 errors.append(f'Missing required parameter in {_name(name)}: "{required}"')

@@ -1,5 +1,5 @@
-"""The simulated services: SQS queues, SNS topics, EventBridge buses, S3 buckets, CloudWatch Logs, IAM roles,
-Kinesis streams and DynamoDB tables.
+"""The simulated services: SQS queues, SNS topics, EventBridge buses, S3 buckets, CloudWatch's metrics and alarms,
+CloudWatch Logs, IAM roles, Kinesis streams and DynamoDB tables.
 
 They are plain in-memory objects on the simulated clock, shared by the boto3-shaped clients (``sim.client("sqs")``,
 ...) and by the destination and dead-letter code of the engine, so a queue a client created is the queue Lambda
@@ -13,6 +13,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lambdasim.aws.cloudwatch.backend import CloudWatchService
     from lambdasim.aws.dynamodb.backend import DynamoDbService
     from lambdasim.aws.events.backend import EventBridgeService
     from lambdasim.aws.iam.backend import IamService
@@ -62,6 +63,7 @@ class Services:
     """Every simulated service of one :class:`~lambdasim.aws.simulation.Simulation`."""
 
     def __init__(self, sim: Simulation) -> None:
+        from lambdasim.aws.cloudwatch.backend import CloudWatchService
         from lambdasim.aws.events.backend import EventBridgeService
         from lambdasim.aws.iam.backend import IamService
         from lambdasim.aws.lambda_.backend import LambdaBackend
@@ -77,6 +79,7 @@ class Services:
         self.sns: SnsService = SnsService(self)
         self.events: EventBridgeService = EventBridgeService(self)
         self.s3: S3Service = S3Service(self)
+        self.cloudwatch: CloudWatchService = CloudWatchService(self)
         self.logs: LogsService = LogsService(self)
         self.iam: IamService = IamService(self)
         self._kinesis: KinesisService | None = None

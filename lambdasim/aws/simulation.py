@@ -205,8 +205,9 @@ class Simulation:
         ``until`` still holds its concurrency when this returns, and completes first when the run resumes. Running
         to ``t1`` and then to ``t2`` gives exactly the same run as running straight to ``t2``.
 
-        An EventBridge scheduled rule that is enabled and has targets (``sim.client("events")``) fires for ever, so
-        while there is one, ``until`` is required: without it this raises ``ValueError`` naming the rules.
+        An EventBridge scheduled rule that is enabled and has targets (``sim.client("events")``) fires for ever, and
+        a CloudWatch alarm is evaluated for ever (``sim.client("cloudwatch").put_metric_alarm``), so while there is
+        one, ``until`` is required: without it this raises ``ValueError`` naming the rules or alarms.
         """
         self._check_not_running("sim.run()")
         env = self.env
@@ -216,6 +217,7 @@ class Simulation:
                 check_range("until", until, self.now, self._horizon_limit_s)
         else:
             self.services.events.check_run_ends()
+            self.services.cloudwatch.check_run_ends()
         self.running = True
         try:
             # Kernel.run: a number runs to it without a stop event left behind, so a run that an interrupt

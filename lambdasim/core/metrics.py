@@ -645,26 +645,40 @@ class FunctionMetrics:
         out._coarse = {name: dict(c) for name, c in self._coarse.items()}
         return out
 
-    def _all(self, name: str) -> dict[int, Any]:
-        """A series' rolled-up buckets, oldest first, then its periods."""
+    def _all(self, name: str, first: int | None = None, last: int | None = None) -> dict[int, Any]:
+        """A series' rolled-up buckets, oldest first, then its periods; with ``first`` and ``last``, only the entries
+        keyed ``first`` to ``last`` (found by index when that is fewer steps than a scan: what an alarm reads)."""
         coarse = self._coarse[name]
         fine = getattr(self, name)
-        if not coarse:
-            return dict(fine)
-        return {**dict(sorted(coarse.items())), **fine}
+        if first is None or last is None:
+            if not coarse:
+                return dict(fine)
+            return {**dict(sorted(coarse.items())), **fine}
+        out = {i: v for i, v in sorted(coarse.items()) if first <= i <= last}
+        if last - first < len(fine):
+            for i in range(first, last + 1):
+                v = fine.get(i)
+                if v is not None:
+                    out[i] = v
+        else:
+            out.update((i, v) for i, v in fine.items() if first <= i <= last)
+        return out
 
-    def series(self, metric: str) -> dict[int, Aggregate]:
-        """``{period index: Aggregate}`` of ``metric`` for every period with samples; an older entry may be a
-        rolled-up bucket of :meth:`span` periods, keyed by its first period."""
+    def series(self, metric: str, first: int | None = None, last: int | None = None) -> dict[int, Aggregate]:
+        """``{period index: Aggregate}`` of ``metric`` for every period with samples (or, with ``first`` and
+        ``last``, those keyed ``first`` to ``last``); an older entry may be a rolled-up bucket of :meth:`span`
+        periods, keyed by its first period."""
         if metric in _COUNTED:
-            return _ones(self._all(_COUNTED[metric]))
+            return _ones(self._all(_COUNTED[metric], first, last))
         if metric in _SAMPLED:
-            return {i: Aggregate.of_samples(d) for i, d in self._all(_SAMPLED[metric]).items()}
+            return {i: Aggregate.of_samples(d) for i, d in self._all(_SAMPLED[metric], first, last).items()}
         if metric in _PEAKED:
-            return {i: Aggregate.of_value(peak) for i, peak in self._all(_PEAKED[metric]).items()}
+            return {i: Aggregate.of_value(peak) for i, peak in self._all(_PEAKED[metric], first, last).items()}
         if metric == "Errors":  # one sample per invocation: 1 if it failed, so Average is the error rate
-            errors = self._all("errors")
-            return {i: Aggregate.of_counts(d.count, errors.get(i, 0)) for i, d in self._all("duration").items()}
+            errors = self._all("errors", first, last)
+            return {
+                i: Aggregate.of_counts(d.count, errors.get(i, 0)) for i, d in self._all("duration", first, last).items()
+            }
         raise ValueError(f"metric must be one of {list(METRICS)}, got {metric!r}")
 
     def metrics_with_data(self) -> list[str]:

@@ -357,9 +357,13 @@ class Results:
             for cond, n in f["outcomes"].items():
                 share = n / events if events else 0.0
                 lines.append(f"    {cond:<24} {n:>10,}  {share:6.1%}")
+            # Errors, timeouts and cold starts count every invocation (async attempts, and the synchronous invokes
+            # of callers and event source mappings): the line says how many invocations they are of.
+            sync = f["invocations"] - f["attempts"]
             lines.append(
-                f"  attempts             {f['attempts']:>10,}   errors {f['errors']:,}"
-                f" (timeouts {f['timeouts']:,})   cold starts {f['cold_starts']:,}"
+                f"  attempts             {f['attempts']:>10,}"
+                + (f"   synchronous invocations {sync:,}" if sync else "")
+                + f"   errors {f['errors']:,} (timeouts {f['timeouts']:,})   cold starts {f['cold_starts']:,}"
             )
             reasons = ", ".join(f"{r} {n:,}" for r, n in f["throttles_by_reason"].items()) or "none"
             lines.append(f"  throttles            {f['throttles']:>10,}   ({reasons})")

@@ -30,6 +30,7 @@ from attrs import field, frozen
 
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.arn import LATEST, service_of
+from lambdasim.aws.lambda_.runtimes import runtime_problem
 from lambdasim.core._validators import in_range, lambda_function_name, non_empty_text, one_of, real, short_repr
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.dist import Distribution, as_distribution
@@ -37,8 +38,10 @@ from lambdasim.core.handler import is_handler
 from lambdasim.core.limits import MAX_TIME_S, check_run_size
 from lambdasim.core.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_S, MIN_UNRESERVED_CONCURRENCY
 from lambdasim.core.settings import Settings
+from lambdasim.planning.rules import PutEvents, Rule
 from lambdasim.planning.sources import Bucket, EventSourceMapping, PutObjects, Queue, SendMessages
 from lambdasim.planning.streams import PutRecords, Stream, StreamEventSourceMapping
+from lambdasim.planning.topics import PublishMessages, Topic
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
@@ -168,6 +171,11 @@ class Function:
             ``"name:alias"``, with the same event invoke settings as the unqualified function.
         provisioned_concurrency: Provisioned concurrency (>= 1) on ``alias``, which it needs: AWS sets it on
             versions and aliases, never ``$LATEST``. It counts against ``reserved_concurrency`` when both are set.
+        alias_routing: The share (0 to 1, exclusive) of the alias's invocations routed to a version 2, published
+            with the same code and configuration as version 1 (a weighted alias, as in a canary deployment);
+            needs ``alias``. ``None``: all go to version 1.
+        runtime: The runtime (``"python3.12"``, ...), checked as ``CreateFunction`` checks it; ``None``: Lambda's
+            default here, ``python3.12``. The behaviour, not the runtime, decides what an invocation does.
     """
 
     name: str = field(validator=lambda_function_name)
@@ -184,8 +192,17 @@ class Function:
     dead_letter_arn: str | None = field(default=None, validator=_optional_arn)
     alias: str | None = field(default=None, validator=attrs.validators.optional(non_empty_text))
     provisioned_concurrency: int | None = field(default=None, validator=in_range(1, integer=True, optional=True))
+    alias_routing: float | None = field(
+        default=None, validator=in_range(0.0, 1.0, low_open=True, high_open=True, optional=True)
+    )
+    runtime: str | None = field(default=None, validator=attrs.validators.optional(non_empty_text))
 
     def __attrs_post_init__(self) -> None:
+        if self.alias_routing is not None and self.alias is None:
+            raise ValueError(
+                f"function {self.name!r}: alias_routing={self.alias_routing} needs an alias (a weighted alias routes "
+                "between two versions), e.g. alias='live'"
+            )
         if isinstance(self.behaviour, Behaviour) and self.duration is not None:
             raise ValueError(f"function {self.name!r}: give duration either in the Behaviour or as duration, not both")
         if self.provisioned_concurrency is not None and self.alias is None:
@@ -226,7 +243,9 @@ class Function:
             spec["InitDuration"] = self.init_duration
         if self.dead_letter_arn is not None:
             spec["DeadLetterConfig"] = {"TargetArn": self.dead_letter_arn}
-        field = None
+        if self.runtime is not None:
+            spec["Runtime"] = self.runtime
+        field = "runtime" if self.runtime is not None and runtime_problem(self.runtime) else None
         try:
             rec = backend.create_function(spec)
             field = "reserved_concurrency"
@@ -238,7 +257,16 @@ class Function:
             field = "alias"
             if self.alias is not None:
                 version = backend.publish_version(rec)
-                backend.create_alias(rec, self.alias, version)
+                routing = None
+                if self.alias_routing is not None:
+                    field = "alias_routing"
+                    # The same code and configuration again (a template's two versions run the one behaviour):
+                    # Lambda publishes a second version only after a change, so mark $LATEST changed.
+                    backend.changed(rec)
+                    second = backend.publish_version(rec, description="routed")
+                    routing = {"AdditionalVersionWeights": {second: self.alias_routing}}
+                    field = "alias"
+                backend.create_alias(rec, self.alias, version, routing=routing)
                 field = "event_invoke"
                 if self.event_invoke is not None:  # a qualifier has its own config: the alias gets the same
                     backend.put_event_invoke_config(rec, self.alias, self.event_invoke.to_api())
@@ -333,6 +361,14 @@ def _buckets(value: Sequence[Bucket]) -> tuple[Bucket, ...]:
     return _of(Bucket, "buckets", value)
 
 
+def _topics(value: Sequence[Topic]) -> tuple[Topic, ...]:
+    return _of(Topic, "topics", value)
+
+
+def _rules(value: Sequence[Rule]) -> tuple[Rule, ...]:
+    return _of(Rule, "rules", value)
+
+
 def _workloads(value: Sequence[Workload]) -> tuple[Workload, ...]:
     items = tuple(value)
     for w in items:
@@ -361,6 +397,9 @@ class Model:
             a stream (:class:`~lambdasim.planning.streams.StreamEventSourceMapping`) into a function.
         streams: Kinesis data streams and DynamoDB table streams (:class:`~lambdasim.planning.streams.Stream`).
         buckets: S3 buckets and their event notifications (:class:`~lambdasim.planning.sources.Bucket`).
+        topics: SNS topics and their subscriptions (:class:`~lambdasim.planning.topics.Topic`).
+        rules: EventBridge rules, scheduled or matching events, and their targets
+            (:class:`~lambdasim.planning.rules.Rule`).
     """
 
     functions: tuple[Function, ...] = field(converter=_functions)
@@ -376,6 +415,8 @@ class Model:
         default=(), converter=_mappings
     )
     buckets: tuple[Bucket, ...] = field(default=(), converter=_buckets)
+    topics: tuple[Topic, ...] = field(default=(), converter=_topics)
+    rules: tuple[Rule, ...] = field(default=(), converter=_rules)
     streams: tuple[Stream, ...] = field(default=(), converter=_streams)
 
     def __attrs_post_init__(self) -> None:
@@ -389,7 +430,8 @@ class Model:
             if name not in by_name:
                 raise ValueError(f"workload {w!r} invokes {target!r}, which is not among functions {sorted(by_name)}")
             alias = by_name[name].alias
-            known = ["$LATEST", *(("1", alias) if alias else ())]
+            routed = ("2",) if by_name[name].alias_routing is not None else ()
+            known = ["$LATEST", *(("1", *routed, alias) if alias else ())]
             if qualifier and qualifier not in known:
                 raise ValueError(f"workload {w!r} invokes {target!r}, but function {name!r} has qualifiers {known}")
         # Two random workloads with one stream would draw identical arrivals: ask for distinct names.
@@ -446,12 +488,14 @@ class Model:
             concurrency_limit=self.concurrency_limit,
             trace=self.trace,
         )
-        for q in self.queues:
+        for q in _queue_order(self.queues):
             q.create(sim)
         for s in self.streams:
             s.create(sim)
         for f in _creation_order(self.functions):
             f.create(sim)
+        for t in self.topics:
+            t.create(sim)
         streams = {s.name: s for s in self.streams}
         for m in self.event_source_mappings:
             if isinstance(m, StreamEventSourceMapping):
@@ -460,6 +504,8 @@ class Model:
                 m.create(sim)
         for b in self.buckets:
             b.create(sim)
+        for r in self.rules:
+            r.create(sim)
         check_run_size(sum(_expected(w, self.horizon_s) for w in self.workloads))
         for w in self.workloads:
             w.attach(sim)
@@ -487,10 +533,33 @@ class Model:
                 bar.close()
 
 
+def _queue_order(queues: Sequence[Queue]) -> list[Queue]:
+    """The queues in the order :meth:`Model.build` creates them: a dead-letter queue that is a queue of the model
+    before the queues that name it (``RedrivePolicy`` needs it to exist), otherwise as given."""
+    by_name = {q.name: q for q in queues}
+    ordered: dict[str, Queue] = {}
+
+    def visit(q: Queue, visiting: frozenset[str]) -> None:
+        if q.name in ordered or q.name in visiting:
+            return
+        dlq = q.dead_letter_queue if q.max_receive_count is not None else None
+        if dlq is not None and dlq in by_name:
+            visit(by_name[dlq], visiting | {q.name})
+        ordered[q.name] = q
+
+    for q in queues:
+        visit(q, frozenset())
+    return list(ordered.values())
+
+
 def _check_sources(model: Model, functions: dict[str, Function]) -> None:
-    """The queues, mappings, buckets and the workloads that feed them name what the model has."""
+    """The queues, mappings, buckets, topics, rules and the workloads that feed them name what the model has."""
     queues = {q.name: q for q in model.queues}
-    names = [q.name for q in model.queues] + [q.dlq_name for q in model.queues if q.dlq_name]
+    # A dead-letter queue named explicitly may be a queue of the model (created with its own settings); the default
+    # <name>-dlq is created with the queue, so a queue of the model by that name is a clash.
+    names = [q.name for q in model.queues] + [
+        d for q in model.queues if (d := q.dlq_name) and not (q.dead_letter_queue is not None and d in queues)
+    ]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ValueError(f"queues (with their dead-letter queues) must have unique names, got duplicates {dupes}")
@@ -530,7 +599,38 @@ def _check_sources(model: Model, functions: dict[str, Function]) -> None:
                 raise ValueError(
                     f"bucket {b.name!r} notifies queue {n.queue!r}, which is not among queues {sorted(queues)}"
                 )
+    for q in model.queues:
+        if q.dlq_name == q.name:
+            raise ValueError(f"queue {q.name!r} names itself as its dead-letter queue")
+    topics = [t.name for t in model.topics]
+    if len(set(topics)) != len(topics):
+        raise ValueError(f"topics must have unique names, got {topics}")
+    for topic in model.topics:
+        for s in topic.subscriptions:
+            if s.function is not None:
+                function(s.function, f"topic {topic.name!r}'s subscription")
+            elif s.queue not in queues:
+                raise ValueError(
+                    f"topic {topic.name!r} subscribes queue {s.queue!r}, which is not among queues {sorted(queues)}"
+                )
+    rules = [(r.bus, r.name) for r in model.rules]
+    if len(set(rules)) != len(rules):
+        raise ValueError(f"rules must have unique names on each bus, got {[r.name for r in model.rules]}")
+    for r in model.rules:
+        for t in r.targets:
+            if t.function is not None:
+                function(t.function, f"rule {r.name!r}'s target")
+            elif t.queue is not None and t.queue not in queues:
+                raise ValueError(
+                    f"rule {r.name!r} targets queue {t.queue!r}, which is not among queues {sorted(queues)}"
+                )
+            elif t.topic is not None and t.topic not in topics:
+                raise ValueError(f"rule {r.name!r} targets topic {t.topic!r}, which is not among topics {topics}")
     for w in model.workloads:
+        if isinstance(w, PublishMessages) and w.topic not in topics:
+            raise ValueError(f"workload {w!r} publishes to topic {w.topic!r}, which is not among topics {topics}")
+        if isinstance(w, PutEvents) and w.bus != "default" and w.bus not in {r.bus for r in model.rules}:
+            raise ValueError(f"workload {w!r} puts events on bus {w.bus!r}, which no rule of the model uses")
         if isinstance(w, SendMessages) and w.queue not in queues and w.queue not in names:
             raise ValueError(f"workload {w!r} sends to queue {w.queue!r}, which is not among queues {sorted(queues)}")
         if isinstance(w, PutRecords) and w.stream not in streams:

@@ -99,7 +99,13 @@ DEFAULT_SEED = 0
 MAX_REPLICATIONS = 100_000
 
 KIND_MODULES = {
-    "workloads": ("lambdasim.planning.workload", "lambdasim.planning.sources", "lambdasim.planning.streams"),
+    "workloads": (
+        "lambdasim.planning.workload",
+        "lambdasim.planning.sources",
+        "lambdasim.planning.topics",
+        "lambdasim.planning.rules",
+        "lambdasim.planning.streams",
+    ),
     "faults": ("lambdasim.core.faults",),
 }
 """The ``[[workloads]]`` and ``[[faults]]`` arrays: ``type = "..."`` names a class of these modules."""

@@ -89,8 +89,9 @@ class Queue:
         retention_s: How long a message is kept, 60 to 1,209,600 (SQS default 4 days).
         max_receive_count: Move a message to the dead-letter queue on the receive after this many, 1 to 1,000;
             ``None``: no dead-letter queue.
-        dead_letter_queue: The dead-letter queue's name (default ``<name>-dlq``, ``<base>-dlq.fifo`` for FIFO); it
-            is created with this queue's retention.
+        dead_letter_queue: The dead-letter queue's name (default ``<name>-dlq``, ``<base>-dlq.fifo`` for FIFO). A
+            queue of the model named here is the dead-letter queue, with its own settings; otherwise it is created
+            with this queue's retention.
         content_based_deduplication: FIFO only: deduplicate by the body's SHA-256 (else the workload gives ids).
     """
 
@@ -137,15 +138,17 @@ class Queue:
         return attrs_
 
     def create(self, sim: Simulation) -> None:
-        """Create the dead-letter queue (if any) and this queue through the SQS client."""
+        """Create the dead-letter queue (if any, and not created already as a queue of the model) and this queue
+        through the SQS client."""
         sqs = sim.client("sqs")
         attributes = self._attributes()
         dlq = self.dlq_name
-        if dlq is not None:
+        if dlq is not None and sim.services.sqs.by_name(dlq) is None:
             dlq_attrs = {"MessageRetentionPeriod": str(self.retention_s)}
             if self.fifo:
                 dlq_attrs["FifoQueue"] = "true"
             sqs.create_queue(QueueName=dlq, Attributes=dlq_attrs)
+        if dlq is not None:
             attributes["RedrivePolicy"] = json.dumps(
                 {"deadLetterTargetArn": queue_arn(sim, dlq), "maxReceiveCount": self.max_receive_count}
             )

@@ -1,8 +1,10 @@
 """``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``, with the stream mappings'
 ``IteratorAge``; the queues' are in ``AWS/SQS``, :mod:`lambdasim.aws.sqs.metrics`, the Kinesis streams' in
-``AWS/Kinesis``, :mod:`lambdasim.aws.kinesis.metrics`) through CloudWatch's read API, in boto3's shapes:
-``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and metric math ``Expression`` queries:
-:mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what rules) and ``list_metrics``.
+``AWS/Kinesis``, :mod:`lambdasim.aws.kinesis.metrics`; custom namespaces hold what ``put_metric_data`` put) through
+CloudWatch's read API, in boto3's shapes: ``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and
+metric math ``Expression`` queries: :mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what
+rules) and ``list_metrics``; and its write API (``put_metric_data`` and metric alarms evaluated on the simulated
+clock: :mod:`lambdasim.aws.cloudwatch.alarm_ops`).
 
 Metrics are per function (dimension ``FunctionName``) or, without dimensions, for the whole account (every metric
 but the peaks, ``ConcurrentExecutions`` and the provisioned ones, whose account-wide peak is not the sum of the
@@ -14,147 +16,26 @@ the simulation's start. What each metric counts: :mod:`lambdasim.core.metrics`.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any
 
-from lambdasim.aws._service_client import ServiceClient, as_epoch, decode_token, encode_token, utc
+from lambdasim.aws._service_client import decode_token, encode_token, utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.cloudwatch import metric_math
-from lambdasim.aws.cloudwatch._shapes import OPERATIONS, SHAPES
+from lambdasim.aws.cloudwatch.alarm_ops import AlarmsMixin
+from lambdasim.aws.cloudwatch.backend import FUNCTION_DIMENSION as DIMENSION
+from lambdasim.aws.cloudwatch.backend import LAMBDA_NAMESPACE as NAMESPACE
 from lambdasim.aws.cloudwatch.metric_math import Series
-from lambdasim.aws.kinesis import metrics as kinesis_metrics
 from lambdasim.aws.sqs import metrics as sqs_metrics
-from lambdasim.core.metrics import (
-    METRIC_UNITS,
-    METRICS,
-    PEAK_METRICS,
-    STATISTICS,
-    Aggregate,
-    FunctionMetrics,
-    parse_percentile,
-)
+from lambdasim.core.metrics import METRICS, PEAK_METRICS, STATISTICS, parse_percentile
 
-NAMESPACE = "AWS/Lambda"
-_NAMESPACES = (NAMESPACE, sqs_metrics.NAMESPACE, kinesis_metrics.NAMESPACE)
-DIMENSION = "FunctionName"
+__all__ = ["DIMENSION", "NAMESPACE", "CloudWatchClient"]
+
 MAX_DATAPOINTS = 1440
 LIST_PAGE = 500
 
 
-class CloudWatchClient(ServiceClient):
-    """The simulated CloudWatch metrics of the run's functions."""
-
-    service_name = "cloudwatch"
-    operations = OPERATIONS
-    input_shapes = SHAPES
-    # Query-compatible errors: Error.Code is the query code, the class is botocore's shape (as for SQS).
-    error_codes = (
-        "InvalidParameterValueException",
-        "InvalidParameterCombinationException",
-        "MissingRequiredParameterException",
-        "InvalidNextToken",
-    )
-    shapes: ClassVar[dict[str, str]] = {
-        "InvalidParameterValue": "InvalidParameterValueException",
-        "InvalidParameterCombination": "InvalidParameterCombinationException",
-        "MissingParameter": "MissingRequiredParameterException",
-    }
-
-    paginators: ClassVar[dict[str, dict[str, str]]] = {
-        "ListMetrics": {"input_token": "NextToken", "output_token": "NextToken", "result_key": "Metrics"}
-    }
-
-    def _bad(self, code: str, message: str, op: str) -> Exception:
-        return self._fail(ServiceError(code, message, shape=self.shapes.get(code)), op)
-
-    def _window(self, params: dict[str, Any], op: str) -> tuple[float, float]:
-        """``StartTime`` and ``EndTime`` as Unix times; the start must come first."""
-        start, end = (as_epoch(params[name]) for name in ("StartTime", "EndTime"))
-        assert start is not None and end is not None  # required timestamps: validate_input checked them
-        if start >= end:
-            raise self._bad(
-                "InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.", op
-            )
-        return start, end
-
-    def _series(self, metric: str, dimensions: list[dict[str, Any]]) -> list[FunctionMetrics]:
-        """The functions whose per-period series of ``metric`` the dimensions select (none when nothing matches)."""
-        if metric not in METRIC_UNITS:
-            return []
-        functions = self._sim.engine.functions
-        now = self._sim.now
-        self._sim.engine.settle()  # count the throttles of parked events (lambdasim.core.backlog)
-        if not dimensions:
-            if metric in PEAK_METRICS:
-                return []
-            for fs in functions.values():
-                fs.metrics.settle(now)
-            return [fs.metrics for fs in functions.values()]
-        if len(dimensions) != 1 or dimensions[0].get("Name") != DIMENSION:
-            return []
-        found = functions.get(dimensions[0].get("Value", ""))
-        if found is None:
-            return []
-        found.metrics.settle(now)
-        return [found.metrics]
-
-    def _namespace_series(self, namespace: str, metric: str, dimensions: list[dict[str, Any]]) -> list[Any]:
-        """The sources of ``metric`` (each with ``series(metric)`` and ``span(index)``) the dimensions select."""
-        if namespace == sqs_metrics.NAMESPACE:
-            return [_FullResolution(sqs_metrics.sqs_series(self._sim, metric, dimensions))]
-        if namespace == kinesis_metrics.NAMESPACE:
-            return [_FullResolution(kinesis_metrics.kinesis_series(self._sim, metric, dimensions))]
-        if metric == kinesis_metrics.ITERATOR_AGE:
-            return [_FullResolution(kinesis_metrics.iterator_age_series(self._sim, dimensions))]
-        return self._series(metric, dimensions)
-
-    @staticmethod
-    def _unit(namespace: str, metric: str) -> str:
-        if namespace == kinesis_metrics.NAMESPACE:
-            return kinesis_metrics.UNITS.get(metric, "None")
-        if metric == kinesis_metrics.ITERATOR_AGE and namespace == NAMESPACE:
-            return "Milliseconds"
-        units = sqs_metrics.UNITS if namespace == sqs_metrics.NAMESPACE else METRIC_UNITS
-        return units.get(metric, "None")
-
-    def _check_dimensions(self, dimensions: Any, op: str) -> list[dict[str, Any]]:
-        dims = list(dimensions or [])  # each with a Name (and a Value but in ListMetrics): validate_input checked
-        if len(dims) > 30:
-            raise self._bad(
-                "InvalidParameterValue", "The collection Dimensions must not have a size greater than 30.", op
-            )
-        return dims
-
-    def _grouped(
-        self, sources: list[Any], metric: str, start: float, end: float, period: int
-    ) -> dict[float, Aggregate]:
-        """Per-period aggregates of ``period`` seconds whose base periods start in ``[start, end)`` (Unix times).
-
-        A rolled-up bucket of older periods (:mod:`lambdasim.core.metrics`) counts only towards a ``period`` that holds
-        it whole; for a finer one it gives no datapoint, as CloudWatch gives none for a period finer than the
-        resolution it keeps for old data.
-        """
-        base = self._sim.settings.metrics_period_s
-        origin = self._sim.start.timestamp()
-        out: dict[float, Aggregate] = {}
-        for fm in sources:
-            for index, agg in fm.series(metric).items():
-                t = index * base
-                if not start <= origin + t < end:
-                    continue
-                group = origin + math.floor(t / period + 1e-9) * period
-                span = fm.span(index)
-                if span > 1 and math.floor(((index + span) * base) / period - 1e-9) * period != group - origin:
-                    continue  # the bucket straddles two requested periods
-                mine = out.get(group)
-                if mine is None:
-                    mine = out[group] = Aggregate()
-                mine.merge(agg)
-        return out
-
-    def _check_period(self, period: int, op: str) -> None:
-        base = self._sim.settings.metrics_period_s
-        if abs(period / base - round(period / base)) > 1e-9 or period < base:
-            raise self._bad("InvalidParameterValue", f"The parameter Period must be a multiple of {base:g}.", op)
+class CloudWatchClient(AlarmsMixin):
+    """The simulated CloudWatch: the run's metrics, custom metrics and metric alarms."""
 
     # -- operations -------------------------------------------------------------------------------------------
 
@@ -197,23 +78,18 @@ class CloudWatchClient(ServiceClient):
                 op,
             )
         metric = params["MetricName"]
-        unit = self._unit(params["Namespace"], metric)
+        grouped, unit = self._cw.datapoints(params["Namespace"], metric, dims, start, end, period, params.get("Unit"))
         points: list[dict[str, Any]] = []
-        wrong_unit = "Unit" in params and params["Unit"] != unit
-        if params["Namespace"] in _NAMESPACES and not wrong_unit:
-            grouped = self._grouped(
-                self._namespace_series(params["Namespace"], metric, dims), metric, start, end, period
-            )
-            for t, agg in sorted(grouped.items()):
-                point: dict[str, Any] = {"Timestamp": utc(t)}
-                for stat in STATISTICS:
-                    if stat in stats:
-                        point[stat] = agg.statistic(stat)
-                if extended:
-                    values = {s: agg.percentile(parse_percentile(s) or 0.0) for s in extended}
-                    point["ExtendedStatistics"] = {s: v for s, v in values.items() if v is not None}
-                point["Unit"] = unit
-                points.append(point)
+        for t, agg in sorted(grouped.items()):
+            point: dict[str, Any] = {"Timestamp": utc(t)}
+            for stat in STATISTICS:
+                if stat in stats:
+                    point[stat] = agg.statistic(stat)
+            if extended:
+                values = {s: agg.percentile(parse_percentile(s) or 0.0) for s in extended}
+                point["ExtendedStatistics"] = {s: v for s, v in values.items() if v is not None}
+            point["Unit"] = unit
+            points.append(point)
         return {"Label": metric, "Datapoints": points, "ResponseMetadata": self._metadata()}
 
     def get_metric_data(self, **params: Any) -> dict[str, Any]:
@@ -329,15 +205,12 @@ class CloudWatchClient(ServiceClient):
         name = metric.get("MetricName", "")
         dims = self._check_dimensions(metric.get("Dimensions"), op)
         namespace = metric.get("Namespace", "")
-        unit = self._unit(namespace, name)
         points: dict[float, float] = {}
-        wrong_unit = "Unit" in stat_query and stat_query["Unit"] != unit
-        if namespace in _NAMESPACES and not wrong_unit:
-            grouped = self._grouped(self._namespace_series(namespace, name, dims), name, start, end, period)
-            for t, agg in sorted(grouped.items()):
-                value = agg.statistic(str(stat)) if q is None else agg.percentile(q)
-                if value is not None:
-                    points[t] = value
+        grouped, _ = self._cw.datapoints(namespace, name, dims, start, end, period, stat_query.get("Unit"))
+        for t, agg in sorted(grouped.items()):
+            value = agg.statistic(str(stat)) if q is None else agg.percentile(q)
+            if value is not None:
+                points[t] = value
         return Series(points, period, query.get("Label", name), query_id)
 
     @staticmethod
@@ -409,12 +282,13 @@ class CloudWatchClient(ServiceClient):
         return [origin + k * period for k in range(low, high + 1)]
 
     def list_metrics(self, **params: Any) -> dict[str, Any]:
-        """The Lambda metrics that have data: per function, and account-wide (no dimensions)."""
+        """The metrics that have data: the functions' (per function, and account-wide without dimensions), the
+        queues' and the custom metrics put, of one namespace or (without ``Namespace``) of all."""
         op = self._call("list_metrics", params)
         wanted_dims = self._check_dimensions(params.get("Dimensions"), op)
-        namespace = params.get("Namespace", NAMESPACE)
+        namespace = params.get("Namespace")  # None: every namespace
         items: list[dict[str, Any]] = []
-        if namespace == NAMESPACE:
+        if namespace in (None, NAMESPACE):
             now = self._sim.now
             self._sim.engine.settle()
             account: set[str] = set()
@@ -435,29 +309,7 @@ class CloudWatchClient(ServiceClient):
                 for m in METRICS
                 if m in account and m not in PEAK_METRICS
             )
-            ages = kinesis_metrics.iterator_age_series(self._sim, [])
-            for name in sorted(self._sim.engine.functions):
-                if kinesis_metrics.iterator_age_series(self._sim, [{"Name": DIMENSION, "Value": name}]):
-                    items.append(
-                        {
-                            "Namespace": NAMESPACE,
-                            "MetricName": kinesis_metrics.ITERATOR_AGE,
-                            "Dimensions": [{"Name": DIMENSION, "Value": name}],
-                        }
-                    )
-            if ages:
-                items.append({"Namespace": NAMESPACE, "MetricName": kinesis_metrics.ITERATOR_AGE, "Dimensions": []})
-        if namespace == kinesis_metrics.NAMESPACE and self._sim.services.kinesis_in_use is not None:
-            for name, stream in sorted(self._sim.services.kinesis_in_use.streams.items()):
-                items.extend(
-                    {
-                        "Namespace": kinesis_metrics.NAMESPACE,
-                        "MetricName": m,
-                        "Dimensions": [{"Name": kinesis_metrics.STREAM_DIMENSION, "Value": name}],
-                    }
-                    for m in stream.metrics.metrics_with_data()
-                )
-        if namespace == sqs_metrics.NAMESPACE:
+        if namespace in (None, sqs_metrics.NAMESPACE):
             now = self._sim.now
             for name, queue in sorted(self._sim.services.sqs.queues.items()):
                 queue.metrics.catch_up(queue, now)
@@ -469,6 +321,13 @@ class CloudWatchClient(ServiceClient):
                     }
                     for m in queue.metrics.metrics_with_data()
                 )
+        if namespace in (None, NAMESPACE):
+            items.extend(self._cw.iterator_age_listing())
+        if namespace in (None, "AWS/SNS"):
+            items.extend(self._cw.sns_listing())
+        if namespace in (None, "AWS/Kinesis"):
+            items.extend(self._cw.kinesis_listing())
+        items.extend(m for m in self._cw.custom_listing() if namespace in (None, m["Namespace"]))
         if "MetricName" in params:
             items = [m for m in items if m["MetricName"] == params["MetricName"]]
         for dim in wanted_dims:
@@ -491,17 +350,3 @@ class CloudWatchClient(ServiceClient):
             out["NextToken"] = encode_token(start + LIST_PAGE)
         out["ResponseMetadata"] = self._metadata()
         return out
-
-
-class _FullResolution:
-    """A series kept at full resolution (no rolled-up buckets), as a source for ``_grouped``: the queues'
-    (:mod:`lambdasim.aws.sqs.metrics`)."""
-
-    def __init__(self, series: dict[int, Aggregate]) -> None:
-        self._series = series
-
-    def series(self, _metric: str) -> dict[int, Aggregate]:
-        return self._series
-
-    def span(self, _index: int) -> int:
-        return 1

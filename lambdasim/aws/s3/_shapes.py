@@ -2,7 +2,8 @@
 from botocore 1.43.11 (API 2006-03-01): do not edit by hand.
 
 ``OPERATIONS``: operation -> (input shape, output shape, HTTP status of success). ``SHAPES``: every input
-shape reachable from those operations.
+shape reachable from those operations. ``WAITERS``: botocore's configuration of the waiters that poll
+those operations (waiters-2.json, version 2).
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 OPERATIONS: dict[str, tuple[str | None, str | None, int]] = {
+    "CopyObject": ("CopyObjectRequest", "CopyObjectOutput", 200),
     "CreateBucket": ("CreateBucketRequest", "CreateBucketOutput", 200),
     "DeleteBucket": ("DeleteBucketRequest", None, 204),
     "DeleteObject": ("DeleteObjectRequest", "DeleteObjectOutput", 204),
+    "DeleteObjects": ("DeleteObjectsRequest", "DeleteObjectsOutput", 200),
     "GetBucketNotificationConfiguration": (
         "GetBucketNotificationConfigurationRequest",
         "NotificationConfiguration",
         200,
     ),
     "GetObject": ("GetObjectRequest", "GetObjectOutput", 200),
+    "HeadBucket": ("HeadBucketRequest", "HeadBucketOutput", 200),
     "HeadObject": ("HeadObjectRequest", "HeadObjectOutput", 200),
     "ListBuckets": ("ListBucketsRequest", "ListBucketsOutput", 200),
+    "ListObjects": ("ListObjectsRequest", "ListObjectsOutput", 200),
     "ListObjectsV2": ("ListObjectsV2Request", "ListObjectsV2Output", 200),
     "PutBucketNotificationConfiguration": ("PutBucketNotificationConfigurationRequest", None, 200),
     "PutObject": ("PutObjectRequest", "PutObjectOutput", 200),
@@ -109,6 +114,63 @@ SHAPES: dict[str, dict[str, Any]] = {
     "ContentLength": {"type": "long"},
     "ContentMD5": {"type": "string"},
     "ContentType": {"type": "string"},
+    "CopyObjectRequest": {
+        "type": "structure",
+        "required": ["Bucket", "CopySource", "Key"],
+        "members": {
+            "ACL": "ObjectCannedACL",
+            "Bucket": "BucketName",
+            "CacheControl": "CacheControl",
+            "ChecksumAlgorithm": "ChecksumAlgorithm",
+            "ContentDisposition": "ContentDisposition",
+            "ContentEncoding": "ContentEncoding",
+            "ContentLanguage": "ContentLanguage",
+            "ContentType": "ContentType",
+            "CopySource": "CopySource",
+            "CopySourceIfMatch": "CopySourceIfMatch",
+            "CopySourceIfModifiedSince": "CopySourceIfModifiedSince",
+            "CopySourceIfNoneMatch": "CopySourceIfNoneMatch",
+            "CopySourceIfUnmodifiedSince": "CopySourceIfUnmodifiedSince",
+            "Expires": "Expires",
+            "GrantFullControl": "GrantFullControl",
+            "GrantRead": "GrantRead",
+            "GrantReadACP": "GrantReadACP",
+            "GrantWriteACP": "GrantWriteACP",
+            "IfMatch": "IfMatch",
+            "IfNoneMatch": "IfNoneMatch",
+            "Key": "ObjectKey",
+            "Metadata": "Metadata",
+            "MetadataDirective": "MetadataDirective",
+            "TaggingDirective": "TaggingDirective",
+            "ServerSideEncryption": "ServerSideEncryption",
+            "StorageClass": "StorageClass",
+            "WebsiteRedirectLocation": "WebsiteRedirectLocation",
+            "SSECustomerAlgorithm": "SSECustomerAlgorithm",
+            "SSECustomerKey": "SSECustomerKey",
+            "SSECustomerKeyMD5": "SSECustomerKeyMD5",
+            "SSEKMSKeyId": "SSEKMSKeyId",
+            "SSEKMSEncryptionContext": "SSEKMSEncryptionContext",
+            "BucketKeyEnabled": "BucketKeyEnabled",
+            "CopySourceSSECustomerAlgorithm": "CopySourceSSECustomerAlgorithm",
+            "CopySourceSSECustomerKey": "CopySourceSSECustomerKey",
+            "CopySourceSSECustomerKeyMD5": "CopySourceSSECustomerKeyMD5",
+            "RequestPayer": "RequestPayer",
+            "Tagging": "TaggingHeader",
+            "ObjectLockMode": "ObjectLockMode",
+            "ObjectLockRetainUntilDate": "ObjectLockRetainUntilDate",
+            "ObjectLockLegalHoldStatus": "ObjectLockLegalHoldStatus",
+            "ExpectedBucketOwner": "AccountId",
+            "ExpectedSourceBucketOwner": "AccountId",
+        },
+    },
+    "CopySource": {"type": "string", "pattern": "\\/?.+\\/.+"},
+    "CopySourceIfMatch": {"type": "string"},
+    "CopySourceIfModifiedSince": {"type": "timestamp"},
+    "CopySourceIfNoneMatch": {"type": "string"},
+    "CopySourceIfUnmodifiedSince": {"type": "timestamp"},
+    "CopySourceSSECustomerAlgorithm": {"type": "string"},
+    "CopySourceSSECustomerKey": {"type": "string"},
+    "CopySourceSSECustomerKeyMD5": {"type": "string"},
     "CreateBucketConfiguration": {
         "type": "structure",
         "required": [],
@@ -137,6 +199,11 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
     },
     "DataRedundancy": {"type": "string", "enum": ["SingleAvailabilityZone", "SingleLocalZone"]},
+    "Delete": {
+        "type": "structure",
+        "required": ["Objects"],
+        "members": {"Objects": "ObjectIdentifierList", "Quiet": "Quiet"},
+    },
     "DeleteBucketRequest": {
         "type": "structure",
         "required": ["Bucket"],
@@ -158,7 +225,21 @@ SHAPES: dict[str, dict[str, Any]] = {
             "IfMatchSize": "IfMatchSize",
         },
     },
+    "DeleteObjectsRequest": {
+        "type": "structure",
+        "required": ["Bucket", "Delete"],
+        "members": {
+            "Bucket": "BucketName",
+            "Delete": "Delete",
+            "MFA": "MFA",
+            "RequestPayer": "RequestPayer",
+            "BypassGovernanceRetention": "BypassGovernanceRetention",
+            "ExpectedBucketOwner": "AccountId",
+            "ChecksumAlgorithm": "ChecksumAlgorithm",
+        },
+    },
     "Delimiter": {"type": "string"},
+    "ETag": {"type": "string"},
     "EncodingType": {"type": "string", "enum": ["url"]},
     "Event": {
         "type": "string",
@@ -241,6 +322,11 @@ SHAPES: dict[str, dict[str, Any]] = {
     "GrantReadACP": {"type": "string"},
     "GrantWrite": {"type": "string"},
     "GrantWriteACP": {"type": "string"},
+    "HeadBucketRequest": {
+        "type": "structure",
+        "required": ["Bucket"],
+        "members": {"Bucket": "BucketName", "ExpectedBucketOwner": "AccountId"},
+    },
     "HeadObjectRequest": {
         "type": "structure",
         "required": ["Bucket", "Key"],
@@ -286,6 +372,7 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
     },
     "LambdaFunctionConfigurationList": {"type": "list", "member": "LambdaFunctionConfiguration"},
+    "LastModifiedTime": {"type": "timestamp"},
     "ListBucketsRequest": {
         "type": "structure",
         "required": [],
@@ -294,6 +381,21 @@ SHAPES: dict[str, dict[str, Any]] = {
             "ContinuationToken": "Token",
             "Prefix": "Prefix",
             "BucketRegion": "BucketRegion",
+        },
+    },
+    "ListObjectsRequest": {
+        "type": "structure",
+        "required": ["Bucket"],
+        "members": {
+            "Bucket": "BucketName",
+            "Delimiter": "Delimiter",
+            "EncodingType": "EncodingType",
+            "Marker": "Marker",
+            "MaxKeys": "MaxKeys",
+            "Prefix": "Prefix",
+            "RequestPayer": "RequestPayer",
+            "ExpectedBucketOwner": "AccountId",
+            "OptionalObjectAttributes": "OptionalObjectAttributesList",
         },
     },
     "ListObjectsV2Request": {
@@ -321,9 +423,11 @@ SHAPES: dict[str, dict[str, Any]] = {
     "LocationNameAsString": {"type": "string"},
     "LocationType": {"type": "string", "enum": ["AvailabilityZone", "LocalZone"]},
     "MFA": {"type": "string"},
+    "Marker": {"type": "string"},
     "MaxBuckets": {"type": "integer", "min": 1, "max": 10000},
     "MaxKeys": {"type": "integer"},
     "Metadata": {"type": "map", "key": "MetadataKey", "value": "MetadataValue"},
+    "MetadataDirective": {"type": "string", "enum": ["COPY", "REPLACE"]},
     "MetadataKey": {"type": "string"},
     "MetadataValue": {"type": "string"},
     "NotificationConfiguration": {
@@ -350,6 +454,18 @@ SHAPES: dict[str, dict[str, Any]] = {
             "bucket-owner-full-control",
         ],
     },
+    "ObjectIdentifier": {
+        "type": "structure",
+        "required": ["Key"],
+        "members": {
+            "Key": "ObjectKey",
+            "VersionId": "ObjectVersionId",
+            "ETag": "ETag",
+            "LastModifiedTime": "LastModifiedTime",
+            "Size": "Size",
+        },
+    },
+    "ObjectIdentifierList": {"type": "list", "member": "ObjectIdentifier"},
     "ObjectKey": {"type": "string", "min": 1},
     "ObjectLockEnabledForBucket": {"type": "boolean"},
     "ObjectLockLegalHoldStatus": {"type": "string", "enum": ["ON", "OFF"]},
@@ -435,6 +551,7 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
     },
     "QueueConfigurationList": {"type": "list", "member": "QueueConfiguration"},
+    "Quiet": {"type": "boolean"},
     "Range": {"type": "string"},
     "RequestPayer": {"type": "string", "enum": ["requester"]},
     "ResponseCacheControl": {"type": "string"},
@@ -450,6 +567,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     "SSEKMSEncryptionContext": {"type": "string"},
     "SSEKMSKeyId": {"type": "string"},
     "ServerSideEncryption": {"type": "string", "enum": ["AES256", "aws:fsx", "aws:kms", "aws:kms:dsse"]},
+    "Size": {"type": "long"},
     "SkipValidation": {"type": "boolean"},
     "StartAfter": {"type": "string"},
     "StorageClass": {
@@ -472,6 +590,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     },
     "Tag": {"type": "structure", "required": ["Key", "Value"], "members": {"Key": "ObjectKey", "Value": "Value"}},
     "TagSet": {"type": "list", "member": "Tag"},
+    "TaggingDirective": {"type": "string", "enum": ["COPY", "REPLACE"]},
     "TaggingHeader": {"type": "string"},
     "Token": {"type": "string"},
     "TopicArn": {"type": "string"},
@@ -489,4 +608,39 @@ SHAPES: dict[str, dict[str, Any]] = {
     "Value": {"type": "string"},
     "WebsiteRedirectLocation": {"type": "string"},
     "WriteOffsetBytes": {"type": "long"},
+}
+
+WAITERS: dict[str, dict[str, Any]] = {
+    "BucketExists": {
+        "delay": 5,
+        "operation": "HeadBucket",
+        "maxAttempts": 20,
+        "acceptors": [
+            {"expected": 200, "matcher": "status", "state": "success"},
+            {"expected": 301, "matcher": "status", "state": "success"},
+            {"expected": 403, "matcher": "status", "state": "success"},
+            {"expected": 404, "matcher": "status", "state": "retry"},
+        ],
+    },
+    "BucketNotExists": {
+        "delay": 5,
+        "operation": "HeadBucket",
+        "maxAttempts": 20,
+        "acceptors": [{"expected": 404, "matcher": "status", "state": "success"}],
+    },
+    "ObjectExists": {
+        "delay": 5,
+        "operation": "HeadObject",
+        "maxAttempts": 20,
+        "acceptors": [
+            {"expected": 200, "matcher": "status", "state": "success"},
+            {"expected": 404, "matcher": "status", "state": "retry"},
+        ],
+    },
+    "ObjectNotExists": {
+        "delay": 5,
+        "operation": "HeadObject",
+        "maxAttempts": 20,
+        "acceptors": [{"expected": 404, "matcher": "status", "state": "success"}],
+    },
 }

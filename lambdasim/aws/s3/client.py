@@ -1,96 +1,46 @@
 """``sim.client("s3")``: the S3 API on the simulated clock, in boto3's shapes and S3's error words.
 
-Operations: ``create_bucket``, ``list_buckets``, ``delete_bucket``, ``put_object``, ``get_object``, ``head_object``,
-``delete_object``, ``list_objects_v2`` (``Prefix``, ``Delimiter``, ``StartAfter``, ``MaxKeys``, continuation tokens),
-``put_bucket_notification_configuration`` and ``get_bucket_notification_configuration`` (event notifications to
-functions, queues and topics: :mod:`lambdasim.aws.s3.notifications`).
-Ranges, versions, multipart uploads and ACLs are not simulated.
+Operations: ``create_bucket``, ``head_bucket``, ``list_buckets`` (``MaxBuckets`` and continuation tokens),
+``delete_bucket``, ``put_object``, ``get_object``, ``head_object``, ``copy_object``, ``delete_object``,
+``delete_objects``, ``list_objects`` (``Marker``) and ``list_objects_v2`` (``Prefix``, ``Delimiter``, ``StartAfter``,
+``MaxKeys``, continuation tokens), ``put_bucket_notification_configuration`` and
+``get_bucket_notification_configuration`` (event notifications to functions, queues and topics, fired by puts,
+copies and deletes: :mod:`lambdasim.aws.s3.notifications`). Reads and writes take S3's conditional headers
+(:mod:`lambdasim.aws.s3.conditions`). ``get_paginator`` serves ``list_buckets`` and ``list_objects_v2``;
+``get_waiter`` botocore's four S3 waiters, on the simulated clock (:mod:`lambdasim.aws.s3.extras`, with
+``generate_presigned_url``). Ranges, versions, multipart uploads and ACLs are not simulated.
+
+A ``HEAD`` has no body, so its errors reach boto3 as botocore makes them from the status alone: ``Error.Code`` is
+``"404"`` and ``Error.Message`` ``"Not Found"`` (and ``"304"`` / ``"Not Modified"``, ``"412"`` / ``"Precondition
+Failed"``).
 
 Requests are checked against botocore's S3 model (:mod:`lambdasim.aws.s3._shapes`), so every member boto3 takes is
-accepted. Those that would change what S3 answers but are not simulated (:data:`NOT_SIMULATED`: ranges, versions,
-conditional requests) are refused with S3's ``NotImplemented`` (HTTP 501) naming the member, rather than ignored;
-the others (ACLs and grants, checksums, encryption, storage class, caching headers, tagging, object lock, the
-``Response*`` overrides, ``EncodingType``, ``FetchOwner``...) are accepted and have no effect. [model]
+accepted. Those that would change what S3 answers but are not simulated (:data:`NOT_SIMULATED`: ranges, versions)
+are refused with S3's ``NotImplemented`` (HTTP 501) naming the member, rather than ignored; the others (ACLs and
+grants, checksums, encryption, storage class, caching headers, tagging, object lock, the ``Response*`` overrides,
+``EncodingType``, ``FetchOwner``...) are accepted and have no effect. [model]
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, ClassVar
+import urllib.parse
+from typing import Any
 
-from lambdasim.aws._service_client import ServiceClient, decode_token, encode_token, utc
+from lambdasim.aws._service_client import utc
 from lambdasim.aws._stream import StreamingBody
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.errors import ParamValidationError
 from lambdasim.aws.s3 import notifications
-from lambdasim.aws.s3._shapes import OPERATIONS, SHAPES
+from lambdasim.aws.s3._base import NOT_SIMULATED, S3Base
 from lambdasim.aws.s3.backend import Bucket, S3Object
+from lambdasim.aws.s3.conditions import etag_matches, read_outcome
+from lambdasim.aws.s3.extras import ExtrasMixin
+from lambdasim.aws.s3.listing import ListingMixin
 
-# botocore's S3 customizations (botocore.handlers) check these before its model does, in these words.
-VALID_BUCKET = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")
-VALID_S3_ARN = re.compile(
-    r"^arn:(aws).*:(s3|s3-object-lambda):[a-z\-0-9]*:[0-9]{12}:accesspoint[/:][a-zA-Z0-9\-.]{1,63}$|"
-    r"^arn:(aws).*:s3-outposts:[a-z\-0-9]+:[0-9]{12}:outpost[/:][a-zA-Z0-9\-]{1,63}[/:]accesspoint[/:]"
-    r"[a-zA-Z0-9\-]{1,63}$"
-)
-_READ = ("Range", "PartNumber", "VersionId", "IfMatch", "IfNoneMatch", "IfModifiedSince", "IfUnmodifiedSince")
-NOT_SIMULATED: dict[str, tuple[str, ...]] = {
-    "GetObject": _READ,
-    "HeadObject": _READ,
-    "PutObject": ("IfMatch", "IfNoneMatch", "WriteOffsetBytes"),
-    "DeleteObject": ("VersionId", "MFA", "IfMatch", "IfMatchLastModifiedTime", "IfMatchSize"),
-}
-"""Members botocore accepts whose effect lambdasim does not simulate, by operation: refused, not ignored."""
+__all__ = ["NOT_SIMULATED", "S3Client"]
 
 
-class S3Client(ServiceClient):
+class S3Client(ListingMixin, ExtrasMixin, S3Base):
     """The simulated S3 service. Every method takes and returns what boto3's S3 client does."""
-
-    service_name = "s3"
-    operations = OPERATIONS
-    input_shapes = SHAPES
-    error_codes = (
-        "NoSuchBucket",
-        "NoSuchKey",
-        "BucketAlreadyOwnedByYou",
-        "BucketAlreadyExists",
-        "BucketNotEmpty",
-        "InvalidBucketName",
-        "InvalidLocationConstraint",
-        "IllegalLocationConstraintException",
-        "InvalidArgument",
-        "NotImplemented",
-    )
-
-    paginators: ClassVar[dict[str, dict[str, str]]] = {
-        "ListObjectsV2": {
-            "input_token": "ContinuationToken",
-            "output_token": "NextContinuationToken",
-            "limit_key": "MaxKeys",
-            "result_key": "Contents",
-        }
-    }
-
-    def _call(self, method: str, params: dict[str, Any]) -> str:
-        _botocore_handlers(method, params)
-        op = super()._call(method, params)
-        for member in NOT_SIMULATED.get(op, ()):
-            if member in params:
-                # S3's code and message for functionality it does not implement; lambdasim names the member.
-                message = (
-                    f"A header you provided implies functionality that is not implemented: lambdasim does not "
-                    f"simulate {member} on {op}"
-                )
-                raise self._fail(ServiceError("NotImplemented", message, 501), op)
-        return op
-
-    def _bucket(self, name: str, op: str) -> Bucket:
-        with self._client_errors(op):
-            return self._services.s3.bucket(name)
-
-    def _object(self, bucket: Bucket, key: str, op: str) -> S3Object:
-        with self._client_errors(op):
-            return self._services.s3.get(bucket, key)
 
     # -- buckets ----------------------------------------------------------------------------------------------
 
@@ -131,19 +81,17 @@ class S3Client(ServiceClient):
         location = f"/{bucket.name}" if region == "us-east-1" else f"http://{bucket.name}.s3.amazonaws.com/"
         return {"Location": location, "BucketArn": bucket.arn, "ResponseMetadata": self._metadata()}
 
-    def list_buckets(self, **params: Any) -> dict[str, Any]:
-        """Every bucket, in name order."""
-        self._call("list_buckets", params)
-        prefix = params.get("Prefix", "")
-        buckets = [
-            {"Name": b.name, "CreationDate": utc(self._services.epoch(b.created_at)), "BucketRegion": b.region}
-            for name, b in sorted(self._services.s3.buckets.items())
-            if name.startswith(prefix)
-        ]
+    def head_bucket(self, **params: Any) -> dict[str, Any]:
+        """Whether the bucket exists: its region, or a bodiless 404 (``Error.Code`` ``"404"``)."""
+        op = self._call("head_bucket", params)
+        bucket = self._services.s3.buckets.get(params["Bucket"])
+        if bucket is None:
+            raise self._bare(404, op)
         return {
-            "Buckets": buckets,
-            "Owner": {"ID": self._sim.account_id},
-            "ResponseMetadata": self._metadata(),
+            "BucketArn": bucket.arn,
+            "BucketRegion": bucket.region,
+            "AccessPointAlias": False,
+            "ResponseMetadata": self._bucket_metadata(bucket.region),
         }
 
     def delete_bucket(self, **params: Any) -> dict[str, Any]:
@@ -159,6 +107,7 @@ class S3Client(ServiceClient):
         """Store an object (``Body``: bytes, str or a readable file)."""
         op = self._call("put_object", params)
         bucket = self._bucket(params["Bucket"], op)
+        self._check_write(bucket, params["Key"], params, op)
         body = params.get("Body", b"")
         if hasattr(body, "read"):
             body = body.read()
@@ -169,6 +118,53 @@ class S3Client(ServiceClient):
             )
         notifications.notify(self._services, bucket, "s3:ObjectCreated:Put", params["Key"], obj)
         return {"ETag": obj.etag, "ResponseMetadata": self._metadata()}
+
+    def _check_write(self, bucket: Bucket, key: str, params: dict[str, Any], op: str) -> None:
+        """A conditional write's preconditions (``IfNoneMatch="*"``, ``IfMatch=etag``)."""
+        existing = bucket.objects.get(key)
+        none_match = params.get("IfNoneMatch")
+        if none_match is not None:
+            if none_match != "*":
+                raise self._fail(
+                    ServiceError(
+                        "NotImplemented",
+                        "A header you provided implies functionality that is not implemented",
+                        501,
+                        error_extra={"Header": "If-None-Match"},
+                    ),
+                    op,
+                )
+            if existing is not None:
+                raise self._precondition("If-None-Match", op)
+        match = params.get("IfMatch")
+        if match is not None:
+            if existing is None:
+                raise self._fail(
+                    ServiceError("NoSuchKey", "The specified key does not exist.", 404, error_extra={"Key": key}), op
+                )
+            if not etag_matches(match, existing.etag):
+                raise self._precondition("If-Match", op)
+
+    def _precondition(self, condition: str, op: str) -> Exception:
+        return self._fail(
+            ServiceError(
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+                412,
+                error_extra={"Condition": condition},
+            ),
+            op,
+        )
+
+    def _check_read(self, obj: S3Object, params: dict[str, Any], op: str, *, head: bool) -> None:
+        """A conditional read's outcome: 412 or 304 (bodiless for a HEAD and for any 304)."""
+        outcome = read_outcome(params, obj.etag, int(self._services.epoch(obj.last_modified)))
+        if outcome is None:
+            return
+        status, condition = outcome
+        if head or status == 304:
+            raise self._bare(status, op)
+        raise self._precondition(condition, op)
 
     def _head(self, obj: S3Object) -> dict[str, Any]:
         return {
@@ -184,12 +180,17 @@ class S3Client(ServiceClient):
         """An object's bytes (``Body`` is a stream, as in boto3) and metadata."""
         op = self._call("get_object", params)
         obj = self._object(self._bucket(params["Bucket"], op), params["Key"], op)
+        self._check_read(obj, params, op, head=False)
         return {"Body": StreamingBody(obj.body), **self._head(obj), "ResponseMetadata": self._metadata()}
 
     def head_object(self, **params: Any) -> dict[str, Any]:
-        """An object's metadata."""
+        """An object's metadata (a missing bucket or key is a bodiless 404: ``Error.Code`` ``"404"``)."""
         op = self._call("head_object", params)
-        obj = self._object(self._bucket(params["Bucket"], op), params["Key"], op)
+        bucket = self._services.s3.buckets.get(params["Bucket"])
+        obj = None if bucket is None else bucket.objects.get(params["Key"])
+        if obj is None:
+            raise self._bare(404, op)
+        self._check_read(obj, params, op, head=True)
         return {**self._head(obj), "ResponseMetadata": self._metadata()}
 
     def delete_object(self, **params: Any) -> dict[str, Any]:
@@ -199,6 +200,119 @@ class S3Client(ServiceClient):
         if bucket.objects.pop(params["Key"], None) is not None:
             notifications.notify(self._services, bucket, "s3:ObjectRemoved:Delete", params["Key"], None)
         return {"ResponseMetadata": self._metadata(204)}
+
+    def copy_object(self, **params: Any) -> dict[str, Any]:
+        """Copy ``CopySource`` (``"bucket/key"`` or ``{"Bucket", "Key"}``) to ``Bucket``/``Key``, with its metadata
+        (``MetadataDirective`` ``COPY``) or the request's (``REPLACE``); fires ``s3:ObjectCreated:Copy``."""
+        op = self._call("copy_object", params)
+        source_bucket, source_key = self._copy_source(params["CopySource"], op)
+        bucket = self._bucket(params["Bucket"], op)
+        source = self._object(self._bucket(source_bucket, op), source_key, op)
+        outcome = read_outcome(params, source.etag, int(self._services.epoch(source.last_modified)), "CopySourceIf")
+        if outcome is not None:  # S3 answers a failed source condition with 412, whichever it was
+            raise self._precondition(outcome[1].replace("If-", "x-amz-copy-source-If-"), op)
+        self._check_write(bucket, params["Key"], params, op)
+        directive = params.get("MetadataDirective", "COPY")
+        if directive not in ("COPY", "REPLACE"):
+            raise self._fail(
+                ServiceError(
+                    "InvalidArgument",
+                    "Unknown metadata directive.",
+                    error_extra={"ArgumentName": "x-amz-metadata-directive", "ArgumentValue": directive},
+                ),
+                op,
+            )
+        same = (source_bucket, source_key) == (params["Bucket"], params["Key"])
+        if same and directive == "COPY" and not any(k in params for k in ("StorageClass", "WebsiteRedirectLocation")):
+            raise self._fail(
+                ServiceError(
+                    "InvalidRequest",
+                    "This copy request is illegal because it is trying to copy an object to itself without changing "
+                    "the object's metadata, storage class, website redirect location or encryption attributes.",
+                ),
+                op,
+            )
+        if directive == "REPLACE":
+            content_type = params.get("ContentType", "binary/octet-stream")
+            metadata = dict(params.get("Metadata", {}))
+        else:
+            content_type, metadata = source.content_type, dict(source.metadata)
+        with self._client_errors(op):
+            obj = self._services.s3.put(bucket, params["Key"], source.body, content_type, metadata)
+        notifications.notify(self._services, bucket, "s3:ObjectCreated:Copy", params["Key"], obj)
+        result = {"ETag": obj.etag, "LastModified": utc(int(self._services.epoch(obj.last_modified)))}
+        return {"CopyObjectResult": result, "ResponseMetadata": self._metadata()}
+
+    def _copy_source(self, source: Any, op: str) -> tuple[str, str]:
+        """``(bucket, key)`` of a ``CopySource`` (botocore turned a dict into ``bucket/key``)."""
+        text = urllib.parse.unquote(str(source).lstrip("/"))
+        path, _, query = text.partition("?")
+        bucket, _, key = path.partition("/")
+        if not bucket or not key:
+            raise self._fail(
+                ServiceError(
+                    "InvalidArgument",
+                    "Invalid copy source object key",
+                    error_extra={"ArgumentName": "x-amz-copy-source"},
+                ),
+                op,
+            )
+        if query:
+            message = (
+                "A header you provided implies functionality that is not implemented: lambdasim does not simulate "
+                f"{query} in CopySource on {op}"
+            )
+            raise self._fail(ServiceError("NotImplemented", message, 501), op)
+        return bucket, key
+
+    def delete_objects(self, **params: Any) -> dict[str, Any]:
+        """Delete up to 1,000 keys in one request: each deleted key (a missing one too, as S3 answers) is in
+        ``Deleted`` unless ``Quiet``; a key that cannot be deleted is in ``Errors`` with its code."""
+        op = self._call("delete_objects", params)
+        if "MFA" in params:
+            message = (
+                "A header you provided implies functionality that is not implemented: lambdasim does not simulate "
+                "MFA on DeleteObjects"
+            )
+            raise self._fail(ServiceError("NotImplemented", message, 501), op)
+        bucket = self._bucket(params["Bucket"], op)
+        objects = params["Delete"]["Objects"]
+        if not 1 <= len(objects) <= 1000:
+            raise self._fail(
+                ServiceError(
+                    "MalformedXML",
+                    "The XML you provided was not well-formed or did not validate against our published schema",
+                ),
+                op,
+            )
+        quiet = params["Delete"].get("Quiet", False)
+        deleted: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for item in objects:
+            key = item["Key"]
+            conditions = [k for k in ("ETag", "LastModifiedTime", "Size") if k in item]
+            if item.get("VersionId", "null") != "null" or conditions:
+                errors.append(
+                    {
+                        "Key": key,
+                        "VersionId": item.get("VersionId", ""),
+                        "Code": "NotImplemented",
+                        "Message": f"lambdasim does not simulate {', '.join(conditions) or 'VersionId'} on "
+                        "DeleteObjects",
+                    }
+                )
+                continue
+            if bucket.objects.pop(key, None) is not None:
+                notifications.notify(self._services, bucket, "s3:ObjectRemoved:Delete", key, None)
+            if not quiet:
+                deleted.append({"Key": key, **({"VersionId": "null"} if "VersionId" in item else {})})
+        out: dict[str, Any] = {}
+        if deleted:
+            out["Deleted"] = deleted
+        if errors:
+            out["Errors"] = errors
+        out["ResponseMetadata"] = self._metadata()
+        return out
 
     # -- event notifications ----------------------------------------------------------------------------------
 
@@ -222,102 +336,3 @@ class S3Client(ServiceClient):
         bucket = self._bucket(params["Bucket"], op)
         config = notifications.notifications(bucket).config
         return {**{k: [dict(e) for e in v] for k, v in config.items()}, "ResponseMetadata": self._metadata()}
-
-    def list_objects_v2(self, **params: Any) -> dict[str, Any]:
-        """Keys in UTF-8 binary order, up to ``MaxKeys`` (default 1000) a page."""
-        op = self._call("list_objects_v2", params)
-        bucket = self._bucket(params["Bucket"], op)
-        prefix = params.get("Prefix", "")
-        delimiter = params.get("Delimiter")
-        max_keys = params.get("MaxKeys", 1000)
-        if max_keys < 0:
-            raise self._fail(
-                ServiceError(
-                    "InvalidArgument",
-                    "Argument maxKeys must be an integer between 0 and 2147483647",
-                    error_extra={"ArgumentName": "maxKeys"},
-                ),
-                op,
-            )
-        keys = sorted((k for k in bucket.objects if k.startswith(prefix)), key=lambda k: k.encode())
-        start_after = params.get("StartAfter")
-        if start_after is not None:
-            keys = [k for k in keys if k.encode() > start_after.encode()]
-        start = 0
-        if "ContinuationToken" in params:
-            position = decode_token(params["ContinuationToken"])
-            if position is None:
-                raise self._fail(
-                    ServiceError(
-                        "InvalidArgument",
-                        "The continuation token provided is incorrect",
-                        error_extra={"ArgumentName": "continuation-token"},
-                    ),
-                    op,
-                )
-            start = position
-        contents: list[dict[str, Any]] = []
-        prefixes: list[str] = []
-        position = start
-        while position < len(keys) and len(contents) + len(prefixes) < max_keys:
-            key = keys[position]
-            position += 1
-            if delimiter:
-                cut = key.find(delimiter, len(prefix))
-                if cut >= 0:
-                    common = key[: cut + len(delimiter)]
-                    if common not in prefixes:
-                        prefixes.append(common)
-                    while position < len(keys) and keys[position].startswith(common):
-                        position += 1
-                    continue
-            obj = bucket.objects[key]
-            contents.append(
-                {
-                    "Key": key,
-                    "LastModified": utc(int(self._services.epoch(obj.last_modified))),
-                    "ETag": obj.etag,
-                    "Size": len(obj.body),
-                    "StorageClass": "STANDARD",
-                }
-            )
-        truncated = position < len(keys)
-        out: dict[str, Any] = {"IsTruncated": truncated}
-        if contents:
-            out["Contents"] = contents
-        out["Name"] = bucket.name
-        out["Prefix"] = prefix
-        if delimiter:
-            out["Delimiter"] = delimiter
-        out["MaxKeys"] = max_keys
-        if prefixes:
-            out["CommonPrefixes"] = [{"Prefix": p} for p in prefixes]
-        out["KeyCount"] = len(contents) + len(prefixes)
-        if "ContinuationToken" in params:
-            out["ContinuationToken"] = params["ContinuationToken"]
-        if truncated:
-            out["NextContinuationToken"] = encode_token(position)
-        if start_after is not None:
-            out["StartAfter"] = start_after
-        out["ResponseMetadata"] = self._metadata()
-        return out
-
-
-def _botocore_handlers(method: str, params: dict[str, Any]) -> None:
-    """botocore's S3 checks that run before its model's (``validate_bucket_name``, ``validate_ascii_metadata``), in
-    its words. A value of the wrong type is left to the model's check (botocore's handlers would fail on it with a
-    ``TypeError`` or ``AttributeError``)."""
-    bucket = params.get("Bucket")
-    if isinstance(bucket, str) and not VALID_BUCKET.search(bucket) and not VALID_S3_ARN.search(bucket):
-        raise ParamValidationError(
-            f'Invalid bucket name "{bucket}": Bucket name must match the regex "{VALID_BUCKET.pattern}" or be an ARN '
-            f'matching the regex "{VALID_S3_ARN.pattern}"'
-        )
-    metadata = params.get("Metadata")
-    if method == "put_object" and isinstance(metadata, dict):
-        for key, value in metadata.items():
-            if isinstance(key, str) and isinstance(value, str) and not (key.isascii() and value.isascii()):
-                raise ParamValidationError(
-                    f'Non ascii characters found in S3 metadata for key "{key}", value: "{value}".  \nS3 metadata '
-                    "can only contain ASCII characters. "
-                )

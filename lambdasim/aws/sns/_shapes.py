@@ -12,11 +12,13 @@ from typing import Any
 OPERATIONS: dict[str, tuple[str | None, str | None, int]] = {
     "CreateTopic": ("CreateTopicInput", "CreateTopicResponse", 200),
     "DeleteTopic": ("DeleteTopicInput", None, 200),
+    "GetSubscriptionAttributes": ("GetSubscriptionAttributesInput", "GetSubscriptionAttributesResponse", 200),
     "GetTopicAttributes": ("GetTopicAttributesInput", "GetTopicAttributesResponse", 200),
     "ListSubscriptions": ("ListSubscriptionsInput", "ListSubscriptionsResponse", 200),
     "ListSubscriptionsByTopic": ("ListSubscriptionsByTopicInput", "ListSubscriptionsByTopicResponse", 200),
     "ListTopics": ("ListTopicsInput", "ListTopicsResponse", 200),
     "Publish": ("PublishInput", "PublishResponse", 200),
+    "SetSubscriptionAttributes": ("SetSubscriptionAttributesInput", None, 200),
     "Subscribe": ("SubscribeInput", "SubscribeResponse", 200),
     "Unsubscribe": ("UnsubscribeInput", None, 200),
 }
@@ -34,6 +36,11 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
     },
     "DeleteTopicInput": {"type": "structure", "required": ["TopicArn"], "members": {"TopicArn": "topicARN"}},
+    "GetSubscriptionAttributesInput": {
+        "type": "structure",
+        "required": ["SubscriptionArn"],
+        "members": {"SubscriptionArn": "subscriptionARN"},
+    },
     "GetTopicAttributesInput": {"type": "structure", "required": ["TopicArn"], "members": {"TopicArn": "topicARN"}},
     "ListSubscriptionsByTopicInput": {
         "type": "structure",
@@ -62,6 +69,15 @@ SHAPES: dict[str, dict[str, Any]] = {
             "MessageAttributes": "MessageAttributeMap",
             "MessageDeduplicationId": "String",
             "MessageGroupId": "String",
+        },
+    },
+    "SetSubscriptionAttributesInput": {
+        "type": "structure",
+        "required": ["SubscriptionArn", "AttributeName"],
+        "members": {
+            "SubscriptionArn": "subscriptionARN",
+            "AttributeName": "attributeName",
+            "AttributeValue": "attributeValue",
         },
     },
     "String": {"type": "string"},

@@ -2,9 +2,17 @@
 
 A publish delivers to every subscription at the same simulated time: an SQS subscriber gets the SNS notification
 envelope as the message body (or the raw message with ``RawMessageDelivery``), a Lambda subscriber an asynchronous
-invoke with the ``{"Records": [{"EventSource": "aws:sns", ...}]}`` event. ``FilterPolicy`` subscription attributes are
-matched with the EventBridge pattern rules of :mod:`lambdasim.aws.events.backend` (on message attributes, or on the
-body with ``FilterPolicyScope`` ``MessageBody``). Other protocols (http, email, sms, ...) are not simulated.
+invoke with the ``{"Records": [{"EventSource": "aws:sns", ...}]}`` event. ``FilterPolicy`` subscription attributes
+filter as SNS's do (:mod:`lambdasim.aws.sns.filter_policy`, on message attributes or, with ``FilterPolicyScope``
+``MessageBody``, on the body). A delivery that fails (its queue was deleted, say) goes to the subscription's
+``RedrivePolicy`` dead-letter queue if it has one, as SNS's redrive does.
+
+Email, email-json and SMS subscriptions are accepted and counted, never delivered anywhere [model]: an email
+subscription stays ``PendingConfirmation`` (SNS waits for its owner to click a link, which no simulated person does),
+so it gets nothing; an SMS subscription is confirmed at once and counts each message it would have sent in its
+``delivered``. ``Publish`` with ``PhoneNumber`` counts in :attr:`SnsService.sms_published`. Other protocols (http,
+https, application, firehose) are refused as not simulated. Each topic counts its publishes and deliveries in
+CloudWatch's ``AWS/SNS`` metrics (:mod:`lambdasim.aws.sns.metrics`).
 """
 
 from __future__ import annotations
@@ -12,10 +20,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
-from lambdasim.aws.events.backend import check_pattern, matches
+from lambdasim.aws.sns import filter_policy
+from lambdasim.aws.sns.metrics import TopicMetrics
 from lambdasim.core.outcome import iso_timestamp
 
 if TYPE_CHECKING:
@@ -24,12 +34,37 @@ if TYPE_CHECKING:
 MESSAGE_LIMIT_BYTES = 262_144
 """SNS's message size limit: 256 KB (262,144 bytes)."""
 
-PROTOCOLS = ("sqs", "lambda")
+PROTOCOLS = ("sqs", "lambda", "email", "email-json", "sms")
+UNDELIVERED = ("email", "email-json", "sms")
+"""Protocols whose messages are counted, not delivered anywhere."""
+PENDING = ("email", "email-json")
+"""Protocols whose subscriptions wait for a confirmation (which never comes in a simulation)."""
+SMS_ENDPOINT = re.compile(r"\+?[0-9]+([/. -][0-9]+)*")
+"""A phone number SNS takes as an SMS endpoint: digits with single separators (``+12/34-567.890``), as recorded."""
+PHONE_NUMBER = re.compile(r"\+?[1-9][0-9]{1,14}")
+"""A phone number ``Publish`` takes (E.164)."""
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+SUBSCRIPTION_ATTRIBUTES = (
+    "DeliveryPolicy",
+    "FilterPolicy",
+    "FilterPolicyScope",
+    "RawMessageDelivery",
+    "RedrivePolicy",
+    "SubscriptionRoleArn",
+    "ReplayPolicy",
+)
 AWS_PROTOCOLS = ("http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose")
 
 
 class Subscription:
-    """One subscription of a topic."""
+    """One subscription of a topic.
+
+    Attributes:
+        pending: Waiting for a confirmation (email protocols), so getting nothing.
+        policy: The parsed ``FilterPolicy``, or ``None``.
+        delivered / failed: Messages delivered (or, for email and SMS, counted) and failed; ``filtered``: messages
+            its filter policy turned away; ``redriven``: failed messages sent to its dead-letter queue.
+    """
 
     def __init__(self, arn: str, topic: Topic, protocol: str, endpoint: str, attributes: dict[str, str]) -> None:
         self.arn = arn
@@ -37,23 +72,51 @@ class Subscription:
         self.protocol = protocol
         self.endpoint = endpoint
         self.attributes = dict(attributes)
+        self.pending = protocol in PENDING
+        self.policy: dict[str, Any] | None = None
         self.delivered = 0
         self.failed = 0
+        self.filtered = 0
+        self.redriven = 0
 
     @property
     def raw(self) -> bool:
         """Whether ``RawMessageDelivery`` is on: the subscriber gets the bare message, not the envelope."""
         return self.attributes.get("RawMessageDelivery", "false").lower() == "true"
 
+    @property
+    def scope(self) -> str:
+        return self.attributes.get("FilterPolicyScope", "MessageAttributes")
+
     def describe(self, owner: str) -> dict[str, str]:
         """As ``ListSubscriptions`` shows it."""
         return {
-            "SubscriptionArn": self.arn,
+            "SubscriptionArn": "PendingConfirmation" if self.pending else self.arn,
             "Owner": owner,
             "Protocol": self.protocol,
             "Endpoint": self.endpoint,
             "TopicArn": self.topic.arn,
         }
+
+    def get_attributes(self, account_id: str) -> dict[str, str]:
+        """As ``GetSubscriptionAttributes`` shows them."""
+        out = {
+            "ConfirmationWasAuthenticated": "false" if self.pending else "true",
+            "Endpoint": self.endpoint,
+            "Owner": account_id,
+            "PendingConfirmation": "true" if self.pending else "false",
+            "Protocol": self.protocol,
+            "RawMessageDelivery": "true" if self.raw else "false",
+            "SubscriptionArn": self.arn,
+            "SubscriptionPrincipal": f"arn:aws:iam::{account_id}:root",
+            "TopicArn": self.topic.arn,
+        }
+        for key in ("FilterPolicy", "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy", "SubscriptionRoleArn"):
+            if key in self.attributes:
+                out[key] = self.attributes[key]
+        if "FilterPolicy" in self.attributes:
+            out["FilterPolicyScope"] = self.scope
+        return out
 
 
 class Topic:
@@ -65,6 +128,7 @@ class Topic:
         self.fifo = name.endswith(".fifo")
         self.attributes = dict(attributes)
         self.subscriptions: dict[str, Subscription] = {}
+        self.metrics = TopicMetrics(float(services.sim.settings.metrics_period_s))
         self.deleted = False
         self._sequence = 0
 
@@ -80,6 +144,8 @@ class SnsService:
     def __init__(self, services: Services) -> None:
         self._services = services
         self.topics: dict[str, Topic] = {}  # by ARN
+        self.sms_published = 0
+        """Messages published straight to a phone number (``Publish`` with ``PhoneNumber``): counted, not sent."""
 
     def create(self, name: str, attributes: dict[str, str]) -> Topic:
         """Create a topic, or return the existing one (``CreateTopic`` is idempotent)."""
@@ -119,7 +185,8 @@ class SnsService:
         return None if topic is None else topic.subscriptions.get(arn)
 
     def subscribe(self, topic: Topic, protocol: str, endpoint: str, attributes: dict[str, str]) -> Subscription:
-        """Subscribe ``endpoint`` (an SQS queue or Lambda function ARN); idempotent for the same endpoint."""
+        """Subscribe ``endpoint`` (an SQS queue or Lambda function ARN, an email address, a phone number); idempotent
+        for the same endpoint and attributes."""
         if protocol not in AWS_PROTOCOLS:
             raise ServiceError(
                 "InvalidParameter", "Invalid parameter: Amazon SNS does not support this protocol string: " + protocol
@@ -127,24 +194,100 @@ class SnsService:
         if protocol not in PROTOCOLS:
             raise ServiceError(
                 "InvalidParameter",
-                f"Invalid parameter: lambdasim simulates the sqs and lambda protocols only, not {protocol}",
+                f"Invalid parameter: lambdasim does not simulate the {protocol} protocol, only {', '.join(PROTOCOLS)}",
             )
-        service = endpoint.split(":")[2] if endpoint.count(":") >= 5 else ""
-        if service != protocol:
-            raise ServiceError("InvalidParameter", "Invalid parameter: Endpoint")
-        for key, value in attributes.items():
-            if key == "FilterPolicy":
-                try:
-                    check_pattern(json.loads(value))
-                except (ValueError, ServiceError) as exc:
-                    raise ServiceError("InvalidParameter", f"Invalid parameter: FilterPolicy: {exc}") from None
-        for sub in topic.subscriptions.values():
-            if sub.protocol == protocol and sub.endpoint == endpoint:
-                return sub
-        arn = f"{topic.arn}:{self._services.new_id()}"
-        sub = Subscription(arn, topic, protocol, endpoint, attributes)
-        topic.subscriptions[arn] = sub
+        if protocol == "sms":
+            if not SMS_ENDPOINT.fullmatch(endpoint):
+                raise ServiceError("InvalidParameter", f"Invalid SMS endpoint: {endpoint}")
+        elif protocol in PENDING:
+            if not EMAIL.fullmatch(endpoint):
+                raise ServiceError("InvalidParameter", "Invalid parameter: Email address")
+        else:
+            service = endpoint.split(":")[2] if endpoint.count(":") >= 5 else ""
+            if service != protocol:
+                raise ServiceError("InvalidParameter", "Invalid parameter: Endpoint")
+        sub = Subscription("", topic, protocol, endpoint, {})
+        # The scope first: the policy is checked against it.
+        for key, value in sorted(attributes.items(), key=lambda item: item[0] != "FilterPolicyScope"):
+            problem = self.check_attribute(sub, key, value)
+            if problem is not None:
+                raise ServiceError("InvalidParameter", f"Invalid parameter: Attributes Reason: {problem}")
+            sub.attributes[key] = value
+        self._refresh_policy(sub)
+        for existing in topic.subscriptions.values():
+            if existing.protocol == protocol and existing.endpoint == endpoint:
+                if existing.attributes != sub.attributes:
+                    raise ServiceError(
+                        "InvalidParameter",
+                        "Invalid parameter: Attributes Reason: Subscription already exists with different attributes",
+                    )
+                return existing
+        sub.arn = f"{topic.arn}:{self._services.new_id()}"
+        topic.subscriptions[sub.arn] = sub
         return sub
+
+    def check_attribute(self, sub: Subscription, name: str, value: str) -> str | None:
+        """What SNS says is wrong with setting subscription attribute ``name`` to ``value`` (``"FilterPolicy: ..."``,
+        to follow ``Invalid parameter: `` or ``Invalid parameter: Attributes Reason: ``), or ``None``."""
+        if name == "RawMessageDelivery":
+            if value.lower() not in ("true", "false"):
+                return f"RawMessageDelivery: Invalid value [{value}]. Must be true or false."
+        elif name == "FilterPolicyScope":
+            if value not in filter_policy.SCOPES:
+                return f"FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
+            policy = sub.attributes.get("FilterPolicy")
+            if policy:
+                return self._policy_problem(policy, value)
+        elif name == "FilterPolicy" and value:  # an empty string removes the policy
+            return self._policy_problem(value, sub.attributes.get("FilterPolicyScope", "MessageAttributes"))
+        elif name == "RedrivePolicy" and value:
+            return self._redrive_problem(sub, value)
+        return None
+
+    @staticmethod
+    def _policy_problem(text: str, scope: str) -> str | None:
+        try:
+            filter_policy.parse(text, scope)
+        except filter_policy.FilterPolicyError as exc:
+            return exc.reason if exc.nested else f"FilterPolicy: {exc.reason}"
+        return None
+
+    def _redrive_problem(self, sub: Subscription, text: str) -> str | None:
+        try:
+            policy = json.loads(text)
+        except ValueError as exc:
+            return f"RedrivePolicy: failed to parse JSON. {exc}"
+        arn = policy.get("deadLetterTargetArn") if isinstance(policy, dict) else None
+        parts = arn.split(":") if isinstance(arn, str) else []
+        if len(parts) != 6 or parts[2] != "sqs":
+            return "RedrivePolicy: deadLetterTargetArn is an invalid arn"
+        if sub.topic.fifo and not parts[5].endswith(".fifo"):
+            return "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+        return None
+
+    def set_attribute(self, sub: Subscription, name: str, value: str) -> None:
+        """``SetSubscriptionAttributes`` (the client checked the value with :meth:`check_attribute`)."""
+        if name in ("FilterPolicy", "RedrivePolicy") and not value:
+            sub.attributes.pop(name, None)
+        else:
+            sub.attributes[name] = value
+        self._refresh_policy(sub)
+
+    @staticmethod
+    def _refresh_policy(sub: Subscription) -> None:
+        text = sub.attributes.get("FilterPolicy")
+        sub.policy = filter_policy.parse(text, sub.scope) if text else None
+
+    def publish_sms(self, phone_number: str, message: str) -> str:
+        """``Publish`` to a phone number: checked, counted, sent nowhere; return the ``MessageId``."""
+        if not PHONE_NUMBER.fullmatch(phone_number):
+            raise ServiceError(
+                "InvalidParameter", f"Invalid parameter: PhoneNumber Reason: {phone_number} is not valid to publish to"
+            )
+        if len(message.encode()) > MESSAGE_LIMIT_BYTES:
+            raise ServiceError("InvalidParameter", "Invalid parameter: Message too long")
+        self.sms_published += 1
+        return self._services.new_id()
 
     def publish(
         self,
@@ -166,36 +309,67 @@ class SnsService:
         attributes = attributes or {}
         message_id = self._services.new_id()
         sequence = topic.next_sequence() if topic.fifo else None
+        now = self._services.now
+        counts = topic.metrics
+        counts.count("NumberOfMessagesPublished", now)
         for sub in list(topic.subscriptions.values()):
+            if sub.pending:
+                continue
+            if not self._wanted(sub, message, attributes):
+                sub.filtered += 1
+                counts.count("NumberOfNotificationsFilteredOut", now)
+                continue
+            if sub.protocol in UNDELIVERED:
+                sub.delivered += 1
+                counts.count("NumberOfNotificationsDelivered", now)
+                continue
             try:
-                if not self._wanted(sub, message, attributes):
-                    continue
                 self._deliver(sub, message_id, message, subject, attributes, group_id, dedup_id)
             except ServiceError:
                 sub.failed += 1
+                counts.count("NumberOfNotificationsFailed", now)
+                self._redrive(sub, message_id, message, subject, attributes, group_id)
             else:
                 sub.delivered += 1
+                counts.count("NumberOfNotificationsDelivered", now)
         return message_id, sequence
 
-    def _wanted(self, sub: Subscription, message: str, attributes: dict[str, dict[str, Any]]) -> bool:
-        policy = sub.attributes.get("FilterPolicy")
-        if not policy:
+    def _redrive(
+        self,
+        sub: Subscription,
+        message_id: str,
+        message: str,
+        subject: str | None,
+        attributes: dict[str, dict[str, Any]],
+        group_id: str | None,
+    ) -> None:
+        """Send a message that could not be delivered to the subscription's dead-letter queue, if it has one (as
+        SNS does, with the envelope as the body; a missing queue loses it)."""
+        text = sub.attributes.get("RedrivePolicy")
+        if not text:
+            return
+        queue = self._services.sqs.by_arn(json.loads(text)["deadLetterTargetArn"])
+        if queue is None:
+            return
+        body = json.dumps(self._envelope(sub, message_id, message, subject, attributes, lambda_style=False))
+        try:
+            queue.send(body, {}, group_id=group_id, dedup_id=message_id if queue.fifo else None)
+        except ServiceError:
+            return
+        sub.redriven += 1
+
+    @staticmethod
+    def _wanted(sub: Subscription, message: str, attributes: dict[str, dict[str, Any]]) -> bool:
+        policy = sub.policy
+        if policy is None:
             return True
-        if sub.attributes.get("FilterPolicyScope") == "MessageBody":
+        if sub.scope == "MessageBody":
             try:
                 body = json.loads(message)
             except ValueError:
                 return False
-            return isinstance(body, dict) and matches(json.loads(policy), body)
-        flat: dict[str, Any] = {}
-        for name, attr in attributes.items():
-            value = attr.get("StringValue")
-            if attr.get("DataType", "").startswith("Number") and value is not None:
-                value = float(value)
-            elif attr.get("DataType") == "String.Array" and value is not None:
-                value = json.loads(value)
-            flat[name] = value
-        return matches(json.loads(policy), flat)
+            return filter_policy.matches(policy, body)
+        return filter_policy.matches(policy, filter_policy.attribute_values(attributes))
 
     def _envelope(
         self,

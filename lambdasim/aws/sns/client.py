@@ -1,8 +1,10 @@
 """``sim.client("sns")``: the SNS API on the simulated clock, in boto3's shapes and SNS's error words.
 
-Operations: ``create_topic``, ``get_topic_attributes``, ``list_topics``, ``delete_topic``, ``subscribe`` (``sqs`` and
-``lambda`` protocols), ``unsubscribe``, ``list_subscriptions``, ``list_subscriptions_by_topic``, ``publish``.
-See :mod:`lambdasim.aws.sns.backend` for what the topics model.
+Operations: ``create_topic``, ``get_topic_attributes``, ``list_topics``, ``delete_topic``, ``subscribe`` (``sqs``,
+``lambda``, ``email``, ``email-json`` and ``sms`` protocols), ``unsubscribe``, ``list_subscriptions``,
+``list_subscriptions_by_topic``, ``get_subscription_attributes``, ``set_subscription_attributes`` (filter policies,
+raw delivery, redrive), ``publish`` (to a topic, or to a ``PhoneNumber``). See :mod:`lambdasim.aws.sns.backend` for
+what the topics model.
 """
 
 from __future__ import annotations
@@ -13,20 +15,9 @@ from typing import Any, ClassVar
 from lambdasim.aws._service_client import ServiceClient, decode_token, encode_token
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.sns._shapes import OPERATIONS, SHAPES
-from lambdasim.aws.sns.backend import Topic
+from lambdasim.aws.sns.backend import SUBSCRIPTION_ATTRIBUTES, Subscription, Topic
 
 PAGE = 100
-
-
-SUBSCRIPTION_ATTRIBUTES = (
-    "DeliveryPolicy",
-    "FilterPolicy",
-    "FilterPolicyScope",
-    "RawMessageDelivery",
-    "RedrivePolicy",
-    "SubscriptionRoleArn",
-    "ReplayPolicy",
-)
 
 
 class SnsClient(ServiceClient):
@@ -89,8 +80,8 @@ class SnsClient(ServiceClient):
             "TopicArn": topic.arn,
             "Owner": self._sim.account_id,
             "DisplayName": "",
-            "SubscriptionsConfirmed": str(len(topic.subscriptions)),
-            "SubscriptionsPending": "0",
+            "SubscriptionsConfirmed": str(sum(not s.pending for s in topic.subscriptions.values())),
+            "SubscriptionsPending": str(sum(s.pending for s in topic.subscriptions.values())),
             "SubscriptionsDeleted": "0",
             **topic.attributes,
         }
@@ -129,7 +120,39 @@ class SnsClient(ServiceClient):
                 )
         with self._client_errors(op):
             sub = self._services.sns.subscribe(topic, params["Protocol"], params["Endpoint"], attributes)
-        return {"SubscriptionArn": sub.arn, "ResponseMetadata": self._metadata()}
+        # An email subscription waits for its owner's confirmation: SNS answers "pending confirmation" unless asked
+        # for the ARN.
+        arn = "pending confirmation" if sub.pending and not params.get("ReturnSubscriptionArn") else sub.arn
+        return {"SubscriptionArn": arn, "ResponseMetadata": self._metadata()}
+
+    def _subscription(self, arn: str, op: str) -> Subscription:
+        sub = self._services.sns.subscription(arn)
+        if sub is None:
+            raise self._fail(ServiceError("NotFound", "Subscription does not exist", 404), op)
+        return sub
+
+    def get_subscription_attributes(self, **params: Any) -> dict[str, Any]:
+        """A subscription's attributes (its filter policy, raw delivery, confirmation, ...)."""
+        op = self._call("get_subscription_attributes", params)
+        sub = self._subscription(params["SubscriptionArn"], op)
+        return {"Attributes": sub.get_attributes(self._sim.account_id), "ResponseMetadata": self._metadata()}
+
+    def set_subscription_attributes(self, **params: Any) -> dict[str, Any]:
+        """Set one subscription attribute: ``FilterPolicy`` (checked and then applied to every later publish),
+        ``FilterPolicyScope``, ``RawMessageDelivery``, ``RedrivePolicy``, ``DeliveryPolicy``,
+        ``SubscriptionRoleArn`` or ``ReplayPolicy``."""
+        op = self._call("set_subscription_attributes", params)
+        name = params["AttributeName"]
+        if name not in SUBSCRIPTION_ATTRIBUTES:
+            raise self._fail(ServiceError("InvalidParameter", "Invalid parameter: AttributeName"), op)
+        sub = self._subscription(params["SubscriptionArn"], op)
+        value = params.get("AttributeValue", "")
+        sns = self._services.sns
+        problem = sns.check_attribute(sub, name, value)
+        if problem is not None:
+            raise self._fail(ServiceError("InvalidParameter", f"Invalid parameter: {problem}"), op)
+        sns.set_attribute(sub, name, value)
+        return {"ResponseMetadata": self._metadata()}
 
     def unsubscribe(self, **params: Any) -> dict[str, Any]:
         """Remove a subscription."""
@@ -162,9 +185,14 @@ class SnsClient(ServiceClient):
     # -- publishing -------------------------------------------------------------------------------------------
 
     def publish(self, **params: Any) -> dict[str, Any]:
-        """Publish to a topic; subscribers get it at the same simulated time."""
+        """Publish to a topic (subscribers get it at the same simulated time), or to a ``PhoneNumber`` (counted in
+        ``SnsService.sms_published``, sent nowhere)."""
         op = self._call("publish", params)
         arn = params.get("TopicArn", params.get("TargetArn"))
+        if arn is None and "PhoneNumber" in params:
+            with self._client_errors(op):
+                message_id = self._services.sns.publish_sms(params["PhoneNumber"], params["Message"])
+            return {"MessageId": message_id, "ResponseMetadata": self._metadata()}
         if arn is None:
             raise self._fail(
                 ServiceError(

@@ -63,6 +63,11 @@ SETTABLE = (
     "DeduplicationScope",
     "FifoThroughputLimit",
 )
+BOOLEAN_ATTRIBUTES = ("FifoQueue", "ContentBasedDeduplication", "SqsManagedSseEnabled")
+"""Attributes SQS reads as booleans: ``"true"`` or ``"false"`` in any case (AWS takes ``"True"``, what Python's
+``str(True)`` gives, and answers ``"true"``: AWS-validated tests create FIFO queues with ``FifoQueue="True"``); any
+other value (``"yes"``, ``"1"``) is ``InvalidAttributeValue`` [model: no recording of those; SQS's own check of the
+documented values]."""
 READ_ONLY = (
     "QueueArn",
     "ApproximateNumberOfMessages",
@@ -533,6 +538,16 @@ def _receipt_shaped(receipt: str) -> bool:
     return receipt.count("#") == 2
 
 
+def with_booleans_lowered(attributes: dict[str, str]) -> dict[str, str]:
+    """``attributes`` with each boolean attribute that SQS reads as ``true``/``false`` in its lowercase spelling."""
+    return {
+        name: value.lower()
+        if name in BOOLEAN_ATTRIBUTES and isinstance(value, str) and value.lower() in ("true", "false")
+        else value
+        for name, value in attributes.items()
+    }
+
+
 def check_attributes(attributes: dict[str, str], *, creating_fifo: bool | None = None) -> None:
     """Validate queue attributes as SQS does."""
     for name, value in attributes.items():
@@ -544,7 +559,7 @@ def check_attributes(attributes: dict[str, str], *, creating_fifo: bool | None =
             low, high = _RANGES[name]
             if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
                 raise ServiceError("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
-        if name in ("FifoQueue", "ContentBasedDeduplication") and value not in ("true", "false"):
+        if name in BOOLEAN_ATTRIBUTES and value not in ("true", "false"):
             raise ServiceError("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
     if creating_fifo is False and attributes.get("ContentBasedDeduplication"):
         raise ServiceError("InvalidAttributeName", "Unknown Attribute ContentBasedDeduplication.")
@@ -644,7 +659,10 @@ class SqsService:
                 "InvalidParameterValue",
                 "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
             )
+        attributes = with_booleans_lowered(attributes)
         fifo_attr = attributes.get("FifoQueue")
+        if fifo_attr not in (None, "true", "false"):  # a bad value first: "yes" is not a naming problem
+            raise ServiceError("InvalidAttributeValue", "Invalid value for the parameter FifoQueue.")
         if fifo_name != (fifo_attr == "true"):  # a .fifo name needs FifoQueue "true", and only a .fifo name takes it
             raise ServiceError(
                 "InvalidParameterValue",

@@ -16,7 +16,15 @@ from lambdasim.aws._service_client import ServiceClient, decode_token, encode_to
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.errors import ClientError
 from lambdasim.aws.sqs._shapes import OPERATIONS, SHAPES
-from lambdasim.aws.sqs.backend import READ_ONLY, SETTABLE, Message, Queue, check_attributes, md5_of_attributes
+from lambdasim.aws.sqs.backend import (
+    READ_ONLY,
+    SETTABLE,
+    Message,
+    Queue,
+    check_attributes,
+    md5_of_attributes,
+    with_booleans_lowered,
+)
 
 DATA_TYPES = ("String", "Number", "Binary")
 MAX_BATCH = 10
@@ -186,14 +194,24 @@ class SqsClient(ServiceClient):
         return out
 
     def set_queue_attributes(self, **params: Any) -> dict[str, Any]:
-        """Change attributes (``FifoQueue`` cannot change; ``RedrivePolicy=""`` removes the redrive policy)."""
+        """Change attributes (``FifoQueue`` cannot change: a FIFO queue takes ``"true"`` again; ``RedrivePolicy=""``
+        removes the redrive policy)."""
         op = self._call("set_queue_attributes", params)
         queue = self._queue(params["QueueUrl"], op)
-        attributes = dict(params["Attributes"])
+        attributes = with_booleans_lowered(dict(params["Attributes"]))
         with self._client_errors(op):
             check_attributes(attributes, creating_fifo=queue.fifo)
         if "FifoQueue" in attributes:
-            raise self._invalid("InvalidAttributeName", "Unknown Attribute FifoQueue.", op)
+            # As recorded on AWS: a standard queue has no such attribute; a FIFO queue takes "true" (no change) and
+            # refuses "false".
+            if not queue.fifo:
+                raise self._invalid("InvalidAttributeName", "Unknown Attribute FifoQueue.", op)
+            if attributes.pop("FifoQueue") != "true":
+                raise self._invalid(
+                    "InvalidAttributeValue",
+                    "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+                    op,
+                )
         with self._client_errors(op):
             attributes = self._services.sqs.normalize(attributes, queue.name, fifo=queue.fifo)
         queue.configure(attributes)
