@@ -24,7 +24,9 @@ from lambdasim import calibrate as cal
 
 TABLE = Path(__file__).parent / "data" / "aws_cold_starts_mahmoudi_khazaei.csv"
 SEEDS = (1, 2, 3)
-EARLIER_RULE = ls.Settings(idle_timeout_s=600.0, idle_timeout_jitter_s=0.0, environment_reuse="most_recent")
+EARLIER_RULE = ls.Settings(
+    idle_timeout_s=600.0, idle_timeout_jitter_s=0.0, environment_reuse="most_recent", active_idle_timeout_s=None
+)
 """lambdasim's default before issue 14: a fixed 600 s idle timeout and strict most-recent reuse."""
 
 

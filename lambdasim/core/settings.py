@@ -134,7 +134,10 @@ class Settings:
     idle_timeout_s: float = field(default=620.0, validator=in_range(0.0, MAX_TIME_S, low_open=True))
     default_init_duration_s: float = field(default=0.0, validator=in_range(0.0, 10.0))
     idle_timeout_jitter_s: float = field(default=40.0, validator=in_range(0.0, MAX_TIME_S))
-    environment_reuse: str = field(default="mixed", validator=one_of("mixed", "most_recent", "least_recent"))
+    active_idle_timeout_s: float | None = field(
+        default=900.0, validator=in_range(0.0, MAX_TIME_S, low_open=True, optional=True)
+    )
+    environment_reuse: str = field(default="most_recent", validator=one_of("mixed", "most_recent", "least_recent"))
     least_recent_reuse_probability: float = field(default=0.01, validator=probability)
     max_environment_lifetime_s: float | None = field(
         default=7200.0, validator=in_range(0.0, MAX_TIME_S, low_open=True, optional=True)
