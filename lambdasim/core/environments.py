@@ -1,17 +1,18 @@
 """Execution environments of one function: cold starts, warm reuse, idle timeout, maximum lifetime, reset.
 
 An environment is born by a cold start (it runs the init phase before its first invoke), serves one invocation at a
-time, and waits idle in between. A warm start takes the **most recently freed** idle environment, except that with
-probability ``least_recent_probability`` it takes the **least recently freed** one ([model] choices,
-``Settings.environment_reuse`` and ``Settings.least_recent_reuse_probability``: AWS's per-request logs show mostly
-most-recent reuse, and now and then another environment reused while the most recently freed one was free
-[meas]). An
-environment is shut down after being idle for its idle timeout, ``idle_timeout_s`` plus a uniform draw on
-``[0, idle_jitter_s)`` made each time it becomes idle (AWS's logs: warm after up to about 655 s idle, cold from about
-622 s [meas]), and retired when it reaches ``max_environment_lifetime_s`` ("every few hours, even when busy" [doc];
-about 2 h measured [meas]). A timeout or crash resets it: it stays, but its next invoke runs the init phase again.
-[doc] The defaults and their sources are in :class:`lambdasim.Settings`; :mod:`lambdasim.calibrate` fits them to
-a user's own observations.
+time, and waits idle in between. A warm start takes the **most recently freed** idle environment (``reuse``;
+optionally, with probability ``least_recent_probability``, the **least recently freed** one) ([model] choices,
+``Settings.environment_reuse``). An environment is shut down after being idle for its idle timeout,
+``idle_timeout_s`` plus a uniform draw on ``[0, idle_jitter_s)`` (AWS's logs: a lone environment warm after up to
+about 655 s idle, cold from about 626 s [meas]). With an **active idle timeout** (``active_idle_timeout_s``,
+``Settings.active_idle_timeout_s``) that idle timeout belongs to the function instead: while it runs invocations,
+an idle environment lives up to ``active_idle_timeout_s`` since it was freed; once none has run for the idle timeout
+(drawn when the last one ends), every idle environment goes (AWS's logs: environments reused after up to about
+1,500 s idle while the function was busy [meas]). An environment is retired when it reaches
+``max_environment_lifetime_s`` ("every few hours, even when busy" [doc]; about 2 h measured [meas]). A timeout or
+crash resets it: it stays, but its next invoke runs the init phase again. [doc] The defaults and their sources are
+in :class:`lambdasim.Settings`; :mod:`lambdasim.calibrate` fits them to a user's own observations.
 
 Cost per event is O(1) amortised, never a scan over all environments: idle environments sit in a deque ordered by
 the time they were freed (a warm start pops either end), each entry carrying the time it shuts down on its own; an

@@ -1,12 +1,14 @@
 """Fit the execution-environment settings to observations of a function on AWS: idle timeout and its jitter, the
-reuse rule's least-recent probability, the maximum lifetime, and the init-duration distribution.
+active idle timeout, the maximum lifetime, and the init-duration distribution; replay a per-request log.
 
-Two kinds of observation:
+Three kinds of observation:
 
 - a **table** of steady Poisson experiments (:class:`RateObservation`): arrival rate against the share of cold
   starts and the time-averaged count of execution environments (busy and idle), as measurement papers publish them;
 - **CloudWatch-style series** (:class:`CloudWatchSeries`): per-period ``Invocations``, ``ConcurrentExecutions``
-  and the ``InitDuration`` reports (one per cold start) of a function's logs.
+  and the ``InitDuration`` reports (one per cold start) of a function's logs;
+- a **per-request log** (:class:`RequestLog`): each request's start, duration and whether it was a cold start, as
+  a client records them; :func:`replay_log` runs its requests through lambdasim at the logged times.
 
 :func:`fit_table` and :func:`fit_series` search the settings by coordinate descent over a grid, each candidate
 judged by running lambdasim itself (the same model users run, with common random numbers: fixed seeds), and return
@@ -64,9 +66,9 @@ __all__ = [
 
 DEFAULT_GRID: Mapping[str, tuple[float, ...]] = {
     "idle_timeout_s": (540.0, 570.0, 600.0, 620.0, 640.0, 660.0, 690.0),
-    "idle_timeout_jitter_s": (0.0, 30.0, 60.0, 90.0, 120.0),
-    "least_recent_reuse_probability": (0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05),
-    "max_environment_lifetime_s": (3600.0, 5400.0, 7200.0, 9000.0, 10800.0),
+    "idle_timeout_jitter_s": (0.0, 20.0, 40.0, 60.0, 90.0, 120.0),
+    "active_idle_timeout_s": (700.0, 800.0, 900.0, 1000.0, 1200.0, 1500.0, 1800.0),
+    "max_environment_lifetime_s": (3600.0, 5400.0, 6600.0, 7200.0, 7800.0, 9000.0, 10800.0),
 }
 """Candidate values searched for each setting (override with ``grid=``; a setting left out is not fitted)."""
 
