@@ -95,10 +95,11 @@ class Settings:
             go. ``None``: each environment is shut down after its own idle timeout, however busy the function (the
             rule of earlier versions). The same logs show it: at 0.016-0.1 requests/s (several environments) AWS
             reused environments after idle gaps of 660 to 1,523 s, 9 to 33 times per 28 h experiment, while at
-            0.0057 requests/s and below (a lone environment) no warm start followed more than 654 s idle [meas]. Default 900 s: the best of the candidates tried against the fitting half of
-            Mahmoudi and Khazaei's published table of cold-start share and instance count at 20 arrival rates,
-            with the other settings as measured (the other half held out; replays of the logs confirm it:
-            ``docs/explanation/validation.md``) [model].
+            0.0057 requests/s and below (a lone environment) no warm start followed more than 654 s idle [meas].
+            Default 900 s: the best of the candidates tried against the fitting half of Mahmoudi and Khazaei's
+            published table of cold-start share and instance count at 20 arrival rates, with the other settings as
+            measured (the other half held out; replays of the logs confirm it: ``docs/explanation/validation.md``)
+            [model].
         environment_reuse: Which idle execution environment a warm start takes: ``"most_recent"`` (default: the
             most recently freed), ``"mixed"`` (the most recently freed, or with probability
             ``least_recent_reuse_probability`` the least recently freed) or ``"least_recent"`` (always the one idle
