@@ -162,7 +162,7 @@ def plot(rows, checks, logs, predictions) -> plt.Figure:  # type: ignore[no-unty
             pred = np.asarray(check.predicted_cold if ax is ax_cold else check.predicted_instances)
             ax.plot(rates, pred, "-", label=label)
     ax_cold.set(xscale="log", yscale="log", xlabel="arrival rate (1/s)", ylabel="cold-start share")
-    ax_inst.set(xscale="log", xlabel="arrival rate (1/s)", ylabel="mean execution environments (counted as AWS's logs)")
+    ax_inst.set(xscale="log", xlabel="arrival rate (1/s)", ylabel="mean environments (as the authors count)")
     ax_cold.legend(fontsize=7)
     log_rates = np.array([len(log.cold) / log.horizon for log in logs])
     counts = np.array([sum(log.cold) for log in logs], dtype=float)

@@ -113,9 +113,9 @@ class Settings:
         max_environment_lifetime_s: An environment is retired when it reaches this age (s): idle ones are shut
             down then, busy ones when their invocation ends. AWS: "every few hours, even when busy" [doc]; busy
             instances are terminated every two hours (Xebia, above) and per-request logs show no environment used
-            for longer than about 7,380 s, busy ones recycled at 6,000 to 7,380 s (Mahmoudi and Khazaei, above)
-            [meas]; default 2 h. ``None`` keeps
-            environments for ever.
+            for longer than about 7,380 s, busy ones recycled mostly at 6,000 to 7,380 s (Mahmoudi and Khazaei,
+            above) [meas]; default 2 h. A spread of lifetimes is not modelled (tried against the table: no better
+            fit). ``None`` keeps environments for ever.
         scaling_environments: New execution environments a function may add per ``scaling_period_s``, refilled
             continuously and never accumulating beyond this (a token bucket). AWS: 1000 per 10 s. ``None``: no
             limit. Past it, attempts that need a new environment are throttled.
