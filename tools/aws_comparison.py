@@ -38,6 +38,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 import lambdasim as ls  # noqa: E402
 from lambdasim import calibrate as cal  # noqa: E402
@@ -84,7 +85,9 @@ def noise_floor(shares: np.ndarray, se: np.ndarray, n: int = 20_000) -> tuple[fl
     return float(mapes.mean()), float(np.quantile(mapes, 0.025)), float(np.quantile(mapes, 0.975))
 
 
-def table_figures(seeds: tuple[int, ...]) -> tuple[tuple[cal.RateObservation, ...], dict[str, cal.Check], dict]:
+def table_figures(
+    seeds: tuple[int, ...],
+) -> tuple[tuple[cal.RateObservation, ...], dict[str, cal.Check], dict[str, object]]:
     rows = cal.read_table(TABLE)
     checks = {}
     for label, settings in RULES.items():
@@ -117,7 +120,9 @@ def table_figures(seeds: tuple[int, ...]) -> tuple[tuple[cal.RateObservation, ..
     return rows, checks, figures
 
 
-def replay_figures(seeds: tuple[int, ...]) -> tuple[list[cal.RequestLog], dict[str, list[tuple[float, float]]], dict]:
+def replay_figures(
+    seeds: tuple[int, ...],
+) -> tuple[list[cal.RequestLog], dict[str, list[tuple[float, float]]], dict[str, object]]:
     logs = aws_logs.load()
     predictions: dict[str, list[tuple[float, float]]] = {}
     figures: dict[str, object] = {}
@@ -149,7 +154,12 @@ def replay_figures(seeds: tuple[int, ...]) -> tuple[list[cal.RequestLog], dict[s
     return logs, predictions, figures
 
 
-def plot(rows, checks, logs, predictions) -> plt.Figure:  # type: ignore[no-untyped-def]
+def plot(
+    rows: tuple[cal.RateObservation, ...],
+    checks: dict[str, cal.Check],
+    logs: list[cal.RequestLog],
+    predictions: dict[str, list[tuple[float, float]]],
+) -> Figure:
     fig, (ax_cold, ax_inst, ax_replay) = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
     rates = np.array([r.arrival_rate_per_s for r in rows])
     held = np.array([i % 2 == 1 for i in range(len(rows))])
@@ -158,9 +168,9 @@ def plot(rows, checks, logs, predictions) -> plt.Figure:  # type: ignore[no-unty
     for ax, obs in ((ax_cold, cold), (ax_inst, inst)):
         ax.plot(rates[~held], obs[~held], "ko", label="AWS (fitted to)")
         ax.plot(rates[held], obs[held], "o", mfc="none", mec="k", label="AWS (held out)")
-        for label, check in checks.items():
+        for colour, (label, check) in enumerate(checks.items()):
             pred = np.asarray(check.predicted_cold if ax is ax_cold else check.predicted_instances)
-            ax.plot(rates, pred, "-", label=label)
+            ax.plot(rates, pred, "-", color=f"C{colour}", label=label)
     ax_cold.set(xscale="log", yscale="log", xlabel="arrival rate (1/s)", ylabel="cold-start share")
     ax_inst.set(xscale="log", xlabel="arrival rate (1/s)", ylabel="mean environments (as the authors count)")
     ax_cold.legend(fontsize=7)
@@ -175,9 +185,9 @@ def plot(rows, checks, logs, predictions) -> plt.Figure:  # type: ignore[no-unty
         capsize=3,
         label="AWS's count, ±1 sd (Poisson)",
     )
-    for label, preds in predictions.items():
+    for colour, (label, preds) in enumerate(predictions.items()):
         err = np.array([p[0] for p in preds]) / np.array([log.cold_start_share for log in logs]) - 1
-        ax_replay.plot(log_rates, err, "o-", ms=4, label=label)
+        ax_replay.plot(log_rates, err, "o-", ms=4, color=f"C{colour}", label=label)
     ax_replay.set(
         xscale="log",
         xlabel="arrival rate (1/s)",
