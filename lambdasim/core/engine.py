@@ -343,6 +343,7 @@ class FunctionState:
             "reuse": s.environment_reuse,
             "least_recent_probability": s.least_recent_reuse_probability,
             "reuse_gaps": reuse,
+            "active_idle_timeout_s": s.active_idle_timeout_s,
         }
         self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
         self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number
