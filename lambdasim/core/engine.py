@@ -1169,37 +1169,47 @@ class Engine:
         invoke phase, shorter than the timeout), and the timeout and duration count from the invoke phase's start.
         """
         env = self.env
-        invoked = env.now + init
-        timeout_s = call.target.version.timeout_s
+        now = env.now
+        invoked = now + init
+        target = call.target
+        timeout_s = target.version.timeout_s
         deadline = invoked + timeout_s
-
-        def finish(error: ErrorInfo | None, response: Any) -> None:
-            self._bill(fs.stats, init, env.now - invoked)
-            on_end(call, error, response, env.now - invoked)
-
-        ctx = Context(self, call.target, request_id, deadline)
+        ctx = Context(self, target, request_id, deadline)
         ctx.client_context = call.client_context
+        # What _finish_async needs at the attempt's end, kept on the attempt (no closure per attempt).
         attempt = AsyncAttempt(
             env,
             handler,
             payload,
             ctx,
-            deadline=deadline,
-            timeout_s=timeout_s,
-            finish=finish,
-            interrupt=self.defer_interrupt,
-            limit_bytes=RESPONSE_LIMIT_BYTES if isinstance(call, SyncCall) else None,
-            log=log,
+            deadline,
+            timeout_s,
+            self._finish_async,
+            self.defer_interrupt,
+            RESPONSE_LIMIT_BYTES if isinstance(call, SyncCall) else None,
+            log,
+            (fs, call, on_end, init, invoked),
         )
         queue = self._queue
-        if self._entering and not (init or reinit) and (not queue or queue[0][0] > env.now or queue[0][1] > NORMAL):
+        if self._entering and not (init or reinit) and (not queue or queue[0][0] > now or queue[0][1] > NORMAL):
             # Its entry would be the very next step, and nothing else comes in this one (the poll was its last
             # thing): entered at once, as that step would (with the event id it would have taken).
             self._entering = False
             next(self._eid)
             attempt.enter()
             return
-        Timeout(env, init + reinit).callbacks.append(attempt.enter)
+        attempt.schedule_entry(init + reinit)  # as Timeout(env, init + reinit) with attempt.enter as its callback
+
+    def _finish_async(self, attempt: AsyncAttempt, error: ErrorInfo | None, response: Any) -> None:
+        """An ``async def`` handler's attempt ended now: bill it and hand its result to its ``on_end``."""
+        fs, call, on_end, init, invoked = attempt.owner
+        duration = self.env.now - invoked
+        st = fs.stats  # self._bill(st, init, duration), inline: once per attempt
+        billed = billed_ms_of(duration * 1000.0)
+        st.billed_ms += billed
+        if init:
+            st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
+        on_end(call, error, response, duration)
 
     def defer_interrupt(self, exc: BaseException) -> None:
         """Raise ``exc`` (a ``KeyboardInterrupt`` a handler or sink raised) from the simulation's next step.
