@@ -640,7 +640,13 @@ class Engine:
         if fs.reserved is None:
             self.unreserved_in_use += 1
         fs.in_use += 1
-        st.concurrency.change(now, 1)
+        level = st.concurrency  # st.concurrency.change(now, 1), inline
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        value = level.value = level.value + 1
+        if value > level.max:
+            level.max = value
         if spill:
             st.provisioned_spillover_invocations += 1
             fs.metrics.spilled_over(now)
@@ -650,7 +656,11 @@ class Engine:
         """The attempt of ``call`` ended: free its concurrency and environment (reset after a timeout or crash)."""
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
-        st.concurrency.change(now, -1)
+        level = st.concurrency  # st.concurrency.change(now, -1), inline (a level never exceeds its max going down)
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        level.value -= 1
         environment = call.environment  # an execution environment: its birth time, or its provisioned pool
         if isinstance(environment, ProvisionedConcurrency):
             environment.give_back()
@@ -697,16 +707,29 @@ class Engine:
         ev = AsyncEvent(fs, seq, payload, now, target)
         st = fs.stats
         st.received += 1
-        fs.metrics.event_received(now)
-        st.queued.change(now, 1)
+        m = fs.metrics  # m.event_received(now), inline
+        i = m._level_index if now < m._edge else m._advance(now)
+        d = m.received
+        d[i] = d.get(i, 0) + 1
+        level = st.queued  # st.queued.change(now, 1), inline
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        value = level.value = level.value + 1
+        if value > level.max:
+            level.max = value
         queue = self._queue
         # The poll would be next: nothing is due before it would be, at (now, NORMAL, a new event id).
         if last and (not queue or queue[0][0] > now or queue[0][1] > NORMAL):
-            if (reason := self.full_pool(fs)) is not None and self._parks_at_once(fs, target):
+            limit = fs.on_demand_limit  # self.full_pool(fs), inline
+            if limit is None:
+                reason = _ACCOUNT if self.unreserved_in_use >= self.unreserved_limit else None
+            else:
+                reason = _RESERVED if fs.in_use >= limit else None
+            if reason is not None and self._parks_at_once(fs, target):
                 # A certain throttle, parked at once: what the poll's step would do (the cheapest of the three).
                 st.throttles[reason] += 1
-                m = fs.metrics  # m.throttled(now), inline
-                i = m._level_index if now < m._edge else m._advance(now)
+                i = m._level_index if now < m._edge else m._advance(now)  # m.throttled(now), inline
                 d = m.throttles
                 d[i] = d.get(i, 0) + 1
                 ev.status = 429
@@ -832,7 +855,11 @@ class Engine:
                     return
             self._back_off(ev, 429, "Throttled", reason)  # a StrEnum: .value (a Python call) only for the trace
             return
-        st.queued.change(now, -1)
+        level = st.queued  # st.queued.change(now, -1), inline (a level never exceeds its max going down)
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        level.value -= 1
         ev.attempts += 1
         ev.throttles = 0
         ev.started_at = now
@@ -966,7 +993,11 @@ class Engine:
         if len(buf) >= TALLY_BUFFER:
             st.end_to_end._fold()
         # Per outcome: a discarded event's age says how long until it was given up, not how long work took.
-        (st.time_to_success if condition is _SUCCESS else st.time_to_discard).add(age)
+        tally = st.time_to_success if condition is _SUCCESS else st.time_to_discard  # .add(age), inline
+        buf = tally._buf
+        buf.append(age)
+        if len(buf) >= TALLY_BUFFER:
+            tally._fold()
         if self.trace is not None:
             self.trace.append(
                 TraceEntry(
