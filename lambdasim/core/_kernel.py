@@ -77,9 +77,20 @@ class Kernel(simpy.Environment):
             finally:
                 self.stepping = False
         at = until if isinstance(until, int) else float(until)
-        now = self._now
-        if at <= now:
+        if at <= self._now:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        self._run_to(at)
+        return None
+
+    def run_to(self, at: float) -> None:
+        """``run(until=at)`` for a number ``at`` (an int or a float) greater than :attr:`now`, checked by the
+        caller: what a script calls before each invoke, without ``run``'s tests of ``until``'s kind."""
+        if self.before_run is not None:
+            self.before_run()
+        self._run_to(at)
+
+    def _run_to(self, at: float) -> None:
+        now = self._now
         stop = (now + (at - now), URGENT, next(self._eid))
         queue = self._queue
         step = self.step
@@ -91,7 +102,6 @@ class Kernel(simpy.Environment):
             self.stepping = False
         self.now = self._now = stop[0]
         next(self._eid)  # the id SimPy takes when its stop event puts itself back on the queue (priority -1)
-        return None
 
     def run_until_processed(self, event: Event) -> None:
         """As ``run(until=event)`` for an event that will succeed: step until it has been processed (its callbacks

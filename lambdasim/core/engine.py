@@ -438,6 +438,7 @@ class Engine:
         self._rid_seq = -1
         self._rid = ""
         self._rid_prefix = f"{int(state[0]):08x}-{int(state[1]) >> 16:04x}-4{int(state[2]) >> 20:03x}"
+        self._rid_head = f"{self._rid_prefix}-8000-"
         s = settings
         self._retry_delays = s.retry_delays_s
         self._dispatch = s.dispatch_latency_s
@@ -556,7 +557,10 @@ class Engine:
         """
         if seq == self._rid_seq:
             return self._rid
-        rid = f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
+        if 0 <= seq <= 0xFFFF_FFFF_FFFF:  # the fourth group is then always 8000: written once (_rid_head)
+            rid = f"{self._rid_head}{seq:012x}"
+        else:
+            rid = f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
         self._rid_seq = seq
         self._rid = rid
         return rid

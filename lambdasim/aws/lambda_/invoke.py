@@ -132,8 +132,8 @@ class InvokeMixin(LambdaBase):
         ptype = type(payload)
         if (
             memo is not None
-            and _REMEMBERED.issuperset(params)
             and (ptype is bytes or ptype is str or (payload is None and "Payload" not in params))
+            and _REMEMBERED.issuperset(params)
         ):
             # Checked and resolved before (_remember)? Both checks are pure functions of the strings and of the
             # Payload's type (botocore's blob: bytes, bytearray, str or a file-like object), so their outcome is
