@@ -124,10 +124,10 @@ class Kernel(simpy.Environment):
     def step(self) -> None:
         """Process the next event: SimPy 4.1's ``Environment.step`` (fact 3), also setting :attr:`now`."""
         try:
-            self.now, _, _, event = heappop(self._queue)
+            now, _, _, event = heappop(self._queue)
         except IndexError:
             raise EmptySchedule from None
-        self._now = self.now
+        self.now = self._now = now
         # Set the callbacks to None at once, to prevent concurrent modifications (as SimPy does).
         callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
         try:
