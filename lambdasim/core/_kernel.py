@@ -92,15 +92,21 @@ class Kernel(simpy.Environment):
     def _run_to(self, at: float) -> None:
         now = self._now
         stop = (now + (at - now), URGENT, next(self._eid))
+        end = stop[0]
         queue = self._queue
         step = self.step
         self.stepping = True
         try:
-            while queue and queue[0] < stop:
-                step()
+            # `while queue and queue[0] < stop`, with the entries' times compared first (they differ but at a tie).
+            while queue:
+                t = queue[0][0]
+                if t < end or (t == end and queue[0] < stop):
+                    step()
+                else:
+                    break
         finally:
             self.stepping = False
-        self.now = self._now = stop[0]
+        self.now = self._now = end
         next(self._eid)  # the id SimPy takes when its stop event puts itself back on the queue (priority -1)
 
     def run_until_processed(self, event: Event) -> None:

@@ -1244,7 +1244,11 @@ class Engine:
         st.billed_ms += billed
         if init:
             st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
-        on_end(call, error, response, duration)
+        if on_end is self._end_async_cb:  # self._end_async(call, ...), inline
+            call.ending = (on_end, error, response, duration)
+            self._async_ended(call)
+        else:
+            on_end(call, error, response, duration)
 
     def defer_interrupt(self, exc: BaseException) -> None:
         """Raise ``exc`` (a ``KeyboardInterrupt`` a handler or sink raised) from the simulation's next step.

@@ -167,7 +167,7 @@ class InvokeMixin(LambdaBase):
         else:
             rec, qualifier, kind, limit = found
         # A short payload cannot be nested deeper than MAX_PAYLOAD_DEPTH (a level takes a character): parsed at once.
-        if type(payload) is bytes and 0 < len(payload) <= min(limit, MAX_PAYLOAD_DEPTH):
+        if type(payload) is bytes and 0 < len(payload) <= MAX_PAYLOAD_DEPTH and len(payload) <= limit:
             try:
                 event = _parse(payload)
             except (ValueError, UnicodeDecodeError):  # blank (no event) or not JSON (an error): as _payload says
