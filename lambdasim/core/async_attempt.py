@@ -147,12 +147,13 @@ class AsyncAttempt(QueueItem):
                 return
             if (type(yielded) is Wait or isinstance(yielded, Wait)) and yielded.event is None:  # a sleep
                 delay = yielded.delay
+                if not delay >= 0:  # a Wait made by hand with a negative or NaN delay: the handler's own error
+                    value, exc = None, ValueError(f"a sleep's delay must be a number >= 0 s, got {delay!r}")
+                    continue
                 at = env.now + delay
                 if at > self._deadline:  # it outlives the timeout: end at the deadline
                     self._at_deadline()
                     return
-                if delay < 0:  # a Wait made by hand: SimPy's Timeout refuses it, as it always did
-                    Timeout(env, delay)
                 # Timeout(env, delay) with the attempt itself in its place (see the class notes).
                 self.callbacks = _WAKE
                 heappush(env.queue, (at, NORMAL, next(env.eids), self))
