@@ -9,6 +9,7 @@ from lambdasim.planning.calibrate import (
     Check,
     CloudWatchSeries,
     RateObservation,
+    RequestLog,
     fit_init_duration,
     fit_series,
     fit_table,
@@ -16,6 +17,7 @@ from lambdasim.planning.calibrate import (
     plot_table,
     predict,
     read_table,
+    replay_log,
 )
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Check",
     "CloudWatchSeries",
     "RateObservation",
+    "RequestLog",
     "fit_init_duration",
     "fit_series",
     "fit_table",
@@ -31,4 +34,5 @@ __all__ = [
     "plot_table",
     "predict",
     "read_table",
+    "replay_log",
 ]

@@ -17,7 +17,9 @@ from lambdasim.core.environments import EnvironmentPool
 from lambdasim.planning.sync import SyncPoisson
 from tests.helpers import send
 
-FIXED = ls.Settings(idle_timeout_s=600.0, idle_timeout_jitter_s=0.0, environment_reuse="most_recent")
+FIXED = ls.Settings(
+    idle_timeout_s=600.0, idle_timeout_jitter_s=0.0, environment_reuse="most_recent", active_idle_timeout_s=None
+)
 """The rule of earlier versions: a fixed 600 s idle timeout and strict most-recent reuse (exact timings)."""
 
 

@@ -369,6 +369,32 @@ def test_context_sleep_rejects_negative_time() -> None:
     assert "seconds must be a number >= 0" in body["errorMessage"]
 
 
+@pytest.mark.parametrize("delay", [-1.0, float("nan")])
+def test_a_hand_made_wait_of_a_negative_or_nan_delay_is_the_handlers_error_not_a_crash(delay: float) -> None:
+    """A ``Wait`` built by hand skips ``context.sleep``'s check: the attempt raises ValueError inside the handler
+    (which may catch it), and the simulation goes on."""
+    from lambdasim.core.handler import Wait
+
+    async def handler(event: Any, context: Any) -> Any:
+        try:
+            await Wait(delay=delay)
+        except ValueError as err:
+            if event.get("catch"):
+                return {"caught": str(err)}
+            raise
+        return None
+
+    sim, lam = make(handler)
+    _resp, body = sync(lam)
+    assert body["errorType"] == "ValueError"
+    assert "a sleep's delay must be a number >= 0 s" in body["errorMessage"]
+    _resp, body = sync(lam, {"catch": True})
+    assert body["caught"].startswith("a sleep's delay must be a number >= 0 s, got ")
+    lam.invoke(FunctionName="f", InvocationType="Event", Payload=b"{}")
+    results = sim.run()
+    assert results.functions["f"]["errors"] == 1 + 3  # the sync error, then the event's three attempts
+
+
 def test_context_sleep_rejects_a_non_number_with_a_type_error() -> None:
     async def handler(event: Any, context: Any) -> None:
         await context.sleep("5")

@@ -290,11 +290,14 @@ def test_which_idle_environment_is_reused_is_a_setting(reuse: str, lifespans: tu
 
     Environment A (born 0 s) is freed at 10 s, B (born 5 s) at 15 s; one event at 20 s takes B with
     ``"most_recent"`` (A then idles out at 610 s, B at 630 s: lifespans 610 and 625 s), or A with ``"least_recent"``
-    (B idles out at 615 s, A at 630 s: lifespans 610 and 630 s). The default, ``"mixed"``, is most-recent reuse
-    with an occasional least-recent one (tests/test_environments.py).
+    (B idles out at 615 s, A at 630 s: lifespans 610 and 630 s), each after its own idle timeout (no active idle
+    timeout). The default is most-recent reuse; ``"mixed"`` adds an occasional least-recent one
+    (tests/test_environments.py).
     """
-    assert ls.Settings().environment_reuse == "mixed"
-    settings = ls.Settings(environment_reuse=reuse, idle_timeout_s=600.0, idle_timeout_jitter_s=0.0)
+    assert ls.Settings().environment_reuse == "most_recent"
+    settings = ls.Settings(
+        environment_reuse=reuse, idle_timeout_s=600.0, idle_timeout_jitter_s=0.0, active_idle_timeout_s=None
+    )
     sim, lam = make(None, duration=10.0, settings=settings)
     send(lam)
     sim.run(until=5)

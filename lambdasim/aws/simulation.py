@@ -133,6 +133,7 @@ class Simulation:
         self._configs_key: tuple[int, int, int] | None = None
         self._reported_states: dict[str, FunctionState] = {}
         self._configs: dict[str, dict[str, Any]] = {}
+        self._freeze = self._freeze_results  # the hooks' callable, bound once (results are taken at every step)
 
     @property
     def now(self) -> float:
@@ -209,7 +210,8 @@ class Simulation:
         a CloudWatch alarm is evaluated for ever (``sim.client("cloudwatch").put_metric_alarm``), so while there is
         one, ``until`` is required: without it this raises ``ValueError`` naming the rules or alarms.
         """
-        self._check_not_running("sim.run()")
+        if self.running:
+            self._check_not_running("sim.run()")
         env = self.env
         if until is not None:
             # check_range("until", until, self.now, limit), with its cost only for a bad value
@@ -225,7 +227,7 @@ class Simulation:
             if until is None:
                 env.run()
             elif until > env.now:
-                env.run(until=until)
+                env.run_to(until if isinstance(until, int) else float(until))  # as Kernel.run takes a number
         finally:
             self.running = False
         return self.results()
@@ -347,12 +349,13 @@ class Simulation:
             self._configs_key = key
             self._configs = {name: dict(config) for name, (_, config) in reported.items() if config}
             self._reported_states = {name: fs for name, (fs, _) in reported.items()}
+        env = self.env
         results = Results.deferred(
             self.seed,
-            float(self.env.now),
+            float(env.now),
             self.settings,
             engine.concurrency_limit,
-            dict(self._reported_states),
+            self._reported_states,  # shared: replaced above, never changed in place
             self._configs,
             self._epoch_s,
             self._capture,
@@ -365,12 +368,12 @@ class Simulation:
 
             results.streams = stream_figures(self)
             results.stream_mappings = stream_mapping_figures(self)
-        if self.running or self.env.stepping:
+        if self.running or env.stepping:
             # Taken inside a run (a handler, a sink, a SimPy process): the next step may change anything.
             results.freeze()
             return results
         self._pending.append(weakref.ref(results))
-        self.env.before_run = engine.before_change = self._freeze_results
+        env.before_run = engine.before_change = self._freeze
         return results
 
     def _capture(self, now: float, functions: dict[str, FunctionState]) -> Frozen:

@@ -77,21 +77,37 @@ class Kernel(simpy.Environment):
             finally:
                 self.stepping = False
         at = until if isinstance(until, int) else float(until)
-        now = self._now
-        if at <= now:
+        if at <= self._now:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        self._run_to(at)
+        return None
+
+    def run_to(self, at: float) -> None:
+        """``run(until=at)`` for a number ``at`` (an int or a float) greater than :attr:`now`, checked by the
+        caller: what a script calls before each invoke, without ``run``'s tests of ``until``'s kind."""
+        if self.before_run is not None:
+            self.before_run()
+        self._run_to(at)
+
+    def _run_to(self, at: float) -> None:
+        now = self._now
         stop = (now + (at - now), URGENT, next(self._eid))
+        end = stop[0]
         queue = self._queue
         step = self.step
         self.stepping = True
         try:
-            while queue and queue[0] < stop:
-                step()
+            # `while queue and queue[0] < stop`, with the entries' times compared first (they differ but at a tie).
+            while queue:
+                t = queue[0][0]
+                if t < end or (t == end and queue[0] < stop):
+                    step()
+                else:
+                    break
         finally:
             self.stepping = False
-        self.now = self._now = stop[0]
+        self.now = self._now = end
         next(self._eid)  # the id SimPy takes when its stop event puts itself back on the queue (priority -1)
-        return None
 
     def run_until_processed(self, event: Event) -> None:
         """As ``run(until=event)`` for an event that will succeed: step until it has been processed (its callbacks
@@ -114,10 +130,10 @@ class Kernel(simpy.Environment):
     def step(self) -> None:
         """Process the next event: SimPy 4.1's ``Environment.step`` (fact 3), also setting :attr:`now`."""
         try:
-            self.now, _, _, event = heappop(self._queue)
+            now, _, _, event = heappop(self._queue)
         except IndexError:
             raise EmptySchedule from None
-        self._now = self.now
+        self.now = self._now = now
         # Set the callbacks to None at once, to prevent concurrent modifications (as SimPy does).
         callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
         try:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL, Timeout
 
-from lambdasim.core._kernel import Kernel
+from lambdasim.core._kernel import Kernel, QueueItem
 from lambdasim.core.handler import (
     AttemptLog,
     Context,
@@ -31,11 +32,19 @@ from lambdasim.core.handler import (
     timeout_error,
 )
 
-Finish = Callable[["ErrorInfo | None", Any], None]
+Finish = Callable[["AsyncAttempt", "ErrorInfo | None", Any], None]
+"""Called once with the attempt, its error (``None``: success) and its response, at the attempt's end."""
 
 
-class AsyncAttempt:
-    """Runs ``handler(payload, ctx)`` from ``enter`` on; calls ``finish(error, response)`` once, at its end."""
+class AsyncAttempt(QueueItem):
+    """Runs ``handler(payload, ctx)`` from ``enter`` on; calls ``finish(self, error, response)`` once, at its end.
+
+    The attempt is itself what waits on SimPy's event queue while its handler sleeps (and before it is entered):
+    a :class:`~lambdasim.core._kernel.QueueItem` pushed with the entry a ``Timeout`` of that delay would have
+    (same time, priority and event id), so a sleep costs no ``Timeout`` and no closure. It is on the queue at most
+    once at a time: a sleep is awaited only while nothing else is. ``owner`` is for the caller (the engine keeps
+    what it needs at the end there): the attempt never reads it.
+    """
 
     __slots__ = (
         "_coro",
@@ -51,7 +60,9 @@ class AsyncAttempt:
         "_payload",
         "_timeout_s",
         "_token",
+        "callbacks",
         "done",
+        "owner",
     )
 
     def __init__(
@@ -60,13 +71,13 @@ class AsyncAttempt:
         handler: Any,
         payload: Any,
         ctx: Context,
-        *,
         deadline: float,
         timeout_s: float,
         finish: Finish,
         interrupt: Callable[[BaseException], None],
         limit_bytes: int | None = None,
         log: AttemptLog | None = None,
+        owner: Any = None,
     ) -> None:
         self._env = env
         self._handler = handler
@@ -78,10 +89,18 @@ class AsyncAttempt:
         self._interrupt = interrupt
         self._limit = limit_bytes
         self._log = log  # what the handler prints goes to the invoke's LogResult (LogType="Tail")
+        self.owner = owner
         self._coro: Any = None
         self._token = 0  # which await is current: a timer of an earlier one is stale
         self._deadline_timer = False
         self.done = False
+        self.callbacks: tuple[Callable[[Any], None], ...] | None = None
+
+    def schedule_entry(self, delay: float) -> None:
+        """Enter the handler ``delay`` seconds from now (after the init phase), as a ``Timeout`` would."""
+        env = self._env
+        self.callbacks = (self.enter,)
+        heappush(env.queue, (env.now + delay, NORMAL, next(env.eids), self))
 
     def enter(self, _event: object = None) -> None:
         """The handler is entered (after the init phase): create the coroutine and run it to its first await."""
@@ -94,7 +113,7 @@ class AsyncAttempt:
 
     def _end(self, error: ErrorInfo | None, response: Any) -> None:
         self.done = True
-        self._finish(error, response)
+        self._finish(self, error, response)
 
     def _fail(self, err: BaseException) -> None:
         """The coroutine raised ``err``: a function error; an interrupt is raised again after this step."""
@@ -102,28 +121,42 @@ class AsyncAttempt:
         if isinstance(err, KeyboardInterrupt):
             self._interrupt(err)
 
+    def _wake(self) -> None:
+        """A sleep is over (its queue entry was this attempt): resume the handler, unless it has ended by then."""
+        if not self.done:
+            self._step(None, None)
+
     def _step(self, value: Any, exc: BaseException | None) -> None:
         env = self._env
+        coro = self._coro
         while not self.done:
             self._token += 1
             try:
                 if self._log is None:
-                    yielded = self._coro.send(value) if exc is None else self._coro.throw(exc)
+                    yielded = coro.send(value) if exc is None else coro.throw(exc)
                 else:
                     with self._log.capture():
-                        yielded = self._coro.send(value) if exc is None else self._coro.throw(exc)
+                        yielded = coro.send(value) if exc is None else coro.throw(exc)
             except StopIteration as stop:
-                bad = check_response(stop.value, self._limit)
-                self._end(bad, None if bad else stop.value)
+                response = stop.value
+                bad = None if response is None else check_response(response, self._limit)
+                self._end(bad, None if bad else response)
                 return
             except BaseException as err:
                 self._fail(err)
                 return
-            if isinstance(yielded, Wait) and yielded.event is None:  # a sleep
-                if env.now + yielded.delay > self._deadline:  # it outlives the timeout: end at the deadline
+            if (type(yielded) is Wait or isinstance(yielded, Wait)) and yielded.event is None:  # a sleep
+                delay = yielded.delay
+                if not delay >= 0:  # a Wait made by hand with a negative or NaN delay: the handler's own error
+                    value, exc = None, ValueError(f"a sleep's delay must be a number >= 0 s, got {delay!r}")
+                    continue
+                at = env.now + delay
+                if at > self._deadline:  # it outlives the timeout: end at the deadline
                     self._at_deadline()
                     return
-                Timeout(env, yielded.delay).callbacks.append(self._resume_token())
+                # Timeout(env, delay) with the attempt itself in its place (see the class notes).
+                self.callbacks = _WAKE
+                heappush(env.queue, (at, NORMAL, next(env.eids), self))
                 return
             event = yielded.event if isinstance(yielded, Wait) else yielded
             if not isinstance(event, simpy.Event):
@@ -189,3 +222,7 @@ def _repr(value: object) -> str:
     except Exception:
         text = f"<{type(value).__name__}>"
     return text if len(text) <= 200 else text[:200] + "..."
+
+
+_WAKE = (AsyncAttempt._wake,)
+"""The callbacks of an attempt waiting for its sleep to end: ``Kernel.step`` calls each with the attempt."""

@@ -238,9 +238,6 @@ class Backlog:
         here = 0
         earlier: dict[int, int] | None = None
         top = len(lanes) - 1
-        earliest = _NEVER  # the earliest try left, in lane `best` (`tie`: and in another lane too)
-        best = 0
-        tie = False
         n = 1
         while n <= top:
             due = heads[n]
@@ -289,13 +286,6 @@ class Backlog:
                         break
                 if nxt_dues:
                     heads[n + 1] = nxt_dues[0]
-            if due <= earliest:
-                if due < earliest:
-                    earliest = due
-                    best = n
-                    tie = False
-                else:
-                    tie = True
             n += 1
         if single is not None:
             if here:
@@ -303,10 +293,13 @@ class Backlog:
             if earlier is not None:
                 for i, k in earlier.items():
                     _count(single, reason, i, k)
+        # The earliest try left, in lane `best` (heads[0] is never a try's: lanes start at 1).
+        earliest = min(heads)
         if earliest == _NEVER:
             self._emptied()
             return
-        if tie:  # the earliest try in two lanes or more (rare): the event accepted first goes first
+        best = heads.index(earliest)
+        if heads.count(earliest) > 1:  # in two lanes or more (rare): the event accepted first goes first
             best = min((k for k, h in enumerate(heads) if h == earliest), key=lambda k: lanes[k][0].uid)
         self.first = lanes[best][0]
         self.first_lane = best

@@ -343,6 +343,7 @@ class FunctionState:
             "reuse": s.environment_reuse,
             "least_recent_probability": s.least_recent_reuse_probability,
             "reuse_gaps": reuse,
+            "active_idle_timeout_s": s.active_idle_timeout_s,
         }
         self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
         self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number
@@ -443,6 +444,7 @@ class Engine:
         self._rid_seq = -1
         self._rid = ""
         self._rid_prefix = f"{int(state[0]):08x}-{int(state[1]) >> 16:04x}-4{int(state[2]) >> 20:03x}"
+        self._rid_head = f"{self._rid_prefix}-8000-"
         s = settings
         self._retry_delays = s.retry_delays_s
         self._dispatch = s.dispatch_latency_s
@@ -561,7 +563,10 @@ class Engine:
         """
         if seq == self._rid_seq:
             return self._rid
-        rid = f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
+        if 0 <= seq <= 0xFFFF_FFFF_FFFF:  # the fourth group is then always 8000: written once (_rid_head)
+            rid = f"{self._rid_head}{seq:012x}"
+        else:
+            rid = f"{self._rid_prefix}-{(seq >> 48) & 0xFFFF | 0x8000:04x}-{seq & 0xFFFF_FFFF_FFFF:012x}"
         self._rid_seq = seq
         self._rid = rid
         return rid
@@ -645,7 +650,13 @@ class Engine:
         if fs.reserved is None:
             self.unreserved_in_use += 1
         fs.in_use += 1
-        st.concurrency.change(now, 1)
+        level = st.concurrency  # st.concurrency.change(now, 1), inline
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        value = level.value = level.value + 1
+        if value > level.max:
+            level.max = value
         if spill:
             st.provisioned_spillover_invocations += 1
             fs.metrics.spilled_over(now)
@@ -655,7 +666,11 @@ class Engine:
         """The attempt of ``call`` ended: free its concurrency and environment (reset after a timeout or crash)."""
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
-        st.concurrency.change(now, -1)
+        level = st.concurrency  # st.concurrency.change(now, -1), inline (a level never exceeds its max going down)
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        level.value -= 1
         environment = call.environment  # an execution environment: its birth time, or its provisioned pool
         if isinstance(environment, ProvisionedConcurrency):
             environment.give_back()
@@ -702,16 +717,29 @@ class Engine:
         ev = AsyncEvent(fs, seq, payload, now, target)
         st = fs.stats
         st.received += 1
-        fs.metrics.event_received(now)
-        st.queued.change(now, 1)
+        m = fs.metrics  # m.event_received(now), inline
+        i = m._level_index if now < m._edge else m._advance(now)
+        d = m.received
+        d[i] = d.get(i, 0) + 1
+        level = st.queued  # st.queued.change(now, 1), inline
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        value = level.value = level.value + 1
+        if value > level.max:
+            level.max = value
         queue = self._queue
         # The poll would be next: nothing is due before it would be, at (now, NORMAL, a new event id).
         if last and (not queue or queue[0][0] > now or queue[0][1] > NORMAL):
-            if (reason := self.full_pool(fs)) is not None and self._parks_at_once(fs, target):
+            limit = fs.on_demand_limit  # self.full_pool(fs), inline
+            if limit is None:
+                reason = _ACCOUNT if self.unreserved_in_use >= self.unreserved_limit else None
+            else:
+                reason = _RESERVED if fs.in_use >= limit else None
+            if reason is not None and self._parks_at_once(fs, target):
                 # A certain throttle, parked at once: what the poll's step would do (the cheapest of the three).
                 st.throttles[reason] += 1
-                m = fs.metrics  # m.throttled(now), inline
-                i = m._level_index if now < m._edge else m._advance(now)
+                i = m._level_index if now < m._edge else m._advance(now)  # m.throttled(now), inline
                 d = m.throttles
                 d[i] = d.get(i, 0) + 1
                 ev.status = 429
@@ -837,7 +865,11 @@ class Engine:
                     return
             self._back_off(ev, 429, "Throttled", reason)  # a StrEnum: .value (a Python call) only for the trace
             return
-        st.queued.change(now, -1)
+        level = st.queued  # st.queued.change(now, -1), inline (a level never exceeds its max going down)
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        level.value -= 1
         ev.attempts += 1
         ev.throttles = 0
         ev.started_at = now
@@ -971,7 +1003,11 @@ class Engine:
         if len(buf) >= TALLY_BUFFER:
             st.end_to_end._fold()
         # Per outcome: a discarded event's age says how long until it was given up, not how long work took.
-        (st.time_to_success if condition is _SUCCESS else st.time_to_discard).add(age)
+        tally = st.time_to_success if condition is _SUCCESS else st.time_to_discard  # .add(age), inline
+        buf = tally._buf
+        buf.append(age)
+        if len(buf) >= TALLY_BUFFER:
+            tally._fold()
         if self.trace is not None:
             self.trace.append(
                 TraceEntry(
@@ -1176,37 +1212,51 @@ class Engine:
         invoke phase, shorter than the timeout), and the timeout and duration count from the invoke phase's start.
         """
         env = self.env
-        invoked = env.now + init
-        timeout_s = call.target.version.timeout_s
+        now = env.now
+        invoked = now + init
+        target = call.target
+        timeout_s = target.version.timeout_s
         deadline = invoked + timeout_s
-
-        def finish(error: ErrorInfo | None, response: Any) -> None:
-            self._bill(fs.stats, init, env.now - invoked)
-            on_end(call, error, response, env.now - invoked)
-
-        ctx = Context(self, call.target, request_id, deadline)
+        ctx = Context(self, target, request_id, deadline)
         ctx.client_context = call.client_context
+        # What _finish_async needs at the attempt's end, kept on the attempt (no closure per attempt).
         attempt = AsyncAttempt(
             env,
             handler,
             payload,
             ctx,
-            deadline=deadline,
-            timeout_s=timeout_s,
-            finish=finish,
-            interrupt=self.defer_interrupt,
-            limit_bytes=RESPONSE_LIMIT_BYTES if isinstance(call, SyncCall) else None,
-            log=log,
+            deadline,
+            timeout_s,
+            self._finish_async,
+            self.defer_interrupt,
+            RESPONSE_LIMIT_BYTES if isinstance(call, SyncCall) else None,
+            log,
+            (fs, call, on_end, init, invoked),
         )
         queue = self._queue
-        if self._entering and not (init or reinit) and (not queue or queue[0][0] > env.now or queue[0][1] > NORMAL):
+        if self._entering and not (init or reinit) and (not queue or queue[0][0] > now or queue[0][1] > NORMAL):
             # Its entry would be the very next step, and nothing else comes in this one (the poll was its last
             # thing): entered at once, as that step would (with the event id it would have taken).
             self._entering = False
             next(self._eid)
             attempt.enter()
             return
-        Timeout(env, init + reinit).callbacks.append(attempt.enter)
+        attempt.schedule_entry(init + reinit)  # as Timeout(env, init + reinit) with attempt.enter as its callback
+
+    def _finish_async(self, attempt: AsyncAttempt, error: ErrorInfo | None, response: Any) -> None:
+        """An ``async def`` handler's attempt ended now: bill it and hand its result to its ``on_end``."""
+        fs, call, on_end, init, invoked = attempt.owner
+        duration = self.env.now - invoked
+        st = fs.stats  # self._bill(st, init, duration), inline: once per attempt
+        billed = billed_ms_of(duration * 1000.0)
+        st.billed_ms += billed
+        if init:
+            st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
+        if on_end is self._end_async_cb:  # self._end_async(call, ...), inline
+            call.ending = (on_end, error, response, duration)
+            self._async_ended(call)
+        else:
+            on_end(call, error, response, duration)
 
     def defer_interrupt(self, exc: BaseException) -> None:
         """Raise ``exc`` (a ``KeyboardInterrupt`` a handler or sink raised) from the simulation's next step.

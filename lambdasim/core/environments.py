@@ -1,17 +1,18 @@
 """Execution environments of one function: cold starts, warm reuse, idle timeout, maximum lifetime, reset.
 
 An environment is born by a cold start (it runs the init phase before its first invoke), serves one invocation at a
-time, and waits idle in between. A warm start takes the **most recently freed** idle environment, except that with
-probability ``least_recent_probability`` it takes the **least recently freed** one ([model] choices,
-``Settings.environment_reuse`` and ``Settings.least_recent_reuse_probability``: AWS's per-request logs show mostly
-most-recent reuse, and now and then another environment reused while the most recently freed one was free
-[meas]). An
-environment is shut down after being idle for its idle timeout, ``idle_timeout_s`` plus a uniform draw on
-``[0, idle_jitter_s)`` made each time it becomes idle (AWS's logs: warm after up to about 655 s idle, cold from about
-622 s [meas]), and retired when it reaches ``max_environment_lifetime_s`` ("every few hours, even when busy" [doc];
-about 2 h measured [meas]). A timeout or crash resets it: it stays, but its next invoke runs the init phase again.
-[doc] The defaults and their sources are in :class:`lambdasim.Settings`; :mod:`lambdasim.calibrate` fits them to
-a user's own observations.
+time, and waits idle in between. A warm start takes the **most recently freed** idle environment (``reuse``;
+optionally, with probability ``least_recent_probability``, the **least recently freed** one) ([model] choices,
+``Settings.environment_reuse``). An environment is shut down after being idle for its idle timeout,
+``idle_timeout_s`` plus a uniform draw on ``[0, idle_jitter_s)`` (AWS's logs: a lone environment warm after up to
+about 655 s idle, cold from about 626 s [meas]). With an **active idle timeout** (``active_idle_timeout_s``,
+``Settings.active_idle_timeout_s``) that idle timeout belongs to the function instead: while it runs invocations,
+an idle environment lives up to ``active_idle_timeout_s`` since it was freed; once none has run for the idle timeout
+(drawn when the last one ends), every idle environment goes (AWS's logs: environments reused after up to about
+1,500 s idle while the function was busy [meas]). An environment is retired when it reaches
+``max_environment_lifetime_s`` ("every few hours, even when busy" [doc]; about 2 h measured [meas]). A timeout or
+crash resets it: it stays, but its next invoke runs the init phase again. [doc] The defaults and their sources are
+in :class:`lambdasim.Settings`; :mod:`lambdasim.calibrate` fits them to a user's own observations.
 
 Cost per event is O(1) amortised, never a scan over all environments: idle environments sit in a deque ordered by
 the time they were freed (a warm start pops either end), each entry carrying the time it shuts down on its own; an
@@ -72,16 +73,21 @@ class EnvironmentPool:
     """
 
     __slots__ = (
+        "_active",
+        "_busy",
         "_countdown",
+        "_ended",
         "_gaps",
         "_idle",
         "_jitter",
         "_max_life",
         "_mixed",
         "_pop",
+        "_quiet_until",
         "_stats",
         "_timeout",
         "_uniform",
+        "_used_s",
     )
 
     def __init__(
@@ -95,6 +101,7 @@ class EnvironmentPool:
         reuse: str = "most_recent",
         least_recent_probability: float = 0.0,
         reuse_gaps: Callable[[], int] | None = None,
+        active_idle_timeout_s: float | None = None,
     ) -> None:
         if idle_jitter_s and uniform is None:
             raise ValueError("idle_jitter_s > 0 needs a uniform random source")
@@ -103,6 +110,8 @@ class EnvironmentPool:
         if not 0.0 <= least_recent_probability <= 1.0:
             raise ValueError(f"least_recent_probability must be in [0, 1], got {least_recent_probability!r}")
         mixed = reuse == "mixed" and least_recent_probability > 0.0
+        if active_idle_timeout_s is not None and not active_idle_timeout_s > 0.0:
+            raise ValueError(f"active_idle_timeout_s must be > 0 or None, got {active_idle_timeout_s!r}")
         if mixed and reuse_gaps is None:
             raise ValueError("reuse='mixed' with least_recent_probability > 0 needs a source of geometric gaps")
         self._stats = stats
@@ -115,6 +124,11 @@ class EnvironmentPool:
         self._mixed = mixed
         self._gaps = reuse_gaps
         self._countdown = reuse_gaps() if mixed else 0  # type: ignore[misc]
+        self._active = None if active_idle_timeout_s is None else float(active_idle_timeout_s)
+        self._busy = 0  # environments running an invocation (taken or created, not yet released)
+        self._quiet_until = math.inf  # with an active idle timeout: when every idle environment shuts down
+        self._ended = 0  # environments shut down or retired, and their spans of use (birth to last release), s
+        self._used_s = 0.0
 
     # -- the hot path -----------------------------------------------------------------------------------------
 
@@ -126,6 +140,9 @@ class EnvironmentPool:
         time, ``entry[3]`` whether it must run the init phase again (it was reset).
         """
         idle = self._idle
+        if now > self._quiet_until and not self._busy:
+            self._end_quiet()  # the function was quiet for its idle timeout: every idle environment shut down
+            return None
         pop = self._pop
         if self._mixed and len(idle) > 1:
             self._countdown -= 1
@@ -141,6 +158,7 @@ class EnvironmentPool:
                 st.idle_environment_s += now - (freed if freed > st.since else st.since)
                 if entry[3]:
                     st.environments_reinitialised += 1
+                self._busy += 1
                 return entry
             self._end(entry)
         return None
@@ -148,32 +166,58 @@ class EnvironmentPool:
     def create(self, now: float) -> float:
         """Count a new environment born at ``now`` (its birth time is returned for :meth:`release`)."""
         self._stats.environments_created += 1
+        self._busy += 1
         return now
 
     def release(self, now: float, born: float, reset: bool) -> None:
         """The environment born at ``born`` finished an invocation at ``now``; ``reset`` after a timeout or crash."""
+        self._busy -= 1
+        if self._active is None:
+            shuts = now + self._timeout
+            if self._jitter:
+                shuts += self._jitter * self._uniform()  # type: ignore[misc]
+        else:
+            shuts = now + self._active
+            if not self._busy:  # the function falls quiet: its idle environments live until its idle timeout
+                quiet = now + self._timeout
+                if self._jitter:
+                    quiet += self._jitter * self._uniform()  # type: ignore[misc]
+                self._quiet_until = quiet
         if now - born >= self._max_life:
             st = self._stats
             st.environments_shut_down += 1
             st.environment_lifespan.add(now - born)
+            self._ended += 1
+            self._used_s += now - born
             return
-        shuts = now + self._timeout
-        if self._jitter:
-            shuts += self._jitter * self._uniform()  # type: ignore[misc]
         retires = born + self._max_life
         self._idle.append((shuts if shuts < retires else retires, born, now, reset))
 
-    def _end(self, entry: IdleEntry) -> None:
+    def _end_quiet(self) -> None:
+        """Shut down every idle environment at the end of the function's quiet period (or earlier, its own end)."""
+        quiet = self._quiet_until
+        for entry in self._idle:
+            self._end(entry, entry[0] if entry[0] < quiet else quiet)
+        self._idle.clear()
+        self._quiet_until = math.inf
+
+    def _end(self, entry: IdleEntry, shut: float | None = None) -> None:
         st = self._stats
-        shut = entry[0]
+        if shut is None:
+            shut = entry[0]
         st.idle_environment_s += max(0.0, shut - max(entry[2], st.since))
         st.environments_shut_down += 1
         st.environment_lifespan.add(shut - entry[1])
+        self._ended += 1
+        self._used_s += entry[2] - entry[1]
 
     # -- when results are read --------------------------------------------------------------------------------
 
     def settle(self, now: float) -> None:
         """Shut down every idle environment that died by ``now`` (keeps the order of the others)."""
+        if now > self._quiet_until and not self._busy:
+            self._end_quiet()
+            return
         alive: list[IdleEntry] = []
         for entry in self._idle:
             if now <= entry[0]:
@@ -182,6 +226,19 @@ class EnvironmentPool:
                 self._end(entry)
         self._idle.clear()
         self._idle.extend(alive)
+
+    def counted_environment_seconds(self, now: float, idle_allowance_s: float) -> float:
+        """Environment-seconds as a client's logs count them: each environment from its birth until its last
+        invocation ended plus ``idle_allowance_s`` (at most until ``now``), whether or not it lived that long.
+
+        Measurement papers estimate the count of environments this way (Mahmoudi and Khazaei allow 600 s). Read it
+        when no environment is busy (it knows the birth of idle and ended ones only), over a run from time 0.
+        """
+        self.settle(now)
+        total = self._used_s + self._ended * idle_allowance_s
+        for _, born, freed, _ in self._idle:
+            total += min(freed + idle_allowance_s, now) - born
+        return total
 
     def idle_count(self, now: float) -> int:
         """Idle environments alive at ``now``."""

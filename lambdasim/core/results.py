@@ -45,22 +45,22 @@ class Results:
         "_configs",
         "_configs_shared",
         "_destinations",
+        "_event_source_mappings",
         "_functions",
         "_functions_at",
         "_metrics",
+        "_queues",
         "_sinks",
         "_stats",
+        "_stream_mappings",
+        "_streams",
         "_trace",
         "_usage",
         "concurrency_limit",
-        "event_source_mappings",
         "metrics_epoch_s",
         "now",
-        "queues",
         "seed",
         "settings",
-        "stream_mappings",
-        "streams",
     )
 
     _capture: Callable[[float, dict[str, FunctionState]], Frozen] | None
@@ -98,11 +98,11 @@ class Results:
         self._fill(trace, dict(metrics or {}), destinations, dict(sinks or {}))
         # What the SQS queues and the event source mappings did (lambdasim.aws.sqs.stats), by queue name and by
         # mapping UUID; empty when the run has none.
-        self.queues: dict[str, dict[str, Any]] = dict(queues or {})
-        self.event_source_mappings: dict[str, dict[str, Any]] = dict(event_source_mappings or {})
+        self._queues: dict[str, dict[str, Any]] | None = dict(queues or {})
+        self._event_source_mappings: dict[str, dict[str, Any]] | None = dict(event_source_mappings or {})
         # What the Kinesis and DynamoDB streams and the stream mappings did (lambdasim.aws.kinesis.stats).
-        self.streams: dict[str, dict[str, Any]] = {}
-        self.stream_mappings: dict[str, dict[str, Any]] = {}
+        self._streams: dict[str, dict[str, Any]] | None = {}
+        self._stream_mappings: dict[str, dict[str, Any]] | None = {}
 
     @classmethod
     def deferred(
@@ -133,10 +133,8 @@ class Results:
         self.metrics_epoch_s = metrics_epoch_s
         self._functions_at = functions
         self._capture = capture
-        self.queues = {}
-        self.event_source_mappings = {}
-        self.streams = {}
-        self.stream_mappings = {}
+        self._queues = self._event_source_mappings = None  # empty, made when first read (most runs have none)
+        self._streams = self._stream_mappings = None
         return self
 
     def freeze(self) -> None:
@@ -166,6 +164,55 @@ class Results:
         # {"on_success" | "on_failure" | "dead_letter": {ARN: figures}} and {sink name: figures}.
         self._destinations = destinations or {"on_success": {}, "on_failure": {}, "dead_letter": {}}
         self._sinks = sinks
+
+    @property
+    def queues(self) -> dict[str, dict[str, Any]]:
+        """What each SQS queue did (:mod:`lambdasim.aws.sqs.stats`), by queue name; empty when the run has none."""
+        queues = self._queues
+        if queues is None:
+            queues = self._queues = {}
+        return queues
+
+    @queues.setter
+    def queues(self, value: dict[str, dict[str, Any]]) -> None:
+        self._queues = value
+
+    @property
+    def event_source_mappings(self) -> dict[str, dict[str, Any]]:
+        """What each event source mapping did, by mapping UUID; empty when the run has none."""
+        mappings = self._event_source_mappings
+        if mappings is None:
+            mappings = self._event_source_mappings = {}
+        return mappings
+
+    @event_source_mappings.setter
+    def event_source_mappings(self, value: dict[str, dict[str, Any]]) -> None:
+        self._event_source_mappings = value
+
+    @property
+    def streams(self) -> dict[str, dict[str, Any]]:
+        """What each Kinesis or DynamoDB stream did (:mod:`lambdasim.aws.kinesis.stats`), by name; empty when the run
+        has none."""
+        streams = self._streams
+        if streams is None:
+            streams = self._streams = {}
+        return streams
+
+    @streams.setter
+    def streams(self, value: dict[str, dict[str, Any]]) -> None:
+        self._streams = value
+
+    @property
+    def stream_mappings(self) -> dict[str, dict[str, Any]]:
+        """What each stream event source mapping did, by mapping UUID; empty when the run has none."""
+        mappings = self._stream_mappings
+        if mappings is None:
+            mappings = self._stream_mappings = {}
+        return mappings
+
+    @stream_mappings.setter
+    def stream_mappings(self, value: dict[str, dict[str, Any]]) -> None:
+        self._stream_mappings = value
 
     @property
     def configs(self) -> dict[str, dict[str, Any]]:

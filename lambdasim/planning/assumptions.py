@@ -150,18 +150,25 @@ PLAUSIBLE: tuple[Assumption, ...] = (
         "cold starts with an init phase",
     ),
     Assumption(
+        "active_idle_timeout_s",
+        (660.0, 1800.0),
+        "Measured: while a function was busy, its other idle environments were reused after gaps of 700 to about "
+        "1,500 s (fitted at 900 s); from just above the idle timeout to 30 minutes.",
+        _init_phases,
+        "cold starts with an init phase",
+    ),
+    Assumption(
         "environment_reuse",
         ("most_recent", "mixed", "least_recent"),
-        "Measured cold-start probabilities agree with mostly most-recent reuse (the default, 'mixed'); other reuse "
-        "was also seen.",
+        "Measured cold-start probabilities agree with most-recent reuse (the default); other reuse was also seen.",
         _init_phases,
         "cold starts with an init phase",
     ),
     Assumption(
         "least_recent_reuse_probability",
         (0.0, 0.05),
-        "Fitted at 0.01 on half of Mahmoudi and Khazaei's published cold-start table (lambdasim.calibrate); 0 is "
-        "strict most-recent reuse, 0.05 a stress value five times the fit.",
+        "With 'mixed' reuse: fitted at 0.01 on half of Mahmoudi and Khazaei's published cold-start table by the first "
+        "calibration; 0 is strict most-recent reuse, 0.05 a stress value five times that fit.",
         _init_phases,
         "cold starts with an init phase",
     ),

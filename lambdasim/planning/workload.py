@@ -1094,9 +1094,14 @@ class Replay:
         sizes = self.sizes_bytes
         times = self.times_s[first:]
 
+        empty: dict[str, Any] = {}  # one for all, as Poisson's: the engine hands each handler its own copy
+
         def arrive(i: int) -> None:
             k = first + i
             payload = payloads[k] if payloads is not None else None
-            invoke({} if payload is None else payload, sizes[k] if sizes is not None else None)
+            invoke(empty if payload is None else payload, sizes[k] if sizes is not None else None)
 
-        _at_times(sim.env, times, arrive, sim.engine)
+        def arrive_empty(_i: int) -> None:  # no payloads and no sizes (the common case)
+            invoke(empty, None)
+
+        _at_times(sim.env, times, arrive_empty if payloads is None and sizes is None else arrive, sim.engine)

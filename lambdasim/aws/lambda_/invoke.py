@@ -131,8 +131,8 @@ class InvokeMixin(LambdaBase):
         ptype = type(payload)
         if (
             memo is not None
-            and _REMEMBERED.issuperset(params)
             and (ptype is bytes or ptype is str or (payload is None and "Payload" not in params))
+            and _REMEMBERED.issuperset(params)
         ):
             # Checked and resolved before (_remember)? Both checks are pure functions of the strings and of the
             # Payload's type (botocore's blob: bytes, bytearray, str or a file-like object), so their outcome is
@@ -166,7 +166,7 @@ class InvokeMixin(LambdaBase):
         else:
             rec, qualifier, kind, limit = found
         # A short payload cannot be nested deeper than MAX_PAYLOAD_DEPTH (a level takes a character): parsed at once.
-        if type(payload) is bytes and 0 < len(payload) <= min(limit, MAX_PAYLOAD_DEPTH):
+        if type(payload) is bytes and 0 < len(payload) <= MAX_PAYLOAD_DEPTH and len(payload) <= limit:
             try:
                 event = _parse(payload)
             except (ValueError, UnicodeDecodeError):  # blank (no event) or not JSON (an error): as _payload says
