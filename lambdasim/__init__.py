@@ -6,10 +6,15 @@ capacity planning.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lambdasim.aws.cloudwatch.client import CloudWatchClient
+from lambdasim.aws.dynamodb.client import DynamoDbClient
+from lambdasim.aws.dynamodbstreams.client import DynamoDbStreamsClient
 from lambdasim.aws.errors import ClientError, ParamValidationError, WaiterError
 from lambdasim.aws.events.client import EventsClient
 from lambdasim.aws.iam.client import IamClient
+from lambdasim.aws.kinesis.client import KinesisClient
 from lambdasim.aws.lambda_.client import LambdaClient
 from lambdasim.aws.logs.client import LogsClient
 from lambdasim.aws.s3.client import S3Client
@@ -24,12 +29,18 @@ from lambdasim.core.rules import Condition, ThrottleReason
 from lambdasim.core.settings import Settings
 from lambdasim.core.sinks import CollectingSink, Worker
 
+if TYPE_CHECKING:  # imported on first use (module __getattr__ below); typed here for checkers
+    from lambdasim.planning.streams import PutRecords, Stream, StreamEventSourceMapping
+
 register_client("lambda", LambdaClient)
 register_client("sqs", SqsClient)
 register_client("sns", SnsClient)
 register_client("events", EventsClient)
 register_client("s3", S3Client)
 register_client("cloudwatch", CloudWatchClient)
+register_client("kinesis", KinesisClient)
+register_client("dynamodb", DynamoDbClient)
+register_client("dynamodbstreams", DynamoDbStreamsClient)
 register_client("logs", LogsClient)
 register_client("iam", IamClient)
 
@@ -42,10 +53,13 @@ __all__ = [
     "Condition",
     "Outcome",
     "ParamValidationError",
+    "PutRecords",
     "Results",
     "Settings",
     "Simulation",
     "Sink",
+    "Stream",
+    "StreamEventSourceMapping",
     "ThrottleReason",
     "WaiterError",
     "Worker",
@@ -57,6 +71,9 @@ __all__ = [
     "register_client",
     "resource",
 ]
+
+
+_STREAM_NAMES = ("PutRecords", "Stream", "StreamEventSourceMapping")
 
 
 def __getattr__(name: str) -> object:
@@ -78,4 +95,8 @@ def __getattr__(name: str) -> object:
         from lambdasim.planning.template import from_template
 
         return from_template
+    if name in _STREAM_NAMES:  # the Pythonic door's streams, imported on first use like calibrate
+        from lambdasim.planning import streams
+
+        return getattr(streams, name)
     raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")

@@ -290,8 +290,10 @@ def test_what_lambdasim_does_not_simulate_is_named() -> None:
     with mock_aws(ls.Simulation(seed=1)):
         with pytest.raises(NotImplementedError, match="lambda ListLayers is not simulated by lambdasim"):
             boto3.client("lambda").list_layers()
-        with pytest.raises(NotImplementedError, match=r"dynamodb ListTables is not simulated by lambdasim.*'sqs'"):
-            boto3.client("dynamodb").list_tables()
+        with pytest.raises(NotImplementedError, match=r"stepfunctions ListStateMachines is not simulated.*'sqs'"):
+            boto3.client("stepfunctions").list_state_machines()
+        with pytest.raises(NotImplementedError, match="dynamodb Scan is not simulated by lambdasim"):
+            boto3.client("dynamodb").scan(TableName="t")
 
 
 def test_decorator_sync_and_async_and_nesting() -> None:

@@ -27,6 +27,7 @@ def test_the_four_stories_are_there() -> None:
         "03-cost-memory-concurrency",
         "04-sqs-or-direct-invoke",
         "05-risk-and-assumptions",
+        "06-streams",
     ]
 
 
@@ -59,6 +60,7 @@ CONCLUSIONS = {
     "03": "cheapest setting",
     "04": "settings that lose no job",
     "05": "at 90% confidence the share of days that meet it is at least",
+    "06": "smallest setting that keeps the iterator age under",
 }
 
 

@@ -32,7 +32,7 @@ from lambdasim.aws.events import _model as events_model
 from lambdasim.aws.paginators import xform_name
 from lambdasim.aws.s3.client import NOT_SIMULATED
 
-SERVICES = ("sqs", "sns", "events", "s3", "cloudwatch")
+SERVICES = ("sqs", "sns", "events", "s3", "cloudwatch", "kinesis", "dynamodb", "dynamodbstreams")
 SESSION = botocore.session.get_session()
 MODELS = {service: SESSION.get_service_model(service) for service in SERVICES}
 
@@ -228,6 +228,11 @@ BAD_REQUESTS = [
         },
     ),
     ("cloudwatch", "list_metrics", {"Dimensions": [{"Value": "x"}], "RecentlyActive": 3}),
+    ("kinesis", "put_record", {"StreamName": 5, "Data": 5, "PartitionKey": ""}),
+    ("kinesis", "put_records", {"Records": [{"Data": b"x"}, {"PartitionKey": 3, "Data": b"y"}]}),
+    ("dynamodb", "put_item", {"TableName": "t", "Item": {"a": {"S": 5}}, "Bogus": 1}),
+    ("dynamodb", "create_table", {"TableName": "t", "KeySchema": [{"AttributeName": "a"}]}),
+    ("dynamodbstreams", "describe_stream", {"StreamArn": "x", "Limit": "3"}),
 ]
 
 

@@ -219,6 +219,42 @@ SERVICES: dict[str, Service] = {
                 "PutRolePolicy",
             ),
         ),
+        Service(
+            "kinesis",
+            "Kinesis",
+            "kinesis",
+            (
+                "CreateStream",
+                "DecreaseStreamRetentionPeriod",
+                "DeleteStream",
+                "DescribeStream",
+                "DescribeStreamSummary",
+                "GetRecords",
+                "GetShardIterator",
+                "IncreaseStreamRetentionPeriod",
+                "ListShards",
+                "ListStreams",
+                "PutRecord",
+                "PutRecords",
+            ),
+        ),
+        Service(
+            "dynamodb",
+            "DynamoDB",
+            "dynamodb",
+            (
+                "CreateTable",
+                "DeleteItem",
+                "DeleteTable",
+                "DescribeTable",
+                "GetItem",
+                "ListTables",
+                "PutItem",
+                "UpdateItem",
+                "UpdateTable",
+            ),
+        ),
+        Service("dynamodbstreams", "DynamoDB Streams", "dynamodbstreams", ("DescribeStream", "ListStreams")),
     )
 }
 KEPT = ("min", "max", "enum", "pattern")

@@ -35,6 +35,10 @@ SHIMS = {
     "risk": ("planning.risk", "Risk: the share of days that meet a target, with its confidence bound."),
     "assumptions": ("planning.assumptions", "Plausible ranges of the settings AWS does not publish, and re-checks."),
     "measures": ("planning.measures", "What each measure of a run means: its label, unit and domain."),
+    "streams": (
+        "planning.streams",
+        "Kinesis and DynamoDB streams in front of functions, their mappings and record workloads.",
+    ),
     "sources": (
         "planning.sources",
         "Queues, event source mappings and buckets in front of functions, and what feeds them.",

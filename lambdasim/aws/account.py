@@ -1,5 +1,5 @@
 """The simulated services: SQS queues, SNS topics, EventBridge buses, S3 buckets, CloudWatch's metrics and alarms,
-CloudWatch Logs and IAM roles.
+CloudWatch Logs, IAM roles, Kinesis streams and DynamoDB tables.
 
 They are plain in-memory objects on the simulated clock, shared by the boto3-shaped clients (``sim.client("sqs")``,
 ...) and by the destination and dead-letter code of the engine, so a queue a client created is the queue Lambda
@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lambdasim.aws.cloudwatch.backend import CloudWatchService
+    from lambdasim.aws.dynamodb.backend import DynamoDbService
     from lambdasim.aws.events.backend import EventBridgeService
     from lambdasim.aws.iam.backend import IamService
+    from lambdasim.aws.kinesis.backend import KinesisService
     from lambdasim.aws.lambda_.backend import LambdaBackend
     from lambdasim.aws.logs.backend import LogsService
     from lambdasim.aws.s3.backend import S3Service
@@ -80,6 +82,36 @@ class Services:
         self.cloudwatch: CloudWatchService = CloudWatchService(self)
         self.logs: LogsService = LogsService(self)
         self.iam: IamService = IamService(self)
+        self._kinesis: KinesisService | None = None
+        self._dynamodb: DynamoDbService | None = None
+
+    @property
+    def kinesis(self) -> KinesisService:
+        """The Kinesis data streams (made on first use: most runs have none)."""
+        if self._kinesis is None:
+            from lambdasim.aws.kinesis.backend import KinesisService
+
+            self._kinesis = KinesisService(self)
+        return self._kinesis
+
+    @property
+    def kinesis_in_use(self) -> KinesisService | None:
+        """The Kinesis data streams, or ``None`` if nothing has used Kinesis."""
+        return self._kinesis
+
+    @property
+    def dynamodb_in_use(self) -> DynamoDbService | None:
+        """The DynamoDB tables, or ``None`` if nothing has used DynamoDB."""
+        return self._dynamodb
+
+    @property
+    def dynamodb(self) -> DynamoDbService:
+        """The DynamoDB tables (made on first use)."""
+        if self._dynamodb is None:
+            from lambdasim.aws.dynamodb.backend import DynamoDbService
+
+            self._dynamodb = DynamoDbService(self)
+        return self._dynamodb
 
     @property
     def region(self) -> str:

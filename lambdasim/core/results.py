@@ -52,6 +52,8 @@ class Results:
         "_queues",
         "_sinks",
         "_stats",
+        "_stream_mappings",
+        "_streams",
         "_trace",
         "_usage",
         "concurrency_limit",
@@ -98,6 +100,9 @@ class Results:
         # mapping UUID; empty when the run has none.
         self._queues: dict[str, dict[str, Any]] | None = dict(queues or {})
         self._event_source_mappings: dict[str, dict[str, Any]] | None = dict(event_source_mappings or {})
+        # What the Kinesis and DynamoDB streams and the stream mappings did (lambdasim.aws.kinesis.stats).
+        self._streams: dict[str, dict[str, Any]] | None = {}
+        self._stream_mappings: dict[str, dict[str, Any]] | None = {}
 
     @classmethod
     def deferred(
@@ -129,6 +134,7 @@ class Results:
         self._functions_at = functions
         self._capture = capture
         self._queues = self._event_source_mappings = None  # empty, made when first read (most runs have none)
+        self._streams = self._stream_mappings = None
         return self
 
     def freeze(self) -> None:
@@ -182,6 +188,31 @@ class Results:
     @event_source_mappings.setter
     def event_source_mappings(self, value: dict[str, dict[str, Any]]) -> None:
         self._event_source_mappings = value
+
+    @property
+    def streams(self) -> dict[str, dict[str, Any]]:
+        """What each Kinesis or DynamoDB stream did (:mod:`lambdasim.aws.kinesis.stats`), by name; empty when the run
+        has none."""
+        streams = self._streams
+        if streams is None:
+            streams = self._streams = {}
+        return streams
+
+    @streams.setter
+    def streams(self, value: dict[str, dict[str, Any]]) -> None:
+        self._streams = value
+
+    @property
+    def stream_mappings(self) -> dict[str, dict[str, Any]]:
+        """What each stream event source mapping did, by mapping UUID; empty when the run has none."""
+        mappings = self._stream_mappings
+        if mappings is None:
+            mappings = self._stream_mappings = {}
+        return mappings
+
+    @stream_mappings.setter
+    def stream_mappings(self, value: dict[str, dict[str, Any]]) -> None:
+        self._stream_mappings = value
 
     @property
     def configs(self) -> dict[str, dict[str, Any]]:
@@ -304,6 +335,8 @@ class Results:
                 "sinks": self.sinks,
                 "queues": self.queues,
                 "event_source_mappings": self.event_source_mappings,
+                "streams": self.streams,
+                "stream_mappings": self.stream_mappings,
                 "metrics": {
                     "namespace": "AWS/Lambda",
                     "period_s": self.settings.metrics_period_s,
@@ -457,6 +490,24 @@ class Results:
             lines.append(
                 f"  concurrent batches   mean {m['batches_mean']:.2f}   max {m['peak_batches']:,}   pollers now "
                 f"{m['pollers']:,}   state {m['state']}   ({uuid})"
+            )
+        for name, st in self.streams.items():
+            lines.append("")
+            lines.append(f"stream {name} ({st['source']}, {st['shards']} shards)")
+            lines.append(
+                f"  records put          {st['records_put']:>10,}   write throttles {st['write_throttles']:,}   "
+                f"expired {st['expired']:,}   cost {st['cost']:.6f} USD"
+            )
+        for uuid, m in self.stream_mappings.items():
+            lines.append("")
+            lines.append(f"stream mapping {m['stream']} -> {m['function_arn'].rsplit(':function:', 1)[-1]}")
+            lines.append(
+                f"  records processed    {m['processed']:>10,}   discarded {m['discarded']:,}   expired "
+                f"{m['expired']:,}   pending {m['pending']:,}   filtered {m['filtered']:,}"
+            )
+            lines.append(
+                f"  batches              {m['batches']:>10,}   invokes {m['invokes']:,}   errors {m['errors']:,}   "
+                f"iterator age max {m['iterator_age_ms_max'] / 1000:.1f} s   state {m['state']}   ({uuid})"
             )
         return lines
 

@@ -259,12 +259,19 @@ class Metrics:
     ``receives_mean``/``_max`` (receives per deleted message), ``age_of_oldest_message_s`` (at the end),
     ``requests`` and, with ``cost``, ``request_cost``, which ``cost`` then includes.
 
+    Per stream of the run (``streams``), prefixed ``stream.<name>.``: ``records_put``, ``write_throttles``,
+    ``expired`` (from the stream); summed over the stream's mappings, ``processed``, ``discarded``,
+    ``mapping_expired`` (records that passed retention before they were processed), ``pending`` (left at the end),
+    ``invokes``, ``errors``; ``iterator_age_max_s`` and ``iterator_age_mean_s`` (CloudWatch's ``IteratorAge``); and,
+    with ``cost``, ``stream_cost`` (shard-hours and PUT units), which ``cost`` then includes.
+
     Attributes:
         function: Measure this function only; ``None`` measures the only function, or, when a model has several,
             every function with its name as a prefix (``"orders.success"``).
         quantiles: The quantiles reported (default p50 and p99).
         cost: Include the bill (current prices).
         queues: Include the queues' measures.
+        streams: Include the streams' measures.
         month: How ``cost_monthly`` repeats the measured window: ``Month.calendar()`` (default: 730 hours of
             traffic like the window's) or ``Month.working_days(22)`` (the window is one working day).
     """
@@ -273,6 +280,7 @@ class Metrics:
     quantiles: tuple[float, ...] = field(default=(0.5, 0.99), converter=tuple)
     cost: bool = True
     queues: bool = True
+    streams: bool = True
     month: Month = field(factory=Month, validator=attrs.validators.instance_of(Month))
 
     def __call__(self, results: Results) -> dict[str, float]:
@@ -291,11 +299,42 @@ class Metrics:
             out["gb_seconds"] = sum(line.gb_seconds for line in lines)
             if self.queues:
                 out["cost"] += sum(q["request_cost"] for q in results.queues.values())
+            if self.streams:
+                out["cost"] += sum(st["cost"] for st in results.streams.values())
             out["cost_monthly"] = out["cost"] * self.month.scale(b.window_s) if b.window_s > 0 else math.nan
         if self.queues:
             for name, q in results.queues.items():
                 out.update({f"queue.{name}.{k}": v for k, v in _queue_metrics(q, self.cost).items()})
+        if self.streams:
+            for name, st in results.streams.items():
+                mappings = [m for m in results.stream_mappings.values() if m["stream"] == name]
+                out.update({f"stream.{name}.{k}": v for k, v in _stream_metrics(st, mappings, self.cost).items()})
         return out
+
+
+def _stream_metrics(st: dict[str, Any], mappings: list[dict[str, Any]], cost: bool) -> dict[str, float]:
+    invokes = sum(m["invokes"] for m in mappings)
+    samples = sum(m["iterator_age_samples"] for m in mappings)
+    out = {
+        "records_put": float(st["records_put"]),
+        "write_throttles": float(st["write_throttles"]),
+        "expired": float(st["expired"]),
+        "processed": float(sum(m["processed"] for m in mappings)),
+        "discarded": float(sum(m["discarded"] for m in mappings)),
+        "mapping_expired": float(sum(m["expired"] for m in mappings)),
+        "pending": float(sum(m["pending"] for m in mappings)),
+        "invokes": float(invokes),
+        "errors": float(sum(m["errors"] for m in mappings)),
+        "iterator_age_max_s": max((m["iterator_age_ms_max"] / 1000 for m in mappings), default=math.nan),
+        "iterator_age_mean_s": (
+            sum(m["iterator_age_ms_mean"] * m["iterator_age_samples"] for m in mappings) / samples / 1000
+            if samples
+            else math.nan
+        ),
+    }
+    if cost:
+        out["stream_cost"] = float(st["cost"])
+    return out
 
 
 def _queue_metrics(q: dict[str, Any], cost: bool) -> dict[str, float]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
@@ -40,6 +40,7 @@ from lambdasim.core.rules import MAX_MAXIMUM_EVENT_AGE_S, MIN_MAXIMUM_EVENT_AGE_
 from lambdasim.core.settings import Settings
 from lambdasim.planning.rules import PutEvents, Rule
 from lambdasim.planning.sources import Bucket, EventSourceMapping, PutObjects, Queue, SendMessages
+from lambdasim.planning.streams import PutRecords, Stream, StreamEventSourceMapping
 from lambdasim.planning.topics import PublishMessages, Topic
 
 if TYPE_CHECKING:
@@ -339,8 +340,21 @@ def _queues(value: Sequence[Queue]) -> tuple[Queue, ...]:
     return _of(Queue, "queues", value)
 
 
-def _mappings(value: Sequence[EventSourceMapping]) -> tuple[EventSourceMapping, ...]:
-    return _of(EventSourceMapping, "event_source_mappings", value)
+def _mappings(
+    value: Sequence[EventSourceMapping | StreamEventSourceMapping],
+) -> tuple[EventSourceMapping | StreamEventSourceMapping, ...]:
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, EventSourceMapping | StreamEventSourceMapping):
+            raise TypeError(
+                "event_source_mappings must hold lambdasim EventSourceMapping (queues) or StreamEventSourceMapping "
+                f"(streams) objects, got {item!r}"
+            )
+    return items
+
+
+def _streams(value: Sequence[Stream]) -> tuple[Stream, ...]:
+    return _of(Stream, "streams", value)
 
 
 def _buckets(value: Sequence[Bucket]) -> tuple[Bucket, ...]:
@@ -379,8 +393,9 @@ class Model:
         start: The wall-clock time of simulated time 0 (ISO 8601, UTC): where ``cron`` schedules and daily cycles
             stand at the start of the run.
         queues: SQS queues (:class:`~lambdasim.planning.sources.Queue`), with their dead-letter queues.
-        event_source_mappings: Pollers reading a queue into a function
-            (:class:`~lambdasim.planning.sources.EventSourceMapping`).
+        event_source_mappings: Pollers reading a queue (:class:`~lambdasim.planning.sources.EventSourceMapping`) or
+            a stream (:class:`~lambdasim.planning.streams.StreamEventSourceMapping`) into a function.
+        streams: Kinesis data streams and DynamoDB table streams (:class:`~lambdasim.planning.streams.Stream`).
         buckets: S3 buckets and their event notifications (:class:`~lambdasim.planning.sources.Bucket`).
         topics: SNS topics and their subscriptions (:class:`~lambdasim.planning.topics.Topic`).
         rules: EventBridge rules, scheduled or matching events, and their targets
@@ -396,10 +411,13 @@ class Model:
     warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
     start: str = field(default="2026-01-01T00:00:00Z", validator=_start)
     queues: tuple[Queue, ...] = field(default=(), converter=_queues)
-    event_source_mappings: tuple[EventSourceMapping, ...] = field(default=(), converter=_mappings)
+    event_source_mappings: tuple[EventSourceMapping | StreamEventSourceMapping, ...] = field(
+        default=(), converter=_mappings
+    )
     buckets: tuple[Bucket, ...] = field(default=(), converter=_buckets)
     topics: tuple[Topic, ...] = field(default=(), converter=_topics)
     rules: tuple[Rule, ...] = field(default=(), converter=_rules)
+    streams: tuple[Stream, ...] = field(default=(), converter=_streams)
 
     def __attrs_post_init__(self) -> None:
         by_name = {f.name: f for f in self.functions}
@@ -472,12 +490,18 @@ class Model:
         )
         for q in _queue_order(self.queues):
             q.create(sim)
+        for s in self.streams:
+            s.create(sim)
         for f in _creation_order(self.functions):
             f.create(sim)
         for t in self.topics:
             t.create(sim)
+        streams = {s.name: s for s in self.streams}
         for m in self.event_source_mappings:
-            m.create(sim)
+            if isinstance(m, StreamEventSourceMapping):
+                m.create(sim, streams[m.stream])
+            else:
+                m.create(sim)
         for b in self.buckets:
             b.create(sim)
         for r in self.rules:
@@ -549,7 +573,13 @@ def _check_sources(model: Model, functions: dict[str, Function]) -> None:
             raise ValueError(f"{who} names function {name!r}, which is not among functions {sorted(functions)}")
         return functions[base]
 
+    streams = {s.name: s for s in model.streams}
+    if len(streams) != len(model.streams):
+        raise ValueError(f"streams must have unique names, got {[s.name for s in model.streams]}")
     for m in model.event_source_mappings:
+        if isinstance(m, StreamEventSourceMapping):
+            _check_stream_mapping(m, streams, queues, function)
+            continue
         if m.queue not in queues:
             raise ValueError(
                 f"event source mapping names queue {m.queue!r}, which is not among queues {sorted(queues)}"
@@ -603,5 +633,30 @@ def _check_sources(model: Model, functions: dict[str, Function]) -> None:
             raise ValueError(f"workload {w!r} puts events on bus {w.bus!r}, which no rule of the model uses")
         if isinstance(w, SendMessages) and w.queue not in queues and w.queue not in names:
             raise ValueError(f"workload {w!r} sends to queue {w.queue!r}, which is not among queues {sorted(queues)}")
+        if isinstance(w, PutRecords) and w.stream not in streams:
+            raise ValueError(
+                f"workload {w!r} writes to stream {w.stream!r}, which is not among streams {sorted(streams)}"
+            )
         if isinstance(w, PutObjects) and w.bucket not in buckets:
             raise ValueError(f"workload {w!r} puts into bucket {w.bucket!r}, which is not among buckets {buckets}")
+
+
+def _check_stream_mapping(
+    m: StreamEventSourceMapping,
+    streams: dict[str, Stream],
+    queues: dict[str, Queue],
+    function: Callable[[str, str], Function],
+) -> None:
+    """A stream mapping names a stream and a function of the model, and an on-failure queue of it (by name)."""
+    if m.stream not in streams:
+        raise ValueError(
+            f"stream event source mapping names stream {m.stream!r}, which is not among streams {sorted(streams)}"
+        )
+    function(m.function, f"stream event source mapping of {m.stream!r}")
+    if streams[m.stream].source == "dynamodb" and m.starting_position == "AT_TIMESTAMP":
+        raise ValueError(f"mapping of stream {m.stream!r}: AT_TIMESTAMP is for Kinesis streams only (AWS's rule)")
+    if m.on_failure is not None and not m.on_failure.startswith("arn:") and m.on_failure not in queues:
+        raise ValueError(
+            f"mapping of stream {m.stream!r}: on_failure {m.on_failure!r} is not among queues {sorted(queues)} (give "
+            "a queue of the model by name, or an SQS, SNS or S3 ARN)"
+        )

@@ -104,6 +104,7 @@ KIND_MODULES = {
         "lambdasim.planning.sources",
         "lambdasim.planning.topics",
         "lambdasim.planning.rules",
+        "lambdasim.planning.streams",
     ),
     "faults": ("lambdasim.core.faults",),
 }
@@ -457,6 +458,8 @@ def _convert(tp: Any, value: object, path: str, owner: type | None = None) -> ob
         options = [a for a in typing.get_args(tp) if a is not type(None)]
         if len(options) == 1:
             return _convert(options[0], value, path, owner)
+        if isinstance(value, dict) and all(isinstance(a, type) and attrs.has(a) for a in options):
+            return _build(_pick(options, value, path), value, path)  # an SQS or a stream event source mapping
         return value  # several types: the class's own validator decides
     origin = typing.get_origin(tp)
     if isinstance(tp, type) and issubclass(tp, dist.Distribution):
@@ -490,6 +493,24 @@ def _convert(tp: Any, value: object, path: str, owner: type | None = None) -> ob
             raise _ProblemError(path, f"must be a string, {_got(value)}")
         return value
     return value
+
+
+def _pick(options: list[type], value: dict[str, Any], path: str) -> type:
+    """The one attrs class of ``options`` whose required keys the table has (its other keys are then checked by
+    building it, with a did-you-mean for a typo)."""
+    fits = [
+        cls
+        for cls in options
+        if all(_key(f) in value for f in attrs.fields(cls) if f.init and f.default is attrs.NOTHING)
+    ]
+    if len(fits) == 1:
+        return fits[0]
+    needs = "; ".join(
+        f"{cls.__name__} needs "
+        + ", ".join(_key(f) for f in attrs.fields(cls) if f.init and f.default is attrs.NOTHING)
+        for cls in options
+    )
+    raise _ProblemError(path, f"matches {'none' if not fits else 'more than one'} of the kinds it can be: {needs}")
 
 
 def _sequence(tp: Any, value: object, path: str, owner: type | None = None) -> object:

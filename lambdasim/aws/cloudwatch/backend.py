@@ -1,7 +1,8 @@
 """Simulated CloudWatch: the metrics it serves and the metric alarms that watch them, on the simulated clock.
 
-The namespaces served: ``AWS/Lambda`` (the functions' metrics, :mod:`lambdasim.core.metrics`), ``AWS/SQS`` (the
-queues', :mod:`lambdasim.aws.sqs.metrics`), ``AWS/SNS`` (the topics', :mod:`lambdasim.aws.sns.metrics`) and custom
+The namespaces served: ``AWS/Lambda`` (the functions' metrics, :mod:`lambdasim.core.metrics`, and the stream
+mappings' ``IteratorAge``), ``AWS/SQS`` (the queues', :mod:`lambdasim.aws.sqs.metrics`), ``AWS/SNS`` (the topics',
+:mod:`lambdasim.aws.sns.metrics`), ``AWS/Kinesis`` (the streams', :mod:`lambdasim.aws.kinesis.metrics`) and custom
 namespaces, which hold what ``PutMetricData`` put (:class:`CustomMetric`). Every period is aligned to the
 simulation's start and is a multiple of ``Settings.metrics_period_s`` [model]. Alarms:
 :mod:`lambdasim.aws.cloudwatch.alarms`.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Protocol
 
+from lambdasim.aws.kinesis import metrics as kinesis_metrics
 from lambdasim.aws.sns import metrics as sns_metrics
 from lambdasim.aws.sqs import metrics as sqs_metrics
 from lambdasim.core.metrics import METRIC_UNITS, PEAK_METRICS, Aggregate, FunctionMetrics
@@ -23,9 +25,10 @@ if TYPE_CHECKING:
 LAMBDA_NAMESPACE = "AWS/Lambda"
 FUNCTION_DIMENSION = "FunctionName"
 SIMULATED: dict[str, dict[str, str]] = {
-    LAMBDA_NAMESPACE: METRIC_UNITS,
+    LAMBDA_NAMESPACE: {**METRIC_UNITS, kinesis_metrics.ITERATOR_AGE: "Milliseconds"},
     sqs_metrics.NAMESPACE: sqs_metrics.UNITS,
     sns_metrics.NAMESPACE: sns_metrics.UNITS,
+    kinesis_metrics.NAMESPACE: kinesis_metrics.UNITS,
 }
 """The namespaces the simulation produces, with their metrics' units."""
 
@@ -219,6 +222,10 @@ class CloudWatchService:
                 sources: list[Any] = [_FullResolution(sqs_metrics.sqs_series(self._services.sim, metric, dimensions))]
             elif namespace == sns_metrics.NAMESPACE:
                 sources = [_FullResolution(sns_metrics.sns_series(self._services, metric, dimensions))]
+            elif namespace == kinesis_metrics.NAMESPACE:
+                sources = [_FullResolution(kinesis_metrics.kinesis_series(self._services.sim, metric, dimensions))]
+            elif metric == kinesis_metrics.ITERATOR_AGE:
+                sources = [_FullResolution(kinesis_metrics.iterator_age_series(self._services.sim, dimensions))]
             else:
                 sources = self._function_sources(metric, dimensions)
             return dict(self._grouped(sources, metric, start, end, period)), own
@@ -298,6 +305,39 @@ class CloudWatchService:
             for _, topic in sorted(self._services.sns.topics.items())
             for metric in topic.metrics.metrics_with_data()
         ]
+
+    def kinesis_listing(self) -> list[dict[str, Any]]:
+        """The Kinesis streams' metrics that have data, as ``ListMetrics`` shows them, in stream order."""
+        streams = self._services.kinesis_in_use
+        if streams is None:
+            return []
+        return [
+            {
+                "Namespace": kinesis_metrics.NAMESPACE,
+                "MetricName": metric,
+                "Dimensions": [{"Name": kinesis_metrics.STREAM_DIMENSION, "Value": name}],
+            }
+            for name, stream in sorted(streams.streams.items())
+            for metric in stream.metrics.metrics_with_data()
+        ]
+
+    def iterator_age_listing(self) -> list[dict[str, Any]]:
+        """``IteratorAge`` of the functions stream mappings invoked, per function and account-wide."""
+        sim = self._services.sim
+        per_function = [
+            {
+                "Namespace": LAMBDA_NAMESPACE,
+                "MetricName": kinesis_metrics.ITERATOR_AGE,
+                "Dimensions": [{"Name": FUNCTION_DIMENSION, "Value": name}],
+            }
+            for name in sorted(sim.engine.functions)
+            if kinesis_metrics.iterator_age_series(sim, [{"Name": FUNCTION_DIMENSION, "Value": name}])
+        ]
+        if per_function:
+            per_function.append(
+                {"Namespace": LAMBDA_NAMESPACE, "MetricName": kinesis_metrics.ITERATOR_AGE, "Dimensions": []}
+            )
+        return per_function
 
     def custom_listing(self) -> list[dict[str, Any]]:
         """Every custom metric, as ``ListMetrics`` shows it, in namespace, name and dimension order."""

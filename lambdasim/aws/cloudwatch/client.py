@@ -1,5 +1,6 @@
-"""``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``; the queues' are in
-``AWS/SQS``, :mod:`lambdasim.aws.sqs.metrics`; custom namespaces hold what ``put_metric_data`` put) through
+"""``sim.client("cloudwatch")``: the Lambda metrics of the run (namespace ``AWS/Lambda``, with the stream mappings'
+``IteratorAge``; the queues' are in ``AWS/SQS``, :mod:`lambdasim.aws.sqs.metrics`, the Kinesis streams' in
+``AWS/Kinesis``, :mod:`lambdasim.aws.kinesis.metrics`; custom namespaces hold what ``put_metric_data`` put) through
 CloudWatch's read API, in boto3's shapes: ``get_metric_statistics``, ``get_metric_data`` (``MetricStat`` queries and
 metric math ``Expression`` queries: :mod:`lambdasim.aws.cloudwatch.metric_math` says which functions and with what
 rules) and ``list_metrics``; and its write API (``put_metric_data`` and metric alarms evaluated on the simulated
@@ -320,8 +321,12 @@ class CloudWatchClient(AlarmsMixin):
                     }
                     for m in queue.metrics.metrics_with_data()
                 )
+        if namespace in (None, NAMESPACE):
+            items.extend(self._cw.iterator_age_listing())
         if namespace in (None, "AWS/SNS"):
             items.extend(self._cw.sns_listing())
+        if namespace in (None, "AWS/Kinesis"):
+            items.extend(self._cw.kinesis_listing())
         items.extend(m for m in self._cw.custom_listing() if namespace in (None, m["Namespace"]))
         if "MetricName" in params:
             items = [m for m in items if m["MetricName"] == params["MetricName"]]

@@ -55,8 +55,10 @@ from lambdasim.aws.events.backend import check_pattern, matches
 from lambdasim.aws.lambda_.backend import LambdaError
 from lambdasim.aws.lambda_.lookup import resolve_function
 from lambdasim.aws.sqs.backend import Message, Queue, attributes_size
+from lambdasim.core.metrics import Aggregate
 
 if TYPE_CHECKING:
+    from lambdasim.aws.lambda_.stream_esm import StreamMapping
     from lambdasim.aws.simulation import Simulation
     from lambdasim.core.handler import ErrorInfo
 
@@ -677,12 +679,16 @@ class EventSourceMapping:
 
 
 class EventSourceMappings:
-    """The simulation's event source mappings, by UUID (the backend behind the Lambda client's operations)."""
+    """The simulation's event source mappings, by UUID (the backend behind the Lambda client's operations): SQS
+    mappings (:class:`EventSourceMapping`) and stream mappings
+    (:class:`~lambdasim.aws.lambda_.stream_esm.StreamMapping`) share the UUIDs, states and API."""
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
-        self.mappings: dict[str, EventSourceMapping] = {}
-        self.history: list[EventSourceMapping] = []
+        self.mappings: dict[str, EventSourceMapping | StreamMapping] = {}
+        self.history: list[EventSourceMapping | StreamMapping] = []
+        self.iterator_ages: dict[str, dict[int, Aggregate]] = {}
+        """``IteratorAge`` (ms) of stream mappings' invokes: ``{function name: {period index: aggregate}}``."""
 
     def arn(self, uuid: str) -> str:
         """The mapping's ARN."""
@@ -693,12 +699,28 @@ class EventSourceMappings:
         return self.sim.services.new_id()
 
     def all_mappings(self) -> list[EventSourceMapping]:
-        """Every mapping, deleted ones included (their statistics stay in the results), in creation order."""
-        return list(self.history)
+        """Every SQS mapping, deleted ones included (their statistics stay in the results), in creation order."""
+        return [m for m in self.history if isinstance(m, EventSourceMapping)]
+
+    def stream_mappings(self) -> list[StreamMapping]:
+        """Every stream mapping, deleted ones included, in creation order."""
+        from lambdasim.aws.lambda_.stream_esm import StreamMapping
+
+        return [m for m in self.history if isinstance(m, StreamMapping)]
 
     def for_queue(self, queue_arn: str) -> list[EventSourceMapping]:
         """The mappings reading ``queue_arn``, in creation order."""
-        return [m for m in self.mappings.values() if m.queue.arn == queue_arn]
+        return [m for m in self.mappings.values() if isinstance(m, EventSourceMapping) and m.queue.arn == queue_arn]
+
+    def iterator_age(self, function_arn: str, now: float, age_ms: float) -> None:
+        """Record one invoke's ``IteratorAge`` for the function of ``function_arn``."""
+        name = function_arn.split(":")[6]
+        index = int(now // self.sim.settings.metrics_period_s)
+        series = self.iterator_ages.setdefault(name, {})
+        agg = series.get(index)
+        if agg is None:
+            agg = series[index] = Aggregate()
+        agg.merge(Aggregate.of_value(age_ms))
 
 
 _SERVICES: weakref.WeakKeyDictionary[Simulation, EventSourceMappings] = weakref.WeakKeyDictionary()

@@ -1,0 +1,1 @@
+"""Amazon DynamoDB Streams: the boto3-shaped client of the streams of DynamoDB tables."""

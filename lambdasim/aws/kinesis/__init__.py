@@ -1,0 +1,1 @@
+"""Amazon Kinesis Data Streams: shards, records and limits, and the boto3-shaped client."""
