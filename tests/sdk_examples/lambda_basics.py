@@ -24,11 +24,13 @@ class LambdaWrapper:
 
     @staticmethod
     def create_deployment_package(source_file: Path, destination_file: str) -> bytes:
-        """A zip holding ``source_file`` under ``destination_file``."""
+        """A zip holding ``source_file`` under ``destination_file`` (stamped with the file's own time, as AWS's
+        example writes it: the same file gives the same package, and the same CodeSha256, in both runs)."""
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as zipped:
-            zipped.writestr(destination_file, source_file.read_text())
-        return buffer.getvalue()
+            zipped.write(source_file, destination_file)
+        buffer.seek(0)
+        return buffer.read()
 
     def get_function(self, function_name: str) -> dict[str, Any] | None:
         """The function's description, or ``None`` if it does not exist."""
