@@ -749,58 +749,15 @@ Resources:
 """
 
 
-def test_streams_are_listed_as_not_simulated_until_lambdasim_has_them() -> None:
-    from lambdasim.planning.template import streams
-
-    if streams.classes() is not None:
-        pytest.skip("lambdasim simulates streams here: see the next test")
-    read = read_template(STREAMS, behaviours=OK)
-    assert read.unmodelled == (
-        "ClicksMapping (AWS::Lambda::EventSourceMapping of a kinesis stream)",
-        "OrdersMapping (AWS::Lambda::EventSourceMapping of a dynamodb stream)",
-        "Clicks (AWS::Kinesis::Stream)",
-        "Orders (AWS::DynamoDB::Table)",
-        "Plain (AWS::DynamoDB::Table)",
+def test_stream_resources_build_streams_and_their_mappings() -> None:
+    with pytest.warns(TemplateWarning, match=r"Plain \(AWS::DynamoDB::Table without a stream\)"):
+        model = from_template(STREAMS, behaviours=OK)
+    assert model.streams == (
+        ls.Stream(name="Clicks", source="kinesis", shards=3, retention_hours=48),
+        ls.Stream(name="orders", source="dynamodb", view_type="NEW_IMAGE"),
     )
-
-
-def test_stream_readers_build_streams_and_their_mappings(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lambdasim.planning.template import resources, streams
-    from lambdasim.planning.template.loader import loads
-    from lambdasim.planning.template.stack import Stack
-
-    @attrs.frozen(kw_only=True)
-    class Stream:  # the shape of lambdasim.Stream, as its issue gives it
-        name: str
-        source: str
-        shards: int = 1
-        retention_hours: int = 24
-
-    @attrs.frozen(kw_only=True)
-    class StreamEventSourceMapping:
-        stream: str
-        function: str
-        starting_position: str = "LATEST"
-        batch_size: int = 100
-        batching_window_s: int = 0
-        parallelization_factor: int = 1
-        bisect_batch_on_function_error: bool = False
-        maximum_retry_attempts: int = -1
-        maximum_record_age_s: int = -1
-        on_failure: str | None = None
-        report_batch_item_failures: bool = False
-        tumbling_window_s: int = 0
-        filters: tuple[dict[str, object], ...] = ()
-        enabled: bool = True
-
-    monkeypatch.setattr(streams, "classes", lambda: (Stream, StreamEventSourceMapping))
-    parts = resources.read(Stack(loads(STREAMS), {}, "lambdasim"))
-    assert parts.streams == [
-        Stream(name="Clicks", source="kinesis", shards=3, retention_hours=48),
-        Stream(name="orders", source="dynamodb"),
-    ]
-    assert parts.stream_mappings == [
-        StreamEventSourceMapping(
+    assert [m for m in model.event_source_mappings if isinstance(m, ls.StreamEventSourceMapping)] == [
+        ls.StreamEventSourceMapping(
             stream="Clicks",
             function="F",
             starting_position="LATEST",
@@ -815,9 +772,34 @@ def test_stream_readers_build_streams_and_their_mappings(monkeypatch: pytest.Mon
             on_failure=ARN.format("sqs", "Failed"),
             filters=[{"data": {"kind": ["click"]}}],
         ),
-        StreamEventSourceMapping(stream="orders", function="F", starting_position="TRIM_HORIZON"),
+        ls.StreamEventSourceMapping(stream="orders", function="F", starting_position="TRIM_HORIZON"),
     ]
-    assert parts.unmodelled == ["Plain (AWS::DynamoDB::Table without a stream)"]
+
+
+def test_a_stream_template_runs_as_the_same_model_written_by_hand_bit_for_bit() -> None:
+    """Records put on the template's Kinesis stream reach the function through its mapping, exactly as through the
+    model written by hand."""
+    workload = ls.PutRecords(stream="Clicks", rate=20.0, stop_s=100.0, keys=16)
+    unfiltered = STREAMS.replace(
+        """      FilterCriteria: {Filters: [{Pattern: '{"data": {"kind": ["click"]}}'}]}\n""", ""
+    )
+    assert unfiltered != STREAMS
+    with pytest.warns(TemplateWarning):  # the table without a stream
+        template = from_template(unfiltered, behaviours=OK, workloads=[workload], horizon_s=120)
+    by_hand = Model(
+        functions=template.functions,
+        queues=template.queues,
+        streams=template.streams,
+        event_source_mappings=template.event_source_mappings,
+        workloads=[workload],
+        horizon_s=120,
+    )
+    a, b = template.run(seed=5), by_hand.run(seed=5)
+    assert a.to_dict() == b.to_dict()
+    assert a.functions["F"]["invocations"] > 0
+    clicks = next(m for m in a.stream_mappings.values() if m["stream"] == "Clicks")
+    assert clicks["processed"] == clicks["taken"]  # every record read was processed
+    assert abs(clicks["taken"] - 20.0 * 100) < 4 * (20.0 * 100) ** 0.5  # Poisson(2,000) records put, within 4 sd
 
 
 def test_a_rule_target_s_input_is_json_text() -> None:

@@ -40,12 +40,20 @@ def test_the_examples_validate_and_the_clickstream_runs(capsys: pytest.CaptureFi
     code, out, _err = _run(capsys, "validate", SAM, "--workload", SAM_LOAD)
     assert code == 0 and "2 workload(s) and fault(s)" in out and "need a behaviour" not in out
     report = tmp_path / "clicks.json"
-    code, out, err = _run(capsys, "run", CLICKS, "--workload", CLICKS_LOAD, "--json", str(report))
+    load = Path(CLICKS_LOAD).read_text()
+    assert "\nrate = 100\n" in load
+    quieter = tmp_path / "clickstream.load.toml"  # the example's load at a twentieth of its rate: a quick test
+    quieter.write_text(load.replace("\nrate = 100\n", "\nrate = 5\n"))
+    code, out, err = _run(capsys, "run", CLICKS, "--workload", str(quieter), "--json", str(report))
     assert code == 0
-    assert "not simulated" in err or "Clicks" not in err  # streams: listed until lambdasim simulates them
+    assert "Clicks" not in err  # the stream and its mapping are simulated, not listed as left out
     results = json.loads(report.read_text())["runs"][0]["results"]
     assert results["functions"]["Report"]["outcomes"]["Success"] == 24  # hourly for a day
     assert results["functions"]["lambdasim-processor"] is not None  # named by FunctionName: !Sub ...
+    (stream,) = results["streams"].values()
+    (mapping,) = results["stream_mappings"].values()
+    assert stream["shards"] == 8  # the workload file's ShardCount parameter
+    assert mapping["processed"] + mapping["discarded"] == stream["records_put"] > 0
 
 
 def test_parameters_on_the_command_line_override_the_workload_file(capsys: pytest.CaptureFixture[str]) -> None:

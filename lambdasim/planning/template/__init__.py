@@ -50,7 +50,7 @@ from lambdasim.planning.template import sam as _sam
 from lambdasim.planning.template.intrinsics import TemplateError
 from lambdasim.planning.template.loader import TemplateSyntaxError, loads
 from lambdasim.planning.template.resources import FUNCTION_FIELDS, Parts
-from lambdasim.planning.template.stack import NAME_PROPERTY, Stack, parameter_values
+from lambdasim.planning.template.stack import NAME_PROPERTY, WORKLOAD_TARGETS, Stack, parameter_values
 from lambdasim.planning.topics import Topic
 
 __all__ = ["Template", "TemplateError", "TemplateWarning", "from_template", "read_template"]
@@ -203,13 +203,13 @@ def _read(
 
 
 def _renamed(workload: Any, names: dict[str, str]) -> Any:
-    """``workload`` with a logical id in its ``function``, ``queue``, ``topic`` or ``bucket`` replaced by the
-    resource's name (a workload may name a resource either way)."""
+    """``workload`` with a logical id in a field naming a resource (``WORKLOAD_TARGETS``) replaced by the resource's
+    name (a workload may name a resource either way)."""
     if not attrs.has(type(workload)):
         return workload
     physical = set(names.values())
     changes = {}
-    for key in ("function", "queue", "topic", "bucket"):
+    for key in WORKLOAD_TARGETS:
         value = getattr(workload, key, None)
         if not isinstance(value, str):
             continue
@@ -275,25 +275,16 @@ def _model(
             )
         functions.append(Function(behaviour=behaviours[name], **kwargs))
     topics = [Topic(**kwargs, subscriptions=subs) for kwargs, subs in parts.topics.values()]
-    mappings: list[Any] = list(parts.mappings)
-    extra: dict[str, Any] = {}
-    if parts.streams:  # only read when lambdasim simulates streams (see .streams)
-        extra["streams"] = parts.streams
-    if parts.stream_mappings:
-        if "stream_event_source_mappings" in attrs.fields_dict(Model):
-            extra["stream_event_source_mappings"] = parts.stream_mappings
-        else:
-            mappings.extend(parts.stream_mappings)
     try:
         return Model(
             functions=functions,
             queues=parts.queues,
-            event_source_mappings=mappings,
+            streams=parts.streams,
+            event_source_mappings=[*parts.mappings, *parts.stream_mappings],
             buckets=parts.buckets,
             topics=topics,
             rules=parts.rules,
             workloads=workloads,
-            **extra,
             **settings,
         )
     except (TypeError, ValueError) as exc:

@@ -251,8 +251,7 @@ def read_event_source_mapping(stack: Stack, lid: str, parts: Parts) -> Props:
     service = arn.split(":")[2] if isinstance(arn, str) and arn.count(":") >= 5 else None
     function = _function(p, parts, "FunctionName", p.get("FunctionName"))
     if service in ("kinesis", "dynamodb"):
-        if not streams.read_mapping(p, parts, function, arn):
-            parts.unmodelled.append(f"{lid} ({stack.type(lid)} of a {service} stream)")
+        streams.read_mapping(p, parts, function, arn)
         return p
     if service != "sqs":
         parts.unmodelled.append(f"{lid} ({stack.type(lid)} of {short_repr(arn)})")

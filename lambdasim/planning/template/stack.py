@@ -17,7 +17,7 @@ from lambdasim.core._validators import short_repr
 from lambdasim.planning.template.intrinsics import ACCOUNT, REGION, Resolver, TemplateError, references
 from lambdasim.planning.template.loader import line_of
 
-__all__ = ["NAME_PROPERTY", "Stack", "parameter_values"]
+__all__ = ["NAME_PROPERTY", "WORKLOAD_TARGETS", "Stack", "parameter_values"]
 
 NAME_PROPERTY = {
     "AWS::Lambda::Function": "FunctionName",
@@ -29,6 +29,9 @@ NAME_PROPERTY = {
     "AWS::DynamoDB::Table": "TableName",
 }
 """The property that names a resource of each type (absent: the name is generated)."""
+
+WORKLOAD_TARGETS = ("function", "queue", "topic", "bucket", "stream")
+"""The fields by which a workload names a resource of the template: a logical id there means the resource's name."""
 
 SECTIONS = (
     "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings", "Conditions",

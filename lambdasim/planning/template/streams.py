@@ -1,48 +1,23 @@
 """Readers for Kinesis streams, DynamoDB tables' streams and the event source mappings that read them, building
-``Stream`` and ``StreamEventSourceMapping`` objects for ``Model(streams=...)``.
-
-Those classes come with lambdasim's stream simulation; where they are not there (:func:`classes` is ``None``),
-:func:`readers` has none and :func:`read_mapping` declines, so these resources are listed in the template's "not
-modelled" warning, never dropped silently. Only the settings a template gives are passed on, so the classes' own
-defaults (AWS's) apply to the rest.
+:class:`~lambdasim.planning.streams.Stream` and :class:`~lambdasim.planning.streams.StreamEventSourceMapping` objects
+for ``Model(streams=..., event_source_mappings=...)``. Only the settings a template gives are passed on, so the
+classes' own defaults (AWS's) apply to the rest.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.core._validators import short_repr
+from lambdasim.planning.streams import Stream, StreamEventSourceMapping
 from lambdasim.planning.template.properties import ANY, Props
 
 if TYPE_CHECKING:
     from lambdasim.planning.template.resources import Parts
     from lambdasim.planning.template.stack import Stack
 
-__all__ = ["classes", "read_mapping", "readers"]
-
-MODULES = ("lambdasim.planning.sources", "lambdasim.planning.streams")
-"""Where ``Stream`` and ``StreamEventSourceMapping`` may live."""
-
-
-def classes() -> tuple[type, type] | None:
-    """``(Stream, StreamEventSourceMapping)`` when lambdasim simulates streams and ``Model`` takes ``streams``."""
-    import attrs
-
-    from lambdasim.planning.model import Model
-
-    if "streams" not in attrs.fields_dict(Model):
-        return None
-    for name in MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        stream, mapping = getattr(module, "Stream", None), getattr(module, "StreamEventSourceMapping", None)
-        if isinstance(stream, type) and isinstance(mapping, type):
-            return stream, mapping
-    return None
+__all__ = ["read_mapping", "readers"]
 
 
 def _construct(cls: type, kwargs: dict[str, Any], p: Props, names: dict[str, str]) -> Any:
@@ -53,8 +28,6 @@ def _construct(cls: type, kwargs: dict[str, Any], p: Props, names: dict[str, str
 
 def read_kinesis(stack: Stack, lid: str, parts: Parts) -> Props:
     """``AWS::Kinesis::Stream``: shards and retention."""
-    found = classes()
-    assert found is not None  # readers() offers no reader otherwise
     p = Props(stack, lid, frozenset({"Name", "Tags", "StreamEncryption", "StreamModeDetails"}))
     kwargs: dict[str, Any] = {"name": stack.name(lid), "source": "kinesis"}
     mode = (p.mapping("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
@@ -68,7 +41,7 @@ def read_kinesis(stack: Stack, lid: str, parts: Parts) -> Props:
         kwargs["retention_hours"] = hours
     parts.streams.append(
         _construct(
-            found[0], kwargs, p, {"name": "Name", "shards": "ShardCount", "retention_hours": "RetentionPeriodHours"}
+            Stream, kwargs, p, {"name": "Name", "shards": "ShardCount", "retention_hours": "RetentionPeriodHours"}
         )
     )
     return p
@@ -76,15 +49,15 @@ def read_kinesis(stack: Stack, lid: str, parts: Parts) -> Props:
 
 def read_table(stack: Stack, lid: str, parts: Parts) -> Props:
     """``AWS::DynamoDB::Table``: its stream (``StreamSpecification``); a table without one is not modelled."""
-    found = classes()
-    assert found is not None
     p = Props(stack, lid, ANY)
     spec = p.mapping("StreamSpecification")
     if spec is None or not spec.get("StreamViewType"):
         parts.unmodelled.append(f"{lid} ({stack.type(lid)} without a stream)")
         return p
-    kwargs = {"name": stack.name(lid), "source": "dynamodb"}
-    parts.streams.append(_construct(found[0], kwargs, p, {"name": "TableName"}))
+    kwargs = {"name": stack.name(lid), "source": "dynamodb", "view_type": spec["StreamViewType"]}
+    parts.streams.append(
+        _construct(Stream, kwargs, p, {"name": "TableName", "view_type": "StreamSpecification.StreamViewType"})
+    )
     return p
 
 
@@ -111,12 +84,8 @@ MAPPING_FIELDS = {
 _BOOLEANS = ("BisectBatchOnFunctionError", "Enabled")
 
 
-def read_mapping(p: Props, parts: Parts, function: str, arn: str) -> bool:
-    """A stream's ``AWS::Lambda::EventSourceMapping`` into ``parts``; ``False`` when streams are not simulated."""
-    found = classes()
-    if found is None:
-        p.inert = ANY
-        return False
+def read_mapping(p: Props, parts: Parts, function: str, arn: str) -> None:
+    """A stream's ``AWS::Lambda::EventSourceMapping`` into ``parts``."""
     from lambdasim.planning.template.resources import filters
 
     kwargs: dict[str, Any] = {"stream": _stream_name(p, arn), "function": function}
@@ -144,12 +113,9 @@ def read_mapping(p: Props, parts: Parts, function: str, arn: str) -> bool:
         "filters": "FilterCriteria",
         "stream": "EventSourceArn",
     }
-    parts.stream_mappings.append(_construct(found[1], kwargs, p, names))
-    return True
+    parts.stream_mappings.append(_construct(StreamEventSourceMapping, kwargs, p, names))
 
 
 def readers() -> dict[str, Callable[[Stack, str, Parts], Props]]:
-    """The stream resources' readers (none while lambdasim does not simulate streams)."""
-    if classes() is None:
-        return {}
+    """The stream resources' readers."""
     return {"AWS::Kinesis::Stream": read_kinesis, "AWS::DynamoDB::Table": read_table}

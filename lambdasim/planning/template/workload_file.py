@@ -40,6 +40,7 @@ from lambdasim.planning import scenario as _scenario
 from lambdasim.planning.files import MAX_SCENARIO_BYTES, UnreadableFileError, read_text
 from lambdasim.planning.model import Model
 from lambdasim.planning.scenario import Scenario, ScenarioError
+from lambdasim.planning.template.stack import WORKLOAD_TARGETS
 
 __all__ = ["TEMPLATE_KEYS", "WorkloadFile", "load_behaviours", "load_workload", "scenario"]
 
@@ -173,8 +174,8 @@ def parameters(data: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def _renamed(key: str, value: Any, names: dict[str, str]) -> Any:
-    """A logical id in a workload's ``function``/``queue``/``topic``/``bucket`` as the resource's name."""
-    if key not in ("function", "queue", "topic", "bucket") or not isinstance(value, str):
+    """A logical id in a workload's ``function``/``queue``/``topic``/``bucket``/``stream`` as the resource's name."""
+    if key not in WORKLOAD_TARGETS or not isinstance(value, str):
         return value
     base, sep, qualifier = value.partition(":") if key == "function" else (value, "", "")
     if base in names and base not in names.values():
