@@ -5,7 +5,9 @@ simulated; the tables name only members of botocore's input shapes, and the warn
 from __future__ import annotations
 
 import importlib
+import io
 import warnings
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -160,8 +162,11 @@ def test_the_warning_comes_through_mock_aws() -> None:
     sim = ls.Simulation(seed=1)
     with mock_aws(sim):
         sqs = boto3.client("sqs")
-        with pytest.warns(NotSimulatedWarning, match="CreateQueue: tags is accepted but not simulated by lambdasim"):
+        with pytest.warns(
+            NotSimulatedWarning, match="CreateQueue: tags is accepted but not simulated by lambdasim"
+        ) as w:
             sqs.create_queue(QueueName="q", tags={"team": "a"})
+        assert w[0].filename == __file__  # past botocore's machinery, at the caller
         lam = boto3.client("lambda")
         with pytest.raises(lam.exceptions.InvalidParameterValueException, match="not simulated by lambdasim"):
             lam.create_function(
@@ -172,6 +177,28 @@ def test_the_warning_comes_through_mock_aws() -> None:
                 Code={"ZipFile": b"x"},
                 DurableConfig={},
             )
+
+
+def test_what_boto3_and_s3transfer_send_by_default_never_warns() -> None:
+    """ChecksumMode on every GetObject, ChecksumAlgorithm on every upload, EncodingType on every listing."""
+    boto3 = pytest.importorskip("boto3")
+    from lambdasim.aws.mock import mock_aws
+
+    sim = ls.Simulation(seed=1)
+    with warnings.catch_warnings(), mock_aws(sim):
+        warnings.simplefilter("error", NotSimulatedWarning)
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="bkt")
+        s3.put_object(Bucket="bkt", Key="k", Body=b"x")
+        s3.copy_object(Bucket="bkt", Key="k2", CopySource="bkt/k")
+        s3.upload_fileobj(io.BytesIO(b"abc"), "bkt", "k3")
+        out = io.BytesIO()
+        s3.download_fileobj("bkt", "k3", out)
+        assert out.getvalue() == b"abc"
+        bucket = boto3.resource("s3").Bucket("bkt")
+        assert [o.key for o in bucket.objects.all()] == ["k", "k2", "k3"]
+        assert bucket.Object("k").get()["Body"].read() == b"x"
+        s3.delete_objects(Bucket="bkt", Delete={"Objects": [{"Key": "k"}]})
 
 
 def test_s3_listings_url_encode_keys_as_boto3_asks_on_every_listing() -> None:
@@ -200,3 +227,15 @@ def test_s3_listings_url_encode_keys_as_boto3_asks_on_every_listing() -> None:
         assert [c["Key"] for c in client.list_objects_v2(Bucket="bkt")["Contents"]] == keys
         assert [c["Key"] for c in client.list_objects(Bucket="bkt")["Contents"]] == keys
         assert client.list_objects_v2(Bucket="bkt", Delimiter="/")["CommonPrefixes"] == [{"Prefix": "a%20b c+d/"}]
+
+
+def test_the_reference_page_lists_exactly_the_tables() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "reference" / "not-simulated.md").read_text()
+    ignored_part, refused_part = page.split("## Ignored (one warning)")[1].split("## Refused")
+    for part, table in ((ignored_part, IGNORED), (refused_part, REFUSED)):
+        listed = {}
+        for line in part.splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if line.startswith("| ") and len(cells) == 3 and cells[0] in table:
+                listed[(cells[0], cells[1])] = frozenset(m.strip(" `") for m in cells[2].split(","))
+        assert listed == {(svc, op): members for svc, ops in table.items() for op, members in ops.items()}

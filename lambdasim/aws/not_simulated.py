@@ -18,7 +18,6 @@ operation. The check costs one dictionary look-up and one ``frozenset.isdisjoint
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 from collections.abc import Mapping
@@ -39,15 +38,16 @@ _S3_IGNORED_WRITE = (
     "ACL CacheControl ContentDisposition ContentEncoding ContentLanguage Expires GrantFullControl GrantRead "
     "GrantReadACP GrantWriteACP ServerSideEncryption SSECustomerAlgorithm SSECustomerKey SSECustomerKeyMD5 "
     "SSEKMSKeyId SSEKMSEncryptionContext BucketKeyEnabled RequestPayer Tagging ObjectLockMode "
-    "ObjectLockRetainUntilDate ObjectLockLegalHoldStatus ExpectedBucketOwner ChecksumAlgorithm"
+    "ObjectLockRetainUntilDate ObjectLockLegalHoldStatus ExpectedBucketOwner"
 )
 _S3_IGNORED_READ = (
     "ResponseCacheControl ResponseContentDisposition ResponseContentEncoding ResponseContentLanguage "
     "ResponseContentType ResponseExpires SSECustomerAlgorithm SSECustomerKey SSECustomerKeyMD5 RequestPayer "
     "ExpectedBucketOwner"
 )
-# Not ``ChecksumMode``: boto3 sets it on every GetObject by default (``response_checksum_validation``), so warning
-# about it would warn every boto3 program; lambdasim answers without checksums, which botocore then checks none of.
+# Not ``ChecksumMode`` nor ``ChecksumAlgorithm``: boto3 sets the first on every GetObject by default
+# (``response_checksum_validation``) and s3transfer the second on every upload, so a warning would go to every boto3
+# program; lambdasim answers without checksums, and botocore then checks none.
 
 IGNORED: dict[str, dict[str, frozenset[str]]] = {
     "lambda": _t(
@@ -79,7 +79,7 @@ IGNORED: dict[str, dict[str, frozenset[str]]] = {
         "ObjectOwnership BucketNamespace",
         DeleteBucket="ExpectedBucketOwner",
         DeleteObject="RequestPayer BypassGovernanceRetention ExpectedBucketOwner",
-        DeleteObjects="RequestPayer BypassGovernanceRetention ExpectedBucketOwner ChecksumAlgorithm",
+        DeleteObjects="RequestPayer BypassGovernanceRetention ExpectedBucketOwner",
         GetBucketNotificationConfiguration="ExpectedBucketOwner",
         GetObject=_S3_IGNORED_READ,
         HeadBucket="ExpectedBucketOwner",
@@ -163,14 +163,15 @@ class NotSimulated:
         return []
 
 
-_AWS_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_PLUMBING = ("lambdasim.aws.", "botocore.", "boto3.", "s3transfer.")
 
 
 def _caller_level() -> int:
-    """The ``stacklevel`` of the first frame outside ``lambdasim/aws``: the warning points at the call's author."""
-    frame = sys._getframe(2)  # the frame of check()'s caller
+    """The ``stacklevel`` of the first frame outside lambdasim's clients and boto3's machinery (under
+    :func:`~lambdasim.mock_aws` the call goes through botocore): the warning points at the call's author."""
+    frame = sys._getframe(2)  # the frame of check()'s caller, stacklevel 2 of warnings.warn in check()
     level = 2
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_AWS_DIR):
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(_PLUMBING):
         frame = frame.f_back
         level += 1
     return level
