@@ -17,6 +17,7 @@ from lambdasim.aws.iam.client import IamClient
 from lambdasim.aws.kinesis.client import KinesisClient
 from lambdasim.aws.lambda_.client import LambdaClient
 from lambdasim.aws.logs.client import LogsClient
+from lambdasim.aws.not_simulated import NotSimulatedWarning
 from lambdasim.aws.s3.client import S3Client
 from lambdasim.aws.simulation import Simulation, register_client
 from lambdasim.aws.sns.client import SnsClient
@@ -51,6 +52,7 @@ __all__ = [
     "ClientError",
     "CollectingSink",
     "Condition",
+    "NotSimulatedWarning",
     "Outcome",
     "ParamValidationError",
     "PutRecords",

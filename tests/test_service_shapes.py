@@ -392,17 +392,24 @@ def test_s3_refuses_what_it_does_not_simulate_rather_than_ignoring_it(op: str, m
 
 def test_s3_accepts_botocores_other_members_and_they_change_nothing() -> None:
     s3 = client_of("s3")
-    s3.create_bucket(Bucket="bkt", ACL="private", ObjectOwnership="BucketOwnerEnforced")
-    s3.put_object(
-        Bucket="bkt",
-        Key="k",
-        Body=b"data",
-        ACL="private",
-        StorageClass="STANDARD_IA",
-        ServerSideEncryption="AES256",
-        CacheControl="no-cache",
-        Tagging="a=b",
-    )
-    got = s3.get_object(Bucket="bkt", Key="k", ResponseContentType="text/plain", ChecksumMode="ENABLED")
-    assert got["Body"].read() == b"data"
-    assert [o["Key"] for o in s3.list_objects_v2(Bucket="bkt", FetchOwner=True)["Contents"]] == ["k"]
+    with pytest.warns(ls.NotSimulatedWarning) as caught:
+        s3.create_bucket(Bucket="bkt", ACL="private", ObjectOwnership="BucketOwnerEnforced")
+        s3.put_object(
+            Bucket="bkt",
+            Key="k",
+            Body=b"data",
+            ACL="private",
+            StorageClass="STANDARD_IA",
+            ServerSideEncryption="AES256",
+            CacheControl="no-cache",
+            Tagging="a=b",
+        )
+        got = s3.get_object(Bucket="bkt", Key="k", ResponseContentType="text/plain", ChecksumMode="ENABLED")
+        assert got["Body"].read() == b"data"
+        assert [o["Key"] for o in s3.list_objects_v2(Bucket="bkt", FetchOwner=True)["Contents"]] == ["k"]
+    assert [str(w.message) for w in caught] == [  # StorageClass is simulated; ChecksumMode is boto3's default
+        "CreateBucket: ACL, ObjectOwnership are accepted but not simulated by lambdasim",
+        "PutObject: ACL, ServerSideEncryption, CacheControl, Tagging are accepted but not simulated by lambdasim",
+        "GetObject: ResponseContentType is accepted but not simulated by lambdasim",
+        "ListObjectsV2: FetchOwner is accepted but not simulated by lambdasim",
+    ]

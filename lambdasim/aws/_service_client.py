@@ -24,6 +24,7 @@ from lambdasim.aws._client import BaseClient
 from lambdasim.aws._shapes import Shapes, as_epoch, constraint_violations, validate_input, validation_message
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.errors import ClientError, ClientExceptions, error_class
+from lambdasim.aws.not_simulated import NotSimulated, refusal_message
 from lambdasim.aws.paginators import OperationNotPageableError, Paginator, xform_name
 
 __all__ = ["ServiceClient", "ServiceExceptions", "as_epoch", "decode_token", "encode_token", "utc"]
@@ -68,6 +69,10 @@ class ServiceClient(BaseClient):
     not_null: ClassVar[bool] = True
     """Whether the service's validation messages end a container's item constraints with ``Member must not be null``."""
 
+    invalid_parameter: ClassVar[tuple[str, str | None]] = ("InvalidParameterValue", None)
+    """The service's error code (and botocore shape, if they differ) for an invalid parameter: what a member
+    refused as not simulated by lambdasim answers (:mod:`lambdasim.aws.not_simulated`)."""
+
     paginators: ClassVar[dict[str, dict[str, str]]] = {}
     """botocore's paginator configuration of each pageable operation (single result key: the first of botocore's)."""
 
@@ -76,6 +81,8 @@ class ServiceClient(BaseClient):
         self.exceptions = ServiceExceptions(self.error_codes, self.aliases)
         self._services: Services = sim.services
         self._operation_names = {xform_name(op): op for op in self.operations}  # "send_message": "SendMessage"
+        self._not_simulated = NotSimulated(self.service_name)
+        self._watched = self._not_simulated.watched
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether ``get_paginator(operation_name)`` works (``operation_name`` as the method is named)."""
@@ -99,6 +106,12 @@ class ServiceClient(BaseClient):
             problems = constraint_violations(params, self.input_shapes, shape, not_null=self.not_null)
             if problems:
                 raise self._invalid(self.validation_error, validation_message(problems), operation)
+        watched = self._watched.get(operation)
+        if watched is not None and not watched.isdisjoint(params):
+            refused = self._not_simulated.check(operation, params)
+            if refused:
+                code, error_shape = self.invalid_parameter
+                raise self._invalid(code, refusal_message(operation, refused), operation, error_shape)
         return operation
 
     def _fail(self, exc: ServiceError, operation: str) -> ClientError:

@@ -16,6 +16,7 @@ class CloudWatchBase(ServiceClient):
     """What the CloudWatch client's operations share: its model, errors and checks."""
 
     service_name = "cloudwatch"
+    invalid_parameter = ("InvalidParameterValue", "InvalidParameterValueException")
     operations = OPERATIONS
     input_shapes = SHAPES
     # Query-compatible errors: Error.Code is the query code, the class is botocore's shape (as for SQS).

@@ -29,6 +29,7 @@ class EventsClient(ServiceClient):
     """The simulated EventBridge service. Every method takes and returns what boto3's events client does."""
 
     service_name = "events"
+    invalid_parameter = ("ValidationException", None)
     operations = OPERATIONS
     input_shapes = SHAPES
     validation_error = "ValidationException"

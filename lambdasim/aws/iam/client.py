@@ -20,6 +20,7 @@ class IamClient(ServiceClient):
     """The simulated IAM service (roles only). Every method takes and returns what boto3's IAM client does."""
 
     service_name = "iam"
+    invalid_parameter = ("InvalidInput", None)
     operations = OPERATIONS
     input_shapes = SHAPES
     validation_error = "ValidationError"

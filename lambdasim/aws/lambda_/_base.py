@@ -18,6 +18,7 @@ from lambdasim.aws.arn import FunctionRef
 from lambdasim.aws.errors import ClientError
 from lambdasim.aws.lambda_._model import ERROR_CODES, SHAPES, input_shape
 from lambdasim.aws.lambda_.backend import AliasRecord, FunctionRecord, LambdaBackend, LambdaError, VersionRecord
+from lambdasim.aws.not_simulated import NotSimulated, refusal_message
 
 if TYPE_CHECKING:
     from lambdasim.aws.simulation import Simulation
@@ -42,6 +43,8 @@ class LambdaBase(BaseClient):
         super().__init__(sim)
         self._backend: LambdaBackend = sim.services.lambda_
         self._functions: dict[str, FunctionRecord] = self._backend.functions
+        self._not_simulated = NotSimulated("lambda")
+        self._watched = self._not_simulated.watched
 
     # -- requests and errors ----------------------------------------------------------------------------------
 
@@ -52,6 +55,11 @@ class LambdaBase(BaseClient):
         problems = constraint_violations(params, SHAPES, shape)
         if problems:
             raise self._validation(op, problems)
+        watched = self._watched.get(op)
+        if watched is not None and not watched.isdisjoint(params):
+            refused = self._not_simulated.check(op, params)
+            if refused:
+                raise self._invalid(op, refusal_message(op, refused))
 
     def _error(self, code: str, message: str, operation: str, status: int = 400, **extra: Any) -> ClientError:
         """botocore's ``ClientError`` with the headers Lambda's REST-JSON errors carry (recorded in LocalStack's

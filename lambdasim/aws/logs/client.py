@@ -85,6 +85,7 @@ class LogsClient(ServiceClient):
     """The simulated CloudWatch Logs service. Every method takes and returns what boto3's logs client does."""
 
     service_name = "logs"
+    invalid_parameter = ("InvalidParameterException", None)
     operations = OPERATIONS
     input_shapes = SHAPES
     validation_error = "InvalidParameterException"

@@ -35,6 +35,7 @@ class S3Base(ServiceClient):
     """What the S3 client's operations share."""
 
     service_name = "s3"
+    invalid_parameter = ("InvalidArgument", None)
     operations = OPERATIONS
     input_shapes = SHAPES
     error_codes = (

@@ -17,8 +17,10 @@ Failed"``).
 Requests are checked against botocore's S3 model (:mod:`lambdasim.aws.s3._shapes`), so every member boto3 takes is
 accepted. Those that would change what S3 answers but are not simulated (:data:`NOT_SIMULATED`: ranges, versions)
 are refused with S3's ``NotImplemented`` (HTTP 501) naming the member, rather than ignored; the others (ACLs and
-grants, checksums, encryption, storage class, caching headers, tagging, object lock, the ``Response*`` overrides,
-``EncodingType``, ``FetchOwner``...) are accepted and have no effect. [model]
+grants, checksums, encryption, caching headers, tagging, object lock, the ``Response*`` overrides, ``FetchOwner``...)
+are accepted, have no effect and are named once in a :class:`~lambdasim.NotSimulatedWarning`
+(:mod:`lambdasim.aws.not_simulated`). ``StorageClass`` is stored and answered; ``EncodingType="url"`` (which boto3
+sends on every listing) encodes the listed keys. [model]
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ and continuation tokens), ``list_objects`` (v1: ``Marker``) and ``list_objects_v
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from lambdasim.aws._service_client import decode_token, encode_token, utc
@@ -85,6 +86,8 @@ class ListingMixin(S3Base):
         out["MaxKeys"] = max_keys
         if prefixes:
             out["CommonPrefixes"] = [{"Prefix": p} for p in prefixes]
+        if params.get("EncodingType") == "url":
+            _url_encoded(out, ("Delimiter", "Marker", "NextMarker"))
         out["ResponseMetadata"] = self._metadata()
         return out
 
@@ -175,5 +178,22 @@ class ListingMixin(S3Base):
             out["NextContinuationToken"] = encode_token(position)
         if start_after is not None:
             out["StartAfter"] = start_after
+        if params.get("EncodingType") == "url":
+            _url_encoded(out, ("Delimiter", "Prefix", "StartAfter"))
         out["ResponseMetadata"] = self._metadata()
         return out
+
+
+def _url_encoded(out: dict[str, Any], top_level: tuple[str, ...]) -> None:
+    """``EncodingType="url"``: the key names of a listing URL-encoded, and ``EncodingType`` answered [doc: S3 API
+    reference, ListObjectsV2 "EncodingType"]. Which elements are encoded is what botocore decodes (its
+    ``decode_list_object(_v2)`` handlers, which set ``url`` on every boto3 listing): the keys and common prefixes,
+    and ``top_level``. Spaces as ``+``, as S3 encodes them and botocore's ``unquote_plus`` reads them [model]."""
+    for name in top_level:
+        if name in out:
+            out[name] = urllib.parse.quote_plus(out[name], safe="/")
+    for item in out.get("Contents", ()):
+        item["Key"] = urllib.parse.quote_plus(item["Key"], safe="/")
+    for item in out.get("CommonPrefixes", ()):
+        item["Prefix"] = urllib.parse.quote_plus(item["Prefix"], safe="/")
+    out["EncodingType"] = "url"

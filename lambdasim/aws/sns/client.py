@@ -24,6 +24,7 @@ class SnsClient(ServiceClient):
     """The simulated SNS service. Every method takes and returns what boto3's SNS client does."""
 
     service_name = "sns"
+    invalid_parameter = ("InvalidParameter", None)
     operations = OPERATIONS
     input_shapes = SHAPES
     error_codes = ("InvalidParameter", "NotFound", "ParameterValueInvalid", "AuthorizationError")

@@ -3,8 +3,9 @@
 What is modelled: at-least-once standard queues (messages come back after their visibility timeout), FIFO queues
 (order within a message group, a group is blocked while one of its messages is in flight, 5-minute deduplication),
 ``DelaySeconds``, ``MessageRetentionPeriod``, ``MaximumMessageSize`` and the 60-second rules of ``PurgeQueue`` and of
-re-creating a deleted queue. Long polling (``WaitTimeSeconds``) is accepted but does not advance the clock: a
-receive returns what is visible now.
+re-creating a deleted queue. Long polling (``WaitTimeSeconds``) from top-level code advances the simulated clock
+until a message can be received (:mod:`lambdasim.aws.sqs.long_poll`); inside the simulation a receive returns what
+is visible now.
 
 Dead-letter queues: a queue whose ``RedrivePolicy`` names a dead-letter queue moves a message there instead of
 delivering it, on the first ``ReceiveMessage`` that finds it visible after ``maxReceiveCount`` receives (SQS: "when

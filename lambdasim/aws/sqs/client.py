@@ -25,6 +25,7 @@ from lambdasim.aws.sqs.backend import (
     md5_of_attributes,
     with_booleans_lowered,
 )
+from lambdasim.aws.sqs.long_poll import wait_for_message
 
 DATA_TYPES = ("String", "Number", "Binary")
 MAX_BATCH = 10
@@ -364,7 +365,9 @@ class SqsClient(ServiceClient):
     def receive_message(self, **params: Any) -> dict[str, Any]:
         """Up to ``MaxNumberOfMessages`` (1..10) visible messages; no ``Messages`` key when none are visible.
 
-        ``WaitTimeSeconds`` (0..20) is accepted but does not advance the simulated clock.
+        ``WaitTimeSeconds`` (0..20; default: the queue's ``ReceiveMessageWaitTimeSeconds``) is a long poll: from
+        top-level code, with nothing to receive, the simulated clock advances until a message can be received or the
+        wait is over (:mod:`lambdasim.aws.sqs.long_poll`); inside the simulation the receive answers at once.
         """
         op = self._call("receive_message", params)
         queue = self._queue(params["QueueUrl"], op)
@@ -375,7 +378,17 @@ class SqsClient(ServiceClient):
         self._range(op, "WaitTimeSeconds", params.get("WaitTimeSeconds"), 0, 20, "Must be >= 0 and <= 20, if provided.")
         system = {*params.get("AttributeNames", []), *params.get("MessageSystemAttributeNames", [])}
         names = list(params.get("MessageAttributeNames", []))
-        messages = [self._message(queue, msg, system, names) for msg in queue.receive(count or 1, visibility)]
+        taken = queue.receive(count or 1, visibility)
+        wait = params.get("WaitTimeSeconds")
+        if wait is None:
+            wait = int(queue.attributes["ReceiveMessageWaitTimeSeconds"])
+        if not taken and wait > 0 and not self._sim.running:
+            deadline = self._sim.now + wait
+            while not taken and self._sim.now < deadline:
+                wait_for_message(self._sim, queue, deadline)
+                queue = self._queue(params["QueueUrl"], op)  # [model] deleted meanwhile: QueueDoesNotExist
+                taken = queue.receive(count or 1, visibility)
+        messages = [self._message(queue, msg, system, names) for msg in taken]
         out: dict[str, Any] = {}
         if messages:
             out["Messages"] = messages
