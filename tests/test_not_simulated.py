@@ -239,3 +239,25 @@ def test_the_reference_page_lists_exactly_the_tables() -> None:
             if line.startswith("| ") and len(cells) == 3 and cells[0] in table:
                 listed[(cells[0], cells[1])] = frozenset(m.strip(" `") for m in cells[2].split(","))
         assert listed == {(svc, op): members for svc, ops in table.items() for op, members in ops.items()}
+
+
+def test_streams_warn_about_what_they_ignore_and_refuse_what_would_answer_another_question() -> None:
+    sim = ls.Simulation(seed=1)
+    kinesis, dynamodb = sim.client("kinesis"), sim.client("dynamodb")
+    with pytest.warns(NotSimulatedWarning, match=r"^CreateStream: Tags is accepted but not simulated by lambdasim$"):
+        kinesis.create_stream(StreamName="s", ShardCount=1, Tags={"team": "a"})
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException) as refused:
+        kinesis.create_stream(StreamName="t", ShardCount=1, MaxRecordSizeInKiB=2048)
+    assert (
+        refused.value.response["Error"]["Message"] == "CreateStream: MaxRecordSizeInKiB is not simulated by lambdasim"
+    )
+    dynamodb.create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    with pytest.raises(dynamodb.exceptions.ClientError) as refused:
+        dynamodb.get_item(TableName="orders", Key={"id": {"S": "1"}}, ProjectionExpression="id")
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "ProjectionExpression is not simulated by lambdasim" in refused.value.response["Error"]["Message"]

@@ -102,6 +102,22 @@ IGNORED: dict[str, dict[str, frozenset[str]]] = {
         GetLogEvents="unmask",
     ),
     "iam": {},
+    "kinesis": _t(
+        CreateStream="Tags WarmThroughputMiBps",
+        DeleteStream="EnforceConsumerDeletion",  # no enhanced fan-out consumers are simulated
+        PutRecord="SequenceNumberForOrdering",  # a shard's records are kept in the order they are put anyway
+    ),
+    "dynamodb": _t(
+        CreateTable="SSESpecification Tags TableClass WarmThroughput ResourcePolicy OnDemandThroughput "
+        "GlobalTableSettingsReplicationMode",
+        UpdateTable="SSESpecification TableClass MultiRegionConsistency OnDemandThroughput WarmThroughput "
+        "GlobalTableSettingsReplicationMode",
+        GetItem="ConsistentRead ReturnConsumedCapacity",  # every read is consistent here
+        PutItem="ReturnConsumedCapacity ReturnItemCollectionMetrics ReturnValuesOnConditionCheckFailure",
+        UpdateItem="ReturnConsumedCapacity ReturnItemCollectionMetrics ReturnValuesOnConditionCheckFailure",
+        DeleteItem="ReturnConsumedCapacity ReturnItemCollectionMetrics ReturnValuesOnConditionCheckFailure",
+    ),
+    "dynamodbstreams": {},
 }
 """Accepted, ignored, warned about once: ``{service: {operation: members}}``."""
 
@@ -121,6 +137,28 @@ REFUSED: dict[str, dict[str, frozenset[str]]] = {
     "cloudwatch": _t(DescribeAlarmHistory="AlarmContributorId", ListMetrics="RecentlyActive"),  # filters
     "logs": {},
     "iam": {},
+    # A stream named by its id, a larger record limit, a shard filter: lambdasim names streams by name or ARN, keeps
+    # Kinesis's 1 MiB limit and lists every shard, so ignoring them would answer another question.
+    "kinesis": _t(
+        CreateStream="MaxRecordSizeInKiB",
+        **dict.fromkeys(
+            (
+                "DecreaseStreamRetentionPeriod",
+                "DeleteStream",
+                "DescribeStream",
+                "DescribeStreamSummary",
+                "GetRecords",
+                "GetShardIterator",
+                "IncreaseStreamRetentionPeriod",
+                "PutRecord",
+                "PutRecords",
+            ),
+            "StreamId",
+        ),
+        ListShards="ShardFilter StreamId",
+    ),
+    "dynamodb": _t(GetItem="AttributesToGet ProjectionExpression"),  # the answer would hold every attribute
+    "dynamodbstreams": _t(DescribeStream="ShardFilter"),
 }
 """Refused with the service's invalid-parameter error: ``{service: {operation: members}}``."""
 

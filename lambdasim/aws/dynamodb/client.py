@@ -38,6 +38,7 @@ class DynamoDbClient(ServiceClient):
     """The simulated DynamoDB service. Every method takes and returns what boto3's DynamoDB client does."""
 
     service_name = "dynamodb"
+    invalid_parameter = ("ValidationException", None)
     operations = OPERATIONS
     input_shapes = SHAPES
     validation_error = "ValidationException"

@@ -17,6 +17,7 @@ class DynamoDbStreamsClient(ServiceClient):
     """The simulated DynamoDB Streams service."""
 
     service_name = "dynamodbstreams"
+    invalid_parameter = ("ValidationException", None)
     operations = OPERATIONS
     input_shapes = SHAPES
     validation_error = "ValidationException"

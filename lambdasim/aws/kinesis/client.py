@@ -37,6 +37,7 @@ class KinesisClient(ServiceClient):
     """The simulated Kinesis Data Streams service. Every method takes and returns what boto3's Kinesis client does."""
 
     service_name = "kinesis"
+    invalid_parameter = ("InvalidArgumentException", None)
     operations = OPERATIONS
     input_shapes = SHAPES
     validation_error = "ValidationException"
