@@ -121,12 +121,9 @@ class AsyncAttempt(QueueItem):
         if isinstance(err, KeyboardInterrupt):
             self._interrupt(err)
 
-    def _wake(self) -> None:
-        """A sleep is over (its queue entry was this attempt): resume the handler, unless it has ended by then."""
-        if not self.done:
-            self._step(None, None)
-
-    def _step(self, value: Any, exc: BaseException | None) -> None:
+    def _step(self, value: Any = None, exc: BaseException | None = None) -> None:
+        """Resume the handler with ``value`` (or throw ``exc`` in), unless it has ended. Called with no arguments
+        (as ``Kernel.step`` calls an item's callbacks, with the attempt itself) when a sleep is over (_WAKE)."""
         env = self._env
         coro = self._coro
         while not self.done:
@@ -224,5 +221,6 @@ def _repr(value: object) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-_WAKE = (AsyncAttempt._wake,)
-"""The callbacks of an attempt waiting for its sleep to end: ``Kernel.step`` calls each with the attempt."""
+_WAKE = (AsyncAttempt._step,)
+"""The callbacks of an attempt waiting for its sleep to end: ``Kernel.step`` calls each with the attempt, which
+resumes its handler (``_step`` with no value), unless it has ended by then (``_step`` then does nothing)."""
