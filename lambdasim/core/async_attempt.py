@@ -136,8 +136,12 @@ class AsyncAttempt(QueueItem):
                         yielded = coro.send(value) if exc is None else coro.throw(exc)
             except StopIteration as stop:
                 response = stop.value
-                bad = None if response is None else check_response(response, self._limit)
-                self._end(bad, None if bad else response)
+                self.done = True  # self._end(...), inline: every attempt that returns ends here
+                if response is None:
+                    self._finish(self, None, None)
+                else:
+                    bad = check_response(response, self._limit)
+                    self._finish(self, bad, None if bad else response)
                 return
             except BaseException as err:
                 self._fail(err)
