@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import simpy
+from simpy.core import StopSimulation
 from simpy.events import NORMAL
 
 import lambdasim
@@ -134,6 +135,29 @@ def test_an_undefused_failure_crashes_the_run_as_in_simpy() -> None:
         env.event().fail(KeyError("k"))
         with pytest.raises(KeyError):
             env.run()
+
+
+def _stopped_runs(make_env: Callable[[], simpy.Environment]) -> tuple[Any, ...]:
+    env = make_env()
+    seen: list[tuple[float, str]] = []
+    ev = env.timeout(1, value="v")
+    # SimPy's stop callback left on an event (by a run(until=event) cut short), before another callback.
+    ev.callbacks.append(StopSimulation.callback)
+    ev.callbacks.append(lambda _e: seen.append((env.now, "after stop")))
+    env.timeout(2).callbacks.append(lambda _e: seen.append((env.now, "later")))
+    first = env.run()
+    seen.append((env.now, "stopped"))
+    second = env.run()
+    return first, second, seen, env.now
+
+
+def test_a_stop_callback_left_on_an_event_ends_a_run_as_in_simpy() -> None:
+    """run() (the kernel's own loop, its step inline) stops at SimPy's stop callback with the event's value as
+    SimPy's run does, and the next run goes on with that event's remaining callbacks."""
+    assert _stopped_runs(Kernel) == _stopped_runs(simpy.Environment)
+    first, second, seen, now = _stopped_runs(Kernel)
+    assert (first, second, now) == ("v", None, 2.0)
+    assert seen == [(1.0, "stopped"), (1.0, "after stop"), (2.0, "later")]
 
 
 def test_push_and_remove_an_entry_at_an_exact_time() -> None:

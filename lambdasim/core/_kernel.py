@@ -68,18 +68,18 @@ class Kernel(simpy.Environment):
         would take (the stop event's, and the one it takes when it puts itself back on the queue), so the ids that
         order later ties stay what they would have been. An exception (Ctrl-C) leaves nothing on the queue.
         """
-        if self.before_run is not None:
-            self.before_run()
         if until is None or isinstance(until, Event):
+            if self.before_run is not None:
+                self.before_run()
             self.stepping = True
             try:
-                return super().run(until)
+                return super().run(until) if until is not None else self._drain()
             finally:
                 self.stepping = False
         at = until if isinstance(until, int) else float(until)
         if at <= self._now:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
-        self._run_to(at)
+        self.run_to(at)  # which calls before_run
         return None
 
     def run_to(self, at: float) -> None:
@@ -87,27 +87,62 @@ class Kernel(simpy.Environment):
         caller: what a script calls before each invoke, without ``run``'s tests of ``until``'s kind."""
         if self.before_run is not None:
             self.before_run()
-        self._run_to(at)
-
-    def _run_to(self, at: float) -> None:
         now = self._now
         stop = (now + (at - now), URGENT, next(self._eid))
         end = stop[0]
         queue = self._queue
-        step = self.step
         self.stepping = True
         try:
             # `while queue and queue[0] < stop`, with the entries' times compared first (they differ but at a tie).
             while queue:
-                t = queue[0][0]
-                if t < end or (t == end and queue[0] < stop):
-                    step()
-                else:
+                head = queue[0]
+                t = head[0]
+                if not (t < end or (t == end and head < stop)):
                     break
+                # self.step(), inline: a call per step is a good part of a small step's cost.
+                heappop(queue)
+                event = head[3]
+                self.now = self._now = t
+                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                    self.schedule(event, EventPriority(URGENT - 1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
         finally:
             self.stepping = False
         self.now = self._now = end
         next(self._eid)  # the id SimPy takes when its stop event puts itself back on the queue (priority -1)
+
+    def _drain(self) -> Any:
+        """SimPy's ``run()`` (no ``until``): step until nothing is left, with :meth:`step` inline (a whole run's
+        events go through here; a call per step is a good part of a small step's cost)."""
+        queue = self._queue
+        try:
+            while queue:
+                now, _, _, event = heappop(queue)
+                self.now = self._now = now
+                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                    self.schedule(event, EventPriority(URGENT - 1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        except StopSimulation as exc:  # a stop callback left on an event by an earlier run (as SimPy's run)
+            return exc.args[0]
+        return None
 
     def run_until_processed(self, event: Event) -> None:
         """As ``run(until=event)`` for an event that will succeed: step until it has been processed (its callbacks

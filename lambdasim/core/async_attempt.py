@@ -121,12 +121,9 @@ class AsyncAttempt(QueueItem):
         if isinstance(err, KeyboardInterrupt):
             self._interrupt(err)
 
-    def _wake(self) -> None:
-        """A sleep is over (its queue entry was this attempt): resume the handler, unless it has ended by then."""
-        if not self.done:
-            self._step(None, None)
-
-    def _step(self, value: Any, exc: BaseException | None) -> None:
+    def _step(self, value: Any = None, exc: BaseException | None = None) -> None:
+        """Resume the handler with ``value`` (or throw ``exc`` in), unless it has ended. Called with no arguments
+        (as ``Kernel.step`` calls an item's callbacks, with the attempt itself) when a sleep is over (_WAKE)."""
         env = self._env
         coro = self._coro
         while not self.done:
@@ -139,8 +136,12 @@ class AsyncAttempt(QueueItem):
                         yielded = coro.send(value) if exc is None else coro.throw(exc)
             except StopIteration as stop:
                 response = stop.value
-                bad = None if response is None else check_response(response, self._limit)
-                self._end(bad, None if bad else response)
+                self.done = True  # self._end(...), inline: every attempt that returns ends here
+                if response is None:
+                    self._finish(self, None, None)
+                else:
+                    bad = check_response(response, self._limit)
+                    self._finish(self, bad, None if bad else response)
                 return
             except BaseException as err:
                 self._fail(err)
@@ -224,5 +225,6 @@ def _repr(value: object) -> str:
     return text if len(text) <= 200 else text[:200] + "..."
 
 
-_WAKE = (AsyncAttempt._wake,)
-"""The callbacks of an attempt waiting for its sleep to end: ``Kernel.step`` calls each with the attempt."""
+_WAKE = (AsyncAttempt._step,)
+"""The callbacks of an attempt waiting for its sleep to end: ``Kernel.step`` calls each with the attempt, which
+resumes its handler (``_step`` with no value), unless it has ended by then (``_step`` then does nothing)."""

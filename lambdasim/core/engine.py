@@ -921,15 +921,18 @@ class Engine:
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         """An asynchronous attempt ended (the ``on_end`` of an ``async def`` handler's drive)."""
-        ev.ending = (self._end_async_cb, error, response, duration)
-        self._async_ended(ev)
+        self._async_ended(ev, error, response, duration)
 
-    def _async_ended(self, ev: AsyncEvent) -> None:
-        """An asynchronous attempt's time is up: its result is ``ev.ending``."""
-        ending = ev.ending
-        assert ending is not None
-        ev.ending = None
-        _, error, response, duration = ending
+    def _async_ended(
+        self, ev: AsyncEvent, error: ErrorInfo | None = None, response: Any = None, duration: float | None = None
+    ) -> None:
+        """An asynchronous attempt's time is up: its result is given (an ``async def`` handler's attempt, ended
+        now), or ``ev.ending`` (from the queue, where ``Kernel.step`` calls this with the event alone)."""
+        if duration is None:  # no result given: it waits on the event
+            ending = ev.ending
+            assert ending is not None
+            ev.ending = None
+            _, error, response, duration = ending
         fs = ev.fs
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
@@ -1177,7 +1180,10 @@ class Engine:
                 f"function {fs.name!r}: durations must be numbers >= 0 s, got duration {duration!r}, init {init!r}"
             )
         # self._bill(st, init, duration), inline: once per attempt
-        billed = billed_ms_of(duration * 1000.0)
+        ms = duration * 1000.0
+        billed = math.ceil(ms)  # billed_ms_of(ms), inline but for its rare case: within 1 µs above a whole ms
+        if ms - billed + 1.0 < 1e-6:
+            billed = billed_ms_of(ms)
         st.billed_ms += billed
         if init:
             st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
@@ -1248,13 +1254,15 @@ class Engine:
         fs, call, on_end, init, invoked = attempt.owner
         duration = self.env.now - invoked
         st = fs.stats  # self._bill(st, init, duration), inline: once per attempt
-        billed = billed_ms_of(duration * 1000.0)
+        ms = duration * 1000.0
+        billed = math.ceil(ms)  # billed_ms_of(ms), inline but for its rare case: within 1 µs above a whole ms
+        if ms - billed + 1.0 < 1e-6:
+            billed = billed_ms_of(ms)
         st.billed_ms += billed
         if init:
             st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
         if on_end is self._end_async_cb:  # self._end_async(call, ...), inline
-            call.ending = (on_end, error, response, duration)
-            self._async_ended(call)
+            self._async_ended(call, error, response, duration)
         else:
             on_end(call, error, response, duration)
 

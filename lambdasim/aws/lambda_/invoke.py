@@ -185,7 +185,11 @@ class InvokeMixin(LambdaBase):
         if kind == "DryRun":
             return self._no_payload(204)
         if kind == "Event":
-            rid = self._backend.invoke_async(rec, target, event)
+            # self._backend.invoke_async(rec, target, event), inline: queue it, answer with its request id.
+            engine = self._backend.engine
+            seq = engine.next_seq()
+            engine.enqueue(rec.state, event, seq, target)
+            rid = engine.request_id(seq)
             return {  # self._no_payload(202, rid), inline
                 "StatusCode": 202,
                 "Payload": StreamingBody(b""),
