@@ -250,3 +250,32 @@ def test_describe_log_groups_filters_and_create_options() -> None:
         logs.create_log_group(logGroupName="/c", deletionProtectionEnabled=True)
     with pytest.raises(logs.exceptions.InvalidParameterException, match="mutually exclusive"):
         logs.describe_log_groups(logGroupNamePrefix="/", logGroupNamePattern="a")
+
+
+@pytest.mark.parametrize("kind", ["plain", "async"])
+def test_context_log_stream_name_is_the_environments_stream_while_logs_are_kept(kind: str) -> None:
+    """The name a handler reads is the stream its lines go to: one per execution environment, the same for a warm
+    invoke; without a logs client, the name keeps its form of before (no stream is written)."""
+    if kind == "plain":
+
+        def handler(event: Any, context: Any) -> str:
+            return str(context.log_stream_name)
+
+    else:
+
+        async def handler(event: Any, context: Any) -> str:  # type: ignore[misc]
+            await context.sleep(0.1)
+            return str(context.log_stream_name)
+
+    sim = ls.Simulation(seed=1)
+    lam = sim.client("lambda")
+    lam.create_function(
+        FunctionName="f", Runtime="python3.12", Role="arn:aws:iam::123456789012:role/r", Handler=handler
+    )
+    before = json.loads(lam.invoke(FunctionName="f", Payload=b"{}")["Payload"].read())
+    assert before.startswith("f/[$LATEST]")
+    logs = sim.client("logs")
+    names = [json.loads(lam.invoke(FunctionName="f", Payload=b"{}")["Payload"].read()) for _ in range(2)]
+    streams = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName="/aws/lambda/f")["logStreams"]]
+    assert names[0] == names[1] == streams[0] and len(streams) == 1  # the warm environment's own stream
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", names[0])

@@ -1165,6 +1165,7 @@ class Engine:
                 if log is None:
                     error, response = _call_plain(handler, fresh(payload), ctx, limit, self.defer_interrupt)
                 else:
+                    ctx._log_stream = log.stream_name
                     with log.capture():
                         error, response = _call_plain(handler, fresh(payload), ctx, limit, self.defer_interrupt)
         if override is not None:
@@ -1225,6 +1226,8 @@ class Engine:
         deadline = invoked + timeout_s
         ctx = Context(self, target, request_id, deadline)
         ctx.client_context = call.client_context
+        if log is not None:
+            ctx._log_stream = log.stream_name
         # What _finish_async needs at the attempt's end, kept on the attempt (no closure per attempt).
         attempt = AsyncAttempt(
             env,

@@ -78,6 +78,7 @@ class Context:
     __slots__ = (
         "_deadline",
         "_engine",
+        "_log_stream",
         "aws_request_id",
         "client_context",
         "function_name",
@@ -86,6 +87,7 @@ class Context:
         "invoked_function_arn",
         "memory_limit_in_mb",
     )
+    _log_stream: str | None  # set by the engine only while function logs are kept (read through getattr)
 
     def __init__(self, engine: Engine, target: Target, request_id: str, deadline: float) -> None:
         # ``target``: what was invoked (the ARN as the caller named it) and the version that runs.
@@ -111,7 +113,12 @@ class Context:
 
     @property
     def log_stream_name(self) -> str:
-        """``<function name>/[<version>]<request id without dashes>``."""
+        """The execution environment's log stream (``YYYY/MM/DD/[<version>]<32 hex digits>``) while function logs
+        are kept (a logs client exists); otherwise ``<function name>/[<version>]<request id without dashes>``, as no
+        stream is written."""
+        stream: str | None = getattr(self, "_log_stream", None)  # set only while logs are kept: no cost otherwise
+        if stream is not None:
+            return stream
         return f"{self.function_name}/[{self.function_version}]{self.aws_request_id.replace('-', '')}"
 
     def get_remaining_time_in_millis(self) -> int:
@@ -174,10 +181,11 @@ class AttemptLog:
     attempt. With a ``clock``, each write is marked with the simulated time it was made at (``marks``: its offset in
     ``output`` and the time), so that log events carry it."""
 
-    __slots__ = ("clock", "cold", "init_s", "marks", "output")
+    __slots__ = ("clock", "cold", "init_s", "marks", "output", "stream_name")
 
     def __init__(self, clock: Callable[[], float] | None = None) -> None:
         self.output = io.StringIO()
+        self.stream_name: str | None = None  # the environment's log stream, while function logs are kept
         self.cold = False  # ran in a new environment: the REPORT line gives its Init Duration
         self.init_s = 0.0
         self.clock = clock

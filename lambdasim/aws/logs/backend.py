@@ -191,6 +191,7 @@ class LogsService:
         stream = idle.pop() if idle and not fs.chosen_init else None
         if stream is None or group.streams.get(stream.name) is not stream:
             stream = self._new_stream(group, version.version)
+        log.stream_name = stream.name  # the handler's context.log_stream_name
         request_id = fs.engine.request_id(seq)
 
         def ended(c: Any, error: ErrorInfo | None, response: Any, duration: float) -> None:
