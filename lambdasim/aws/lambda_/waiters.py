@@ -47,13 +47,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.errors import ClientError, waiter_error
 from lambdasim.aws.lambda_._base import LambdaBase
 from lambdasim.aws.lambda_._shapes import WAITERS
 from lambdasim.aws.paginators import xform_name
 from lambdasim.core._validators import check_range
+
+if TYPE_CHECKING:
+    from lambdasim.aws.simulation import Simulation
 
 __all__ = ["AcceptorConfig", "SingleWaiterConfig", "Waiter", "WaitersMixin"]
 
@@ -213,31 +216,36 @@ def _waiter_config(value: Any, config: SingleWaiterConfig) -> tuple[float, int]:
 
 
 @cache
-def _waiter_class(name: str) -> type[Waiter]:
+def _waiter_class(service: str, name: str, description: str | None) -> type[Waiter]:
     """One class per waiter, named as botocore names it (``Lambda.Waiter.FunctionActiveV2``)."""
-    return type(
-        f"Lambda.Waiter.{name}", (Waiter,), {"__module__": __name__, "__doc__": WAITERS[name].get("description")}
-    )
+    return type(f"{service}.Waiter.{name}", (Waiter,), {"__module__": __name__, "__doc__": description})
 
 
-class WaitersMixin(LambdaBase):
-    """``get_waiter`` and ``waiter_names``, as on boto3's Lambda client."""
+class WaiterSupport:
+    """``get_waiter`` and ``waiter_names`` of a client whose service has waiters (``waiter_models``: botocore's
+    ``waiters-2.json`` entries, generated into the service's ``_shapes.py``), polling on the simulated clock."""
+
+    _sim: Simulation
+    waiter_models: Mapping[str, Mapping[str, Any]]
+    waiter_service: str  # as botocore names the waiter classes: "Lambda", "S3"
 
     @property
     def waiter_names(self) -> list[str]:
         """Every waiter's name as ``get_waiter`` takes it, in botocore's order."""
-        return [xform_name(name) for name in sorted(WAITERS)]
+        return [xform_name(name) for name in sorted(self.waiter_models)]
 
     def get_waiter(self, waiter_name: str) -> Waiter:
-        """The waiter ``waiter_name`` (``"function_active_v2"``, ...); ``ValueError`` for an unknown name, with
-        botocore's message."""
-        names = {xform_name(name): name for name in WAITERS}
+        """The waiter ``waiter_name`` (``"function_active_v2"``, ``"object_exists"``, ...); ``ValueError`` for an
+        unknown name, with botocore's message."""
+        names = {xform_name(name): name for name in self.waiter_models}
         if waiter_name not in names:
             raise ValueError(f"Waiter does not exist: {waiter_name}")
         name = names[waiter_name]
-        config = SingleWaiterConfig(WAITERS[name])
+        model = self.waiter_models[name]
+        config = SingleWaiterConfig(model)
         operation = getattr(self, xform_name(config.operation))
-        return _waiter_class(name)(name, config, operation, self._wait_between_polls)
+        cls = _waiter_class(self.waiter_service, name, model.get("description"))
+        return cls(name, config, operation, self._wait_between_polls)
 
     def _wait_between_polls(self, waiter: str, delay_s: float) -> None:
         """Advance the clock by ``delay_s`` as ``sim.run(until=now + delay_s)`` would; refuse inside a run."""
@@ -251,8 +259,11 @@ class WaitersMixin(LambdaBase):
                 "its clock cannot advance from inside; wait from top-level code, or poll the operation from a SimPy "
                 "process that yields env.timeout(...) between polls"
             )
-        sim.running = True
-        try:
-            sim.env.run(until=until)
-        finally:
-            sim.running = False
+        sim.run(until=until)
+
+
+class WaitersMixin(WaiterSupport, LambdaBase):
+    """``get_waiter`` and ``waiter_names``, as on boto3's Lambda client."""
+
+    waiter_models = WAITERS
+    waiter_service = "Lambda"

@@ -19,10 +19,9 @@ import base64
 import hashlib
 import hmac
 import urllib.parse
-from functools import cache
 from typing import Any
 
-from lambdasim.aws.lambda_.waiters import SingleWaiterConfig, Waiter
+from lambdasim.aws.lambda_.waiters import WaiterSupport
 from lambdasim.aws.paginators import xform_name
 from lambdasim.aws.s3._base import S3Base
 from lambdasim.aws.s3._shapes import WAITERS
@@ -33,42 +32,11 @@ ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 _SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # AWS's documented example secret, for a deterministic signature
 
 
-@cache
-def _waiter_class(name: str) -> type[Waiter]:
-    """One class per waiter, named as botocore names it (``S3.Waiter.BucketExists``)."""
-    return type(f"S3.Waiter.{name}", (Waiter,), {"__module__": __name__, "__doc__": WAITERS[name].get("description")})
-
-
-class ExtrasMixin(S3Base):
+class ExtrasMixin(WaiterSupport, S3Base):
     """``get_waiter``, ``waiter_names`` and ``generate_presigned_url`` of ``sim.client("s3")``."""
 
-    @property
-    def waiter_names(self) -> list[str]:
-        """Every waiter's name as ``get_waiter`` takes it."""
-        return [xform_name(name) for name in sorted(WAITERS)]
-
-    def get_waiter(self, waiter_name: str) -> Waiter:
-        """The waiter ``waiter_name`` (``"object_exists"``, ...); ``ValueError`` for an unknown name, with
-        botocore's message."""
-        names = {xform_name(name): name for name in WAITERS}
-        if waiter_name not in names:
-            raise ValueError(f"Waiter does not exist: {waiter_name}")
-        name = names[waiter_name]
-        config = SingleWaiterConfig(WAITERS[name])
-        operation = getattr(self, xform_name(config.operation))
-        return _waiter_class(name)(name, config, operation, self._wait_between_polls)
-
-    def _wait_between_polls(self, waiter: str, delay_s: float) -> None:
-        """Advance the clock by ``delay_s`` as ``sim.run(until=now + delay_s)`` would; refuse inside a run."""
-        sim = self._sim
-        if sim.now + delay_s <= sim.now:
-            return
-        if sim.running:
-            raise RuntimeError(
-                f"waiter {waiter} would wait {delay_s:g} s before polling again, but the simulation is running and "
-                "its clock cannot advance from inside; wait from top-level code"
-            )
-        sim.run(until=sim.now + delay_s)
+    waiter_models = WAITERS
+    waiter_service = "S3"
 
     def generate_presigned_url(  # boto3's argument names
         self,
