@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.kinesis.backend import hash_of
-from lambdasim.aws.kinesis.shards import Shard, hash_key_ranges
+from lambdasim.aws.kinesis.shards import Shard, ShardedStream, hash_key_ranges
 
 if TYPE_CHECKING:
     from lambdasim.aws.account import Services
@@ -65,7 +65,7 @@ def _value_size(value: dict[str, Any]) -> int:
     return 1  # BOOL, NULL
 
 
-class Table:
+class Table(ShardedStream):
     """One table: key schema, items and (if enabled) its stream.
 
     Attributes:
@@ -196,21 +196,7 @@ class Table:
         shard.append(str(partition), b"", now, size, (event, body, view))
 
     def _shard_for(self, partition_key: str) -> Shard:
-        h = hash_of(partition_key)
-        for shard in self.shards:
-            if shard.start_hash <= h <= shard.end_hash:
-                return shard
-        raise AssertionError(h)
-
-    def retained(self) -> int:
-        now = self.services.now
-        for shard in self.shards:
-            shard.trim(now)
-        return sum(len(s.records) for s in self.shards)
-
-    def expired(self) -> int:
-        self.retained()
-        return sum(s.expired for s in self.shards)
+        return self.shard_by_hash(hash_of(partition_key))
 
 
 class DynamoDbService:

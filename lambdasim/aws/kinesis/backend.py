@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.kinesis.metrics import StreamMetrics
-from lambdasim.aws.kinesis.shards import Record, Shard, hash_key_ranges
+from lambdasim.aws.kinesis.shards import Record, Shard, ShardedStream, hash_key_ranges
 
 if TYPE_CHECKING:
     from lambdasim.aws.account import Services
@@ -60,7 +60,7 @@ def hash_of(partition_key: str) -> int:
     return int.from_bytes(hashlib.md5(partition_key.encode()).digest(), "big")
 
 
-class KinesisStream:
+class KinesisStream(ShardedStream):
     """One Kinesis data stream.
 
     Attributes:
@@ -112,11 +112,7 @@ class KinesisStream:
 
     def shard_for(self, partition_key: str, explicit_hash_key: str | None = None) -> Shard:
         """The shard a record with this key goes to."""
-        h = int(explicit_hash_key) if explicit_hash_key is not None else hash_of(partition_key)
-        for shard in self.shards:
-            if shard.start_hash <= h <= shard.end_hash:
-                return shard
-        raise AssertionError(h)  # the ranges cover the whole space
+        return self.shard_by_hash(int(explicit_hash_key) if explicit_hash_key is not None else hash_of(partition_key))
 
     def put(self, partition_key: str, data: bytes, explicit_hash_key: str | None = None) -> tuple[Shard, Record]:
         """Write one record; return its shard and the record (``ServiceError``
@@ -151,18 +147,6 @@ class KinesisStream:
             if shard.shard_id == shard_id:
                 return shard
         return None
-
-    def retained(self) -> int:
-        """Records still in the stream now."""
-        now = self.services.now
-        for shard in self.shards:
-            shard.trim(now)
-        return sum(len(s.records) for s in self.shards)
-
-    def expired(self) -> int:
-        """Records dropped by retention so far."""
-        self.retained()
-        return sum(s.expired for s in self.shards)
 
 
 class KinesisService:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["HASH_SPACE", "Record", "Shard", "hash_key_ranges"]
+if TYPE_CHECKING:
+    from lambdasim.aws.account import Services
+
+__all__ = ["HASH_SPACE", "Record", "Shard", "ShardedStream", "hash_key_ranges"]
 
 HASH_SPACE = 1 << 128
 """[doc] Partition keys map to 128-bit integers (MD5); a stream's shards split this space."""
@@ -152,3 +155,30 @@ class Shard:
             if record.arrival >= t:
                 return record.n
         return self.written
+
+
+class ShardedStream:
+    """What a Kinesis stream and a DynamoDB table's stream share: shards over the hash-key space, records trimmed
+    by retention when counted. ``shards`` (in hash-key order) and ``services`` are set by each."""
+
+    shards: list[Shard]
+    services: Services
+
+    def shard_by_hash(self, h: int) -> Shard:
+        """The shard whose hash key range holds ``h``."""
+        for shard in self.shards:
+            if shard.start_hash <= h <= shard.end_hash:
+                return shard
+        raise AssertionError(h)  # the ranges cover the whole space
+
+    def retained(self) -> int:
+        """Records still in the stream now."""
+        now = self.services.now
+        for shard in self.shards:
+            shard.trim(now)
+        return sum(len(s.records) for s in self.shards)
+
+    def expired(self) -> int:
+        """Records dropped by retention so far."""
+        self.retained()
+        return sum(s.expired for s in self.shards)
