@@ -24,6 +24,7 @@ push would cost what the design saves.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from heapq import heapify, heappop, heappush
 from typing import Any, Final
@@ -36,6 +37,10 @@ __all__ = ["NORMAL", "URGENT", "Entry", "Kernel", "QueueItem", "timeout_delay"]
 
 Entry = tuple[float, int, int, Any]
 """One entry of SimPy's event queue: ``(time, priority, order, event)`` (fact 1)."""
+
+
+_AFTER_EVERYTHING: Final = (math.inf, math.inf, math.inf)
+"""A stop entry after every queue entry, one at an infinite time too: ``run()`` without ``until`` steps them all."""
 
 
 class Kernel(simpy.Environment):
@@ -90,59 +95,48 @@ class Kernel(simpy.Environment):
         now = self._now
         stop = (now + (at - now), URGENT, next(self._eid))
         end = stop[0]
-        queue = self._queue
         self.stepping = True
         try:
-            # `while queue and queue[0] < stop`, with the entries' times compared first (they differ but at a tie).
-            while queue:
-                head = queue[0]
-                t = head[0]
-                if not (t < end or (t == end and head < stop)):
-                    break
-                # self.step(), inline: a call per step is a good part of a small step's cost.
-                heappop(queue)
-                event = head[3]
-                self.now = self._now = t
-                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-                try:
-                    for callback in callbacks:
-                        callback(event)
-                except StopSimulation:
-                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                    self.schedule(event, EventPriority(URGENT - 1))
-                    raise
-                if not event._ok and not hasattr(event, "_defused"):
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
+            self._step_while_before(end, stop)
         finally:
             self.stepping = False
         self.now = self._now = end
         next(self._eid)  # the id SimPy takes when its stop event puts itself back on the queue (priority -1)
 
     def _drain(self) -> Any:
-        """SimPy's ``run()`` (no ``until``): step until nothing is left, with :meth:`step` inline (a whole run's
-        events go through here; a call per step is a good part of a small step's cost)."""
-        queue = self._queue
+        """SimPy's ``run()`` (no ``until``): step until nothing is left."""
         try:
-            while queue:
-                now, _, _, event = heappop(queue)
-                self.now = self._now = now
-                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-                try:
-                    for callback in callbacks:
-                        callback(event)
-                except StopSimulation:
-                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                    self.schedule(event, EventPriority(URGENT - 1))
-                    raise
-                if not event._ok and not hasattr(event, "_defused"):
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
+            self._step_while_before(math.inf, _AFTER_EVERYTHING)
         except StopSimulation as exc:  # a stop callback left on an event by an earlier run (as SimPy's run)
             return exc.args[0]
         return None
+
+    def _step_while_before(self, end: float, stop: tuple[float, float, float]) -> None:
+        """Step while the queue's head comes before ``stop``, the queue entry of a stop event at ``end``, with
+        :meth:`step` inline: a whole run's events go through here, and a call per step is a good part of a small
+        step's cost."""
+        queue = self._queue
+        # `while queue and queue[0] < stop`, with the entries' times compared first (they differ but at a tie).
+        while queue:
+            head = queue[0]
+            t = head[0]
+            if not (t < end or (t == end and head < stop)):
+                break
+            heappop(queue)
+            event = head[3]
+            self.now = self._now = t
+            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+            try:
+                for callback in callbacks:
+                    callback(event)
+            except StopSimulation:
+                event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                self.schedule(event, EventPriority(URGENT - 1))
+                raise
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
 
     def run_until_processed(self, event: Event) -> None:
         """As ``run(until=event)`` for an event that will succeed: step until it has been processed (its callbacks
