@@ -49,6 +49,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from lambdasim.aws._patterns import match_tree
 from lambdasim.aws.account import ServiceError
 from lambdasim.core._kernel import QueueItem
 from lambdasim.core.schedule import Cron, Rate, parse_schedule, scheduled_event
@@ -138,20 +139,7 @@ def _ignore_case(arg: Any) -> bool:
 
 def matches(pattern: dict[str, Any], event: Any) -> bool:
     """Whether ``event`` (a JSON object) matches ``pattern`` (checked by :func:`check_pattern`)."""
-    if not isinstance(event, dict):
-        return False
-    for key, spec in pattern.items():
-        if key == "$or":
-            if not any(matches(part, event) for part in spec):
-                return False
-            continue
-        value = event.get(key, _MISSING)
-        if isinstance(spec, dict):
-            if not matches(spec, value if isinstance(value, dict) else {}):
-                return False
-        elif not _leaf(spec, value):
-            return False
-    return True
+    return match_tree(pattern, event, _leaf, _MISSING)
 
 
 def _leaf(matchers: list[Any], value: Any) -> bool:

@@ -24,6 +24,8 @@ import ipaddress
 import json
 from typing import Any
 
+from lambdasim.aws._patterns import match_tree
+
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
 """SNS's limits: five keys per policy, and at most 150 combinations of values (the product over the keys of their
@@ -216,20 +218,12 @@ BINARY: Any = object()
 
 def matches(policy: dict[str, Any], values: Any) -> bool:
     """Whether ``values`` (attribute values, or the parsed body) pass ``policy``."""
-    if not isinstance(values, dict):
-        return False
-    for key, spec in policy.items():
-        if key == "$or":
-            if not any(matches(part, values) for part in spec):
-                return False
-            continue
-        value = values.get(key, _ABSENT)
-        if isinstance(spec, dict):
-            if not matches(spec, value if isinstance(value, dict) else {}):
-                return False
-        elif not any(_condition(c, value) for c in spec):
-            return False
-    return True
+    return match_tree(policy, values, _any_condition, _ABSENT)
+
+
+def _any_condition(spec: list[Any], value: Any) -> bool:
+    """A leaf of a policy: a list of conditions, any of which the value meets."""
+    return any(_condition(c, value) for c in spec)
 
 
 def _condition(condition: Any, value: Any) -> bool:
