@@ -813,17 +813,38 @@ def loads(
     its folder is still refused."""
     if len(text) > MAX_SCENARIO_BYTES:
         raise ScenarioError(source, "", f"is {len(text):,} characters; the limit is {MAX_SCENARIO_BYTES:,}")
+    return from_dict(parse_toml(text, source), source, base_dir=base_dir, allow_code=allow_code)
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """The TOML ``text`` as a dict; :class:`ScenarioError` naming ``source`` for invalid or too deeply nested TOML."""
     # Refused before parsing, whatever the interpreter's recursion limit is (tomllib recurses per level): brackets
     # and braces outside strings, counted without parsing (a scenario needs a few levels).
     if text_depth(text) > MAX_PAYLOAD_DEPTH:
         raise ScenarioError(source, "", "invalid TOML: arrays or tables nested too deeply to read")
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
     except RecursionError:
         raise ScenarioError(source, "", "invalid TOML: arrays or tables nested too deeply to read") from None
-    return from_dict(data, source, base_dir=base_dir, allow_code=allow_code)
+
+
+def read_file(path: str | Path, kind: str = "scenario file") -> str:
+    """The text of the file at ``path`` (a regular file of at most 1 MiB of UTF-8, never a device or a FIFO);
+    :class:`ScenarioError` saying why it cannot be read, ``kind`` naming what it should have been."""
+    try:
+        return read_text(Path(path), MAX_SCENARIO_BYTES)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "", "no such file") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "", f"is a directory, not a {kind}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(str(path), "", f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except UnreadableFileError as exc:
+        raise ScenarioError(str(path), "", exc.reason) from None
+    except OSError as exc:
+        raise ScenarioError(str(path), "", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
 
 
 def from_dict(
@@ -855,17 +876,5 @@ def from_dict(
 def load(path: str | Path, *, allow_code: bool | None = False) -> Scenario:
     """Read a scenario file (``allow_code`` as in :func:`loads`). Raises :class:`ScenarioError` (never a bare
     ``OSError`` or parser traceback); only regular files of at most 1 MiB are read, never a device or a FIFO."""
-    p = Path(path)
-    try:
-        text = read_text(p, MAX_SCENARIO_BYTES)
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "", "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(str(path), "", "is a directory, not a scenario file") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except UnreadableFileError as exc:
-        raise ScenarioError(str(path), "", exc.reason) from None
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
-    return loads(text, source=str(path), base_dir=p.parent, allow_code=allow_code)
+    text = read_file(path)
+    return loads(text, source=str(path), base_dir=Path(path).parent, allow_code=allow_code)

@@ -37,7 +37,6 @@ from typing import Any
 import attrs
 
 from lambdasim.planning import scenario as _scenario
-from lambdasim.planning.files import MAX_SCENARIO_BYTES, UnreadableFileError, read_text
 from lambdasim.planning.model import Model
 from lambdasim.planning.scenario import Scenario, ScenarioError
 from lambdasim.planning.template.stack import WORKLOAD_TARGETS
@@ -61,34 +60,9 @@ class WorkloadFile:
     imports: tuple[str, ...] = ()
 
 
-def _read(path: str | Path) -> str:
-    try:
-        return read_text(Path(path), MAX_SCENARIO_BYTES)
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "", "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(str(path), "", "is a directory, not a workload file") from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except UnreadableFileError as exc:
-        raise ScenarioError(str(path), "", exc.reason) from None
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"cannot be read: {exc.strerror or type(exc).__name__}") from None
-
-
-def _toml(text: str, source: str) -> dict[str, Any]:
-    import tomllib
-
-    from lambdasim.core.limits import MAX_PAYLOAD_DEPTH, text_depth
-
-    if text_depth(text) > MAX_PAYLOAD_DEPTH:
-        raise ScenarioError(source, "", "invalid TOML: arrays or tables nested too deeply to read")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(source, "", f"invalid TOML: {exc}") from None
-    except RecursionError:
-        raise ScenarioError(source, "", "invalid TOML: arrays or tables nested too deeply to read") from None
+def _load(path: str | Path, source: str) -> dict[str, Any]:
+    """A workload file's TOML, read and parsed as scenario files are."""
+    return _scenario.parse_toml(_scenario.read_file(path, "workload file"), source)
 
 
 def _behaviours(value: object, path: str) -> dict[str, Any]:
@@ -121,7 +95,7 @@ def load_workload(
     ``names``: resource names by logical id; a workload's ``function``, ``queue``, ``topic`` or ``bucket`` may give
     either."""
     source = str(path)
-    data = _toml(_read(path), source)
+    data = _load(path, source)
     model_keys = {k: f for k, f in _scenario._model_keys().items() if k not in TEMPLATE_KEYS and k != "workloads"}
     valid = _valid_keys()
 
@@ -186,7 +160,7 @@ def _renamed(key: str, value: Any, names: dict[str, str]) -> Any:
 def load_behaviours(path: str | Path, *, allow_code: bool | None = False) -> tuple[dict[str, Any], tuple[str, ...]]:
     """Read a behaviours file: ``[<LogicalId or function name>]`` tables of behaviours."""
     source = str(path)
-    data = _toml(_read(path), source)
+    data = _load(path, source)
     return _within(source, Path(path).parent, allow_code, lambda: _behaviours(data, ""))
 
 
@@ -204,7 +178,7 @@ def scenario(
     ``[parameters]``; the workload file's model settings (horizon, concurrency limit, ...) apply to the model."""
     from lambdasim.planning.template import TemplateError, read_template
 
-    data = _toml(_read(workload), str(workload)) if workload is not None else {}
+    data = _load(workload, str(workload)) if workload is not None else {}
     if workload is not None:  # the file's own mistakes first, before the template is read
         _within(str(workload), Path(workload).parent, allow_code, lambda: _check_keys(data, _valid_keys()))
     values = {**parameters(data, str(workload)), **(parameters_given or {})}
