@@ -534,3 +534,50 @@ def test_a_logs_client_made_under_mock_aws_keeps_the_logs_of_later_invokes() -> 
     messages = [e["message"] for e in events]
     assert any("hello from f" in m for m in messages), messages
     assert messages[0].startswith("START RequestId: ")
+
+
+def test_iam_s3_dynamodb_and_its_streams_answer_as_botocore_parses_them() -> None:
+    """IAM's policy documents come back as dicts (botocore's after-call handler decodes the URL-encoded JSON AWS
+    sends, so the mock answers in that wire form); S3's bucket location; DynamoDB through boto3's resource (its
+    type serializer) with an arithmetic update, and the table's stream read back: each answer passes botocore's
+    output validation."""
+    sim = ls.Simulation(seed=1)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    inline = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    with mock_aws(sim):
+        iam = boto3.client("iam")
+        created = iam.create_role(RoleName="worker", AssumeRolePolicyDocument=json.dumps(trust))
+        assert created["Role"]["AssumeRolePolicyDocument"] == trust
+        iam.put_role_policy(RoleName="worker", PolicyName="p", PolicyDocument=json.dumps(inline))
+        assert iam.get_role_policy(RoleName="worker", PolicyName="p")["PolicyDocument"] == inline
+        assert [r["AssumeRolePolicyDocument"] for r in iam.list_roles()["Roles"]] == [trust]
+        assert boto3.resource("iam").Role("worker").assume_role_policy_document == trust
+
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="my-bucket")
+        location = s3.get_bucket_location(Bucket="my-bucket")
+        assert location["LocationConstraint"] is None  # us-east-1: boto3 reads S3's empty element as None
+
+        orders = boto3.resource("dynamodb").create_table(
+            TableName="orders",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        orders.put_item(Item={"id": "a", "n": 1})
+        orders.update_item(Key={"id": "a"}, UpdateExpression="SET n = n + :one", ExpressionAttributeValues={":one": 2})
+        assert orders.get_item(Key={"id": "a"})["Item"] == {"id": "a", "n": 3}
+        streams = boto3.client("dynamodbstreams")
+        arn = streams.list_streams(TableName="orders")["Streams"][0]["StreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        page = streams.get_records(ShardIterator=it["ShardIterator"])
+        conforms(streams, "GetRecords", page)
+        assert [r["dynamodb"]["NewImage"]["n"] for r in page["Records"]] == [{"N": "1"}, {"N": "3"}]
+        assert isinstance(page["Records"][0]["dynamodb"]["ApproximateCreationDateTime"].tzinfo, tzutc)

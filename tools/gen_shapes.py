@@ -156,6 +156,7 @@ SERVICES: dict[str, Service] = {
                 "DeleteBucket",
                 "DeleteObject",
                 "DeleteObjects",
+                "GetBucketLocation",
                 "GetBucketNotificationConfiguration",
                 "GetObject",
                 "HeadBucket",
@@ -254,7 +255,12 @@ SERVICES: dict[str, Service] = {
                 "UpdateTable",
             ),
         ),
-        Service("dynamodbstreams", "DynamoDB Streams", "dynamodbstreams", ("DescribeStream", "ListStreams")),
+        Service(
+            "dynamodbstreams",
+            "DynamoDB Streams",
+            "dynamodbstreams",
+            ("DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"),
+        ),
     )
 }
 KEPT = ("min", "max", "enum", "pattern")

@@ -38,6 +38,7 @@ import functools
 import inspect
 import io
 import itertools
+import json
 import os
 import random
 import threading
@@ -45,7 +46,8 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+from urllib.parse import quote
 
 try:
     import botocore.retries.bucket
@@ -339,6 +341,9 @@ def _streaming_body(value: Any) -> StreamingBody:
     return StreamingBody(io.BytesIO(data), len(data))
 
 
+_POLICY_DOCUMENT: Final = "policyDocumentType"
+"""The shape of IAM's policy documents (botocore's ``_decode_policy_types`` looks them up by this name)."""
+
 _CONVERTED: weakref.WeakKeyDictionary[Shape, bool] = weakref.WeakKeyDictionary()
 """Per shape of a client's model, whether :func:`_has_converted`; weak, so a client's model is not kept alive."""
 
@@ -357,7 +362,7 @@ def _has_converted(shape: Shape, seen: set[str]) -> bool:
         return False
     seen.add(shape.name)
     kind = shape.type_name
-    if kind in ("timestamp", "blob"):
+    if kind in ("timestamp", "blob") or shape.name == _POLICY_DOCUMENT:
         return True
     if kind == "structure":
         return any(_has_converted(m, seen) for m in shape.members.values())
@@ -375,6 +380,10 @@ def _convert(value: Any, shape: Shape) -> Any:
     if kind == "timestamp":
         moment = value if isinstance(value, _dt.datetime) else parse_timestamp(value)
         return moment.replace(tzinfo=tzutc()) if moment.tzinfo is None else moment.astimezone(tzutc())
+    if shape.name == _POLICY_DOCUMENT:
+        # IAM sends policy documents URL-encoded and botocore's after-call handler (json_decode_policies) decodes
+        # them into dicts: the native client's dict goes back to the wire form that handler expects.
+        return quote(json.dumps(value)) if isinstance(value, dict) else value
     if kind == "blob":
         if isinstance(value, _SimulatedBody):
             return value._data

@@ -19,6 +19,8 @@ AWS publishes nothing, as lambdasim chooses ([model]):
 
 from __future__ import annotations
 
+import datetime as _dt
+import hashlib
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -112,15 +114,17 @@ class Table(ShardedStream):
     def enable_stream(self, view_type: str) -> None:
         """Start a new stream (a new label and ARN) with this view type."""
         moment = self.services.sim.start.timestamp() + self.services.now
-        import datetime as _dt
-
         stamp = _dt.datetime.fromtimestamp(moment, tz=_dt.UTC)
         label = stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
         self.view_type = view_type
         self.stream_label = label
         self.stream_arn = f"{self.arn}/stream/{label}"
+        # DynamoDB Streams' shard ids are the creation time in ms and 8 hex digits (botocore: at least 28
+        # characters); the digits here are a hash of the stream and the shard's number, so runs repeat.
+        millis = int(moment * 1000)
         self.shards = [
-            Shard(i, lo, hi, RETENTION_S, "4", 16) for i, (lo, hi) in enumerate(hash_key_ranges(self.partitions))
+            Shard(i, lo, hi, RETENTION_S, "4", 16, _shard_id(self.stream_arn, i, millis))
+            for i, (lo, hi) in enumerate(hash_key_ranges(self.partitions))
         ]
 
     def disable_stream(self) -> None:
@@ -233,3 +237,9 @@ class DynamoDbService:
             if table.stream_arn == arn and table.view_type is not None:
                 return table
         return None
+
+
+def _shard_id(stream_arn: str, index: int, millis: int) -> str:
+    """A DynamoDB Streams shard id, ``shardId-<20 digits>-<8 hex digits>``, the same for the same stream and shard."""
+    digest = hashlib.md5(f"{stream_arn}#{index}".encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"shardId-{millis + index:020d}-{digest}"

@@ -6,20 +6,21 @@ Operations: ``create_table``, ``update_table`` (its ``StreamSpecification``), ``
 :mod:`lambdasim.aws.dynamodb.backend` for the tables and their streams.
 
 [model] ``update_item`` takes ``AttributeUpdates`` (``PUT`` and ``DELETE`` of whole attributes) or an
-``UpdateExpression`` of ``SET name = :value, ...`` and ``REMOVE name, ...`` clauses (names may be ``#placeholders``).
-What lambdasim does not simulate (condition expressions, ``Expected``, secondary indexes, ``ADD``, ``DELETE``
-of set members, arithmetic in ``SET``, ``ReturnValues`` other than ``NONE``/``ALL_OLD``/``ALL_NEW``) is refused
-with a ``ValidationException`` naming it, never ignored.
+``UpdateExpression`` on top-level attributes (names may be ``#placeholders``): ``SET`` with ``+``, ``-``,
+``if_not_exists`` and ``list_append``, ``REMOVE``, ``ADD`` and ``DELETE``
+(:mod:`lambdasim.aws.dynamodb.update_expression`). What lambdasim does not simulate (condition expressions,
+``Expected``, secondary indexes, nested document paths, ``ReturnValues`` other than ``NONE``/``ALL_OLD``/
+``ALL_NEW``) is refused with a ``ValidationException`` naming it, never ignored.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from lambdasim.aws._service_client import ServiceClient, utc
 from lambdasim.aws.dynamodb._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.dynamodb.backend import Item, Table, partitions_for
+from lambdasim.aws.dynamodb.update_expression import UpdateExpressionError, apply_update
 
 __all__ = ["DynamoDbClient"]
 
@@ -30,8 +31,6 @@ NOT_SIMULATED: dict[str, tuple[str, ...]] = {
     "DeleteItem": ("Expected", "ConditionalOperator", "ConditionExpression"),
     "UpdateTable": ("GlobalSecondaryIndexUpdates", "ReplicaUpdates", "GlobalTableWitnessUpdates"),
 }
-_SET = re.compile(r"^\s*(#?[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)\s*$")
-_NAME = re.compile(r"^\s*(#?[A-Za-z0-9_]+)\s*$")
 
 
 class DynamoDbClient(ServiceClient):
@@ -287,7 +286,7 @@ class DynamoDbClient(ServiceClient):
                 op,
             )
         if "UpdateExpression" in params:
-            self._apply_expression(table, new, params, op)
+            new = self._apply_expression(table, new, params, op)
         for name, update in (params.get("AttributeUpdates") or {}).items():
             action = update.get("Action", "PUT")
             if name in (table.hash_key, table.range_key):
@@ -308,60 +307,15 @@ class DynamoDbClient(ServiceClient):
         table.write(key, new)
         return self._returns(op, params, old, new)
 
-    def _apply_expression(self, table: Table, item: Item, params: dict[str, Any], op: str) -> None:
-        names = params.get("ExpressionAttributeNames") or {}
-        values = params.get("ExpressionAttributeValues") or {}
-        expression = str(params["UpdateExpression"])
-        clauses = re.split(r"\b(SET|REMOVE)\b", expression, flags=re.IGNORECASE)
-        if clauses[0].strip() or len(clauses) < 3:
-            raise self._invalid(
-                "ValidationException", f"lambdasim simulates SET and REMOVE update expressions only: {expression!r}", op
+    def _apply_expression(self, table: Table, item: Item, params: dict[str, Any], op: str) -> Item:
+        keys = (table.hash_key,) + ((table.range_key,) if table.range_key else ())
+        try:
+            return apply_update(
+                item,
+                str(params["UpdateExpression"]),
+                params.get("ExpressionAttributeNames") or {},
+                params.get("ExpressionAttributeValues") or {},
+                keys,
             )
-
-        def resolve(token: str) -> str:
-            if token.startswith("#"):
-                if token not in names:
-                    raise self._invalid(
-                        "ValidationException",
-                        "Invalid UpdateExpression: An expression attribute name used in the document path is not "
-                        f"defined; attribute name: {token}",
-                        op,
-                    )
-                return str(names[token])
-            return token
-
-        for verb, body in zip(clauses[1::2], clauses[2::2], strict=True):
-            for part in body.split(","):
-                if verb.upper() == "SET":
-                    match = _SET.match(part)
-                    if match is None:
-                        raise self._invalid(
-                            "ValidationException", f"lambdasim simulates SET name = :value only: {part.strip()!r}", op
-                        )
-                    name, placeholder = resolve(match.group(1)), match.group(2)
-                    if placeholder not in values:
-                        raise self._invalid(
-                            "ValidationException",
-                            "Invalid UpdateExpression: An expression attribute value used in expression is not "
-                            f"defined; attribute value: {placeholder}",
-                            op,
-                        )
-                    value: Any = values[placeholder]
-                else:
-                    match = _NAME.match(part)
-                    if match is None:
-                        raise self._invalid(
-                            "ValidationException", f"lambdasim simulates REMOVE name only: {part.strip()!r}", op
-                        )
-                    name, value = resolve(match.group(1)), None
-                if name in (table.hash_key, table.range_key):
-                    raise self._invalid(
-                        "ValidationException",
-                        "One or more parameter values were invalid: Cannot update attribute "
-                        f"{name}. This attribute is part of the key",
-                        op,
-                    )
-                if value is None:
-                    item.pop(name, None)
-                else:
-                    item[name] = value
+        except UpdateExpressionError as exc:
+            raise self._invalid("ValidationException", str(exc), op) from None

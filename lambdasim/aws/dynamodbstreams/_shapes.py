@@ -11,6 +11,8 @@ from typing import Any
 
 OPERATIONS: dict[str, tuple[str | None, str | None, int]] = {
     "DescribeStream": ("DescribeStreamInput", "DescribeStreamOutput", 200),
+    "GetRecords": ("GetRecordsInput", "GetRecordsOutput", 200),
+    "GetShardIterator": ("GetShardIteratorInput", "GetShardIteratorOutput", 200),
     "ListStreams": ("ListStreamsInput", "ListStreamsOutput", 200),
 }
 
@@ -25,15 +27,36 @@ SHAPES: dict[str, dict[str, Any]] = {
             "ShardFilter": "ShardFilter",
         },
     },
+    "GetRecordsInput": {
+        "type": "structure",
+        "required": ["ShardIterator"],
+        "members": {"ShardIterator": "ShardIterator", "Limit": "PositiveIntegerObject"},
+    },
+    "GetShardIteratorInput": {
+        "type": "structure",
+        "required": ["StreamArn", "ShardId", "ShardIteratorType"],
+        "members": {
+            "StreamArn": "StreamArn",
+            "ShardId": "ShardId",
+            "ShardIteratorType": "ShardIteratorType",
+            "SequenceNumber": "SequenceNumber",
+        },
+    },
     "ListStreamsInput": {
         "type": "structure",
         "required": [],
         "members": {"TableName": "TableName", "Limit": "PositiveIntegerObject", "ExclusiveStartStreamArn": "StreamArn"},
     },
     "PositiveIntegerObject": {"type": "integer", "min": 1},
+    "SequenceNumber": {"type": "string", "min": 21, "max": 40},
     "ShardFilter": {"type": "structure", "required": [], "members": {"Type": "ShardFilterType", "ShardId": "ShardId"}},
     "ShardFilterType": {"type": "string", "enum": ["CHILD_SHARDS"]},
     "ShardId": {"type": "string", "min": 28, "max": 65},
+    "ShardIterator": {"type": "string", "min": 1, "max": 2048},
+    "ShardIteratorType": {
+        "type": "string",
+        "enum": ["TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"],
+    },
     "StreamArn": {"type": "string", "min": 37, "max": 1024},
     "TableName": {"type": "string", "min": 3, "max": 255, "pattern": "[a-zA-Z0-9_.-]+"},
 }

@@ -62,7 +62,8 @@ class Shard:
     """One shard: its hash key range and its records, trimmed to the retention period.
 
     Attributes:
-        shard_id: ``shardId-000000000000``, numbered from 0 in creation order.
+        shard_id: Kinesis's ``shardId-000000000000``, numbered from 0 in creation order, unless the stream names it
+            (DynamoDB Streams' ids are longer: ``shardId-<20 digits>-<8 hex digits>``).
         index: Its number.
         start_hash: The first hash key of its range.
         end_hash: The last hash key of its range (inclusive).
@@ -80,12 +81,23 @@ class Shard:
         "listeners",
         "records",
         "retention_s",
+        "shard_id",
         "start_hash",
         "written",
     )
 
-    def __init__(self, index: int, start_hash: int, end_hash: int, retention_s: float, prefix: str, width: int) -> None:
+    def __init__(
+        self,
+        index: int,
+        start_hash: int,
+        end_hash: int,
+        retention_s: float,
+        prefix: str,
+        width: int,
+        shard_id: str | None = None,
+    ) -> None:
         self.index = index
+        self.shard_id = f"shardId-{index:012d}" if shard_id is None else shard_id
         self.start_hash = start_hash
         self.end_hash = end_hash
         self.retention_s = retention_s
@@ -95,10 +107,6 @@ class Shard:
         self.written = 0
         self._prefix = prefix
         self._width = width  # digits of the position in a sequence number
-
-    @property
-    def shard_id(self) -> str:
-        return f"shardId-{self.index:012d}"
 
     def sequence_number(self, n: int) -> str:
         """The sequence number of the ``n``-th record (fixed width, so string and numeric order agree)."""

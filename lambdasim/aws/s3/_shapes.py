@@ -16,6 +16,7 @@ OPERATIONS: dict[str, tuple[str | None, str | None, int]] = {
     "DeleteBucket": ("DeleteBucketRequest", None, 204),
     "DeleteObject": ("DeleteObjectRequest", "DeleteObjectOutput", 204),
     "DeleteObjects": ("DeleteObjectsRequest", "DeleteObjectsOutput", 200),
+    "GetBucketLocation": ("GetBucketLocationRequest", "GetBucketLocationOutput", 200),
     "GetBucketNotificationConfiguration": (
         "GetBucketNotificationConfigurationRequest",
         "NotificationConfiguration",
@@ -285,6 +286,11 @@ SHAPES: dict[str, dict[str, Any]] = {
     "FilterRuleList": {"type": "list", "member": "FilterRule"},
     "FilterRuleName": {"type": "string", "enum": ["prefix", "suffix"]},
     "FilterRuleValue": {"type": "string"},
+    "GetBucketLocationRequest": {
+        "type": "structure",
+        "required": ["Bucket"],
+        "members": {"Bucket": "BucketName", "ExpectedBucketOwner": "AccountId"},
+    },
     "GetBucketNotificationConfigurationRequest": {
         "type": "structure",
         "required": ["Bucket"],

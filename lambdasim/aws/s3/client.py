@@ -96,6 +96,13 @@ class S3Client(ListingMixin, ExtrasMixin, S3Base):
             "ResponseMetadata": self._bucket_metadata(bucket.region),
         }
 
+    def get_bucket_location(self, **params: Any) -> dict[str, Any]:
+        """The bucket's region as S3 names it: ``LocationConstraint`` ``None`` for us-east-1 (S3's legacy answer)."""
+        op = self._call("get_bucket_location", params)
+        bucket = self._bucket(params["Bucket"], op)
+        constraint = None if bucket.region == "us-east-1" else bucket.region
+        return {"LocationConstraint": constraint, "ResponseMetadata": self._bucket_metadata(bucket.region)}
+
     def delete_bucket(self, **params: Any) -> dict[str, Any]:
         """Delete an empty bucket."""
         op = self._call("delete_bucket", params)
