@@ -30,7 +30,12 @@ def table(sim: ls.Simulation, view: str = "NEW_AND_OLD_IMAGES") -> Any:
 
 
 def update(ddb: Any, expression: str, values: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"TableName": "orders", "Key": KEY, "UpdateExpression": expression, "ReturnValues": "ALL_NEW"}
+    kwargs: dict[str, Any] = {
+        "TableName": "orders",
+        "Key": KEY,
+        "UpdateExpression": expression,
+        "ReturnValues": "ALL_NEW",
+    }
     if values is not None:
         kwargs["ExpressionAttributeValues"] = values
     kwargs.update(extra)
