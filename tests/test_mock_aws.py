@@ -581,3 +581,21 @@ def test_iam_s3_dynamodb_and_its_streams_answer_as_botocore_parses_them() -> Non
         conforms(streams, "GetRecords", page)
         assert [r["dynamodb"]["NewImage"]["n"] for r in page["Records"]] == [{"N": "1"}, {"N": "3"}]
         assert isinstance(page["Records"][0]["dynamodb"]["ApproximateCreationDateTime"].tzinfo, tzutc)
+
+
+def test_boto3s_upload_file_and_download_file_of_a_large_file(tmp_path: Path) -> None:
+    """s3transfer sends a file above its 8 MB threshold in parts from a pool of threads, and reads a large object back
+    in byte ranges from threads: answered one call at a time, the file comes back whole, the object has S3's
+    multipart ETag, and the run's outcome is the same whatever order the threads called in."""
+    data = bytes(range(256)) * (9 * 1024 * 4)  # 9 MiB
+    source, copy = tmp_path / "in.bin", tmp_path / "out.bin"
+    source.write_bytes(data)
+    sim = ls.Simulation(seed=1)
+    with mock_aws(sim):
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="media")
+        s3.upload_file(str(source), "media", "big.bin")
+        head = s3.head_object(Bucket="media", Key="big.bin")
+        assert head["ContentLength"] == len(data) and head["ETag"].endswith('-2"')  # 8 MiB + 1 MiB
+        s3.download_file("media", "big.bin", str(copy))
+    assert copy.read_bytes() == data

@@ -4,6 +4,7 @@ and deletes, the list_buckets paginator, waiters on the simulated clock and pres
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 from unittest import mock
@@ -241,3 +242,114 @@ def test_presigned_url_errors(sim: ls.Simulation) -> None:
         s3.generate_presigned_url("get_object", Params={"Bucket": "bkt"})
     with pytest.raises(ValueError, match="ExpiresIn"):
         s3.generate_presigned_url("get_object", Params={"Bucket": "bkt", "Key": "k"}, ExpiresIn=0)
+
+
+# -- ranges and multipart uploads ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "body", "content_range"),
+    [
+        ("bytes=0-1", b"da", "bytes 0-1/4"),
+        ("bytes=1-", b"ata", "bytes 1-3/4"),
+        ("bytes=2-100", b"ta", "bytes 2-3/4"),  # the end is cut to the object
+        ("bytes=-3", b"ata", "bytes 1-3/4"),  # the last three bytes
+        ("bytes=-10", b"data", "bytes 0-3/4"),
+    ],
+)
+def test_a_ranged_get_returns_206_with_the_bytes_and_their_content_range(
+    sim: ls.Simulation, header: str, body: bytes, content_range: str
+) -> None:
+    out = sim.client("s3").get_object(Bucket="bkt", Key="k", Range=header)
+    assert out["Body"].read() == body
+    assert (out["ContentRange"], out["ContentLength"]) == (content_range, len(body))
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 206
+
+
+@pytest.mark.parametrize("header", ["bytes=0-1,2-3", "items=0-1", "bytes=3-1", "bytes=-"])
+def test_a_range_s3_ignores_returns_the_whole_object(sim: ls.Simulation, header: str) -> None:
+    out = sim.client("s3").get_object(Bucket="bkt", Key="k", Range=header)
+    assert out["Body"].read() == b"data" and "ContentRange" not in out
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+@pytest.mark.parametrize("header", ["bytes=4-", "bytes=10-20", "bytes=-0"])
+def test_an_unsatisfiable_range_is_416(sim: ls.Simulation, header: str) -> None:
+    assert error(sim.client("s3").get_object, Bucket="bkt", Key="k", Range=header) == (
+        "InvalidRange",
+        "The requested range is not satisfiable",
+        416,
+    )
+
+
+MIB = 1024 * 1024
+
+
+def test_a_multipart_upload_joins_its_parts_with_s3s_etag_and_fires_its_event(sim: ls.Simulation) -> None:
+    s3 = sim.client("s3")
+    url = notified(sim)
+    sim.run(until=300)
+    upload = s3.create_multipart_upload(Bucket="bkt", Key="big", ContentType="video/mp4", Metadata={"m": "1"})
+    uid = upload["UploadId"]
+    parts = [b"a" * (5 * MIB), b"b" * (5 * MIB), b"c" * 10]
+    etags = []
+    for n, data in reversed(list(enumerate(parts, start=1))):  # parts may arrive in any order
+        etags.insert(0, s3.upload_part(Bucket="bkt", Key="big", UploadId=uid, PartNumber=n, Body=data)["ETag"])
+    listed = s3.list_parts(Bucket="bkt", Key="big", UploadId=uid, MaxParts=2)
+    assert [p["PartNumber"] for p in listed["Parts"]] == [1, 2] and listed["IsTruncated"]
+    assert [p["Size"] for p in listed["Parts"]] == [5 * MIB, 5 * MIB]
+    assert "big" not in [o["Key"] for o in s3.list_objects_v2(Bucket="bkt")["Contents"]]  # not an object yet
+    done = s3.complete_multipart_upload(
+        Bucket="bkt",
+        Key="big",
+        UploadId=uid,
+        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in enumerate(etags, start=1)]},
+    )
+    digest = hashlib.md5(b"".join(bytes.fromhex(e.strip('"')) for e in etags), usedforsecurity=False).hexdigest()
+    assert done["ETag"] == f'"{digest}-3"'
+    got = s3.get_object(Bucket="bkt", Key="big")
+    assert got["Body"].read() == b"".join(parts)
+    assert (got["ETag"], got["ContentType"], got["Metadata"]) == (done["ETag"], "video/mp4", {"m": "1"})
+    sim.run(until=301)
+    assert events(sim, url) == [("ObjectCreated:CompleteMultipartUpload", "big")]
+    # The upload is gone once completed.
+    assert error(s3.list_parts, Bucket="bkt", Key="big", UploadId=uid)[::2] == ("NoSuchUpload", 404)
+
+
+def test_multipart_uploads_are_refused_in_s3s_words(sim: ls.Simulation) -> None:
+    s3 = sim.client("s3")
+    uid = s3.create_multipart_upload(Bucket="bkt", Key="big")["UploadId"]
+    small = s3.upload_part(Bucket="bkt", Key="big", UploadId=uid, PartNumber=1, Body=b"x")["ETag"]
+    last = s3.upload_part(Bucket="bkt", Key="big", UploadId=uid, PartNumber=2, Body=b"y")["ETag"]
+
+    def complete(*parts: tuple[int, str]) -> tuple[str, str, int]:
+        listed = {"Parts": [{"PartNumber": n, "ETag": e} for n, e in parts]}
+        return error(s3.complete_multipart_upload, Bucket="bkt", Key="big", UploadId=uid, MultipartUpload=listed)
+
+    assert complete((1, small), (2, last)) == (
+        "EntityTooSmall",
+        "Your proposed upload is smaller than the minimum allowed size",
+        400,
+    )
+    assert complete((2, last), (1, small))[0] == "InvalidPartOrder"
+    assert complete((1, last))[0] == "InvalidPart"  # the ETag is another part's
+    assert complete((3, last))[0] == "InvalidPart"
+    assert complete()[0] == "MalformedXML"
+    assert error(s3.upload_part, Bucket="bkt", Key="big", UploadId=uid, PartNumber=10_001, Body=b"")[:2] == (
+        "InvalidArgument",
+        "Part number must be an integer between 1 and 10000, inclusive",
+    )
+    assert error(s3.upload_part, Bucket="bkt", Key="other", UploadId=uid, PartNumber=1, Body=b"")[::2] == (
+        "NoSuchUpload",
+        404,
+    )
+    # A single part may be small: it is the last one.
+    uid2 = s3.create_multipart_upload(Bucket="bkt", Key="one")["UploadId"]
+    etag = s3.upload_part(Bucket="bkt", Key="one", UploadId=uid2, PartNumber=1, Body=b"z")["ETag"]
+    s3.complete_multipart_upload(
+        Bucket="bkt", Key="one", UploadId=uid2, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
+    assert s3.get_object(Bucket="bkt", Key="one")["Body"].read() == b"z"
+    assert s3.abort_multipart_upload(Bucket="bkt", Key="big", UploadId=uid)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert error(s3.abort_multipart_upload, Bucket="bkt", Key="big", UploadId=uid)[0] == "NoSuchUpload"
+    assert "big" not in [o["Key"] for o in s3.list_objects_v2(Bucket="bkt")["Contents"]]

@@ -437,7 +437,13 @@ def _answer(
         return None
     # The client's event emitter: botocore gives it to the request signer (RequestSigner's only event source).
     emitter = getattr(request_signer, "_event_emitter", None)
-    return mock._answer_call(model, params, emitter, context)
+    # One call at a time: s3transfer (upload_file, download_file) calls from a pool of threads, and the simulation's
+    # state is not made for concurrent changes. Reentrant: a handler run by the call may call boto3 in turn.
+    with _ANSWERING:
+        return mock._answer_call(model, params, emitter, context)
+
+
+_ANSWERING: Final = threading.RLock()
 
 
 _HOOKS: tuple[tuple[str, Callable[..., Any], str], ...] = (

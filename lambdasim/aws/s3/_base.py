@@ -21,10 +21,9 @@ VALID_S3_ARN = re.compile(
     r"^arn:(aws).*:s3-outposts:[a-z\-0-9]+:[0-9]{12}:outpost[/:][a-zA-Z0-9\-]{1,63}[/:]accesspoint[/:]"
     r"[a-zA-Z0-9\-]{1,63}$"
 )
-_READ = ("Range", "PartNumber", "VersionId")
 NOT_SIMULATED: dict[str, tuple[str, ...]] = {
-    "GetObject": _READ,
-    "HeadObject": _READ,
+    "GetObject": ("PartNumber", "VersionId"),
+    "HeadObject": ("Range", "PartNumber", "VersionId"),
     "PutObject": ("WriteOffsetBytes",),
     "DeleteObject": ("VersionId", "MFA", "IfMatch", "IfMatchLastModifiedTime", "IfMatchSize"),
 }

@@ -1,4 +1,5 @@
-"""Simulated S3: buckets of objects in memory, stamped with the simulated clock (no versioning, no multipart)."""
+"""Simulated S3: buckets of objects in memory, stamped with the simulated clock, and multipart uploads in progress
+(no versioning)."""
 
 from __future__ import annotations
 
@@ -38,12 +39,31 @@ class Bucket:
         self.objects: dict[str, S3Object] = {}
 
 
+class Upload:
+    """One multipart upload in progress: where it goes and the parts received (by number: ETag, bytes, time)."""
+
+    __slots__ = ("bucket", "content_type", "initiated", "key", "metadata", "parts", "upload_id")
+
+    def __init__(
+        self, upload_id: str, bucket: str, key: str, content_type: str, metadata: dict[str, str], now: float
+    ) -> None:
+        self.upload_id = upload_id
+        self.bucket = bucket
+        self.key = key
+        self.content_type = content_type
+        self.metadata = metadata
+        self.initiated = now
+        self.parts: dict[int, tuple[str, bytes, float]] = {}
+
+
 class S3Service:
     """The account's buckets."""
 
     def __init__(self, services: Services) -> None:
         self._services = services
         self.buckets: dict[str, Bucket] = {}
+        self.uploads: dict[str, Upload] = {}  # multipart uploads in progress, by id
+        self.started_uploads = 0
 
     def create(self, name: str, region: str) -> Bucket:
         """Create bucket ``name`` in ``region`` (re-creating your own in us-east-1 answers the existing one)."""

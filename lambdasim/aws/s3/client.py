@@ -1,21 +1,23 @@
 """``sim.client("s3")``: the S3 API on the simulated clock, in boto3's shapes and S3's error words.
 
-Operations: ``create_bucket``, ``head_bucket``, ``list_buckets`` (``MaxBuckets`` and continuation tokens),
-``delete_bucket``, ``put_object``, ``get_object``, ``head_object``, ``copy_object``, ``delete_object``,
-``delete_objects``, ``list_objects`` (``Marker``) and ``list_objects_v2`` (``Prefix``, ``Delimiter``, ``StartAfter``,
-``MaxKeys``, continuation tokens), ``put_bucket_notification_configuration`` and
-``get_bucket_notification_configuration`` (event notifications to functions, queues and topics, fired by puts,
-copies and deletes: :mod:`lambdasim.aws.s3.notifications`). Reads and writes take S3's conditional headers
-(:mod:`lambdasim.aws.s3.conditions`). ``get_paginator`` serves ``list_buckets`` and ``list_objects_v2``;
-``get_waiter`` botocore's four S3 waiters, on the simulated clock (:mod:`lambdasim.aws.s3.extras`, with
-``generate_presigned_url``). Ranges, versions, multipart uploads and ACLs are not simulated.
+Operations: ``create_bucket``, ``head_bucket``, ``get_bucket_location``, ``list_buckets`` (``MaxBuckets`` and
+continuation tokens), ``delete_bucket``, ``put_object``, ``get_object`` (with one byte ``Range``), ``head_object``,
+``copy_object``, ``delete_object``, ``delete_objects``, ``list_objects`` (``Marker``) and ``list_objects_v2``
+(``Prefix``, ``Delimiter``, ``StartAfter``, ``MaxKeys``, continuation tokens), ``put_bucket_notification_configuration``
+and ``get_bucket_notification_configuration`` (event notifications to functions, queues and topics, fired by puts,
+copies, multipart uploads and deletes: :mod:`lambdasim.aws.s3.notifications`), and multipart uploads
+(:mod:`lambdasim.aws.s3.multipart`, what boto3's ``upload_file`` sends for large files). Reads and writes take S3's
+conditional headers (:mod:`lambdasim.aws.s3.conditions`). ``get_paginator`` serves ``list_buckets`` and
+``list_objects_v2``; ``get_waiter`` botocore's four S3 waiters, on the simulated clock (:mod:`lambdasim.aws.s3.extras`,
+with ``generate_presigned_url``). Versions and ACLs are not simulated.
 
 A ``HEAD`` has no body, so its errors reach boto3 as botocore makes them from the status alone: ``Error.Code`` is
 ``"404"`` and ``Error.Message`` ``"Not Found"`` (and ``"304"`` / ``"Not Modified"``, ``"412"`` / ``"Precondition
 Failed"``).
 
 Requests are checked against botocore's S3 model (:mod:`lambdasim.aws.s3._shapes`), so every member boto3 takes is
-accepted. Those that would change what S3 answers but are not simulated (:data:`NOT_SIMULATED`: ranges, versions)
+accepted. Those that would change what S3 answers but are not simulated (:data:`NOT_SIMULATED`: versions, parts and
+ranges of a HEAD)
 are refused with S3's ``NotImplemented`` (HTTP 501) naming the member, rather than ignored; the others (ACLs and
 grants, checksums, encryption, caching headers, tagging, object lock, the ``Response*`` overrides, ``FetchOwner``...)
 are accepted, have no effect and are named once in a :class:`~lambdasim.NotSimulatedWarning`
@@ -25,8 +27,9 @@ sends on every listing) encodes the listed keys. [model]
 
 from __future__ import annotations
 
+import re
 import urllib.parse
-from typing import Any
+from typing import Any, Final
 
 from lambdasim.aws._service_client import utc
 from lambdasim.aws._stream import StreamingBody
@@ -37,11 +40,12 @@ from lambdasim.aws.s3.backend import Bucket, S3Object
 from lambdasim.aws.s3.conditions import etag_matches, read_outcome
 from lambdasim.aws.s3.extras import ExtrasMixin
 from lambdasim.aws.s3.listing import ListingMixin
+from lambdasim.aws.s3.multipart import MultipartMixin
 
 __all__ = ["NOT_SIMULATED", "S3Client"]
 
 
-class S3Client(ListingMixin, ExtrasMixin, S3Base):
+class S3Client(ListingMixin, MultipartMixin, ExtrasMixin, S3Base):
     """The simulated S3 service. Every method takes and returns what boto3's S3 client does."""
 
     # -- buckets ----------------------------------------------------------------------------------------------
@@ -190,7 +194,24 @@ class S3Client(ListingMixin, ExtrasMixin, S3Base):
         op = self._call("get_object", params)
         obj = self._object(self._bucket(params["Bucket"], op), params["Key"], op)
         self._check_read(obj, params, op, head=False)
-        return {"Body": StreamingBody(obj.body), **self._head(obj), "ResponseMetadata": self._metadata()}
+        head = self._head(obj)
+        span = byte_range(params.get("Range"), len(obj.body))
+        if span is None:
+            return {"Body": StreamingBody(obj.body), **head, "ResponseMetadata": self._metadata()}
+        if not span:
+            raise self._fail(
+                ServiceError(
+                    "InvalidRange",
+                    "The requested range is not satisfiable",
+                    416,
+                    error_extra={"ActualObjectSize": str(len(obj.body)), "RangeRequested": params["Range"]},
+                ),
+                op,
+            )
+        first, last = span[0], span[1]
+        head["ContentLength"] = last - first + 1
+        head["ContentRange"] = f"bytes {first}-{last}/{len(obj.body)}"
+        return {"Body": StreamingBody(obj.body[first : last + 1]), **head, "ResponseMetadata": self._metadata(206)}
 
     def head_object(self, **params: Any) -> dict[str, Any]:
         """An object's metadata (a missing bucket or key is a bodiless 404: ``Error.Code`` ``"404"``)."""
@@ -345,3 +366,26 @@ class S3Client(ListingMixin, ExtrasMixin, S3Base):
         bucket = self._bucket(params["Bucket"], op)
         config = notifications.notifications(bucket).config
         return {**{k: [dict(e) for e in v] for k, v in config.items()}, "ResponseMetadata": self._metadata()}
+
+
+_RANGE: Final = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | tuple[()] | None:
+    """The bytes a ``Range`` header asks for, as S3 reads it [doc]: ``(first, last)`` inclusive; ``()`` when the
+    range is not satisfiable (416); ``None`` for the whole object: no header, or one S3 ignores (not one range of
+    ``bytes=first-last``, ``bytes=first-`` or ``bytes=-suffix``; S3 serves one range per request)."""
+    if header is None:
+        return None
+    match = _RANGE.match(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    start, end = match.group(1), match.group(2)
+    if start == "":  # the last `end` bytes
+        suffix = int(end)
+        return (max(0, size - suffix), size - 1) if suffix > 0 and size > 0 else ()
+    first = int(start)
+    last = size - 1 if end == "" else min(int(end), size - 1)
+    if end != "" and int(end) < first:
+        return None  # an invalid range is ignored (RFC 9110), as S3 does
+    return (first, last) if first < size else ()
