@@ -473,8 +473,7 @@ class EventSourceMapping:
                 self._invoke(batch)
 
     def _any_visible(self, now: float) -> bool:
-        # Stops at the first visible message, usually near the front (in send order).
-        return any(m.visible_at <= now for m in self.queue.messages.values())
+        return self.queue.any_visible(now)
 
     def _take_poller(self) -> None:
         self.busy += 1

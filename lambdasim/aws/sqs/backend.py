@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.sqs.metrics import QueueMetrics
+from lambdasim.aws.sqs.visibility import VisibilityIndex
 from lambdasim.core.stats import Level, Tally
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ class Message:
         "md5_attributes",
         "md5_body",
         "message_id",
+        "order",
         "receipt",
         "receive_count",
         "sender_id",
@@ -173,6 +175,7 @@ class Message:
         self.sequence_number: str | None = None
         self.sender_id = ""
         self.dead_letter_source_arn: str | None = None
+        self.order = 0  # its place in its queue's send order (a standard queue's VisibilityIndex numbers it)
 
 
 class Queue:
@@ -188,6 +191,9 @@ class Queue:
         self.created_at = services.now
         self.modified_at = services.now
         self.messages: dict[str, Message] = {}  # by message id; dict order is send order
+        # A standard queue finds its visible messages through this index; a FIFO queue scans in send order, as its
+        # message groups block one another.
+        self.index: VisibilityIndex | None = None if self.fifo else VisibilityIndex()
         self.receipts: dict[str, str] = {}  # receipt handle -> message id
         self._dedup: dict[str, tuple[float, Message]] = {}
         self._sequence = 0
@@ -292,6 +298,8 @@ class Queue:
             assert dedup_id is not None
             self._dedup[dedup_id] = (now, msg)
         self.messages[msg.message_id] = msg
+        if self.index is not None:
+            self.index.add(msg, now)
         self.depth.change(now, 1)
         self._latest_enqueue = now
         self.sent += 1
@@ -367,7 +375,8 @@ class Queue:
         moving: list[Message] = []
         taken: list[Message] = []
         blocked: set[str | None] = set()
-        for msg in self.messages.values():
+        index = self.index
+        for msg in self.messages.values() if index is None else index.visible(self.messages, now):
             if self.fifo and msg.group_id in blocked:
                 continue
             if msg.visible_at > now:
@@ -388,6 +397,9 @@ class Queue:
             taken.append(msg)
             if len(taken) == max_messages:
                 break
+        if index is not None:
+            for msg in taken:  # after the loop: with a timeout of 0 a message would otherwise be given twice
+                index.schedule(msg, now)
         if moving:
             assert dead_letter_queue is not None
             self._move(moving, dead_letter_queue, now)
@@ -423,6 +435,8 @@ class Queue:
         else:
             self._latest_enqueue = msg.enqueued_at
         self.messages[msg.message_id] = msg
+        if self.index is not None:
+            self.index.add(msg, now)
         self.depth.change(now, 1)
         self._tell(msg)
 
@@ -463,6 +477,8 @@ class Queue:
                 shape="MessageNotInflight",
             )
         msg.visible_at = now + timeout
+        if self.index is not None:
+            self.index.schedule(msg, now)
         self._tell(msg)
 
     def purge(self) -> None:
@@ -481,6 +497,8 @@ class Queue:
         self.purged += len(self.messages)
         self.messages.clear()
         self.receipts.clear()
+        if self.index is not None:
+            self.index.clear()
         self._straggler_at = None
 
     def state_at(self, t: float) -> tuple[int, int, int, float]:
@@ -500,6 +518,12 @@ class Queue:
                 delayed += 1
             oldest = min(oldest, msg.sent_at)
         return visible, in_flight, delayed, 0.0 if oldest == math.inf else t - oldest
+
+    def any_visible(self, now: float) -> bool:
+        """Whether a message is visible now (in a FIFO queue, possibly one its group's message in flight holds back)."""
+        if self.index is not None:
+            return self.index.any_visible(self.messages, now)
+        return any(m.visible_at <= now for m in self.messages.values())
 
     def counts(self) -> tuple[int, int, int]:
         """``(visible, in flight, delayed)`` messages now."""
