@@ -26,12 +26,20 @@ from typing import TYPE_CHECKING, Any
 
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.kinesis.backend import hash_of
-from lambdasim.aws.kinesis.shards import Shard, ShardedStream, hash_key_ranges
+from lambdasim.aws.kinesis.shards import Record, Shard, ShardedStream, hash_key_ranges
 
 if TYPE_CHECKING:
     from lambdasim.aws.account import Services
 
-__all__ = ["RETENTION_S", "VIEW_TYPES", "DynamoDbService", "Table", "attribute_size", "partitions_for"]
+__all__ = [
+    "RETENTION_S",
+    "VIEW_TYPES",
+    "DynamoDbService",
+    "Table",
+    "attribute_size",
+    "partitions_for",
+    "stream_record",
+]
 
 RETENTION_S = 24 * 3600.0
 """[doc] DynamoDB stream records are kept 24 hours."""
@@ -243,3 +251,26 @@ def _shard_id(stream_arn: str, index: int, millis: int) -> str:
     """A DynamoDB Streams shard id, ``shardId-<20 digits>-<8 hex digits>``, the same for the same stream and shard."""
     digest = hashlib.md5(f"{stream_arn}#{index}".encode(), usedforsecurity=False).hexdigest()[:8]
     return f"shardId-{millis + index:020d}-{digest}"
+
+
+def stream_record(table: Table, r: Record) -> dict[str, Any]:
+    """A stream record in DynamoDB Streams' shape: ``eventID`` ... ``dynamodb`` (its ``ApproximateCreationDateTime``
+    in epoch seconds, binary attributes as bytes). ``GetRecords`` answers it with the time as a timestamp; Lambda's
+    event carries it as JSON with the stream's ARN (:func:`lambdasim.aws.lambda_.stream_esm.ddb_event_record`)."""
+    event, body, view = r.body
+    dynamodb: dict[str, Any] = {
+        "ApproximateCreationDateTime": body["ApproximateCreationDateTime"],
+        "Keys": body["Keys"],
+    }
+    for image in ("NewImage", "OldImage"):
+        if image in body:
+            dynamodb[image] = body[image]
+    dynamodb.update(SequenceNumber=r.sequence_number, SizeBytes=r.size, StreamViewType=view)
+    return {
+        "eventID": event["eventID"],
+        "eventName": event["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": table.arn.split(":")[3],
+        "dynamodb": dynamodb,
+    }

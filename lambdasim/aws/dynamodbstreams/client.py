@@ -13,7 +13,7 @@ import json
 from typing import Any, ClassVar
 
 from lambdasim.aws._service_client import ServiceClient, utc
-from lambdasim.aws.dynamodb.backend import Table
+from lambdasim.aws.dynamodb.backend import Table, stream_record
 from lambdasim.aws.dynamodbstreams._shapes import OPERATIONS, SHAPES
 from lambdasim.aws.kinesis.shards import Record, Shard
 
@@ -155,25 +155,13 @@ class DynamoDbStreamsClient(ServiceClient):
             "ResponseMetadata": self._metadata(),
         }
 
-    def _record(self, table: Table, r: Record) -> dict[str, Any]:
-        """A stream record in the API's shape: as in Lambda's event, with the creation time a timestamp."""
-        event, body, view = r.body
-        dynamodb: dict[str, Any] = {
-            "ApproximateCreationDateTime": utc(body["ApproximateCreationDateTime"]),
-            "Keys": body["Keys"],
-        }
-        for image in ("NewImage", "OldImage"):
-            if image in body:
-                dynamodb[image] = body[image]
-        dynamodb.update(SequenceNumber=r.sequence_number, SizeBytes=r.size, StreamViewType=view)
-        return {
-            "eventID": event["eventID"],
-            "eventName": event["eventName"],
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": table.arn.split(":")[3],
-            "dynamodb": dynamodb,
-        }
+    @staticmethod
+    def _record(table: Table, r: Record) -> dict[str, Any]:
+        """A stream record in the API's shape: the creation time a timestamp."""
+        record = stream_record(table, r)
+        dynamodb = record["dynamodb"]
+        dynamodb["ApproximateCreationDateTime"] = utc(dynamodb["ApproximateCreationDateTime"])
+        return record
 
 
 def _iterator(arn: str, index: int, position: int) -> str:

@@ -58,6 +58,7 @@ import simpy
 from lambdasim.aws._service_client import utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.arn import service_of
+from lambdasim.aws.dynamodb.backend import stream_record
 from lambdasim.aws.events.backend import matches
 from lambdasim.aws.kinesis.backend import hash_of
 from lambdasim.aws.kinesis.shards import Record, Shard
@@ -157,27 +158,12 @@ def kinesis_event_record(stream: KinesisStream, shard: Shard, r: Record, epoch: 
 
 
 def ddb_event_record(table: Table, r: Record) -> dict[str, Any]:
-    """The record of a DynamoDB stream record in Lambda's event, in AWS's shape [rec]."""
-    event, body, view = r.body
-    dynamodb: dict[str, Any] = {
-        "ApproximateCreationDateTime": body["ApproximateCreationDateTime"],
-        "Keys": body["Keys"],
-    }
-    for image in ("NewImage", "OldImage"):
-        if image in body:
-            dynamodb[image] = body[image]
-    dynamodb["SequenceNumber"] = r.sequence_number
-    dynamodb["SizeBytes"] = r.size
-    dynamodb["StreamViewType"] = view
-    return {
-        "eventID": event["eventID"],
-        "eventName": event["eventName"],
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": table.arn.split(":")[3],
-        "dynamodb": json.loads(json.dumps(dynamodb, default=_b64)),
-        "eventSourceARN": table.stream_arn,
-    }
+    """The record of a DynamoDB stream record in Lambda's event, in AWS's shape [rec]: the stream's record as JSON
+    (binary attributes base64), with the stream's ARN."""
+    record = stream_record(table, r)
+    record["dynamodb"] = json.loads(json.dumps(record["dynamodb"], default=_b64))
+    record["eventSourceARN"] = table.stream_arn
+    return record
 
 
 def _b64(value: Any) -> str:
