@@ -62,6 +62,15 @@ def test_retry_starts_follow_the_aws_schedule() -> None:
         retry_starts(1.0, attempts=4)
     with pytest.raises(ValueError, match="duration_s must be >= 0"):
         retry_starts(-1.0)
+    # A wrong argument is named with its valid range (a simulation passed as the duration, a float count).
+    with pytest.raises(
+        TypeError, match=r"duration_s must be a number >= 0, got <Simulation seed=1 t=0s functions=\[\]> \(Simulation\)"
+    ):
+        retry_starts(ls.Simulation(seed=1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"attempts must be an integer in \[1, 3\], got 2.0 \(float\)"):
+        retry_starts(1.0, attempts=2.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"delays_s\[0\] must be >= 0, got -1"):
+        retry_starts(1.0, delays_s=(-1, 2))
 
 
 @pytest.mark.parametrize("d", [0.1, 2.0, 7.3])

@@ -39,6 +39,7 @@ import attrs
 from attrs import field, frozen
 
 from lambdasim.aws.simulation import Simulation
+from lambdasim.core._validators import check_range
 from lambdasim.core.engine import TraceEntry
 from lambdasim.core.outcome import Outcome
 from lambdasim.core.results import Results
@@ -102,10 +103,11 @@ def retry_starts(
     [10.0, 70.5]
     """
     delays = tuple(Settings().retry_delays_s if delays_s is None else delays_s)
-    if not 1 <= attempts <= len(delays) + 1:
-        raise ValueError(f"attempts must be in [1, {len(delays) + 1}], got {attempts!r}")
-    if duration_s < 0:
-        raise ValueError(f"duration_s must be >= 0, got {duration_s!r}")
+    for i, delay in enumerate(delays):
+        check_range(f"delays_s[{i}]", delay, 0)
+    check_range("attempts", attempts, 1, len(delays) + 1, integer=True)
+    check_range("duration_s", duration_s, 0)
+    check_range("at_s", at_s, 0)
     starts = [float(at_s)]
     for delay in delays[: attempts - 1]:
         starts.append(starts[-1] + duration_s + delay)
