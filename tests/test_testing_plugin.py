@@ -28,6 +28,7 @@ from lambdasim.testing import (
     RequestTrace,
     assert_attempts,
     capture,
+    read_queue,
     retry_starts,
     trace_of,
 )
@@ -476,3 +477,11 @@ def test_the_howto_page_is_myst_markdown_with_a_title() -> None:
     text = HOWTO.read_text(encoding="utf-8")
     assert text.startswith("# Write a regression test on your retry timing\n")
     assert json.dumps(text)  # plain text, no binary
+
+
+def test_read_queue_names_a_wrong_argument() -> None:
+    sim = ls.Simulation(seed=1)
+    with pytest.raises(TypeError, match=r"queue must be a queue name, URL or ARN \(str\), got 3 \(int\)"):
+        read_queue(sim, 3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="limit must be >= 1, got 0"):
+        read_queue(sim, "q", limit=0)

@@ -39,7 +39,7 @@ import attrs
 from attrs import field, frozen
 
 from lambdasim.aws.simulation import Simulation
-from lambdasim.core._validators import check_range
+from lambdasim.core._validators import check_range, check_type
 from lambdasim.core.engine import TraceEntry
 from lambdasim.core.outcome import Outcome
 from lambdasim.core.results import Results
@@ -627,6 +627,8 @@ def read_queue(source: LambdaSim | Simulation, queue: str, *, limit: int = 100_0
 
     Draining makes repeated reads see only new messages; ``limit`` guards against a queue that never empties.
     """
+    check_type("queue", queue, str, "a queue name, URL or ARN (str)")
+    check_range("limit", limit, 1, integer=True)
     sqs = _simulation(source).client("sqs")
     url = _queue_url(sqs, queue)
     out: list[QueueMessage] = []
