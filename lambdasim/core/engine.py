@@ -100,6 +100,8 @@ _SCALING = ThrottleReason.SCALING
 # Errors after which Lambda resets the execution environment: its next invoke runs the init phase again
 # (a timeout, the runtime exiting, or running out of memory, which kills the runtime).
 RESETS = frozenset({TIMED_OUT, "Runtime.ExitError", "Runtime.OutOfMemory"})
+# The handlers whose warm attempt an asynchronous poll starts inline (Engine._poll): a Behaviour, an async def.
+_INLINE_KINDS = frozenset({KIND_BEHAVIOUR, KIND_ASYNC})
 
 __all__ = ["KIND_ASYNC", "KIND_BEHAVIOUR", "KIND_IMPORT", "KIND_NONE", "KIND_PLAIN", "AsyncEvent", "Engine"]
 
@@ -934,15 +936,20 @@ class Engine:
             if len(pending) >= HISTOGRAM_BUFFER:
                 samples.fold()
         version = target.version
-        if cold or version.kind != KIND_BEHAVIOUR or fs.faults is not None or self.attempt_logger is not None:
+        kind = version.kind
+        if cold or fs.faults is not None or self.attempt_logger is not None or kind not in _INLINE_KINDS:
             fs.chosen = chosen
             fs.chosen_init = cold
             self._run_attempt(fs, ev, ev.payload, self._end_async_cb)
             return
-        # _run_attempt of a Behaviour in a warm environment (no init phase, no injected fault, no logs), inline:
-        # the same draws in the same order (its duration, then whether it fails).
+        # _run_attempt in a warm environment (no init phase, no injected fault, no logs), inline for a Behaviour
+        # and an async def handler: the same draws in the same order.
         st.invocations += 1
         ev.environment = chosen
+        if kind == KIND_ASYNC:
+            request_id = self.request_id(ev.seq)
+            self._drive(fs, ev, request_id, version.handler, fresh(ev.payload), self._end_async_cb, 0.0)
+            return
         duration = version.sample_duration()
         behaviour: Behaviour = version.handler  # type: ignore[assignment]  # its kind says so
         error: ErrorInfo | None = None
