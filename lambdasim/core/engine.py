@@ -405,6 +405,14 @@ class Engine:
     init phase, is entered in that step when its own step would come next (the same run, one step less).
     ``tests/test_held_polls.py`` switches it off to check that."""
 
+    inline = True
+    """Whether the hot path does the common case of an attempt's start and end inline: an asynchronous poll takes
+    on-demand concurrency and starts a warm ``Behaviour`` or ``async def`` attempt itself, and the attempt's end
+    frees on-demand concurrency, records ``Duration`` and a success nobody listens for itself, instead of calling
+    ``_acquire``, ``_run_attempt``, ``_release``, ``FunctionMetrics.async_attempt`` / ``ended`` and ``_finish``
+    (two steps' worth of calls per invocation). ``tests/test_fast_paths.py`` switches it off to check that the
+    inline copies give the same runs as those general methods, bit for bit."""
+
     def __init__(
         self,
         env: Kernel,
@@ -839,7 +847,8 @@ class Engine:
             self._back_off(ev, SERVICE_ERROR_STATUS, "ServiceError", "ServiceException")
             return
         target = ev.target
-        if fs.provisioned:
+        general = fs.provisioned or not self.inline
+        if general:
             reason = self._acquire(fs, target)
             chosen = fs.chosen
             cold = fs.chosen_init
@@ -920,7 +929,7 @@ class Engine:
         # period and its samples exist (the call does the rest: a new period).
         m = fs.metrics
         in_use = st.concurrency.value
-        samples = m.event_age.get(m._level_index) if now < m._edge else None
+        samples = m.event_age.get(m._level_index) if not general and now < m._edge else None
         if samples is None:
             m.async_attempt(now, in_use, age)
         else:
@@ -937,7 +946,7 @@ class Engine:
                 samples.fold()
         version = target.version
         kind = version.kind
-        if cold or fs.faults is not None or self.attempt_logger is not None or kind not in _INLINE_KINDS:
+        if general or cold or fs.faults is not None or self.attempt_logger is not None or kind not in _INLINE_KINDS:
             fs.chosen = chosen
             fs.chosen_init = cold
             self._run_attempt(fs, ev, ev.payload, self._end_async_cb)
@@ -1029,7 +1038,8 @@ class Engine:
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
         environment = ev.environment
-        if type(environment) is not ProvisionedConcurrency:  # self._release(fs, ev, error) on demand, inline
+        inline = self.inline
+        if inline and type(environment) is not ProvisionedConcurrency:  # self._release(fs, ev, error), inline
             level = st.concurrency  # st.concurrency.change(now, -1), inline (never above its max going down)
             if now != level._since:
                 level._area += level.value * (now - level._since)
@@ -1056,7 +1066,7 @@ class Engine:
         # started in the current period, whose samples exist (the call does the rest).
         m = fs.metrics
         started_at = ev.started_at
-        samples = m.duration.get(m._level_index) if now < m._edge and started_at >= m._start else None
+        samples = m.duration.get(m._level_index) if inline and now < m._edge and started_at >= m._start else None
         if samples is None:
             m.ended(started_at, now, duration, error is not None, in_use)
         else:
@@ -1087,8 +1097,10 @@ class Engine:
             ev.response = response
             ev.error = None
             target = ev.target
-            if self.trace is not None or (
-                fs.sinks or self.sinks or target.on_success or target.on_failure or target.version.dead_letter_arn
+            if (
+                self.trace is not None
+                or not inline
+                or (fs.sinks or self.sinks or target.on_success or target.on_failure or target.version.dead_letter_arn)
             ):
                 self._finish(ev, _SUCCESS)
                 return
