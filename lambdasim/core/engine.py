@@ -410,8 +410,9 @@ class Engine:
     on-demand concurrency and starts a warm ``Behaviour`` or ``async def`` attempt itself, and the attempt's end
     frees on-demand concurrency, records ``Duration`` and a success nobody listens for itself, instead of calling
     ``_acquire``, ``_run_attempt``, ``_release``, ``FunctionMetrics.async_attempt`` / ``ended`` and ``_finish``
-    (two steps' worth of calls per invocation). ``tests/test_fast_paths.py`` switches it off to check that the
-    inline copies give the same runs as those general methods, bit for bit."""
+    (which still do everything else: provisioned concurrency, injected faults, logs, traces, outcome listeners, a
+    new metrics period). ``tests/test_fast_paths.py`` switches it off to check that the inline copies give the same
+    runs as those general methods, bit for bit."""
 
     def __init__(
         self,
