@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 
 import lambdasim as ls
+from lambdasim.core.engine import Engine
 from lambdasim.core.handler import fresh
+from lambdasim.core.metrics import HISTOGRAM_BUFFER
+from lambdasim.model import Function, Model
+from lambdasim.workload import Poisson, Replay
 
 
 @pytest.mark.parametrize(
@@ -103,3 +107,124 @@ def test_sleeps_of_an_async_handler_end_at_their_times_and_a_sleep_past_the_time
     body = json.loads(timed_out["Payload"].read())
     assert timed_out["FunctionError"] == "Unhandled" and body["errorType"] == "Sandbox.Timedout"
     assert len(ends) == 4  # the second sleep never ended: the attempt ended at its deadline
+
+
+# -- an attempt's start and end inline (Engine.inline) -------------------------------------------------------------
+
+
+def _run_both(monkeypatch: pytest.MonkeyPatch, run: Any) -> list[Any]:
+    """``run()`` with the hot path's inline start and end of attempts, and through the general methods."""
+    outputs = []
+    for inline in (True, False):
+        monkeypatch.setattr(Engine, "inline", inline)
+        outputs.append(json.loads(json.dumps(run(), sort_keys=True, default=str)))
+    assert outputs[0] == outputs[1]
+    return outputs
+
+
+def _model_run(
+    functions: list[Function], workloads: list[Any], settings: ls.Settings | None = None, **model: Any
+) -> Any:
+    kw = {} if settings is None else {"settings": settings}
+    sim = Model(functions=functions, workloads=workloads, **kw, **model).build(seed=11)
+    half = sim.run(until=200.0).to_dict()  # read mid-run too: the metrics of a period still open
+    sim.run(until=299.0)
+    for fs in sim.engine.functions.values():  # samples are folded as they come, not kept until read (nor run's end)
+        for samples in (*fs.metrics.duration.values(), *fs.metrics.event_age.values()):
+            assert len(samples.pending) < HISTOGRAM_BUFFER
+    return [half, sim.run().to_dict()]
+
+
+@pytest.mark.filterwarnings("ignore::lambdasim.planning.model.TimeoutTruncationWarning")  # timeouts wanted
+@pytest.mark.parametrize("reserved", [5, None])
+def test_inline_attempts_match_the_general_path_with_errors_timeouts_cold_starts_and_period_edges(
+    monkeypatch: pytest.MonkeyPatch, reserved: int | None
+) -> None:
+    # Arrivals exactly at metrics period edges, attempts across them (durations up to 10 s, period 60 s), errors,
+    # timeouts (timeout 3 s), environments idle longer than their timeout (cold starts again), a burst that fills the
+    # pool (a reserved one, or the account's unreserved one: parked throttles freed at attempts' ends), retries.
+    burst = [10.0 + i * 0.001 for i in range(2400)]  # 1,000 a second, against the account's 1,000 (or 5)
+    times = sorted(
+        [60.0, 120.0, 120.0, 180.0 - 1e-9, *burst] + [i * 0.37 for i in range(900)] + [400.0 + i for i in range(40)]
+    )
+    behaviour = ls.Behaviour(duration=ls.dist.Exponential(1.5), error_rate=0.2)
+    fn = Function(name="f", behaviour=behaviour, timeout_s=3, reserved_concurrency=reserved)
+    settings = ls.Settings(idle_timeout_s=30.0, idle_timeout_jitter_s=5.0)
+    steady = Function(name="g", behaviour=ls.Behaviour(duration=ls.dist.Exponential(0.2)), timeout_s=10)
+    # ... and a steady load beside it: more than a histogram's buffer of samples in each period.
+    workloads = [Replay(function="f", times_s=times), Poisson(function="g", rate_per_s=30.0, stop_s=300.0)]
+    _run_both(monkeypatch, lambda: _model_run([fn, steady], workloads, settings))
+
+
+def test_inline_attempts_match_the_general_path_for_versions_aliases_scaling_and_provisioned_concurrency(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    behaviour = ls.Behaviour(duration=ls.dist.Exponential(0.8))
+    functions = [
+        Function(name="a", behaviour=behaviour, timeout_s=10, alias="live", alias_routing=0.3),
+        Function(
+            name="p", behaviour=behaviour, timeout_s=10, alias="live", provisioned_concurrency=2, reserved_concurrency=6
+        ),
+        Function(name="u", behaviour=behaviour, timeout_s=10),
+    ]
+    workloads = [
+        Poisson(function="a:live", rate_per_s=6.0, stop_s=300.0),
+        Poisson(function="p:live", rate_per_s=5.0, stop_s=300.0),
+        Poisson(function="u", rate_per_s=8.0, stop_s=300.0),
+    ]
+    settings = ls.Settings(scaling_environments=3, scaling_period_s=5.0)
+    _run_both(monkeypatch, lambda: _model_run(functions, workloads, settings))
+
+
+def test_inline_attempts_match_the_general_path_for_async_def_handlers_through_the_client(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[Any] = []
+
+    async def handler(event: dict[str, Any], context: Any) -> Any:
+        seen.append((context.aws_request_id, context.get_remaining_time_in_millis(), event))
+        await context.sleep(event["d"])
+        if event["d"] > 2.0:
+            raise ValueError("slow")
+        return {"rid": context.aws_request_id, "left": context.get_remaining_time_in_millis()}
+
+    def run() -> Any:
+        seen.clear()
+        sim = ls.Simulation(seed=5)
+        lam = sim.client("lambda")
+        lam.create_function(FunctionName="f", Handler=handler, Timeout=4)
+        lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=3)
+        outs = []
+        for i in range(300):
+            sim.run(until=1.0 + i * 0.5)
+            payload = json.dumps({"d": (i * 7919 % 1000) / 200.0}).encode()  # 0 to 5 s: some time out (4 s)
+            lam.invoke(FunctionName="f", InvocationType="Event", Payload=payload)
+            if i % 100 == 0:
+                outs.append(sim.results().to_dict())
+        outs.append(sim.run().to_dict())
+        return [outs, list(seen)]
+
+    _run_both(monkeypatch, run)
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_a_negative_duration_is_refused_alike_inline_and_not(monkeypatch: pytest.MonkeyPatch, inline: bool) -> None:
+    monkeypatch.setattr(Engine, "inline", inline)
+    durations = iter([0.5, -1.0])
+
+    class Odd(ls.dist.Distribution):
+        mean = 0.5
+        variance = 0.0
+
+        def _draw(self, rng: Any, n: int) -> Any:
+            raise TypeError("in order")
+
+        def sampler(self, rng: Any) -> Any:
+            return durations.__next__
+
+    fn = Function(name="f", behaviour=ls.Behaviour(duration=Odd()), timeout_s=10)
+    sim = Model(functions=[fn], workloads=[Replay(function="f", times_s=[1.0, 2.0])]).build(seed=1)
+    with pytest.raises(
+        ValueError, match=r"function 'f': durations must be numbers >= 0 s, got duration -1.0, init 0.0"
+    ):
+        sim.run()

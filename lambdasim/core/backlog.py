@@ -238,10 +238,12 @@ class Backlog:
         here = 0
         earlier: dict[int, int] | None = None
         top = len(lanes) - 1
-        n = 1
-        while n <= top:
-            due = heads[n]
-            if due < limit:
+        # Lane by lane, in order (a lane's events move on to the next lane, which may then have tries due too):
+        # enumerate reads each head as it comes to it, after the lane before has moved its events on, and sees a
+        # lane added on the way. (Heads[0] is never a try's.) Most lanes have none due: this skips them quickly.
+        for n, head in enumerate(heads):
+            if head < limit:
+                due = head
                 if n == top:
                     lanes.append(deque())
                     all_dues.append(deque())
@@ -286,7 +288,6 @@ class Backlog:
                         break
                 if nxt_dues:
                     heads[n + 1] = nxt_dues[0]
-            n += 1
         if single is not None:
             if here:
                 _count(single, reason, index, here)

@@ -54,7 +54,7 @@ from lambdasim.core.handler import (
     resolve,
     timeout_error,
 )
-from lambdasim.core.metrics import FunctionMetrics
+from lambdasim.core.metrics import HISTOGRAM_BUFFER, FunctionMetrics
 from lambdasim.core.outcome import Outcome, Sink
 from lambdasim.core.provisioned import ProvisionedConcurrency
 from lambdasim.core.rules import (
@@ -100,6 +100,8 @@ _SCALING = ThrottleReason.SCALING
 # Errors after which Lambda resets the execution environment: its next invoke runs the init phase again
 # (a timeout, the runtime exiting, or running out of memory, which kills the runtime).
 RESETS = frozenset({TIMED_OUT, "Runtime.ExitError", "Runtime.OutOfMemory"})
+# The handlers whose warm attempt an asynchronous poll starts inline (Engine._poll): a Behaviour, an async def.
+_INLINE_KINDS = frozenset({KIND_BEHAVIOUR, KIND_ASYNC})
 
 __all__ = ["KIND_ASYNC", "KIND_BEHAVIOUR", "KIND_IMPORT", "KIND_NONE", "KIND_PLAIN", "AsyncEvent", "Engine"]
 
@@ -402,6 +404,15 @@ class Engine:
     """Whether an ``async def`` handler's attempt, started by a poll that is the last thing its step does and with no
     init phase, is entered in that step when its own step would come next (the same run, one step less).
     ``tests/test_held_polls.py`` switches it off to check that."""
+
+    inline = True
+    """Whether the hot path does the common case of an attempt's start and end inline: an asynchronous poll takes
+    on-demand concurrency and starts a warm ``Behaviour`` or ``async def`` attempt itself, and the attempt's end
+    frees on-demand concurrency, records ``Duration`` and a success nobody listens for itself, instead of calling
+    ``_acquire``, ``_run_attempt``, ``_release``, ``FunctionMetrics.async_attempt`` / ``ended`` and ``_finish``
+    (which still do everything else: provisioned concurrency, injected faults, logs, traces, outcome listeners, a
+    new metrics period). ``tests/test_fast_paths.py`` switches it off to check that the inline copies give the same
+    runs as those general methods, bit for bit."""
 
     def __init__(
         self,
@@ -836,7 +847,42 @@ class Engine:
             st.service_errors += 1
             self._back_off(ev, SERVICE_ERROR_STATUS, "ServiceError", "ServiceException")
             return
-        reason = self._acquire(fs, ev.target)
+        target = ev.target
+        general = fs.provisioned or not self.inline
+        if general:
+            reason = self._acquire(fs, target)
+            chosen = fs.chosen
+            cold = fs.chosen_init
+        else:
+            # self._acquire(fs, target) without provisioned concurrency, inline: once per attempt on the hot path.
+            limit = fs.on_demand_limit
+            if limit is None:
+                reason = _ACCOUNT if self.unreserved_in_use >= self.unreserved_limit else None
+            else:
+                reason = _RESERVED if fs.in_use >= limit else None
+            if reason is None:
+                version = target.version
+                envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
+                entry = envs.take(now)
+                if entry is not None:
+                    chosen = entry[1]
+                    cold = entry[3]
+                elif fs.scaling is not None and not fs.scaling.take(now):
+                    reason = _SCALING
+                else:
+                    chosen = envs.create(now)
+                    cold = True
+            if reason is None:
+                if fs.reserved is None:
+                    self.unreserved_in_use += 1
+                fs.in_use += 1
+                level = st.concurrency  # st.concurrency.change(now, 1), inline
+                if now != level._since:
+                    level._area += level.value * (now - level._since)
+                    level._since = now
+                value = level.value = level.value + 1
+                if value > level.max:
+                    level.max = value
         if reason is not None:
             st.throttles[reason] += 1
             m = fs.metrics  # m.throttled(now), inline
@@ -857,7 +903,7 @@ class Engine:
                     ev.status = 429
                     ev.throttles = 1
                     delay = self._backoffs[1]
-                    if now - ev.enqueued_at + delay > ev.target.max_event_age_s:  # rules.exceeds_age, inline
+                    if now - ev.enqueued_at + delay > target.max_event_age_s:  # rules.exceeds_age, inline
                         st.queued.change(now, -1)
                         self._finish(ev, Condition.EVENT_AGE_EXCEEDED)
                         return
@@ -870,18 +916,74 @@ class Engine:
             level._area += level.value * (now - level._since)
             level._since = now
         level.value -= 1
-        ev.attempts += 1
+        attempts = ev.attempts = ev.attempts + 1
         ev.throttles = 0
         ev.started_at = now
         st.attempts += 1
-        tally = st.age_by_attempt[ev.attempts - 1]  # .add(now - ev.enqueued_at), inline (an age is >= 0)
+        age = now - ev.enqueued_at
+        tally = st.age_by_attempt[attempts - 1]  # .add(age), inline (an age is >= 0)
         buf = tally._buf
-        buf.append(now - ev.enqueued_at)
+        buf.append(age)
         if len(buf) >= TALLY_BUFFER:
             tally._fold()
-        # Invocations, ConcurrentExecutions and AsyncEventAge, in one call.
-        fs.metrics.async_attempt(now, st.concurrency.value, now - ev.enqueued_at)
-        self._run_attempt(fs, ev, ev.payload, self._end_async_cb)
+        # Invocations, ConcurrentExecutions and AsyncEventAge: m.async_attempt(now, in use, age), inline while the
+        # period and its samples exist (the call does the rest: a new period).
+        m = fs.metrics
+        in_use = st.concurrency.value
+        samples = m.event_age.get(m._level_index) if not general and now < m._edge else None
+        if samples is None:
+            m.async_attempt(now, in_use, age)
+        else:
+            i = m._level_index
+            d = m.invocations
+            d[i] = d.get(i, 0) + 1
+            m._held = in_use
+            peaks = m.concurrency
+            if in_use > peaks.get(i, 0):
+                peaks[i] = in_use
+            pending = samples.pending  # Samples.add, inline
+            pending.append(age * 1000.0)
+            if len(pending) >= HISTOGRAM_BUFFER:
+                samples.fold()
+        version = target.version
+        kind = version.kind
+        if general or cold or fs.faults is not None or self.attempt_logger is not None or kind not in _INLINE_KINDS:
+            fs.chosen = chosen
+            fs.chosen_init = cold
+            self._run_attempt(fs, ev, ev.payload, self._end_async_cb)
+            return
+        # _run_attempt in a warm environment (no init phase, no injected fault, no logs), inline for a Behaviour
+        # and an async def handler: the same draws in the same order.
+        st.invocations += 1
+        ev.environment = chosen
+        if kind == KIND_ASYNC:
+            request_id = self.request_id(ev.seq)
+            self._drive(fs, ev, request_id, version.handler, fresh(ev.payload), self._end_async_cb, 0.0)
+            return
+        duration = version.sample_duration()
+        behaviour: Behaviour = version.handler  # type: ignore[assignment]  # its kind says so
+        error: ErrorInfo | None = None
+        response: Any = None
+        if behaviour.error_rate and fs.uniform["errors"]() < behaviour.error_rate:
+            error = (behaviour.error_type, behaviour.error_message, [])
+        else:
+            response = behaviour.response
+        if duration > version.timeout_s:
+            duration = version.timeout_s
+            error = timeout_error(version.timeout_s)
+            response = None
+        if not duration >= 0.0:  # a custom distribution gone wrong (or nan): time never runs back
+            raise ValueError(
+                f"function {fs.name!r}: durations must be numbers >= 0 s, got duration {duration!r}, init 0.0"
+            )
+        ms = duration * 1000.0  # self._bill(st, 0.0, duration), inline (see _run_attempt)
+        billed = math.ceil(ms)
+        if ms - billed + 1.0 < 1e-6:
+            billed = billed_ms_of(ms)
+        st.billed_ms += billed
+        ev.ending = (self._end_async_cb, error, response, duration)
+        ev.callbacks = self._async_end_step
+        heappush(self._queue, (now + duration, NORMAL, next(self._eid), ev))
 
     def _back_off(self, ev: AsyncEvent, status: int, kind: str, detail: str) -> None:
         """After a throttle or service error: back to the queue with exponential backoff, or give up."""
@@ -936,12 +1038,48 @@ class Engine:
         fs = ev.fs
         now = self.env.now  # the clock, without a property call (see the module notes)
         st = fs.stats
-        self._release(fs, ev, error)
+        environment = ev.environment
+        inline = self.inline
+        if inline and type(environment) is not ProvisionedConcurrency:  # self._release(fs, ev, error), inline
+            level = st.concurrency  # st.concurrency.change(now, -1), inline (never above its max going down)
+            if now != level._since:
+                level._area += level.value * (now - level._since)
+                level._since = now
+            in_use = level.value = level.value - 1
+            fs.in_use -= 1
+            if fs.reserved is None:
+                self.unreserved_in_use -= 1
+                if self.account_backlog.count:
+                    self.account_backlog.freed()
+            elif fs.backlog.count:
+                fs.backlog.freed()
+            version = ev.target.version
+            pool = fs.pool if version is fs.latest.version else fs.pool_for(version)
+            pool.release(now, environment, error is not None and error[0] in RESETS)  # type: ignore[arg-type]
+        else:
+            self._release(fs, ev, error)
+            in_use = st.concurrency.value
         buf = st.duration._buf  # st.duration.add(duration), inline (a duration is >= 0: _run_attempt checks it)
         buf.append(duration)
         if len(buf) >= TALLY_BUFFER:
             st.duration._fold()
-        fs.metrics.ended(ev.started_at, now, duration, error is not None, st.concurrency.value)
+        # fs.metrics.ended(ev.started_at, now, duration, error is not None, in_use), inline while the attempt
+        # started in the current period, whose samples exist (the call does the rest).
+        m = fs.metrics
+        started_at = ev.started_at
+        samples = m.duration.get(m._level_index) if inline and now < m._edge and started_at >= m._start else None
+        if samples is None:
+            m.ended(started_at, now, duration, error is not None, in_use)
+        else:
+            m._held = in_use
+            pending = samples.pending  # Samples.add, inline
+            pending.append(duration * 1000.0)
+            if len(pending) >= HISTOGRAM_BUFFER:
+                samples.fold()
+            if error is not None:
+                d = m.errors
+                i = m._level_index
+                d[i] = d.get(i, 0) + 1
         ev.status = 200
         if self.trace is not None:
             kind = "Success" if error is None else ("Timeout" if error[0] == TIMED_OUT else "Error")
@@ -959,7 +1097,25 @@ class Engine:
         if error is None:
             ev.response = response
             ev.error = None
-            self._finish(ev, _SUCCESS)
+            target = ev.target
+            if (
+                self.trace is not None
+                or not inline
+                or (fs.sinks or self.sinks or target.on_success or target.on_failure or target.version.dead_letter_arn)
+            ):
+                self._finish(ev, _SUCCESS)
+                return
+            # self._finish(ev, _SUCCESS) with no trace and nobody to deliver an outcome to, inline.
+            st.outcomes[_SUCCESS] += 1
+            age = now - ev.enqueued_at
+            buf = st.end_to_end._buf  # st.end_to_end.add(age), inline (an age is >= 0)
+            buf.append(age)
+            if len(buf) >= TALLY_BUFFER:
+                st.end_to_end._fold()
+            buf = st.time_to_success._buf  # st.time_to_success.add(age), inline
+            buf.append(age)
+            if len(buf) >= TALLY_BUFFER:
+                st.time_to_success._fold()
             return
         st.errors += 1
         if error[0] == TIMED_OUT:

@@ -215,7 +215,12 @@ class _Ticker(_Arrivals):
             self._arrive()
         finally:
             engine.holding = False
-        self.next()
+        delay = self._next_delay()  # self.next(), inline: once per arrival
+        if delay is not None:
+            if delay < 0:
+                raise ValueError(f"Negative delay {delay}")
+            self.callbacks = self._fire
+            heappush(self._queue, (self._env.now + delay, NORMAL, next(self._eid), self))
         if engine.held is not None:
             engine.poll_held()
 
@@ -257,7 +262,13 @@ class _AtTimes(_Arrivals):
             self._arrive(self._i)
         finally:
             engine.holding = False
-        self.next()
+        nxt = next(self._times, None)  # self.next(), inline: once per arrival
+        if nxt is not None:
+            self._i, t = nxt
+            now = self._env.now
+            delay = t - now
+            self.callbacks = self._fire
+            heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self))
         if engine.held is not None:
             engine.poll_held()
 
