@@ -100,14 +100,15 @@ class Settings:
             idle); while at 0.0057 requests/s and below (a lone environment) no warm start followed more than 654 s
             idle [meas]. Default 620 s, the idle timeout's own lower end: a busy function's idle environments live at
             least as long as a quiet one's [model]. Earlier versions used a fixed 900 s, which made every such reuse
-            after 900 s a cold start: 8 to 16% too many cold starts in replays of the logs at 0.016-0.1 requests/s.
+            after 900 s a cold start: 5 to 14% too many cold starts in replays of the logs at 0.016-0.1 requests/s.
         active_idle_timeout_jitter_s: Each active idle timeout is ``active_idle_timeout_s + U * jitter`` with ``U``
             uniform on [0, 1), drawn when the environment is freed: by default uniform over [620, 1,600) s. AWS
-            publishes no figure. Default 980 s: the upper end of 1,600 s is the one of 1,100, 1,200, ..., 2,000 s
-            (and 1,560 s) whose replays of the logs of the even rows of Mahmoudi and Khazaei's table (below) miss
-            their cold starts least (3.1%; 1,560 s ties), just above the longest reuse seen and within the range the
-            reuses above favour (a uniform's likelihood is highest at 1,600 to 1,760 s) [meas][model]. The other
-            rows and logs are held out (``docs/explanation/validation.md``). ``0`` gives a fixed active timeout.
+            publishes no figure. Default 980 s: of upper ends 1,100, 1,200, ..., 2,000 s and 1,560 s, replays of
+            the logs of the even rows of Mahmoudi and Khazaei's table (below; 12 seeds) miss their cold starts least
+            with 1,560 s and 1,600 s (3.4% mean absolute error; 1,100 s: 6.6%, 2,000 s: 4.0%), just above the
+            longest reuse seen and within the range the reuses above favour (a uniform's likelihood is highest at
+            1,600 to 1,760 s) [meas][model]. The other rows and logs are held out
+            (``docs/explanation/validation.md``). ``0`` gives a fixed active timeout.
         environment_reuse: Which idle execution environment a warm start takes: ``"most_recent"`` (default: the
             most recently freed), ``"mixed"`` (the most recently freed, or with probability
             ``least_recent_reuse_probability`` the least recently freed) or ``"least_recent"`` (always the one idle
