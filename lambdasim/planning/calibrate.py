@@ -1,5 +1,6 @@
 """Fit the execution-environment settings to observations of a function on AWS: idle timeout and its jitter, the
-active idle timeout, the maximum lifetime, and the init-duration distribution; replay a per-request log.
+active idle timeout and its jitter, the maximum lifetime, and the init-duration distribution; replay a per-request
+log.
 
 Three kinds of observation:
 
@@ -116,8 +117,7 @@ class RateObservation:
 def read_table(path: str | Path) -> tuple[RateObservation, ...]:
     """Rows of a CSV file whose header names :class:`RateObservation`'s fields (``mean_instances``,
     ``init_duration_s``, ``horizon_s``, ``instances_idle_allowance_s`` and ``warmup_s`` optional; other columns are
-    ignored). Lines starting with ``#`` before
-    the header are comments (a source, a citation)."""
+    ignored). Lines starting with ``#`` before the header are comments (a source, a citation)."""
     names = {f.name for f in attrs.fields(RateObservation)}
     rows = []
     with Path(path).open(newline="", encoding="utf-8") as fh:
