@@ -104,3 +104,66 @@ def test_poisson_cold_starts_of_a_single_environment_follow_the_quiet_rule() -> 
     expected = math.exp(-(600.1) / 600)
     se = math.sqrt(expected * (1 - expected) / 1000)
     assert abs(cold - expected) < 4 * se, (cold, expected)
+
+
+def test_the_active_idle_timeout_draws_its_jitter_per_idle_period() -> None:
+    draws = itertools.cycle([0.5, 0.25])
+    p, st = pool(active=620.0, active_jitter_s=980.0, active_uniform=lambda: next(draws))
+    busy, b = p.create(0.0), p.create(0.0)
+    p.release(1.0, b, False)  # kept 620 + 0.5 * 980 = 1110 s while the function is busy: until 1111 s
+    assert p.take(1111.0)[1] == b  # type: ignore[index]
+    p.release(1112.0, b, False)  # this time 620 + 0.25 * 980 = 865 s: until 1977 s
+    assert p.idle_count(1977.0) == 1
+    assert p.idle_count(1977.5) == 0
+    assert st.environment_lifespan.max == 1977.0
+    p.release(2000.0, busy, False)
+    assert st.environments_shut_down == 1
+
+
+def test_the_active_jitter_is_checked() -> None:
+    with pytest.raises(ValueError, match="active_jitter_s must be >= 0"):
+        pool(active_jitter_s=-1.0)
+    with pytest.raises(ValueError, match="needs a uniform random source"):
+        pool(active_jitter_s=10.0)
+    pool(active=None, active_jitter_s=10.0)  # unused without an active idle timeout: nothing to draw
+    with pytest.raises(ValueError, match="active_idle_timeout_jitter_s"):
+        ls.Settings(active_idle_timeout_jitter_s=-1.0)
+
+
+def test_default_active_idle_timeouts_spread_uniformly_over_620_to_1600_s() -> None:
+    """Environments freed one by one while another stays busy live a uniform draw on [620, 1600) s (seeded)."""
+    sim = ls.Simulation(seed=3)
+    sim.client("lambda").create_function(FunctionName="f", Duration=1.0)
+    fs = sim.engine.functions["f"]
+    assert (fs.pool._active, fs.pool._active_jitter) == (620.0, 980.0)
+    p = fs.pool
+    p.create(0.0)  # busy throughout
+    n = 4000
+    for i in range(n):
+        p.release(float(i), p.create(float(i)), False)
+    p.settle(1e6)
+    lives = p._stats.environment_lifespan
+    assert lives.count == n
+    assert lives.min >= 620.0 and lives.max < 1600.0
+    # the mean of n uniforms on [620, 1600): 1110 with a standard error of 980 / sqrt(12 n)
+    assert abs(lives.mean - 1110.0) < 4 * 980.0 / math.sqrt(12 * n), lives.mean
+    plain = ls.Simulation(seed=3, settings=ls.Settings(active_idle_timeout_jitter_s=0.0))
+    plain.client("lambda").create_function(FunctionName="f", Duration=1.0)
+    assert plain.engine.functions["f"].pool._active_uniform is None
+
+
+def test_counted_environment_seconds_after_a_warm_up_count_only_what_a_log_since_then_sees() -> None:
+    p, st = pool(active=None)
+    a = p.create(0.0)
+    p.release(5.0, a, False)  # used before the warm-up ends only: a log from 100 s on never sees it
+    b = p.create(50.0)
+    p.release(60.0, b, False)
+    assert p.take(120.0)[1] == b  # type: ignore[index]
+    st.reset(100.0)  # the warm-up ends at 100 s
+    p.release(130.0, b, False)  # b, born before, counts from 100 s
+    c = p.create(200.0)
+    p.release(210.0, c, False)
+    # b: 100 to 130 + 50; c: 200 to 210 + 50; a not at all
+    assert p.counted_environment_seconds(1000.0, 50.0) == pytest.approx(80.0 + 60.0)
+    assert p.take(2000.0) is None  # both shut down: the same count from what was kept of them
+    assert p.counted_environment_seconds(2000.0, 50.0) == pytest.approx(80.0 + 60.0)

@@ -39,9 +39,9 @@ def test_read_table_skips_comment_lines_and_ignores_other_columns(tmp_path: Path
     path = tmp_path / "obs.csv"
     path.write_text(
         "# measured by us, 2026\n"
-        "arrival_rate_per_s,cold_start_share,note,mean_instances,duration_s\n"
-        "0.01,0.05,a,1.2,0.5\n"
-        "0.1,0.01,b,,0.5\n",
+        "arrival_rate_per_s,cold_start_share,note,mean_instances,duration_s,warmup_s\n"
+        "0.01,0.05,a,1.2,0.5,\n"
+        "0.1,0.01,b,,0.5,3600\n",
         encoding="utf-8",
     )
     rows = cal.read_table(path)
@@ -49,6 +49,7 @@ def test_read_table_skips_comment_lines_and_ignores_other_columns(tmp_path: Path
         arrival_rate_per_s=0.01, cold_start_share=0.05, mean_instances=1.2, duration_s=0.5
     )
     assert rows[1].mean_instances is None and rows[1].horizon_s == 28 * 3600
+    assert (rows[0].warmup_s, rows[1].warmup_s) == (0.0, 3600.0)
 
 
 def test_read_table_names_the_bad_line(tmp_path: Path) -> None:
@@ -111,6 +112,24 @@ def test_predict_matches_the_closed_form_for_a_fixed_timeout() -> None:
     cold, instances = cal.predict(attrs.evolve(FIXED, idle_timeout_s=300.0), row, seeds=(1, 2))
     assert cold == pytest.approx(row.cold_start_share, abs=4 * 0.017)
     assert instances == pytest.approx(row.mean_instances, abs=0.06)
+
+
+def test_a_warm_up_starts_the_counted_experiment_with_warm_environments() -> None:
+    """One request a second to a 1 us function for 100 s: one environment that never idles long. Without a warm-up
+    the first request is cold and the environment is counted from it; after one, nothing is cold and the
+    environment is counted over the whole horizon (it was born in the warm-up)."""
+    row = cal.RateObservation(
+        arrival_rate_per_s=1.0, cold_start_share=0.0, duration_s=1e-6, horizon_s=100.0, instances_idle_allowance_s=600
+    )
+    cold, instances = cal.predict(FIXED, row, seeds=(1,))
+    requests = 1 / cold  # exactly one cold start: the first request
+    assert 60 < requests < 140  # Poisson: 100 expected
+    assert 0.9 < instances < 1.0  # from the first arrival (about 1 s in) to the horizon
+    warm_cold, warm_instances = cal.predict(FIXED, attrs.evolve(row, warmup_s=60.0), seeds=(1,))
+    assert warm_cold == 0.0
+    assert warm_instances == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="warmup_s"):
+        attrs.evolve(row, warmup_s=-1.0)
 
 
 def test_fit_table_recovers_the_idle_timeout_and_scores_held_out_rows() -> None:

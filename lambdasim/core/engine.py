@@ -331,9 +331,11 @@ class FunctionState:
         s = engine.settings
         # Execution environments and the scaling rate (lambdasim.core.environments, lambdasim.core.scaling), provisioned
         # concurrency per qualifier (lambdasim.core.provisioned) and injected faults (lambdasim.core.faults).
-        jitter = reuse = None
+        jitter = reuse = active_jitter = None
         if s.idle_timeout_jitter_s:
             jitter = stream(engine.generator(name, "idle_jitter").random)
+        if s.active_idle_timeout_s is not None and s.active_idle_timeout_jitter_s:
+            active_jitter = stream(engine.generator(name, "active_idle_jitter").random)
         if s.environment_reuse == "mixed" and s.least_recent_reuse_probability:
             reuse_rng, p = engine.generator(name, "reuse"), s.least_recent_reuse_probability
             reuse = stream(lambda n: reuse_rng.geometric(p, n))
@@ -346,6 +348,8 @@ class FunctionState:
             "least_recent_probability": s.least_recent_reuse_probability,
             "reuse_gaps": reuse,
             "active_idle_timeout_s": s.active_idle_timeout_s,
+            "active_jitter_s": s.active_idle_timeout_jitter_s,
+            "active_uniform": active_jitter,
         }
         self.pool = EnvironmentPool(self.stats, **self._pool_args)  # $LATEST's environments
         self.pools: dict[str, EnvironmentPool] = {}  # those of published versions, by version number

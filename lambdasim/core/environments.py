@@ -7,9 +7,10 @@ optionally, with probability ``least_recent_probability``, the **least recently 
 ``idle_timeout_s`` plus a uniform draw on ``[0, idle_jitter_s)`` (AWS's logs: a lone environment warm after up to
 about 655 s idle, cold from about 626 s [meas]). With an **active idle timeout** (``active_idle_timeout_s``,
 ``Settings.active_idle_timeout_s``) that idle timeout belongs to the function instead: while it runs invocations,
-an idle environment lives up to ``active_idle_timeout_s`` since it was freed; once none has run for the idle timeout
-(drawn when the last one ends), every idle environment goes (AWS's logs: environments reused after up to about
-1,500 s idle while the function was busy [meas]). An environment is retired when it reaches
+an idle environment lives ``active_idle_timeout_s`` plus a uniform draw on ``[0, active_jitter_s)`` since it was
+freed (drawn when it is freed); once none has run for the idle timeout (drawn when the last one ends), every idle
+environment goes (AWS's logs: while the function was busy, environments reused after idle gaps of up to about
+1,500 s, some and not others [meas]). An environment is retired when it reaches
 ``max_environment_lifetime_s`` ("every few hours, even when busy" [doc]; about 2 h measured [meas]). A timeout or
 crash resets it: it stays, but its next invoke runs the init phase again. [doc] The defaults and their sources are
 in :class:`lambdasim.Settings`; :mod:`lambdasim.calibrate` fits them to a user's own observations.
@@ -70,12 +71,19 @@ class EnvironmentPool:
             ``least_recent_probability`` (needed only when it is > 0). One draw per least-recent take, instead of a
             uniform per warm start, keeps the hot path to a counter; the sequence of choices is the same Bernoulli
             process.
+        active_idle_timeout_s: While the function runs invocations, an idle environment lives this long since it
+            was freed (plus ``active_jitter_s``'s draw); ``None``: each lives its own idle timeout.
+        active_jitter_s: Upper bound of a uniform extra active idle timeout, drawn per idle period (>= 0).
+        active_uniform: Draws uniform on [0, 1) for that jitter (needed only when ``active_jitter_s > 0``).
     """
 
     __slots__ = (
         "_active",
+        "_active_jitter",
+        "_active_uniform",
         "_busy",
         "_countdown",
+        "_counted_since",
         "_ended",
         "_gaps",
         "_idle",
@@ -102,9 +110,15 @@ class EnvironmentPool:
         least_recent_probability: float = 0.0,
         reuse_gaps: Callable[[], int] | None = None,
         active_idle_timeout_s: float | None = None,
+        active_jitter_s: float = 0.0,
+        active_uniform: Callable[[], float] | None = None,
     ) -> None:
         if idle_jitter_s and uniform is None:
             raise ValueError("idle_jitter_s > 0 needs a uniform random source")
+        if not active_jitter_s >= 0.0:
+            raise ValueError(f"active_jitter_s must be >= 0, got {active_jitter_s!r}")
+        if active_jitter_s and active_idle_timeout_s is not None and active_uniform is None:
+            raise ValueError("active_jitter_s > 0 needs a uniform random source")
         if reuse not in ("mixed", "most_recent", "least_recent"):
             raise ValueError(f"reuse must be one of ['mixed', 'most_recent', 'least_recent'], got {reuse!r}")
         if not 0.0 <= least_recent_probability <= 1.0:
@@ -125,10 +139,15 @@ class EnvironmentPool:
         self._gaps = reuse_gaps
         self._countdown = reuse_gaps() if mixed else 0  # type: ignore[misc]
         self._active = None if active_idle_timeout_s is None else float(active_idle_timeout_s)
+        self._active_jitter = float(active_jitter_s) if self._active is not None else 0.0
+        self._active_uniform = active_uniform
         self._busy = 0  # environments running an invocation (taken or created, not yet released)
         self._quiet_until = math.inf  # with an active idle timeout: when every idle environment shuts down
-        self._ended = 0  # environments shut down or retired, and their spans of use (birth to last release), s
+        # Environments shut down or retired and used since the statistics' start (`_counted_since`), and their spans of
+        # use (birth, or that start, to last release), s: what a client's log since then counts.
+        self._ended = 0
         self._used_s = 0.0
+        self._counted_since = stats.since
 
     # -- the hot path -----------------------------------------------------------------------------------------
 
@@ -178,6 +197,8 @@ class EnvironmentPool:
                 shuts += self._jitter * self._uniform()  # type: ignore[misc]
         else:
             shuts = now + self._active
+            if self._active_jitter:
+                shuts += self._active_jitter * self._active_uniform()  # type: ignore[misc]
             if not self._busy:  # the function falls quiet: its idle environments live until its idle timeout
                 quiet = now + self._timeout
                 if self._jitter:
@@ -187,8 +208,7 @@ class EnvironmentPool:
             st = self._stats
             st.environments_shut_down += 1
             st.environment_lifespan.add(now - born)
-            self._ended += 1
-            self._used_s += now - born
+            self._count_use(born, now)
             return
         retires = born + self._max_life
         self._idle.append((shuts if shuts < retires else retires, born, now, reset))
@@ -208,8 +228,24 @@ class EnvironmentPool:
         st.idle_environment_s += max(0.0, shut - max(entry[2], st.since))
         st.environments_shut_down += 1
         st.environment_lifespan.add(shut - entry[1])
-        self._ended += 1
-        self._used_s += entry[2] - entry[1]
+        self._count_use(entry[1], entry[2])
+
+    def _count_use(self, born: float, last: float) -> None:
+        """An environment that ended was used from ``born`` until ``last`` (its last invocation ended): keep its span
+        of use since the statistics' start, if it was used since then (a client's log from then on saw it)."""
+        since = self._counting_from()
+        if last >= since:
+            self._ended += 1
+            self._used_s += last - (born if born > since else since)
+
+    def _counting_from(self) -> float:
+        """The statistics' start; the spans kept before a reset (the end of a warm-up) are forgotten at it."""
+        since = self._stats.since
+        if since != self._counted_since:
+            self._counted_since = since
+            self._ended = 0
+            self._used_s = 0.0
+        return since
 
     # -- when results are read --------------------------------------------------------------------------------
 
@@ -232,12 +268,15 @@ class EnvironmentPool:
         invocation ended plus ``idle_allowance_s`` (at most until ``now``), whether or not it lived that long.
 
         Measurement papers estimate the count of environments this way (Mahmoudi and Khazaei allow 600 s). Read it
-        when no environment is busy (it knows the birth of idle and ended ones only), over a run from time 0.
+        when no environment is busy (it knows the birth of idle and ended ones only). After a warm-up (a statistics
+        reset) only environments used since its end count, each from its birth or that end, whichever is later.
         """
         self.settle(now)
+        since = self._counting_from()
         total = self._used_s + self._ended * idle_allowance_s
         for _, born, freed, _ in self._idle:
-            total += min(freed + idle_allowance_s, now) - born
+            if freed >= since:
+                total += min(freed + idle_allowance_s, now) - (born if born > since else since)
         return total
 
     def idle_count(self, now: float) -> int:

@@ -1,5 +1,6 @@
 """Fit the execution-environment settings to observations of a function on AWS: idle timeout and its jitter, the
-active idle timeout, the maximum lifetime, and the init-duration distribution; replay a per-request log.
+active idle timeout and its jitter, the maximum lifetime, and the init-duration distribution; replay a per-request
+log.
 
 Three kinds of observation:
 
@@ -38,8 +39,9 @@ from attrs import field, frozen
 
 from lambdasim.aws.simulation import Simulation
 from lambdasim.core import dist
-from lambdasim.core._validators import in_range, real
+from lambdasim.core._validators import check_range, in_range, real
 from lambdasim.core.behaviour import Behaviour
+from lambdasim.core.limits import MAX_TIME_S
 from lambdasim.core.settings import Settings
 from lambdasim.planning.sync import SyncPoisson
 from lambdasim.planning.workload import Replay
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_GRID",
+    "REPLAY_WARMUP_S",
     "Calibration",
     "Check",
     "CloudWatchSeries",
@@ -67,12 +70,17 @@ __all__ = [
 DEFAULT_GRID: Mapping[str, tuple[float, ...]] = {
     "idle_timeout_s": (540.0, 570.0, 600.0, 620.0, 640.0, 660.0, 690.0),
     "idle_timeout_jitter_s": (0.0, 20.0, 40.0, 60.0, 90.0, 120.0),
-    "active_idle_timeout_s": (700.0, 800.0, 900.0, 1000.0, 1200.0, 1500.0, 1800.0),
+    "active_idle_timeout_s": (620.0, 700.0, 800.0, 900.0, 1000.0, 1200.0, 1500.0),
+    "active_idle_timeout_jitter_s": (0.0, 300.0, 600.0, 980.0, 1200.0, 1500.0),
     "max_environment_lifetime_s": (3600.0, 5400.0, 6600.0, 7200.0, 7800.0, 9000.0, 10800.0),
 }
 """Candidate values searched for each setting (override with ``grid=``; a setting left out is not fitted)."""
 
 _FUNCTION = "calibrated"
+REPLAY_WARMUP_S = 3600.0
+"""How much of a log :func:`replay_log` runs first, by default, when the log began warm: an hour, half the default
+environment lifetime, so that recycling at the lifetime runs as in the middle of a long experiment and not in step
+with the log's start."""
 
 
 @frozen(kw_only=True)
@@ -91,6 +99,9 @@ class RateObservation:
             logs, each environment from its first request until its last one ended plus this allowance (Mahmoudi
             and Khazaei count 600 s), whether or not AWS kept it that long. The prediction is then counted the same
             way.
+        warmup_s: How long the function ran at the same rate before the experiment's ``horizon_s`` began (s, >= 0;
+            default 0: it began with no environment). The simulation runs ``warmup_s + horizon_s`` and counts the
+            last ``horizon_s`` only, so an experiment that began with warm environments is predicted as one.
     """
 
     arrival_rate_per_s: float = field(converter=real, validator=in_range(0.0, low_open=True))
@@ -100,12 +111,13 @@ class RateObservation:
     init_duration_s: float = field(default=0.0, converter=real, validator=in_range(0.0, 10.0))
     horizon_s: float = field(default=28 * 3600.0, converter=real, validator=in_range(0.0, low_open=True))
     instances_idle_allowance_s: float | None = field(default=None, validator=in_range(0.0, 86_400.0, optional=True))
+    warmup_s: float = field(default=0.0, converter=real, validator=in_range(0.0, MAX_TIME_S))
 
 
 def read_table(path: str | Path) -> tuple[RateObservation, ...]:
     """Rows of a CSV file whose header names :class:`RateObservation`'s fields (``mean_instances``,
-    ``init_duration_s`` and ``horizon_s`` optional; other columns are ignored). Lines starting with ``#`` before
-    the header are comments (a source, a citation)."""
+    ``init_duration_s``, ``horizon_s``, ``instances_idle_allowance_s`` and ``warmup_s`` optional; other columns are
+    ignored). Lines starting with ``#`` before the header are comments (a source, a citation)."""
     names = {f.name for f in attrs.fields(RateObservation)}
     rows = []
     with Path(path).open(newline="", encoding="utf-8") as fh:
@@ -219,31 +231,40 @@ def mape(predicted: Sequence[float], observed: Sequence[float]) -> float:
 
 
 def predict(settings: Settings, row: RateObservation, seeds: Sequence[int] = (1, 2)) -> tuple[float, float]:
-    """lambdasim's cold-start share and mean environment count for ``row``'s experiment, averaged over ``seeds``."""
+    """lambdasim's cold-start share and mean environment count for ``row``'s experiment (after its warm-up),
+    averaged over ``seeds``."""
     cold, instances = [], []
     for seed in seeds:
         sim = Simulation(seed=seed, settings=settings, concurrency_limit=100_000)
         sim.client("lambda").create_function(
             FunctionName=_FUNCTION, Handler=Behaviour(duration=row.duration_s), InitDuration=row.init_duration_s
         )
-        SyncPoisson(function=_FUNCTION, rate_per_s=row.arrival_rate_per_s, stop_s=row.horizon_s).attach(sim)
-        share, count = _run(sim, row.horizon_s, row.duration_s + row.init_duration_s, row.instances_idle_allowance_s)
+        end = row.warmup_s + row.horizon_s
+        SyncPoisson(function=_FUNCTION, rate_per_s=row.arrival_rate_per_s, stop_s=end).attach(sim)
+        share, count = _run(
+            sim, row.warmup_s, end, row.duration_s + row.init_duration_s, row.instances_idle_allowance_s
+        )
         cold.append(share)
         instances.append(count)
     return float(np.mean(cold)), float(np.mean(instances))
 
 
-def _run(sim: Simulation, horizon_s: float, longest_s: float, allowance_s: float | None) -> tuple[float, float]:
-    """Run ``sim`` to ``horizon_s``: the cold-start share and the mean count of environments, alive
-    (``allowance_s`` None) or as a client's logs count them (each from birth to its last use plus the allowance)."""
-    env = sim.run(until=horizon_s).functions[_FUNCTION]["environments"]
+def _run(
+    sim: Simulation, start_s: float, end_s: float, longest_s: float, allowance_s: float | None
+) -> tuple[float, float]:
+    """Run ``sim`` to ``end_s``, counting from ``start_s`` (the end of a warm-up, if > 0): the cold-start share and
+    the mean count of environments, alive (``allowance_s`` None) or as a client's logs count them (each from its
+    birth, or ``start_s``, to its last use plus the allowance)."""
+    if start_s > 0:
+        sim.engine.reset_statistics(start_s)
+    env = sim.run(until=end_s).functions[_FUNCTION]["environments"]
     share = env["cold_start_probability"] or 0.0
     if allowance_s is None:
         return share, env["total_mean"]
     # Let the last invocations end (no arrivals come after the horizon): each environment's last use is then known.
-    sim.run(until=horizon_s + longest_s + 1.0)
+    sim.run(until=end_s + longest_s + 1.0)
     pools = sim.engine.functions[_FUNCTION].stats.environments
-    return share, sum(p.counted_environment_seconds(horizon_s, allowance_s) for p in pools) / horizon_s
+    return share, sum(p.counted_environment_seconds(end_s, allowance_s) for p in pools) / (end_s - start_s)
 
 
 @frozen(kw_only=True)
@@ -318,22 +339,38 @@ class RequestLog:
 
 
 def replay_log(
-    settings: Settings, log: RequestLog, seeds: Sequence[int] = (1, 2), idle_allowance_s: float | None = None
+    settings: Settings,
+    log: RequestLog,
+    seeds: Sequence[int] = (1, 2),
+    idle_allowance_s: float | None = None,
+    warmup_s: float | None = None,
 ) -> tuple[float, float]:
     """Replay ``log``'s requests through lambdasim (synchronous invokes at the logged times, durations drawn from
     the logged ones, the log's init duration): the cold-start share and the mean count of environments, averaged
     over ``seeds``. The count is of environments alive, or with ``idle_allowance_s`` counted as
-    :meth:`RequestLog.counted_instances` counts the log's."""
+    :meth:`RequestLog.counted_instances` counts the log's.
+
+    A log whose first request was warm began with warm environments. So that the replay begins as the log did, the
+    log's own last ``warmup_s`` seconds of requests run first, not counted (by default :data:`REPLAY_WARMUP_S`
+    when the first request was warm, else none).
+    """
+    if warmup_s is None:
+        warmup_s = 0.0 if log.cold[0] else REPLAY_WARMUP_S
+    check_range("warmup_s", warmup_s, 0.0, MAX_TIME_S)
     durations = dist.Empirical(log.durations_s) if len(set(log.durations_s)) > 1 else log.durations_s[0]
     init = log.init_duration_s
+    horizon = log.horizon
+    start = min(float(warmup_s), horizon)
+    tail = tuple(t - (horizon - start) for t in log.times_s if t >= horizon - start) if start else ()
+    times = tail + tuple(t + start for t in log.times_s)
     cold, instances = [], []
     for seed in seeds:
         sim = Simulation(seed=seed, settings=settings, concurrency_limit=100_000)
         sim.client("lambda").create_function(
             FunctionName=_FUNCTION, Handler=Behaviour(duration=durations), InitDuration=init
         )
-        Replay(function=_FUNCTION, times_s=log.times_s, invocation_type="RequestResponse").attach(sim)
-        share, count = _run(sim, log.horizon, max(log.durations_s) + init, idle_allowance_s)
+        Replay(function=_FUNCTION, times_s=times, invocation_type="RequestResponse").attach(sim)
+        share, count = _run(sim, start, start + horizon, max(log.durations_s) + init, idle_allowance_s)
         cold.append(share)
         instances.append(count)
     return float(np.mean(cold)), float(np.mean(instances))
