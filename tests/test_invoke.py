@@ -142,6 +142,25 @@ def test_invalid_json_is_invalid_request_content_exception(kind: str) -> None:
     assert message.startswith("Could not parse request body into json: Could not parse payload into json")
 
 
+@pytest.mark.parametrize("kind", ["Event", "RequestResponse"])
+@pytest.mark.parametrize(("payload", "token"), [(b"NaN", "NaN"), (b'{"a": [1, -Infinity]}', "-Infinity")])
+def test_nan_and_infinity_are_refused_as_lambdas_json_parser_refuses_them(
+    kind: str, payload: bytes, token: str
+) -> None:
+    """Python's json takes NaN and the infinities; Lambda's parser (Jackson) does not: the invoke is refused and the
+    handler never runs. A number too large for a double is JSON, and goes through."""
+    sim, lam = make(echo, duration=0.0)
+    with pytest.raises(lam.exceptions.InvalidRequestContentException) as exc:
+        lam.invoke(FunctionName="f", InvocationType=kind, Payload=payload)
+    assert error_of(exc)[1] == (
+        "Could not parse request body into json: Could not parse payload into json: "
+        f"Non-standard token '{token}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow"
+    )
+    assert sim.run().functions["f"]["invocations"] == 0
+    out = lam.invoke(FunctionName="f", Payload=b'{"x": "NaN", "y": 1e999}')["Payload"].read()
+    assert json.loads(out) == {"got": {"x": "NaN", "y": float("inf")}}
+
+
 @pytest.mark.parametrize(
     ("kind", "limit"),
     [("Event", 1_048_576), ("RequestResponse", 6_291_456)],

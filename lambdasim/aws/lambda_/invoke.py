@@ -31,8 +31,14 @@ _REMEMBERED = frozenset({"FunctionName", "InvocationType", "Qualifier", "LogType
 _ABSENT = object()  # a member not given (None given is a type error, checked in full)
 
 
-# What json.loads parses with, called without its wrappers (see _parse).
-_DECODER = json.JSONDecoder()
+def _non_standard(token: str) -> Any:
+    """Lambda's JSON parser (Jackson) refuses ``NaN``, ``Infinity`` and ``-Infinity``, which Python's json.loads
+    takes: the invoke is refused in its words, not passed on to the handler."""
+    raise ValueError(f"Non-standard token '{token}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow")
+
+
+# What json.loads parses with, called without its wrappers (see _parse); NaN and the infinities refused as Lambda does.
+_DECODER = json.JSONDecoder(parse_constant=_non_standard)
 _decode = _DECODER.decode
 _scan: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # set in __init__
 _NOT_UTF8_FIRST = frozenset({0x00, 0xEF, 0xFE, 0xFF})  # first bytes of the BOMs and of UTF-16/32 text
