@@ -37,7 +37,7 @@ def apply_update(
 ) -> Item:
     """The item after ``expression``; ``item`` (the item before) is not changed."""
     actions = _parse(expression, names, values)
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     for _verb, name, _operand in actions:
         if name in key_names:
             raise UpdateExpressionError(
@@ -47,9 +47,9 @@ def apply_update(
         if name in seen:
             raise UpdateExpressionError(
                 "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one "
-                f"of these paths; path one: [{seen[name]}], path two: [{name}]"
+                f"of these paths; path one: [{name}], path two: [{name}]"
             )
-        seen[name] = name
+        seen.add(name)
     new = dict(item)
     for verb, name, operand in actions:
         if verb == "SET":

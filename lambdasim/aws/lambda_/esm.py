@@ -452,7 +452,7 @@ class EventSourceMapping:
                     return  # waiting for more messages or for its window to end
                 continue
             if self.busy >= self._scale:
-                if not self._waited and self._scale < self.cap and self._any_visible(now):
+                if not self._waited and self._scale < self.cap and self.queue.any_visible(now):
                     self._count_minutes()
                     self._waited = True
                     assert self._minute_end is not None
@@ -471,9 +471,6 @@ class EventSourceMapping:
                     return
                 self._take_poller()
                 self._invoke(batch)
-
-    def _any_visible(self, now: float) -> bool:
-        return self.queue.any_visible(now)
 
     def _take_poller(self) -> None:
         self.busy += 1

@@ -81,6 +81,14 @@ class S3Base(ServiceClient):
                 raise self._fail(ServiceError("NotImplemented", message, 501), op)
         return op
 
+    @staticmethod
+    def _body(params: dict[str, Any]) -> bytes:
+        """A request's ``Body`` (bytes, str or a readable file) as bytes."""
+        body = params.get("Body", b"")
+        if hasattr(body, "read"):
+            body = body.read()
+        return body.encode() if isinstance(body, str) else bytes(body)
+
     def _bucket(self, name: str, op: str) -> Bucket:
         with self._client_errors(op):
             return self._services.s3.bucket(name)

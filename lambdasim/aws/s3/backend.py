@@ -15,16 +15,23 @@ if TYPE_CHECKING:
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
+def etag_of(data: bytes) -> str:
+    """S3's ETag of bytes stored in one piece: their MD5 in hex, quoted."""
+    return '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+
+
 class S3Object:
     """One object: its bytes and metadata. ``last_modified`` is simulated seconds."""
 
     __slots__ = ("body", "content_type", "etag", "last_modified", "metadata")
 
-    def __init__(self, body: bytes, content_type: str, metadata: dict[str, str], now: float) -> None:
+    def __init__(
+        self, body: bytes, content_type: str, metadata: dict[str, str], now: float, etag: str | None = None
+    ) -> None:
         self.body = body
         self.content_type = content_type
         self.metadata = metadata
-        self.etag = '"' + hashlib.md5(body, usedforsecurity=False).hexdigest() + '"'
+        self.etag = etag_of(body) if etag is None else etag  # a multipart upload's is made of its parts'
         self.last_modified = now
 
 
@@ -117,11 +124,13 @@ class S3Service:
         body: bytes,
         content_type: str = "binary/octet-stream",
         metadata: dict[str, str] | None = None,
+        etag: str | None = None,
     ) -> S3Object:
-        """Store ``body`` at ``key`` (1 to 1024 bytes of UTF-8), replacing what was there."""
+        """Store ``body`` at ``key`` (1 to 1024 bytes of UTF-8), replacing what was there (``etag``: S3's, when it
+        is not the body's MD5)."""
         if not key or len(key.encode()) > 1024:
             raise ServiceError("KeyTooLongError", "Your key is too long", error_extra={"Key": key})
-        obj = S3Object(body, content_type, dict(metadata or {}), self._services.now)
+        obj = S3Object(body, content_type, dict(metadata or {}), self._services.now, etag)
         bucket.objects[key] = obj
         return obj
 

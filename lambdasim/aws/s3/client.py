@@ -121,13 +121,13 @@ class S3Client(ListingMixin, MultipartMixin, ExtrasMixin, S3Base):
         op = self._call("put_object", params)
         bucket = self._bucket(params["Bucket"], op)
         self._check_write(bucket, params["Key"], params, op)
-        body = params.get("Body", b"")
-        if hasattr(body, "read"):
-            body = body.read()
-        data = body.encode() if isinstance(body, str) else bytes(body)
         with self._client_errors(op):
             obj = self._services.s3.put(
-                bucket, params["Key"], data, params.get("ContentType", "binary/octet-stream"), params.get("Metadata")
+                bucket,
+                params["Key"],
+                self._body(params),
+                params.get("ContentType", "binary/octet-stream"),
+                params.get("Metadata"),
             )
         notifications.notify(self._services, bucket, "s3:ObjectCreated:Put", params["Key"], obj)
         return {"ETag": obj.etag, "ResponseMetadata": self._metadata()}

@@ -18,7 +18,7 @@ from lambdasim.aws._service_client import utc
 from lambdasim.aws.account import ServiceError
 from lambdasim.aws.s3 import notifications
 from lambdasim.aws.s3._base import S3Base
-from lambdasim.aws.s3.backend import Upload
+from lambdasim.aws.s3.backend import Bucket, Upload, etag_of
 
 __all__ = ["MIN_PART_BYTES", "MultipartMixin"]
 
@@ -30,8 +30,9 @@ MAX_PARTS: Final = 10_000
 class MultipartMixin(S3Base):
     """The multipart operations of ``sim.client("s3")``."""
 
-    def _upload(self, params: dict[str, Any], op: str) -> Upload:
-        self._bucket(params["Bucket"], op)
+    def _upload(self, params: dict[str, Any], op: str) -> tuple[Bucket, Upload]:
+        """The bucket and the upload in progress a request names (``NoSuchBucket``, ``NoSuchUpload``)."""
+        bucket = self._bucket(params["Bucket"], op)
         upload = self._services.s3.uploads.get(params["UploadId"])
         if upload is None or (upload.bucket, upload.key) != (params["Bucket"], params["Key"]):
             raise self._fail(
@@ -44,7 +45,7 @@ class MultipartMixin(S3Base):
                 ),
                 op,
             )
-        return upload
+        return bucket, upload
 
     def create_multipart_upload(self, **params: Any) -> dict[str, Any]:
         """Start an upload of ``Key`` in parts; its ``UploadId`` names it in the calls that follow."""
@@ -81,19 +82,16 @@ class MultipartMixin(S3Base):
                 ),
                 op,
             )
-        upload = self._upload(params, op)
-        body = params.get("Body", b"")
-        if hasattr(body, "read"):
-            body = body.read()
-        data = body.encode() if isinstance(body, str) else bytes(body)
-        etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+        _bucket, upload = self._upload(params, op)
+        data = self._body(params)
+        etag = etag_of(data)
         upload.parts[number] = (etag, data, self._services.now)
         return {"ETag": etag, "ResponseMetadata": self._metadata()}
 
     def complete_multipart_upload(self, **params: Any) -> dict[str, Any]:
         """Join the listed parts (in ascending order, each with its ETag) into the object."""
         op = self._call("complete_multipart_upload", params)
-        upload = self._upload(params, op)
+        bucket, upload = self._upload(params, op)
         listed = params.get("MultipartUpload", {}).get("Parts", [])
         if not listed:
             raise self._fail(
@@ -142,13 +140,17 @@ class MultipartMixin(S3Base):
                     ),
                     op,
                 )
-        bucket = self._bucket(upload.bucket, op)
+        digests = b"".join(bytes.fromhex(etag.strip('"')) for etag, _ in chosen)
+        etag = f'"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(chosen)}"'
         with self._client_errors(op):
             obj = self._services.s3.put(
-                bucket, upload.key, b"".join(data for _, data in chosen), upload.content_type, upload.metadata
+                bucket,
+                upload.key,
+                b"".join(data for _, data in chosen),
+                upload.content_type,
+                upload.metadata,
+                etag,
             )
-        digests = b"".join(bytes.fromhex(etag.strip('"')) for etag, _ in chosen)
-        obj.etag = f'"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(chosen)}"'
         del self._services.s3.uploads[upload.upload_id]
         notifications.notify(self._services, bucket, "s3:ObjectCreated:CompleteMultipartUpload", upload.key, obj)
         return {
@@ -162,14 +164,14 @@ class MultipartMixin(S3Base):
     def abort_multipart_upload(self, **params: Any) -> dict[str, Any]:
         """Drop an upload and its parts."""
         op = self._call("abort_multipart_upload", params)
-        upload = self._upload(params, op)
+        _bucket, upload = self._upload(params, op)
         del self._services.s3.uploads[upload.upload_id]
         return {"ResponseMetadata": self._metadata(204)}
 
     def list_parts(self, **params: Any) -> dict[str, Any]:
         """The parts received so far, by number (``MaxParts`` per page, 1,000 by default)."""
         op = self._call("list_parts", params)
-        upload = self._upload(params, op)
+        _bucket, upload = self._upload(params, op)
         after = int(params.get("PartNumberMarker") or 0)
         limit = params.get("MaxParts", 1000)
         numbers = sorted(n for n in upload.parts if n > after)
