@@ -47,12 +47,18 @@ def run(case: str) -> tuple[str, list[Any], list[ls.Outcome], int]:
     sim.add_sink(sink)
     held = [0]
     poll_held = sim.engine.poll_held
+    start_arrival = sim.engine._start_arrival
 
     def counting() -> None:
         held[0] += 1
         poll_held()
 
+    def counting_starts(*args: Any) -> None:  # polls made inline in the arrival's step (Engine.arrive)
+        held[0] += 1
+        start_arrival(*args)
+
     sim.engine.poll_held = counting  # type: ignore[method-assign]
+    sim.engine._start_arrival = counting_starts  # type: ignore[method-assign]
     results = sim.run()
     return json.dumps(results.to_dict(), sort_keys=True), results.trace or [], sink.outcomes, held[0]
 
@@ -62,11 +68,12 @@ def test_polls_made_in_the_arrival_step_give_exactly_the_stepped_run(
     case: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = run(case)
-    # Without the device: no arrival knows its engine, so every poll is its own step.
+    # Without the device: no arrival knows its engine (nor has its step in the engine), so every poll is its own
+    # step.
     original = workload_module._Arrivals.__init__
 
-    def without(self: Any, env: Any, engine: Any = None) -> None:
-        original(self, env, None)
+    def without(self: Any, env: Any, engine: Any = None, start: Any = None) -> None:
+        original(self, env, None, None)
 
     monkeypatch.setattr(workload_module._Arrivals, "__init__", without)
     stepped = run(case)

@@ -39,7 +39,7 @@ from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.counters import FunctionStats
 from lambdasim.core.dist import Distribution, stream
-from lambdasim.core.environments import EnvironmentPool
+from lambdasim.core.environments import EnvironmentPool, IdleEntry
 from lambdasim.core.faults import OutageTimeline, ServiceFault
 from lambdasim.core.handler import (
     RESPONSE_LIMIT_BYTES,
@@ -472,6 +472,9 @@ class Engine:
         # trace, no drops, no jitter or backlog factor, no read rate (fixed for the run; service errors, provisioned
         # concurrency and the rest are checked when an event is parked).
         self._fast_throttles = not (self._reads_limited or self._drop_p or self._backoff_varies or trace)
+        # A workload's event may be started in its arrival's own call (arrive) when nothing delays or copies it on the
+        # way to its poll: no dispatch latency, no poller read rate, no duplicates (fixed for the run).
+        self._plain_arrivals = not (self._dispatch or self._reads_limited or self._duplicate_p)
         # The throttle backoff of the n-th consecutive throttle, n = 1..61 (index 0 unused): from the 61st on it is
         # the cap (rules.throttle_backoff), so a table lookup replaces a call per throttle.
         self._backoffs = tuple(
@@ -781,6 +784,140 @@ class Engine:
         st.duplicates += 1
         st.queued.change(now, 1)
         self._schedule_poll(twin, self._dispatch)
+
+    def arrive(self, fs: FunctionState, payload: Any, queue_next: Callable[[], None]) -> None:
+        """A workload's ``Event`` invoke of ``fs``'s ``$LATEST`` (its payload within the limit): the whole of its
+        arrival's step, which ``queue_next()`` ends by queueing the next arrival.
+
+        The same as the workload's general step (``enqueue(last=True)`` while :attr:`holding`, ``queue_next()``, then
+        :meth:`poll_held`), with its common case inline: the pool has room, nothing else is due at this instant, an
+        idle environment is taken, and the handler is a ``Behaviour``. The event is then queued and polled at one
+        and the same instant (its queue level goes up and down at once: only its maximum can move) and its attempt
+        starts here, as ``_poll`` starts it. ``tests/test_fast_paths.py`` runs it against the general step (with
+        :attr:`inline` off) bit for bit.
+        """
+        if fs.deleted:  # an invoke of a deleted function is refused (the workload's invoker): nothing to queue
+            queue_next()
+            return
+        now = self.env.now  # the clock, without a property call (see the module notes)
+        queue = self._queue
+        limit = fs.on_demand_limit
+        if (
+            self.inline
+            and self._plain_arrivals
+            and not self.service_faults
+            and self.before_change is None
+            and self.attempt_logger is None
+            and not fs.provisioned
+            and fs.faults is None
+            and (self.unreserved_in_use < self.unreserved_limit if limit is None else fs.in_use < limit)
+            and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
+            and fs.latest.version.kind == KIND_BEHAVIOUR
+        ):
+            # The poll's environment first (what queue_next and enqueue do touches no environment): when none is
+            # idle, the general step below takes again and finds none, then creates one or is throttled by the
+            # scaling limit.
+            entry = fs.pool.take(now)
+            if entry is not None:
+                queue_next()  # before the poll, as in the general step
+                self._start_arrival(fs, payload, now, entry)
+                return
+        self.holding = True
+        try:
+            self.enqueue(fs, payload, self.next_seq(), None, last=True)
+        finally:
+            self.holding = False
+        queue_next()
+        if self.held is not None:
+            self.poll_held()
+
+    def _start_arrival(self, fs: FunctionState, payload: Any, now: float, entry: IdleEntry) -> None:
+        """:meth:`arrive`'s common case, with the idle environment ``entry`` taken: ``enqueue`` and ``_poll`` with
+        the tests whose outcome ``arrive`` knows left out (not deleted, room in the pool, age 0, no faults, the
+        unqualified target, a ``Behaviour``)."""
+        self._seq = seq = self._seq + 1  # next_seq()
+        target = fs.latest
+        ev = AsyncEvent(fs, seq, payload, now, target)
+        st = fs.stats
+        st.received += 1
+        m = fs.metrics  # m.event_received(now), inline
+        i = m._level_index if now < m._edge else m._advance(now)
+        d = m.received
+        d[i] = d.get(i, 0) + 1
+        # st.queued.change(now, 1) and, at the same instant, change(now, -1): the area to now, and the maximum.
+        level = st.queued
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        if level.value >= level.max:
+            level.max = level.value + 1
+        chosen = entry[1]
+        cold = entry[3]
+        if fs.reserved is None:
+            self.unreserved_in_use += 1
+        fs.in_use += 1
+        level = st.concurrency  # st.concurrency.change(now, 1), inline
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        in_use = level.value = level.value + 1
+        if in_use > level.max:
+            level.max = in_use
+        ev.attempts = 1
+        st.attempts += 1
+        tally = st.age_by_attempt[0]  # .add(0.0), inline: polled as it arrived
+        buf = tally._buf
+        buf.append(0.0)
+        if len(buf) >= TALLY_BUFFER:
+            tally._fold()
+        # m.async_attempt(now, in use, 0.0), inline while the period's samples exist (as _poll)
+        samples = m.event_age.get(i)
+        if samples is None:
+            m.async_attempt(now, in_use, 0.0)
+        else:
+            d = m.invocations
+            d[i] = d.get(i, 0) + 1
+            m._held = in_use
+            peaks = m.concurrency
+            if in_use > peaks.get(i, 0):
+                peaks[i] = in_use
+            pending = samples.pending  # Samples.add, inline
+            pending.append(0.0)
+            if len(pending) >= HISTOGRAM_BUFFER:
+                samples.fold()
+        if cold:  # an environment reset by a timeout or crash runs its init phase again
+            fs.chosen = chosen
+            fs.chosen_init = cold
+            self._run_attempt(fs, ev, payload, self._end_async_cb)
+            return
+        # _run_attempt in a warm environment, inline for a Behaviour (as _poll)
+        st.invocations += 1
+        ev.environment = chosen
+        version = target.version
+        duration = version.sample_duration()
+        behaviour: Behaviour = version.handler  # type: ignore[assignment]  # arrive checked its kind
+        error: ErrorInfo | None = None
+        response: Any = None
+        if behaviour.error_rate and fs.uniform["errors"]() < behaviour.error_rate:
+            error = (behaviour.error_type, behaviour.error_message, [])
+        else:
+            response = behaviour.response
+        if duration > version.timeout_s:
+            duration = version.timeout_s
+            error = timeout_error(version.timeout_s)
+            response = None
+        if not duration >= 0.0:  # a custom distribution gone wrong (or nan): time never runs back
+            raise ValueError(
+                f"function {fs.name!r}: durations must be numbers >= 0 s, got duration {duration!r}, init 0.0"
+            )
+        ms = duration * 1000.0  # self._bill(st, 0.0, duration), inline (see _run_attempt)
+        billed = math.ceil(ms)
+        if ms - billed + 1.0 < 1e-6:
+            billed = billed_ms_of(ms)
+        st.billed_ms += billed
+        ev.ending = (self._end_async_cb, error, response, duration)
+        ev.callbacks = self._async_end_step
+        heappush(self._queue, (now + duration, NORMAL, next(self._eid), ev))
 
     def poll_held(self) -> None:
         """Poll the event ``enqueue`` held (see :attr:`holding`), now."""

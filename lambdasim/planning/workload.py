@@ -38,6 +38,7 @@ import math
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from heapq import heappush
 from os import PathLike
 from pathlib import Path
@@ -99,6 +100,10 @@ _invocation_type = one_of(*INVOCATION_TYPES)
 Invoke = Callable[[Any, "int | None"], None]
 """Invoke the workload's function with ``(payload, size_bytes or None)``."""
 
+Start = Callable[[Callable[[], None]], None]
+"""An arrival's whole step in the engine (``Engine.arrive`` with its function and payload bound), given the call
+that queues the next arrival."""
+
 
 def _invoker(sim: Simulation, fs: FunctionState, invocation_type: str, function: str) -> Invoke:
     """One invoke as the Lambda API would take it, straight into the engine (the payload is already valid JSON).
@@ -140,6 +145,19 @@ def _invoker(sim: Simulation, fs: FunctionState, invocation_type: str, function:
     return invoke_sync
 
 
+def _starter(
+    sim: Simulation, fs: FunctionState, invocation_type: str, function: str, payload: Any, size: int | None
+) -> Start | None:
+    """For a workload whose every arrival invokes ``fs`` with ``payload`` (``size`` bytes) as :func:`_invoker`'s
+    ``invoke(payload, size)`` would: the engine's whole arrival step (``Engine.arrive``), when that invoke is an
+    unqualified ``Event`` within the payload limit; ``None`` otherwise (the arrivals then call ``invoke``)."""
+    if invocation_type != "Event" or sim.targeter(function) is not None:
+        return None
+    if size is not None and size > sim.settings.async_payload_limit_bytes:
+        return None
+    return partial(sim.engine.arrive, fs, payload)
+
+
 def _payload_size(payload: Any) -> int:
     return len(json.dumps(payload).encode())
 
@@ -153,10 +171,12 @@ class _Arrivals(QueueItem, ABC):
     unchanged.
     """
 
-    __slots__ = ("_eid", "_engine", "_env", "_fire", "_queue", "callbacks")
+    __slots__ = ("_eid", "_engine", "_env", "_fire", "_queue", "_start", "callbacks")
 
-    def __init__(self, env: Kernel, engine: Engine | None = None) -> None:
+    def __init__(self, env: Kernel, engine: Engine | None = None, start: Start | None = None) -> None:
         self._env = env
+        # When every arrival is the same unqualified Event invoke: the engine's arrival step (see _starter).
+        self._start = start
         # The engine invoked, whose polls an arrival may make in its own step (see fire).
         self._engine = engine
         # Pushed onto SimPy's queue as Environment.schedule(self, NORMAL, delay) does, without the call (as the
@@ -191,8 +211,9 @@ class _Ticker(_Arrivals):
         next_delay: Callable[[], float | None],
         arrive: Callable[[], None],
         engine: Engine | None = None,
+        start: Start | None = None,
     ):
-        super().__init__(env, engine)
+        super().__init__(env, engine, start)
         self._next_delay = next_delay
         self._arrive = arrive
 
@@ -205,6 +226,9 @@ class _Ticker(_Arrivals):
             heappush(self._queue, (self._env.now + delay, NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
+        if self._start is not None:
+            self._start(self.next)
+            return
         engine = self._engine
         if engine is None:
             self._arrive()
@@ -236,8 +260,9 @@ class _AtTimes(_Arrivals):
         times: Iterable[float],
         arrive: Callable[[int], None],
         engine: Engine | None = None,
+        start: Start | None = None,
     ):
-        super().__init__(env, engine)
+        super().__init__(env, engine, start)
         self._times = iter(enumerate(times))
         self._arrive = arrive
         self._i = 0
@@ -252,6 +277,9 @@ class _AtTimes(_Arrivals):
             heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
+        if self._start is not None:
+            self._start(self.next)
+            return
         engine = self._engine  # as _Ticker.fire
         if engine is None:
             self._arrive(self._i)
@@ -279,18 +307,26 @@ def _drive(
     next_delay: Callable[[], float | None],
     arrive: Callable[[], None],
     engine: Engine | None = None,
+    start: Start | None = None,
 ) -> None:
     """From ``start_s`` on, repeatedly wait ``next_delay()`` seconds (``None`` ends the workload) and ``arrive()``
-    (``engine``: the engine ``arrive()`` invokes, see :meth:`_Arrivals.fire`)."""
-    ticker = _Ticker(env, next_delay, arrive, engine)
+    (``engine``: the engine ``arrive()`` invokes, see :meth:`_Arrivals.fire`; ``start``: instead of ``arrive()``,
+    the engine's whole arrival step, see :func:`_starter`)."""
+    ticker = _Ticker(env, next_delay, arrive, engine, start)
     ticker.callbacks = (ticker.next,)
     env.schedule(ticker, NORMAL, max(0.0, start_s - env.now))  # type: ignore[arg-type]  # an event to step()
 
 
-def _at_times(env: Kernel, times: Iterable[float], arrive: Callable[[int], None], engine: Engine | None = None) -> None:
-    """Call ``arrive(i)`` at each absolute time ``times[i]`` (non-decreasing, not in the past; ``engine`` as for
-    :func:`_drive`)."""
-    _AtTimes(env, times, arrive, engine).next()
+def _at_times(
+    env: Kernel,
+    times: Iterable[float],
+    arrive: Callable[[int], None],
+    engine: Engine | None = None,
+    start: Start | None = None,
+) -> None:
+    """Call ``arrive(i)`` at each absolute time ``times[i]`` (non-decreasing, not in the past; ``engine`` and
+    ``start`` as for :func:`_drive`)."""
+    _AtTimes(env, times, arrive, engine, start).next()
 
 
 # -- constant rate ---------------------------------------------------------------------------------------------
@@ -344,7 +380,8 @@ class Poisson:
             delay: float = gap()
             return delay if env.now + delay < stop else None
 
-        _drive(env, self.start_s, next_delay, lambda: invoke(payload, size), sim.engine)
+        start = _starter(sim, fs, self.invocation_type, self.function, payload, size)
+        _drive(env, self.start_s, next_delay, lambda: invoke(payload, size), sim.engine, start)
 
 
 # -- time-varying rate -----------------------------------------------------------------------------------------
@@ -708,7 +745,8 @@ class VaryingPoisson:
         invoke = _invoker(sim, fs, self.invocation_type, self.function)
         label = f"workload {self.name!r} on {self.function!r}"
         next_delay = thinned_delays(sim.env, self.profile, rng, self.stop_s, label)
-        _drive(sim.env, self.start_s, next_delay, lambda: invoke(payload, size), sim.engine)
+        start = _starter(sim, fs, self.invocation_type, self.function, payload, size)
+        _drive(sim.env, self.start_s, next_delay, lambda: invoke(payload, size), sim.engine, start)
 
 
 def thinned_delays(
@@ -1115,4 +1153,8 @@ class Replay:
         def arrive_empty(_i: int) -> None:  # no payloads and no sizes (the common case)
             invoke(empty, None)
 
-        _at_times(sim.env, times, arrive_empty if payloads is None and sizes is None else arrive, sim.engine)
+        if payloads is None and sizes is None:
+            start = _starter(sim, fs, self.invocation_type, self.function, empty, None)
+            _at_times(sim.env, times, arrive_empty, sim.engine, start)
+            return
+        _at_times(sim.env, times, arrive, sim.engine)
