@@ -793,8 +793,9 @@ class Engine:
         :meth:`poll_held`), with its common case inline: the pool has room, nothing else is due at this instant, an
         idle environment is taken, and the handler is a ``Behaviour``. The event is then queued and polled at one
         and the same instant (its queue level goes up and down at once: only its maximum can move) and its attempt
-        starts here, as ``_poll`` starts it. ``tests/test_fast_paths.py`` runs it against the general step (with
-        :attr:`inline` off) bit for bit.
+        starts here, as ``_poll`` starts it, with the tests whose outcome is known left out (not deleted, room in
+        the pool, age 0, no faults, the unqualified target). ``tests/test_fast_paths.py`` runs it against the
+        general step (with :attr:`inline` off) bit for bit.
         """
         if fs.deleted:  # an invoke of a deleted function is refused (the workload's invoker): nothing to queue
             queue_next()
@@ -802,7 +803,7 @@ class Engine:
         now = self.env.now  # the clock, without a property call (see the module notes)
         queue = self._queue
         limit = fs.on_demand_limit
-        if (
+        if not (
             self.inline
             and self._plain_arrivals
             and not self.service_faults
@@ -814,27 +815,15 @@ class Engine:
             and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
             and fs.latest.version.kind == KIND_BEHAVIOUR
         ):
-            # The poll's environment first (what queue_next and enqueue do touches no environment): when none is
-            # idle, the general step below takes again and finds none, then creates one or is throttled by the
-            # scaling limit.
-            entry = fs.pool.take(now)
-            if entry is not None:
-                queue_next()  # before the poll, as in the general step
-                self._start_arrival(fs, payload, now, entry)
-                return
-        self.holding = True
-        try:
-            self.enqueue(fs, payload, self.next_seq(), None, last=True)
-        finally:
-            self.holding = False
-        queue_next()
-        if self.held is not None:
-            self.poll_held()
-
-    def _start_arrival(self, fs: FunctionState, payload: Any, now: float, entry: IdleEntry) -> None:
-        """:meth:`arrive`'s common case, with the idle environment ``entry`` taken: ``enqueue`` and ``_poll`` with
-        the tests whose outcome ``arrive`` knows left out (not deleted, room in the pool, age 0, no faults, the
-        unqualified target, a ``Behaviour``)."""
+            self._arrive_stepped(fs, payload, queue_next)
+            return
+        # The poll's environment first (what queue_next and enqueue do touches no environment): when none is idle,
+        # the general step takes again and finds none, then creates one or is throttled by the scaling limit.
+        entry = fs.pool.take(now)
+        if entry is None:
+            self._arrive_stepped(fs, payload, queue_next)
+            return
+        queue_next()  # before the poll, as in the general step
         self._seq = seq = self._seq + 1  # next_seq()
         target = fs.latest
         ev = AsyncEvent(fs, seq, payload, now, target)
@@ -851,8 +840,6 @@ class Engine:
             level._since = now
         if level.value >= level.max:
             level.max = level.value + 1
-        chosen = entry[1]
-        cold = entry[3]
         if fs.reserved is None:
             self.unreserved_in_use += 1
         fs.in_use += 1
@@ -885,17 +872,17 @@ class Engine:
             pending.append(0.0)
             if len(pending) >= HISTOGRAM_BUFFER:
                 samples.fold()
-        if cold:  # an environment reset by a timeout or crash runs its init phase again
-            fs.chosen = chosen
-            fs.chosen_init = cold
+        if entry[3]:  # an environment reset by a timeout or crash runs its init phase again
+            fs.chosen = entry[1]
+            fs.chosen_init = True
             self._run_attempt(fs, ev, payload, self._end_async_cb)
             return
         # _run_attempt in a warm environment, inline for a Behaviour (as _poll)
         st.invocations += 1
-        ev.environment = chosen
+        ev.environment = entry[1]
         version = target.version
         duration = version.sample_duration()
-        behaviour: Behaviour = version.handler  # type: ignore[assignment]  # arrive checked its kind
+        behaviour: Behaviour = version.handler  # type: ignore[assignment]  # its kind says so
         error: ErrorInfo | None = None
         response: Any = None
         if behaviour.error_rate and fs.uniform["errors"]() < behaviour.error_rate:
@@ -917,7 +904,18 @@ class Engine:
         st.billed_ms += billed
         ev.ending = (self._end_async_cb, error, response, duration)
         ev.callbacks = self._async_end_step
-        heappush(self._queue, (now + duration, NORMAL, next(self._eid), ev))
+        heappush(queue, (now + duration, NORMAL, next(self._eid), ev))
+
+    def _arrive_stepped(self, fs: FunctionState, payload: Any, queue_next: Callable[[], None]) -> None:
+        """:meth:`arrive`'s general step: the invoke while :attr:`holding`, the next arrival, then the held poll."""
+        self.holding = True
+        try:
+            self.enqueue(fs, payload, self.next_seq(), None, last=True)
+        finally:
+            self.holding = False
+        queue_next()
+        if self.held is not None:
+            self.poll_held()
 
     def poll_held(self) -> None:
         """Poll the event ``enqueue`` held (see :attr:`holding`), now."""
