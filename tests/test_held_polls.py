@@ -36,6 +36,27 @@ def run(case: str) -> tuple[str, list[Any], list[ls.Outcome], int]:
     duration: Any = 1.0 if case in ("ties", "duplicates") else dist.Exponential(0.8)
     lam.create_function(FunctionName="f", Handler=ls.Behaviour(duration=duration, error_rate=0.1), Timeout=5)
     lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=2)
+    # Polls made in the arrival's own step: held ones (poll_held), and those Engine.arrive makes inline (its
+    # arrivals less those it hands to the general step, _arrive_stepped).
+    held = [0]
+    engine = sim.engine
+    poll_held, arrive, stepped = engine.poll_held, engine.arrive, engine._arrive_stepped
+
+    def counting() -> None:
+        held[0] += 1
+        poll_held()
+
+    def counting_arrivals(*args: Any) -> None:
+        held[0] += 1
+        arrive(*args)
+
+    def counting_stepped(*args: Any) -> None:
+        held[0] -= 1
+        stepped(*args)
+
+    engine.poll_held = counting  # type: ignore[method-assign]
+    engine.arrive = counting_arrivals  # type: ignore[method-assign]
+    engine._arrive_stepped = counting_stepped  # type: ignore[method-assign]
     if case in ("ties", "duplicates"):
         # Arrivals every 0.5 s and attempts of exactly 1 s: an attempt ends exactly when an event arrives.
         Replay(function="f", times_s=[0.5 * i for i in range(400)]).attach(sim)
@@ -45,20 +66,6 @@ def run(case: str) -> tuple[str, list[Any], list[ls.Outcome], int]:
         Burst(function="f", at_s=30.0, count=50, over_s=1.0).attach(sim)
     sink = Collect()
     sim.add_sink(sink)
-    held = [0]
-    poll_held = sim.engine.poll_held
-    start_arrival = sim.engine._start_arrival
-
-    def counting() -> None:
-        held[0] += 1
-        poll_held()
-
-    def counting_starts(*args: Any) -> None:  # polls made inline in the arrival's step (Engine.arrive)
-        held[0] += 1
-        start_arrival(*args)
-
-    sim.engine.poll_held = counting  # type: ignore[method-assign]
-    sim.engine._start_arrival = counting_starts  # type: ignore[method-assign]
     results = sim.run()
     return json.dumps(results.to_dict(), sort_keys=True), results.trace or [], sink.outcomes, held[0]
 

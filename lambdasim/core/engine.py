@@ -39,7 +39,7 @@ from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.counters import FunctionStats
 from lambdasim.core.dist import Distribution, stream
-from lambdasim.core.environments import EnvironmentPool, IdleEntry
+from lambdasim.core.environments import EnvironmentPool
 from lambdasim.core.faults import OutageTimeline, ServiceFault
 from lambdasim.core.handler import (
     RESPONSE_LIMIT_BYTES,
@@ -233,6 +233,7 @@ class AsyncEvent(Scheduled):
         "attempts",
         "backlog",
         "due",
+        "duration",
         "eid",
         "enqueued_at",
         "error",
@@ -251,6 +252,9 @@ class AsyncEvent(Scheduled):
     # third field of its queue entry.
     due: float
     eid: int
+    # Set when a warm Behaviour attempt that will succeed starts inline (Engine._poll, Engine.arrive), for its end
+    # (Engine._attempt_succeeded): its duration, with its response in ``response``.
+    duration: float
 
     def __init__(self, fs: FunctionState, seq: int, payload: Any, now: float, target: Target) -> None:
         self.callbacks = None
@@ -499,6 +503,7 @@ class Engine:
         # An asynchronous attempt's end goes straight to _async_ended, which reads its result off the event.
         self._end_async_cb: OnEnd = self._end_async
         self._async_end_step = (self._async_ended,)
+        self._succeeded_step = (self._attempt_succeeded,)
         # Constant-delay schedules (see _Lane), by delay: function-error retries, and backoffs (throttles, 5xx).
         self._lanes: dict[float, _Lane] = {}
         self._backoff_lanes: dict[float, _Lane] = {}
@@ -833,13 +838,18 @@ class Engine:
         i = m._level_index if now < m._edge else m._advance(now)
         d = m.received
         d[i] = d.get(i, 0) + 1
-        # st.queued.change(now, 1) and, at the same instant, change(now, -1): the area to now, and the maximum.
+        # st.queued.change(now, 1) and, at the same instant, change(now, -1): the area to now, and the maximum. (An
+        # empty queue adds no area, however long since its last change: then only the maximum can move.)
         level = st.queued
-        if now != level._since:
-            level._area += level.value * (now - level._since)
-            level._since = now
-        if level.value >= level.max:
-            level.max = level.value + 1
+        value = level.value
+        if value:
+            if now != level._since:
+                level._area += value * (now - level._since)
+                level._since = now
+            if value >= level.max:
+                level.max = value + 1
+        elif not level.max:
+            level.max = 1
         if fs.reserved is None:
             self.unreserved_in_use += 1
         fs.in_use += 1
@@ -902,8 +912,13 @@ class Engine:
         if ms - billed + 1.0 < 1e-6:
             billed = billed_ms_of(ms)
         st.billed_ms += billed
-        ev.ending = (self._end_async_cb, error, response, duration)
-        ev.callbacks = self._async_end_step
+        if error is None:
+            ev.response = response
+            ev.duration = duration
+            ev.callbacks = self._succeeded_step
+        else:
+            ev.ending = (self._end_async_cb, error, response, duration)
+            ev.callbacks = self._async_end_step
         heappush(queue, (now + duration, NORMAL, next(self._eid), ev))
 
     def _arrive_stepped(self, fs: FunctionState, payload: Any, queue_next: Callable[[], None]) -> None:
@@ -1120,8 +1135,13 @@ class Engine:
         if ms - billed + 1.0 < 1e-6:
             billed = billed_ms_of(ms)
         st.billed_ms += billed
-        ev.ending = (self._end_async_cb, error, response, duration)
-        ev.callbacks = self._async_end_step
+        if error is None:
+            ev.response = response
+            ev.duration = duration
+            ev.callbacks = self._succeeded_step
+        else:
+            ev.ending = (self._end_async_cb, error, response, duration)
+            ev.callbacks = self._async_end_step
         heappush(self._queue, (now + duration, NORMAL, next(self._eid), ev))
 
     def _back_off(self, ev: AsyncEvent, status: int, kind: str, detail: str) -> None:
@@ -1159,6 +1179,70 @@ class Engine:
         # A delay of its own (jitter or a backlog factor), or a tie out of order: straight onto the queue.
         ev.callbacks = self._to_reader_step if self._reads_limited else self._poll_step
         heappush(self._queue, (now + delay, BACKOFF, ev.uid, ev))
+
+    def _attempt_succeeded(self, ev: AsyncEvent) -> None:
+        """A warm ``Behaviour`` attempt started inline (``_poll``, :meth:`arrive`) ends, successful: as
+        ``_async_ended(ev, None, ev.response, ev.duration)``, inline when nobody listens for the outcome (no trace,
+        sink, destination or dead-letter queue) with what its start tells left out (on-demand concurrency, no
+        reset of its environment, no error)."""
+        fs = ev.fs
+        target = ev.target
+        version = target.version
+        if (
+            self.trace is not None
+            or fs.sinks
+            or self.sinks
+            or target.on_success
+            or target.on_failure
+            or version.dead_letter_arn
+        ):
+            self._async_ended(ev, None, ev.response, ev.duration)
+            return
+        now = self.env.now  # the clock, without a property call (see the module notes)
+        st = fs.stats
+        duration = ev.duration
+        level = st.concurrency  # st.concurrency.change(now, -1), inline (never above its max going down)
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        in_use = level.value = level.value - 1
+        fs.in_use -= 1
+        if fs.reserved is None:
+            self.unreserved_in_use -= 1
+            if self.account_backlog.count:
+                self.account_backlog.freed()
+        elif fs.backlog.count:
+            fs.backlog.freed()
+        pool = fs.pool if version is fs.latest.version else fs.pool_for(version)
+        pool.release(now, ev.environment, False)  # type: ignore[arg-type]  # on demand: a birth time
+        buf = st.duration._buf  # st.duration.add(duration), inline
+        buf.append(duration)
+        if len(buf) >= TALLY_BUFFER:
+            st.duration._fold()
+        # fs.metrics.ended(ev.started_at, now, duration, False, in_use), inline as in _async_ended
+        m = fs.metrics
+        samples = m.duration.get(m._level_index) if now < m._edge and ev.started_at >= m._start else None
+        if samples is None:
+            m.ended(ev.started_at, now, duration, False, in_use)
+        else:
+            m._held = in_use
+            pending = samples.pending  # Samples.add, inline
+            pending.append(duration * 1000.0)
+            if len(pending) >= HISTOGRAM_BUFFER:
+                samples.fold()
+        ev.status = 200
+        ev.error = None
+        # self._finish(ev, _SUCCESS) with no trace and nobody to deliver an outcome to, inline.
+        st.outcomes[_SUCCESS] += 1
+        age = now - ev.enqueued_at
+        buf = st.end_to_end._buf  # st.end_to_end.add(age), inline (an age is >= 0)
+        buf.append(age)
+        if len(buf) >= TALLY_BUFFER:
+            st.end_to_end._fold()
+        buf = st.time_to_success._buf  # st.time_to_success.add(age), inline
+        buf.append(age)
+        if len(buf) >= TALLY_BUFFER:
+            st.time_to_success._fold()
 
     def _end_async(self, ev: AsyncEvent, error: ErrorInfo | None, response: Any, duration: float) -> None:
         """An asynchronous attempt ended (the ``on_end`` of an ``async def`` handler's drive)."""
