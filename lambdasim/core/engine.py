@@ -790,7 +790,7 @@ class Engine:
         st.queued.change(now, 1)
         self._schedule_poll(twin, self._dispatch)
 
-    def arrive(self, fs: FunctionState, payload: Any, queue_next: Callable[[], None]) -> None:
+    def arrive(self, fs: FunctionState, payload: Any, queue_next: Callable[[], None], _event: object = None) -> None:
         """A workload's ``Event`` invoke of ``fs``'s ``$LATEST`` (its payload within the limit): the whole of its
         arrival's step, which ``queue_next()`` ends by queueing the next arrival.
 

@@ -171,19 +171,21 @@ class _Arrivals(QueueItem, ABC):
     unchanged.
     """
 
-    __slots__ = ("_eid", "_engine", "_env", "_fire", "_queue", "_start", "callbacks")
+    __slots__ = ("_eid", "_engine", "_env", "_fire", "_queue", "callbacks")
 
     def __init__(self, env: Kernel, engine: Engine | None = None, start: Start | None = None) -> None:
         self._env = env
-        # When every arrival is the same unqualified Event invoke: the engine's arrival step (see _starter).
-        self._start = start
         # The engine invoked, whose polls an arrival may make in its own step (see fire).
         self._engine = engine
         # Pushed onto SimPy's queue as Environment.schedule(self, NORMAL, delay) does, without the call (as the
         # engine does: see lambdasim.core.engine.Scheduled).
         self._queue: list[Any] = env.queue
         self._eid: Iterator[int] = env.eids
-        self._fire = (self.fire,)
+        # The arrival's step: fire, or, when every arrival is the same unqualified Event invoke, straight into the
+        # engine's (``start``: Engine.arrive, see _starter), which queues the next arrival itself.
+        self._fire: tuple[Callable[[object], None], ...] = (
+            (self.fire,) if start is None else (partial(start, self.next),)
+        )
         self.callbacks: tuple[Callable[[object], None], ...] | None = None
 
     @abstractmethod
@@ -226,9 +228,6 @@ class _Ticker(_Arrivals):
             heappush(self._queue, (self._env.now + delay, NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
-        if self._start is not None:
-            self._start(self.next)
-            return
         engine = self._engine
         if engine is None:
             self._arrive()
@@ -277,9 +276,6 @@ class _AtTimes(_Arrivals):
             heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self))
 
     def fire(self, _event: object) -> None:
-        if self._start is not None:
-            self._start(self.next)
-            return
         engine = self._engine  # as _Ticker.fire
         if engine is None:
             self._arrive(self._i)
