@@ -156,6 +156,32 @@ def test_inline_attempts_match_the_general_path_with_errors_timeouts_cold_starts
     _run_both(monkeypatch, lambda: _model_run([fn, steady], workloads, settings))
 
 
+@pytest.mark.parametrize("reuse", ["most_recent", "least_recent", "mixed"])
+def test_inline_environments_match_the_general_path_for_reuse_rules_lifetimes_and_quiet_periods(
+    monkeypatch: pytest.MonkeyPatch, reuse: str
+) -> None:
+    # Environments taken and freed inline (Engine.arrive, Engine._attempt_succeeded) or by EnvironmentPool.take and
+    # release: short lifetimes (retired while busy and while idle), idle timeouts shorter than the gaps of a lull
+    # (dead environments met first, a quiet function shutting every idle one), each reuse rule.
+    times = sorted(
+        [i * 0.05 for i in range(2000)] + [250.0 + i * 7.0 for i in range(12)] + [400.0 + i * 0.1 for i in range(500)]
+    )
+    behaviour = ls.Behaviour(duration=ls.dist.Exponential(0.4))
+    fn = Function(name="f", behaviour=behaviour, timeout_s=10, reserved_concurrency=20)
+    settings = ls.Settings(
+        idle_timeout_s=5.0,
+        idle_timeout_jitter_s=2.0,
+        active_idle_timeout_s=3.0,
+        active_idle_timeout_jitter_s=4.0,
+        max_environment_lifetime_s=40.0,
+        environment_reuse=reuse,
+        least_recent_reuse_probability=0.3 if reuse == "mixed" else 0.0,
+    )
+    # A warm-up that ends mid-run: idle time before it is not counted.
+    workloads = [Replay(function="f", times_s=times)]
+    _run_both(monkeypatch, lambda: _model_run([fn], workloads, settings, warmup_s=30.0))
+
+
 def test_inline_attempts_match_the_general_path_for_versions_aliases_scaling_and_provisioned_concurrency(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

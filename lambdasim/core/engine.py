@@ -822,17 +822,30 @@ class Engine:
         ):
             self._arrive_stepped(fs, payload, queue_next)
             return
+        st = fs.stats
         # The poll's environment first (what queue_next and enqueue do touches no environment): when none is idle,
         # the general step takes again and finds none, then creates one or is throttled by the scaling limit.
-        entry = fs.pool.take(now)
-        if entry is None:
-            self._arrive_stepped(fs, payload, queue_next)
-            return
+        pool = fs.pool
+        idle = pool._idle
+        # pool.take(now), inline when the environment it would take first is alive (it then takes that one)
+        if idle and not pool._mixed and (now <= pool._quiet_until or pool._busy) and now <= idle[pool._first][0]:
+            entry = pool._pop()
+            freed = entry[2]
+            since = st.since
+            st.idle_environment_s += now - (freed if freed > since else since)
+            if entry[3]:
+                st.environments_reinitialised += 1
+            pool._busy += 1
+        else:
+            taken = pool.take(now)
+            if taken is None:
+                self._arrive_stepped(fs, payload, queue_next)
+                return
+            entry = taken
         queue_next()  # before the poll, as in the general step
         self._seq = seq = self._seq + 1  # next_seq()
         target = fs.latest
         ev = AsyncEvent(fs, seq, payload, now, target)
-        st = fs.stats
         st.received += 1
         m = fs.metrics  # m.event_received(now), inline
         i = m._level_index if now < m._edge else m._advance(now)
@@ -1214,7 +1227,16 @@ class Engine:
         elif fs.backlog.count:
             fs.backlog.freed()
         pool = fs.pool if version is fs.latest.version else fs.pool_for(version)
-        pool.release(now, ev.environment, False)  # type: ignore[arg-type]  # on demand: a birth time
+        born: float = ev.environment  # type: ignore[assignment]  # on demand: a birth time
+        if pool._active is None or pool._busy == 1 or now - born >= pool._max_life:
+            pool.release(now, born, False)
+        else:  # pool.release(now, born, False), inline while the function stays busy and the environment young
+            pool._busy -= 1
+            shuts = now + pool._active
+            if pool._active_jitter:
+                shuts += pool._active_jitter * pool._active_uniform()  # type: ignore[misc]
+            retires = born + pool._max_life
+            pool._idle.append((shuts if shuts < retires else retires, born, now, False))
         buf = st.duration._buf  # st.duration.add(duration), inline
         buf.append(duration)
         if len(buf) >= TALLY_BUFFER:

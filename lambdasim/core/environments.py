@@ -85,6 +85,7 @@ class EnvironmentPool:
         "_countdown",
         "_counted_since",
         "_ended",
+        "_first",
         "_gaps",
         "_idle",
         "_jitter",
@@ -135,6 +136,7 @@ class EnvironmentPool:
         self._uniform = uniform
         self._idle: deque[IdleEntry] = deque()  # the last entry is the most recently freed
         self._pop = self._idle.popleft if reuse == "least_recent" else self._idle.pop
+        self._first = 0 if reuse == "least_recent" else -1  # the index of the entry _pop takes
         self._mixed = mixed
         self._gaps = reuse_gaps
         self._countdown = reuse_gaps() if mixed else 0  # type: ignore[misc]
