@@ -816,13 +816,20 @@ class Engine:
             and self.attempt_logger is None
             and not fs.provisioned
             and fs.faults is None
-            and (self.unreserved_in_use < self.unreserved_limit if limit is None else fs.in_use < limit)
             and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
             and fs.latest.version.kind == KIND_BEHAVIOUR
         ):
             self._arrive_stepped(fs, payload, queue_next)
             return
         st = fs.stats
+        if limit is None:
+            in_use = self.unreserved_in_use
+            if in_use >= self.unreserved_limit:
+                self._arrive_throttled(fs, payload, queue_next, now, _ACCOUNT, in_use)
+                return
+        elif fs.in_use >= limit:
+            self._arrive_throttled(fs, payload, queue_next, now, _RESERVED, fs.in_use)
+            return
         # The poll's environment first (what queue_next and enqueue do touches no environment): when none is idle,
         # the general step takes again and finds none, then creates one or is throttled by the scaling limit.
         pool = fs.pool
@@ -933,6 +940,47 @@ class Engine:
             ev.ending = (self._end_async_cb, error, response, duration)
             ev.callbacks = self._async_end_step
         heappush(queue, (now + duration, NORMAL, next(self._eid), ev))
+
+    def _arrive_throttled(
+        self,
+        fs: FunctionState,
+        payload: Any,
+        queue_next: Callable[[], None],
+        now: float,
+        reason: ThrottleReason,
+        in_use: int,
+    ) -> None:
+        """:meth:`arrive` when the pool is full (``in_use`` of it taken, ``reason`` the pool's throttle): the event's
+        poll is a certain throttle, and the event is parked at once (``enqueue``'s ``last`` case, inline), when an
+        attempt in the pool will end, the reservation is not zero (a poll then discards the event), and its first
+        backoff leaves it within its maximum age; otherwise the general step."""
+        target = fs.latest
+        delay = self._backoffs[1]
+        if not (self._fast_throttles and in_use > 0 and fs.reserved != 0 and delay <= target.max_event_age_s):
+            self._arrive_stepped(fs, payload, queue_next)
+            return
+        self._seq = seq = self._seq + 1  # next_seq()
+        ev = AsyncEvent(fs, seq, payload, now, target)
+        st = fs.stats
+        st.received += 1
+        m = fs.metrics  # m.event_received(now), inline
+        i = m._level_index if now < m._edge else m._advance(now)
+        d = m.received
+        d[i] = d.get(i, 0) + 1
+        level = st.queued  # st.queued.change(now, 1), inline
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        value = level.value = level.value + 1
+        if value > level.max:
+            level.max = value
+        st.throttles[reason] += 1
+        d = m.throttles  # m.throttled(now), inline (the period is current)
+        d[i] = d.get(i, 0) + 1
+        ev.status = 429
+        ev.throttles = 1
+        (fs.backlog if reason is _RESERVED else self.account_backlog).park(ev, now + delay)
+        queue_next()  # after the park, as in the general step
 
     def _arrive_stepped(self, fs: FunctionState, payload: Any, queue_next: Callable[[], None]) -> None:
         """:meth:`arrive`'s general step: the invoke while :attr:`holding`, the next arrival, then the held poll."""
