@@ -39,7 +39,7 @@ from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.billing import billed_ms_of
 from lambdasim.core.counters import FunctionStats
 from lambdasim.core.dist import Distribution, stream
-from lambdasim.core.environments import EnvironmentPool
+from lambdasim.core.environments import EnvironmentPool, IdleEntry
 from lambdasim.core.faults import OutageTimeline, ServiceFault
 from lambdasim.core.handler import (
     RESPONSE_LIMIT_BYTES,
@@ -1078,7 +1078,24 @@ class Engine:
             if reason is None:
                 version = target.version
                 envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
-                entry = envs.take(now)
+                idle = envs._idle
+                # envs.take(now), inline when the environment it would take first is alive (as in arrive)
+                entry: IdleEntry | None
+                if (
+                    idle
+                    and not envs._mixed
+                    and (now <= envs._quiet_until or envs._busy)
+                    and now <= idle[envs._first][0]
+                ):
+                    entry = alive = envs._pop()
+                    freed = alive[2]
+                    since = st.since
+                    st.idle_environment_s += now - (freed if freed > since else since)
+                    if alive[3]:
+                        st.environments_reinitialised += 1
+                    envs._busy += 1
+                else:
+                    entry = envs.take(now)
                 if entry is not None:
                     chosen = entry[1]
                     cold = entry[3]
