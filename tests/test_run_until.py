@@ -15,7 +15,7 @@ import pytest
 
 import lambdasim as ls
 from lambdasim import dist
-from lambdasim.workload import Burst, Poisson
+from lambdasim.workload import Burst, Poisson, Replay
 
 HORIZON_S = 150.0
 
@@ -88,6 +88,34 @@ def test_a_thousand_small_steps_give_the_run_of_one_big_step(kind: str) -> None:
     assert f["throttles"] > 100 and f["errors"] > 0 and f["outcomes"]["Success"] > 0  # the run did something
     # And on to the end, the two go on identically.
     assert observed(small, small.run(), small_sink) == observed(big, big.run(), big_sink)
+
+
+@pytest.mark.parametrize("trace", [False, True])
+def test_small_steps_that_stop_exactly_at_arrivals_give_the_run_of_one_big_step(trace: bool) -> None:
+    # A workload's arrivals exactly at the steps' ends (each is processed by the next step, not the one that stops
+    # at its time), also arrivals made in a row within one step (Engine.arrive processes an arrival that is the
+    # very next step in the same call), a burst that fills the pool, and durations that end on the grid.
+    times = sorted([0.25 * i for i in range(400)] + [0.25 * i + 0.01 * k for i in range(0, 400, 7) for k in range(8)])
+
+    def build_grid() -> ls.Simulation:
+        sim = ls.Simulation(seed=9, trace=trace)
+        lam = sim.client("lambda")
+        duration = dist.Empirical([0.25, 0.5, 1.0, 0.1])
+        lam.create_function(FunctionName="g", Handler=ls.Behaviour(duration=duration, error_rate=0.1), Timeout=3)
+        lam.put_function_concurrency(FunctionName="g", ReservedConcurrentExecutions=4)
+        Replay(function="g", times_s=times).attach(sim)
+        return sim
+
+    big = build_grid()
+    one = json.dumps(big.run(until=100.0).to_dict(), sort_keys=True)
+    small = build_grid()
+    for i in range(1, 401):
+        until = 0.25 * i
+        received = small.run(until=until).functions["g"]["async_events_received"]
+        assert received == sum(t < until for t in times)  # an arrival at `until` is the next run's
+    assert json.dumps(small.results().to_dict(), sort_keys=True) == one
+    assert json.dumps(small.run().to_dict(), sort_keys=True) == json.dumps(big.run().to_dict(), sort_keys=True)
+    assert big.results().functions["g"]["throttles"] > 0
 
 
 def test_the_storm_had_throttled_tries_parked_across_the_small_steps() -> None:

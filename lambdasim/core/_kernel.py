@@ -61,6 +61,10 @@ class Kernel(simpy.Environment):
         self.eids: Iterator[int] = self._eid
         # Called before the clock moves: the Simulation freezes the results it handed out and nobody read yet.
         self.before_run: Callable[[], None] | None = None
+        # While _step_while_before runs: the queue entry of its stop, which every entry it steps sorts before. An
+        # entry a step would push and that would be the very next one stepped may then be processed in that step,
+        # as the next step would (see Engine.arrive); outside such a loop (step(), SimPy's own run) it is None.
+        self.horizon: tuple[float, float, float] | None = None
         self.stepping = False  # inside run(): whatever is read now may change before the caller sees it again
 
     def run(self, until: float | Event | None = None) -> Any:
@@ -116,27 +120,36 @@ class Kernel(simpy.Environment):
         :meth:`step` inline: a whole run's events go through here, and a call per step is a good part of a small
         step's cost."""
         queue = self._queue
+        self.horizon = stop
         # `while queue and queue[0] < stop`, with the entries' times compared first (they differ but at a tie).
-        while queue:
-            head = queue[0]
-            t = head[0]
-            if not (t < end or (t == end and head < stop)):
-                break
-            heappop(queue)
-            event = head[3]
-            self.now = self._now = t
-            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-            try:
-                for callback in callbacks:
-                    callback(event)
-            except StopSimulation:
-                event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                self.schedule(event, EventPriority(URGENT - 1))
-                raise
-            if not event._ok and not hasattr(event, "_defused"):
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
+        try:
+            while queue:
+                head = queue[0]
+                t = head[0]
+                if not (t < end or (t == end and head < stop)):
+                    break
+                heappop(queue)
+                event = head[3]
+                self.now = self._now = t
+                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                    self.schedule(event, EventPriority(URGENT - 1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        finally:
+            self.horizon = None
+
+    def step_to(self, t: float) -> None:
+        """Set the clock to ``t``, the time of the entry a step processes without taking it off the queue (it was
+        never pushed: see :attr:`horizon`): what :meth:`step` does before calling its callbacks."""
+        self.now = self._now = t
 
     def run_until_processed(self, event: Event) -> None:
         """As ``run(until=event)`` for an event that will succeed: step until it has been processed (its callbacks

@@ -48,7 +48,7 @@ import numpy as np
 from attrs import field, frozen
 from simpy.events import NORMAL, Timeout
 
-from lambdasim.core._kernel import Kernel, QueueItem
+from lambdasim.core._kernel import Entry, Kernel, QueueItem
 from lambdasim.core._validators import (
     check_range,
     check_real,
@@ -100,9 +100,9 @@ _invocation_type = one_of(*INVOCATION_TYPES)
 Invoke = Callable[[Any, "int | None"], None]
 """Invoke the workload's function with ``(payload, size_bytes or None)``."""
 
-Start = Callable[[Callable[[], None]], None]
+Start = Callable[[Callable[[], "Entry | None"], object], None]
 """An arrival's whole step in the engine (``Engine.arrive`` with its function and payload bound), given the call
-that queues the next arrival."""
+that makes the next arrival's queue entry (see :meth:`_Arrivals.next_entry`) and the queued item."""
 
 
 def _invoker(sim: Simulation, fs: FunctionState, invocation_type: str, function: str) -> Invoke:
@@ -184,7 +184,7 @@ class _Arrivals(QueueItem, ABC):
         # The arrival's step: fire, or, when every arrival is the same unqualified Event invoke, straight into the
         # engine's (``start``: Engine.arrive, see _starter), which queues the next arrival itself.
         self._fire: tuple[Callable[[object], None], ...] = (
-            (self.fire,) if start is None else (partial(start, self.next),)
+            (self.fire,) if start is None else (partial(start, self.next_entry),)
         )
         self.callbacks: tuple[Callable[[object], None], ...] | None = None
 
@@ -198,8 +198,16 @@ class _Arrivals(QueueItem, ABC):
         """
 
     @abstractmethod
-    def next(self) -> None:
+    def next_entry(self) -> Entry | None:
+        """The next arrival's queue entry, ready to push (``None``: no more arrivals). Its order in ties (its event
+        id) is taken now, as a push now would take it; the engine pushes it, or processes it at once when it would
+        be the very next step (``Engine.arrive``)."""
+
+    def next(self, _event: object = None) -> None:
         """Queue the next arrival, if any."""
+        entry = self.next_entry()
+        if entry is not None:
+            heappush(self._queue, entry)
 
 
 class _Ticker(_Arrivals):
@@ -219,13 +227,14 @@ class _Ticker(_Arrivals):
         self._next_delay = next_delay
         self._arrive = arrive
 
-    def next(self, _event: object = None) -> None:
+    def next_entry(self) -> Entry | None:
         delay = self._next_delay()
-        if delay is not None:
-            if delay < 0:
-                raise ValueError(f"Negative delay {delay}")
-            self.callbacks = self._fire
-            heappush(self._queue, (self._env.now + delay, NORMAL, next(self._eid), self))
+        if delay is None:
+            return None
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        self.callbacks = self._fire
+        return (self._env.now + delay, NORMAL, next(self._eid), self)
 
     def fire(self, _event: object) -> None:
         engine = self._engine
@@ -266,14 +275,15 @@ class _AtTimes(_Arrivals):
         self._arrive = arrive
         self._i = 0
 
-    def next(self) -> None:
+    def next_entry(self) -> Entry | None:
         nxt = next(self._times, None)
-        if nxt is not None:
-            self._i, t = nxt
-            now = self._env.now  # a plain attribute on the Kernel (lambdasim.core._kernel)
-            delay = t - now
-            self.callbacks = self._fire
-            heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self))
+        if nxt is None:
+            return None
+        self._i, t = nxt
+        now = self._env.now  # a plain attribute on the Kernel (lambdasim.core._kernel)
+        delay = t - now
+        self.callbacks = self._fire
+        return (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self)
 
     def fire(self, _event: object) -> None:
         engine = self._engine  # as _Ticker.fire
