@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from lambdasim.core.rules import Condition, ThrottleReason
@@ -33,7 +34,6 @@ class FunctionStats:
         "concurrency",
         "duplicates",
         "duration",
-        "end_to_end",
         "environment_lifespan",
         "environments",
         "environments_created",
@@ -83,7 +83,6 @@ class FunctionStats:
         self.sync_throttles = 0
         self.outcomes: dict[Condition, int] = dict.fromkeys(Condition, 0)
         self.age_by_attempt = [Tally() for _ in range(MAX_ATTEMPTS)]
-        self.end_to_end = Tally()  # enqueue to outcome, every outcome
         self.time_to_success = Tally()  # enqueue to success
         self.time_to_discard = Tally()  # enqueue to discard (every outcome but success)
         self.duration = Tally()
@@ -139,27 +138,13 @@ class FunctionStats:
     @property
     def event_age(self) -> Tally:
         """Event age at every attempt, all attempt numbers together."""
-        merged = Tally()
-        for t in self.age_by_attempt:
-            merged.count += t.count
-            merged.sketch.merge(t.sketch)
-        # Moments of the union from the parts (parallel variance formula).
-        n = 0
-        mean = 0.0
-        m2 = 0.0
-        for t in self.age_by_attempt:
-            if t.count == 0:
-                continue
-            delta = t.mean - mean
-            total = n + t.count
-            mean += delta * t.count / total
-            m2 += t._m2 + delta * delta * n * t.count / total
-            n = total
-            merged.min = min(merged.min, t.min)
-            merged.max = max(merged.max, t.max)
-        merged.mean = mean
-        merged._m2 = m2
-        return merged
+        return merged(self.age_by_attempt)
+
+    @property
+    def end_to_end(self) -> Tally:
+        """Enqueue to outcome, every outcome: :attr:`time_to_success` and :attr:`time_to_discard` together (each
+        event goes into one of the two; the hot path records it once)."""
+        return merged((self.time_to_success, self.time_to_discard))
 
     def to_dict(self, now: float) -> dict[str, Any]:
         """JSON-ready figures at ``now``."""
@@ -247,3 +232,27 @@ class FunctionStats:
             "utilization_mean": busy / allocated if allocated > 0 else None,
             "billed_duration_ms": self.provisioned_billed_ms,
         }
+
+
+def merged(tallies: Iterable[Tally]) -> Tally:
+    """One tally of every observation of ``tallies``: counts, extremes and quantile sketches exactly, moments by
+    the parallel (Chan et al.) formula, part by part in the given order."""
+    out = Tally()
+    parts = [t for t in tallies if t.count]
+    for t in parts:
+        out.count += t.count
+        out.sketch.merge(t.sketch)
+    n = 0
+    mean = 0.0
+    m2 = 0.0
+    for t in parts:
+        delta = t.mean - mean
+        total = n + t.count
+        mean += delta * t.count / total
+        m2 += t._m2 + delta * delta * n * t.count / total
+        n = total
+        out.min = min(out.min, t.min)
+        out.max = max(out.max, t.max)
+    out.mean = mean
+    out._m2 = m2
+    return out

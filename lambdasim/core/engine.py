@@ -1362,10 +1362,6 @@ class Engine:
         # self._finish(ev, _SUCCESS) with no trace and nobody to deliver an outcome to, inline.
         st.outcomes[_SUCCESS] += 1
         age = now - ev.enqueued_at
-        buf = st.end_to_end._buf  # st.end_to_end.add(age), inline (an age is >= 0)
-        buf.append(age)
-        if len(buf) >= TALLY_BUFFER:
-            st.end_to_end._fold()
         buf = st.time_to_success._buf  # st.time_to_success.add(age), inline
         buf.append(age)
         if len(buf) >= TALLY_BUFFER:
@@ -1458,10 +1454,6 @@ class Engine:
             # self._finish(ev, _SUCCESS) with no trace and nobody to deliver an outcome to, inline.
             st.outcomes[_SUCCESS] += 1
             age = now - ev.enqueued_at
-            buf = st.end_to_end._buf  # st.end_to_end.add(age), inline (an age is >= 0)
-            buf.append(age)
-            if len(buf) >= TALLY_BUFFER:
-                st.end_to_end._fold()
             buf = st.time_to_success._buf  # st.time_to_success.add(age), inline
             buf.append(age)
             if len(buf) >= TALLY_BUFFER:
@@ -1507,10 +1499,6 @@ class Engine:
         st = fs.stats
         st.outcomes[condition] += 1
         age = now - ev.enqueued_at
-        buf = st.end_to_end._buf  # st.end_to_end.add(age), inline (an age is >= 0)
-        buf.append(age)
-        if len(buf) >= TALLY_BUFFER:
-            st.end_to_end._fold()
         # Per outcome: a discarded event's age says how long until it was given up, not how long work took.
         tally = st.time_to_success if condition is _SUCCESS else st.time_to_discard  # .add(age), inline
         buf = tally._buf
