@@ -1401,7 +1401,17 @@ class Engine:
                 fs.backlog.freed()
             version = ev.target.version
             pool = fs.pool if version is fs.latest.version else fs.pool_for(version)
-            pool.release(now, environment, error is not None and error[0] in RESETS)  # type: ignore[arg-type]
+            born: float = environment  # type: ignore[assignment]  # on demand: a birth time
+            reset = error is not None and error[0] in RESETS
+            if pool._active is None or pool._busy == 1 or now - born >= pool._max_life:
+                pool.release(now, born, reset)
+            else:  # pool.release(now, born, reset), inline as in _attempt_succeeded
+                pool._busy -= 1
+                shuts = now + pool._active
+                if pool._active_jitter:
+                    shuts += pool._active_jitter * pool._active_uniform()  # type: ignore[misc]
+                retires = born + pool._max_life
+                pool._idle.append((shuts if shuts < retires else retires, born, now, reset))
         else:
             self._release(fs, ev, error)
             in_use = st.concurrency.value
