@@ -19,7 +19,9 @@ and :attr:`Kernel.queue` / :attr:`Kernel.eids` name the queue and the entry coun
 number (what scripts call before each invoke) processes the entries SimPy's own stop event would let through,
 without creating one (a third of the cost of a small step), taking the same event ids. Code that pushes an entry
 builds the tuple of fact 1 itself (``heappush(kernel.queue, (at, priority, next(kernel.eids), item))``): a call per
-push would cost what the design saves.
+push would cost what the design saves. Inside that loop :attr:`Kernel.horizon` is the run's stop entry, so that a
+step may process an entry it made instead of pushing it, when that entry sorts before everything queued and before
+the stop: what the next step would do, moving the clock with :meth:`Kernel.step_to`.
 """
 
 from __future__ import annotations
