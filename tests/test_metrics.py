@@ -322,3 +322,31 @@ def test_summary_lists_deliveries() -> None:
     send(sim, {})
     text = sim.run().summary()
     assert "on-success" in text and "arn:aws:sqs:us-east-1:123456789012:done" in text
+
+
+@pytest.mark.parametrize("others", [[], [0.0, 3.5, 120.0, 0.25], [7.0] * 3000, [0.0] * 5])
+def test_zeros_counted_aside_give_the_figures_of_zeros_added_one_by_one(others: list[float]) -> None:
+    # Engine.arrive counts the event-age samples of events polled as they arrived (exactly 0 ms) in
+    # Samples.zeros_pending instead of appending them: every figure must be what appending them gives, whatever
+    # comes before or after, read before and after folding, copied and merged.
+    from lambdasim.core.metrics import Samples
+
+    def figures(s: Samples) -> tuple[Any, ...]:
+        count = s.count  # before anything folds
+        return (count, s.total, s.minimum, s.maximum, s.zeros, s.buckets, s.count)
+
+    appended, counted = Samples(), Samples()
+    for k, value in enumerate(others):
+        appended.add(value)
+        counted.add(value)
+        if k % 3 == 0:
+            appended.add(0.0)
+            counted.zeros_pending += 1
+    for _ in range(4):
+        appended.add(0.0)
+        counted.zeros_pending += 1
+    assert counted.count == appended.count  # before anything folds
+    assert figures(counted.copy()) == figures(appended.copy())
+    assert figures(counted.merged(Samples())) == figures(appended.merged(Samples()))
+    assert figures(counted) == figures(appended)
+    assert counted.minimum == 0.0 and counted.zeros == appended.zeros >= 4

@@ -921,10 +921,7 @@ class Engine:
                 peaks = m.concurrency
                 if in_use > peaks.get(i, 0):
                     peaks[i] = in_use
-                pending = samples.pending  # Samples.add, inline
-                pending.append(0.0)
-                if len(pending) >= HISTOGRAM_BUFFER:
-                    samples.fold()
+                samples.zeros_pending += 1  # Samples.add(0.0), counted (see Samples.zeros_pending)
             if entry[3]:  # an environment reset by a timeout or crash runs its init phase again
                 fs.chosen = entry[1]
                 fs.chosen_init = True

@@ -141,10 +141,13 @@ class Samples:
     The histogram becomes a :class:`~lambdasim.core.stats.QuantileSketch` only when read.
     """
 
-    __slots__ = ("_count", "_hist", "_hist_low", "_maximum", "_minimum", "_total", "_zeros", "pending")
+    __slots__ = ("_count", "_hist", "_hist_low", "_maximum", "_minimum", "_total", "_zeros", "pending", "zeros_pending")
 
     def __init__(self) -> None:
         self.pending: list[float] = []
+        # Samples of exactly 0 not yet folded (an event polled as it arrived has age 0): counted, not appended. A
+        # zero changes no sum and no bucket, wherever it comes among the others, so the figures are the same.
+        self.zeros_pending = 0
         self._count = 0
         self._total = 0.0
         self._minimum = math.inf
@@ -161,6 +164,15 @@ class Samples:
 
     def fold(self) -> None:
         """Add the pending samples to the figures and the histogram."""
+        zeros = self.zeros_pending
+        if zeros:
+            self.zeros_pending = 0
+            self._count += zeros
+            self._zeros += zeros
+            if self._minimum > 0.0:
+                self._minimum = 0.0
+            if self._maximum < 0.0:
+                self._maximum = 0.0
         pending = self.pending
         if not pending:
             return
@@ -188,7 +200,7 @@ class Samples:
 
     @property
     def count(self) -> int:
-        return self._count + len(self.pending)
+        return self._count + len(self.pending) + self.zeros_pending
 
     @property
     def total(self) -> float:
