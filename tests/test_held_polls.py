@@ -36,27 +36,41 @@ def run(case: str) -> tuple[str, list[Any], list[ls.Outcome], int]:
     duration: Any = 1.0 if case in ("ties", "duplicates") else dist.Exponential(0.8)
     lam.create_function(FunctionName="f", Handler=ls.Behaviour(duration=duration, error_rate=0.1), Timeout=5)
     lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=2)
-    # Polls made in the arrival's own step: held ones (poll_held), and those Engine.arrive makes inline (its
-    # arrivals less those it hands to the general step, _arrive_stepped).
+    # Polls made in the arrival's own step: held ones (poll_held), and those Engine.arrive makes inline (an attempt
+    # it starts itself, warm or cold, outside its general step _arrive_stepped).
     held = [0]
     engine = sim.engine
+    inside = {"arrive": False, "stepped": False}
     poll_held, arrive, stepped = engine.poll_held, engine.arrive, engine._arrive_stepped
+    start_behaviour, run_attempt = engine._start_behaviour, engine._run_attempt
 
     def counting() -> None:
         held[0] += 1
         poll_held()
 
-    def counting_arrivals(*args: Any) -> None:
-        held[0] += 1
-        arrive(*args)
+    def within(flag: str, call: Any) -> Any:
+        def wrapped(*args: Any) -> Any:
+            inside[flag] = True
+            try:
+                return call(*args)
+            finally:
+                inside[flag] = False
 
-    def counting_stepped(*args: Any) -> None:
-        held[0] -= 1
-        stepped(*args)
+        return wrapped
+
+    def started(call: Any) -> Any:
+        def wrapped(*args: Any) -> Any:
+            if inside["arrive"] and not inside["stepped"]:
+                held[0] += 1
+            return call(*args)
+
+        return wrapped
 
     engine.poll_held = counting  # type: ignore[method-assign]
-    engine.arrive = counting_arrivals  # type: ignore[method-assign]
-    engine._arrive_stepped = counting_stepped  # type: ignore[method-assign]
+    engine.arrive = within("arrive", arrive)  # type: ignore[method-assign]
+    engine._arrive_stepped = within("stepped", stepped)  # type: ignore[method-assign]
+    engine._start_behaviour = started(start_behaviour)  # type: ignore[method-assign]
+    engine._run_attempt = started(run_attempt)  # type: ignore[method-assign]
     if case in ("ties", "duplicates"):
         # Arrivals every 0.5 s and attempts of exactly 1 s: an attempt ends exactly when an event arrives.
         Replay(function="f", times_s=[0.5 * i for i in range(400)]).attach(sim)

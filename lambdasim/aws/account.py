@@ -84,8 +84,6 @@ class Services:
         self.iam: IamService = IamService(self)
         self._kinesis: KinesisService | None = None
         self._dynamodb: DynamoDbService | None = None
-        # Whether Kinesis or DynamoDB has been used: a plain attribute, read each time results are taken.
-        self.streams_in_use = False
 
     @property
     def kinesis(self) -> KinesisService:
@@ -94,7 +92,6 @@ class Services:
             from lambdasim.aws.kinesis.backend import KinesisService
 
             self._kinesis = KinesisService(self)
-            self.streams_in_use = True
         return self._kinesis
 
     @property
@@ -114,7 +111,6 @@ class Services:
             from lambdasim.aws.dynamodb.backend import DynamoDbService
 
             self._dynamodb = DynamoDbService(self)
-            self.streams_in_use = True
         return self._dynamodb
 
     @property

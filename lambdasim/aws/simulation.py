@@ -363,7 +363,7 @@ class Simulation:
         if self.services.sqs.queues:  # what the queues and event source mappings did, as of now
             results.queues = queue_figures(self)
             results.event_source_mappings = event_source_mapping_figures(self)
-        if self.services.streams_in_use:
+        if self.services.kinesis_in_use is not None or self.services.dynamodb_in_use is not None:
             from lambdasim.aws.kinesis.stats import stream_figures, stream_mapping_figures
 
             results.streams = stream_figures(self)

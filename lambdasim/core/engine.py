@@ -797,13 +797,12 @@ class Engine:
         arrival's step, which also queues the next arrival (``next_arrival()`` makes its queue entry).
 
         The same as the workload's general step (``enqueue(last=True)`` while :attr:`holding`, the next arrival
-        queued, then :meth:`poll_held`), with its common cases inline: the pool is full (the event is parked at once,
-        see :meth:`_arrive_throttled`), or the pool has room, nothing else is due at this instant, an
-        idle environment is taken, and the handler is a ``Behaviour``. The event is then queued and polled at one
-        and the same instant (its queue level goes up and down at once: only its maximum can move) and its attempt
-        starts here, as ``_poll`` starts it, with the tests whose outcome is known left out (not deleted, room in
-        the pool, age 0, no faults, the unqualified target). ``tests/test_fast_paths.py`` runs it against the
-        general step (with :attr:`inline` off) bit for bit.
+        queued, then :meth:`poll_held`), with its common case inline: the pool has room, nothing else is due at this
+        instant, an idle environment is taken, and the handler is a ``Behaviour``. The event is then queued and
+        polled at one and the same instant (its queue level goes up and down at once: only its maximum can move) and
+        its attempt starts here, as ``_poll`` starts it, with the tests whose outcome is known left out (not
+        deleted, room in the pool, age 0, no faults, the unqualified target). ``tests/test_fast_paths.py`` runs it
+        against the general step (with :attr:`inline` off) bit for bit.
 
         The next arrival's entry is made before the poll, as the general step queues it. When it would be the very
         next step of the run (``Kernel.horizon``: before everything on the queue and before the run's stop), it is
@@ -812,223 +811,136 @@ class Engine:
         env = self.env
         queue = self._queue
         while True:
-            if fs.deleted:  # an invoke of a deleted function is refused (the workload's invoker): nothing to queue
-                nxt = next_arrival()
-                if nxt is not None:
-                    heappush(queue, nxt)
-                return
             now = env.now  # the clock, without a property call (see the module notes)
+            entry: IdleEntry | None = None
             limit = fs.on_demand_limit
-            if not (
-                self.inline
+            if (
+                not fs.deleted
+                and self.inline
                 and self._plain_arrivals
                 and not self.service_faults
                 and self.before_change is None
                 and self.attempt_logger is None
                 and not fs.provisioned
                 and fs.faults is None
+                and (self.unreserved_in_use < self.unreserved_limit if limit is None else fs.in_use < limit)
                 and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
                 and fs.latest.version.kind == KIND_BEHAVIOUR
             ):
-                self._arrive_stepped(fs, payload, next_arrival)
-                return
-            st = fs.stats
-            if limit is None:
-                in_use = self.unreserved_in_use
-                full = _ACCOUNT if in_use >= self.unreserved_limit else None
+                # The poll's environment first (what next_arrival and enqueue do touches no environment): when none
+                # is idle, the general step takes again and finds none, then creates one or is throttled by the
+                # scaling limit.
+                pool = fs.pool
+                idle = pool._idle
+                # pool.take(now), inline when the environment it would take first is alive (it then takes that one)
+                if (
+                    idle
+                    and not pool._mixed
+                    and (now <= pool._quiet_until or pool._busy)
+                    and now <= idle[pool._first][0]
+                ):
+                    entry = pool._pop()
+                    st = fs.stats
+                    freed = entry[2]
+                    since = st.since
+                    st.idle_environment_s += now - (freed if freed > since else since)
+                    if entry[3]:
+                        st.environments_reinitialised += 1
+                    pool._busy += 1
+                else:
+                    entry = pool.take(now)
+            if entry is None:
+                # A deleted function's invoke is refused (the workload's invoker: nothing to queue); anything else
+                # not started here is the general step.
+                nxt = next_arrival() if fs.deleted else self._arrive_stepped(fs, payload, next_arrival)
             else:
-                in_use = fs.in_use
-                full = _RESERVED if in_use >= limit else None
-            if full is not None:
-                nxt = self._arrive_throttled(fs, payload, next_arrival, now, full, in_use)
-                if nxt is None:
-                    return
-                horizon = env.horizon
-                if horizon is None or not nxt < horizon or (queue and not nxt < queue[0]):
-                    heappush(queue, nxt)
-                    return
-                # The next arrival is the very next step: as Kernel steps it (the clock to its time, its callbacks
-                # taken, then called: this same call).
-                env.step_to(nxt[0])
-                nxt[3].callbacks = None
-                continue
-            # The poll's environment first (what next_arrival and enqueue do touches no environment): when none is
-            # idle, the general step takes again and finds none, then creates one or is throttled by the scaling
-            # limit.
-            pool = fs.pool
-            idle = pool._idle
-            # pool.take(now), inline when the environment it would take first is alive (it then takes that one)
-            if idle and not pool._mixed and (now <= pool._quiet_until or pool._busy) and now <= idle[pool._first][0]:
-                entry = pool._pop()
-                freed = entry[2]
-                since = st.since
-                st.idle_environment_s += now - (freed if freed > since else since)
-                if entry[3]:
-                    st.environments_reinitialised += 1
-                pool._busy += 1
-            else:
-                taken = pool.take(now)
-                if taken is None:
-                    self._arrive_stepped(fs, payload, next_arrival)
-                    return
-                entry = taken
-            nxt = next_arrival()  # before the poll, as in the general step
-            self._seq = seq = self._seq + 1  # next_seq()
-            target = fs.latest
-            ev = AsyncEvent(fs, seq, payload, now, target)
-            st.received += 1
-            m = fs.metrics  # m.event_received(now), inline
-            i = m._level_index if now < m._edge else m._advance(now)
-            d = m.received
-            d[i] = d.get(i, 0) + 1
-            # st.queued.change(now, 1) and, at the same instant, change(now, -1): the area to now, and the maximum. (An
-            # empty queue adds no area, however long since its last change: then only the maximum can move.)
-            level = st.queued
-            value = level.value
-            if value:
-                if now != level._since:
-                    level._area += value * (now - level._since)
-                    level._since = now
-                if value >= level.max:
-                    level.max = value + 1
-            elif not level.max:
-                level.max = 1
-            if fs.reserved is None:
-                self.unreserved_in_use += 1
-            fs.in_use += 1
-            level = st.concurrency  # st.concurrency.change(now, 1), inline
-            if now != level._since:
-                level._area += level.value * (now - level._since)
-                level._since = now
-            in_use = level.value = level.value + 1
-            if in_use > level.max:
-                level.max = in_use
-            ev.attempts = 1
-            st.attempts += 1
-            tally = st.age_by_attempt[0]  # .add(0.0), inline: polled as it arrived
-            buf = tally._buf
-            buf.append(0.0)
-            if len(buf) >= TALLY_BUFFER:
-                tally._fold()
-            # m.async_attempt(now, in use, 0.0), inline while the period's samples exist (as _poll)
-            samples = m.event_age.get(i)
-            if samples is None:
-                m.async_attempt(now, in_use, 0.0)
-            else:
-                d = m.invocations
+                nxt = next_arrival()  # before the poll, as in the general step
+                # enqueue and _poll with the tests whose outcome is known left out (not deleted, room in the pool,
+                # age 0, no faults, the unqualified target, a Behaviour)
+                st = fs.stats
+                self._seq = seq = self._seq + 1  # next_seq()
+                target = fs.latest
+                ev = AsyncEvent(fs, seq, payload, now, target)
+                st.received += 1
+                m = fs.metrics  # m.event_received(now), inline
+                i = m._level_index if now < m._edge else m._advance(now)
+                d = m.received
                 d[i] = d.get(i, 0) + 1
-                m._held = in_use
-                peaks = m.concurrency
-                if in_use > peaks.get(i, 0):
-                    peaks[i] = in_use
-                samples.zeros_pending += 1  # Samples.add(0.0), counted (see Samples.zeros_pending)
-            if entry[3]:  # an environment reset by a timeout or crash runs its init phase again
-                fs.chosen = entry[1]
-                fs.chosen_init = True
-                self._run_attempt(fs, ev, payload, self._end_async_cb)
-                if nxt is not None:
-                    heappush(queue, nxt)
-                return
-            # _run_attempt in a warm environment, inline for a Behaviour (as _poll)
-            st.invocations += 1
-            ev.environment = entry[1]
-            version = target.version
-            duration = version.sample_duration()
-            behaviour: Behaviour = version.handler  # type: ignore[assignment]  # its kind says so
-            error: ErrorInfo | None = None
-            response: Any = None
-            if behaviour.error_rate and fs.uniform["errors"]() < behaviour.error_rate:
-                error = (behaviour.error_type, behaviour.error_message, [])
-            else:
-                response = behaviour.response
-            if duration > version.timeout_s:
-                duration = version.timeout_s
-                error = timeout_error(version.timeout_s)
-                response = None
-            if not duration >= 0.0:  # a custom distribution gone wrong (or nan): time never runs back
-                raise ValueError(
-                    f"function {fs.name!r}: durations must be numbers >= 0 s, got duration {duration!r}, init 0.0"
-                )
-            ms = duration * 1000.0  # self._bill(st, 0.0, duration), inline (see _run_attempt)
-            billed = math.ceil(ms)
-            if ms - billed + 1.0 < 1e-6:
-                billed = billed_ms_of(ms)
-            st.billed_ms += billed
-            if error is None:
-                ev.response = response
-                ev.duration = duration
-                ev.callbacks = self._succeeded_step
-            else:
-                ev.ending = (self._end_async_cb, error, response, duration)
-                ev.callbacks = self._async_end_step
-            heappush(queue, (now + duration, NORMAL, next(self._eid), ev))
+                # st.queued.change(now, 1) and, at the same instant, change(now, -1): the area to now, and the
+                # maximum. (An empty queue adds no area, however long since its last change: then only the maximum
+                # can move.)
+                level = st.queued
+                value = level.value
+                if value:
+                    if now != level._since:
+                        level._area += value * (now - level._since)
+                        level._since = now
+                    if value >= level.max:
+                        level.max = value + 1
+                elif not level.max:
+                    level.max = 1
+                if fs.reserved is None:
+                    self.unreserved_in_use += 1
+                fs.in_use += 1
+                level = st.concurrency  # st.concurrency.change(now, 1), inline
+                if now != level._since:
+                    level._area += level.value * (now - level._since)
+                    level._since = now
+                in_use = level.value = level.value + 1
+                if in_use > level.max:
+                    level.max = in_use
+                ev.attempts = 1
+                st.attempts += 1
+                tally = st.age_by_attempt[0]  # .add(0.0), inline: polled as it arrived
+                buf = tally._buf
+                buf.append(0.0)
+                if len(buf) >= TALLY_BUFFER:
+                    tally._fold()
+                # m.async_attempt(now, in use, 0.0), inline while the period's samples exist (as _poll)
+                samples = m.event_age.get(i)
+                if samples is None:
+                    m.async_attempt(now, in_use, 0.0)
+                else:
+                    d = m.invocations
+                    d[i] = d.get(i, 0) + 1
+                    m._held = in_use
+                    peaks = m.concurrency
+                    if in_use > peaks.get(i, 0):
+                        peaks[i] = in_use
+                    samples.zeros_pending += 1  # Samples.add(0.0), counted (see Samples.zeros_pending)
+                if entry[3]:  # an environment reset by a timeout or crash runs its init phase again
+                    fs.chosen = entry[1]
+                    fs.chosen_init = True
+                    self._run_attempt(fs, ev, payload, self._end_async_cb)
+                else:  # _run_attempt in a warm environment, inline for a Behaviour (as _poll)
+                    st.invocations += 1
+                    ev.environment = entry[1]
+                    self._start_behaviour(fs, ev, target.version, now)
             if nxt is None:
                 return
             horizon = env.horizon
             if horizon is None or not nxt < horizon or (queue and not nxt < queue[0]):
                 heappush(queue, nxt)
                 return
-            # The next arrival is the very next step: as Kernel steps it (the clock to its time, its callbacks
-            # taken, then called: this same call).
+            # The next arrival is the very next step: as Kernel steps it (the clock to its time, its callbacks taken,
+            # then called: this same call).
             env.step_to(nxt[0])
             nxt[3].callbacks = None
-            continue
 
-    def _arrive_throttled(
-        self,
-        fs: FunctionState,
-        payload: Any,
-        next_arrival: Callable[[], Entry | None],
-        now: float,
-        reason: ThrottleReason,
-        in_use: int,
+    def _arrive_stepped(
+        self, fs: FunctionState, payload: Any, next_arrival: Callable[[], Entry | None]
     ) -> Entry | None:
-        """:meth:`arrive` when the pool is full (``in_use`` of it taken, ``reason`` the pool's throttle): the event's
-        poll is a certain throttle, and the event is parked at once (``enqueue``'s ``last`` case, inline), when an
-        attempt in the pool will end, the reservation is not zero (a poll then discards the event), and its first
-        backoff leaves it within its maximum age; otherwise the general step. Returns what :meth:`_arrive_once`
-        returns."""
-        target = fs.latest
-        delay = self._backoffs[1]
-        if not (self._fast_throttles and in_use > 0 and fs.reserved != 0 and delay <= target.max_event_age_s):
-            self._arrive_stepped(fs, payload, next_arrival)
-            return None
-        self._seq = seq = self._seq + 1  # next_seq()
-        ev = AsyncEvent(fs, seq, payload, now, target)
-        st = fs.stats
-        st.received += 1
-        m = fs.metrics  # m.event_received(now), inline
-        i = m._level_index if now < m._edge else m._advance(now)
-        d = m.received
-        d[i] = d.get(i, 0) + 1
-        level = st.queued  # st.queued.change(now, 1), inline
-        if now != level._since:
-            level._area += level.value * (now - level._since)
-            level._since = now
-        value = level.value = level.value + 1
-        if value > level.max:
-            level.max = value
-        st.throttles[reason] += 1
-        d = m.throttles  # m.throttled(now), inline (the period is current)
-        d[i] = d.get(i, 0) + 1
-        ev.status = 429
-        ev.throttles = 1
-        (fs.backlog if reason is _RESERVED else self.account_backlog).park(ev, now + delay)
-        return next_arrival()  # after the park, as in the general step
-
-    def _arrive_stepped(self, fs: FunctionState, payload: Any, next_arrival: Callable[[], Entry | None]) -> None:
-        """:meth:`arrive`'s general step: the invoke while :attr:`holding`, the next arrival queued, then the held
-        poll."""
+        """:meth:`arrive`'s general step: the invoke while :attr:`holding`, the next arrival's entry made (returned, for
+        :meth:`arrive` to queue), then the held poll."""
         self.holding = True
         try:
             self.enqueue(fs, payload, self.next_seq(), None, last=True)
         finally:
             self.holding = False
         nxt = next_arrival()
-        if nxt is not None:
-            heappush(self._queue, nxt)
         if self.held is not None:
             self.poll_held()
+        return nxt
 
     def poll_held(self) -> None:
         """Poll the event ``enqueue`` held (see :attr:`holding`), now."""
@@ -1115,24 +1027,7 @@ class Engine:
             if reason is None:
                 version = target.version
                 envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
-                idle = envs._idle
-                # envs.take(now), inline when the environment it would take first is alive (as in arrive)
-                entry: IdleEntry | None
-                if (
-                    idle
-                    and not envs._mixed
-                    and (now <= envs._quiet_until or envs._busy)
-                    and now <= idle[envs._first][0]
-                ):
-                    entry = alive = envs._pop()
-                    freed = alive[2]
-                    since = st.since
-                    st.idle_environment_s += now - (freed if freed > since else since)
-                    if alive[3]:
-                        st.environments_reinitialised += 1
-                    envs._busy += 1
-                else:
-                    entry = envs.take(now)
+                entry = envs.take(now)
                 if entry is not None:
                     chosen = entry[1]
                     cold = entry[3]
@@ -1229,8 +1124,15 @@ class Engine:
             request_id = self.request_id(ev.seq)
             self._drive(fs, ev, request_id, version.handler, fresh(ev.payload), self._end_async_cb, 0.0)
             return
+        self._start_behaviour(fs, ev, version, now)
+
+    def _start_behaviour(self, fs: FunctionState, ev: AsyncEvent, version: FunctionVersion, now: float) -> None:
+        """Start ``ev``'s attempt of the ``Behaviour`` of ``version`` in the warm environment it was given: its
+        duration, error and bill drawn and counted as ``_run_attempt`` does, its end queued (``_poll``'s and
+        :meth:`arrive`'s inline start)."""
+        st = fs.stats
         duration = version.sample_duration()
-        behaviour: Behaviour = version.handler  # type: ignore[assignment]  # its kind says so
+        behaviour: Behaviour = version.handler  # type: ignore[assignment]  # the callers checked its kind
         error: ErrorInfo | None = None
         response: Any = None
         if behaviour.error_rate and fs.uniform["errors"]() < behaviour.error_rate:
@@ -1398,17 +1300,7 @@ class Engine:
                 fs.backlog.freed()
             version = ev.target.version
             pool = fs.pool if version is fs.latest.version else fs.pool_for(version)
-            born: float = environment  # type: ignore[assignment]  # on demand: a birth time
-            reset = error is not None and error[0] in RESETS
-            if pool._active is None or pool._busy == 1 or now - born >= pool._max_life:
-                pool.release(now, born, reset)
-            else:  # pool.release(now, born, reset), inline as in _attempt_succeeded
-                pool._busy -= 1
-                shuts = now + pool._active
-                if pool._active_jitter:
-                    shuts += pool._active_jitter * pool._active_uniform()  # type: ignore[misc]
-                retires = born + pool._max_life
-                pool._idle.append((shuts if shuts < retires else retires, born, now, reset))
+            pool.release(now, environment, error is not None and error[0] in RESETS)  # type: ignore[arg-type]
         else:
             self._release(fs, ev, error)
             in_use = st.concurrency.value

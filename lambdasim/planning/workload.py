@@ -184,7 +184,7 @@ class _Arrivals(QueueItem, ABC):
         # The arrival's step: fire, or, when every arrival is the same unqualified Event invoke, straight into the
         # engine's (``start``: Engine.arrive, see _starter), which queues the next arrival itself.
         self._fire: tuple[Callable[[object], None], ...] = (
-            (self.fire,) if start is None else (partial(start, self._engine_entry()),)
+            (self.fire,) if start is None else (partial(start, self.next_entry),)
         )
         self.callbacks: tuple[Callable[[object], None], ...] | None = None
 
@@ -202,10 +202,6 @@ class _Arrivals(QueueItem, ABC):
         """The next arrival's queue entry, ready to push (``None``: no more arrivals). Its order in ties (its event
         id) is taken now, as a push now would take it; the engine pushes it, or processes it at once when it would
         be the very next step (``Engine.arrive``)."""
-
-    def _engine_entry(self) -> Callable[[], Entry | None]:
-        """What makes the next arrival's entry for the engine's step (``start``)."""
-        return self.next_entry
 
     def next(self, _event: object = None) -> None:
         """Queue the next arrival, if any."""
@@ -251,12 +247,7 @@ class _Ticker(_Arrivals):
             self._arrive()
         finally:
             engine.holding = False
-        delay = self._next_delay()  # self.next(), inline: once per arrival
-        if delay is not None:
-            if delay < 0:
-                raise ValueError(f"Negative delay {delay}")
-            self.callbacks = self._fire
-            heappush(self._queue, (self._env.now + delay, NORMAL, next(self._eid), self))
+        self.next()
         if engine.held is not None:
             engine.poll_held()
 
@@ -264,7 +255,7 @@ class _Ticker(_Arrivals):
 class _AtTimes(_Arrivals):
     """Calls ``arrive(i)`` at each absolute time ``times[i]``."""
 
-    __slots__ = ("_arrive", "_i", "_indexed", "_times")
+    __slots__ = ("_arrive", "_i", "_times")
 
     def __init__(
         self,
@@ -276,35 +267,15 @@ class _AtTimes(_Arrivals):
     ):
         super().__init__(env, engine, start)
         self._arrive = arrive
-        self._i = 0
-        # (index, time) pairs for fire; the engine's step needs no index: the times alone.
-        self._indexed = self._fire == (self.fire,)
-        self._times: Iterator[Any] = iter(enumerate(times)) if self._indexed else iter(times)
+        self._times = iter(times)
+        self._i = -1  # the index of the arrival queued last
 
     def next_entry(self) -> Entry | None:
-        nxt = next(self._times, None)
-        if nxt is None:
-            return None
-        self._i, t = nxt
-        now = self._env.now  # a plain attribute on the Kernel (lambdasim.core._kernel)
-        delay = t - now
-        self.callbacks = self._fire
-        return (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self)
-
-    def _engine_entry(self) -> Callable[[], Entry | None]:
-        return self._next_time_entry
-
-    def next(self, _event: object = None) -> None:
-        entry = self.next_entry() if self._indexed else self._next_time_entry()
-        if entry is not None:
-            heappush(self._queue, entry)
-
-    def _next_time_entry(self) -> Entry | None:
-        """:meth:`next_entry` for the engine's step, whose times carry no index."""
-        t: float | None = next(self._times, None)
+        t = next(self._times, None)
         if t is None:
             return None
-        now = self._env.now
+        self._i += 1
+        now = self._env.now  # a plain attribute on the Kernel (lambdasim.core._kernel)
         delay = t - now
         self.callbacks = self._fire
         return (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self)
@@ -320,13 +291,7 @@ class _AtTimes(_Arrivals):
             self._arrive(self._i)
         finally:
             engine.holding = False
-        nxt = next(self._times, None)  # self.next(), inline: once per arrival
-        if nxt is not None:
-            self._i, t = nxt
-            now = self._env.now
-            delay = t - now
-            self.callbacks = self._fire
-            heappush(self._queue, (now + (delay if delay > 0.0 else 0.0), NORMAL, next(self._eid), self))
+        self.next()
         if engine.held is not None:
             engine.poll_held()
 
