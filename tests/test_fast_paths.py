@@ -156,6 +156,32 @@ def test_inline_attempts_match_the_general_path_with_errors_timeouts_cold_starts
     _run_both(monkeypatch, lambda: _model_run([fn, steady], workloads, settings))
 
 
+@pytest.mark.parametrize("base_s", [1.0, 90.0])
+@pytest.mark.parametrize("reserved", [3, None])
+def test_arrivals_into_a_full_pool_match_the_general_path(
+    monkeypatch: pytest.MonkeyPatch, reserved: int | None, base_s: float
+) -> None:
+    # Engine.arrive parks an arrival into a full pool at once (Engine._arrive_parked) when the general step would: a
+    # first backoff longer than the event's maximum age (base 90 s against 60 s) ends the event at its first
+    # throttle instead; a reserved pool of 3, or the account's unreserved pool (100 of 1,000, the rest reserved).
+    behaviour = ls.Behaviour(duration=ls.dist.Exponential(2.0), error_rate=0.1)
+    fn = Function(
+        name="f",
+        behaviour=behaviour,
+        timeout_s=10,
+        reserved_concurrency=reserved,
+        event_invoke=ls.model.EventInvoke(maximum_event_age_s=60, maximum_retry_attempts=1),
+    )
+    other = Function(name="g", behaviour=behaviour, timeout_s=10, reserved_concurrency=900 if reserved is None else 10)
+    settings = ls.Settings(throttle_backoff_base_s=base_s)
+    rate = 4.0 if reserved else 70.0  # twice what the pool takes
+    workloads = [Poisson(function="f", rate_per_s=rate, stop_s=280.0)]
+    outputs = _run_both(monkeypatch, lambda: _model_run([fn, other], workloads, settings))
+    end = outputs[0][1]["functions"]["f"]
+    assert end["throttles"] > 200  # the pool was full at many arrivals
+    assert end["outcomes"]["EventAgeExceeded"] > 0 if base_s > 60 else end["outcomes"]["Success"] > 300
+
+
 @pytest.mark.parametrize("reuse", ["most_recent", "least_recent", "mixed"])
 def test_inline_environments_match_the_general_path_for_reuse_rules_lifetimes_and_quiet_periods(
     monkeypatch: pytest.MonkeyPatch, reuse: str

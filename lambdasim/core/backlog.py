@@ -223,6 +223,25 @@ class Backlog:
         Leaves the earliest parked try in :attr:`first`."""
         if self.next_due >= limit and self.first is not None:
             return
+        heads = self.heads
+        # The earliest try left, in lane `best` (heads[0] is never a try's: lanes start at 1).
+        earliest = min(heads)
+        if earliest < limit:
+            self._move(limit)
+            earliest = min(heads)
+        if earliest == _NEVER:
+            self._emptied()
+            return
+        best = heads.index(earliest)
+        if heads.count(earliest) > 1:  # in two lanes or more (rare): the event accepted first goes first
+            lanes = self.lanes
+            best = min((k for k, h in enumerate(heads) if h == earliest), key=lambda k: lanes[k][0].uid)
+        self.first = self.lanes[best][0]
+        self.first_lane = best
+        self.next_due = earliest
+
+    def _move(self, limit: float) -> None:
+        """:meth:`catch_up`'s work when a parked try is due before ``limit``: those tries, lane by lane."""
         lanes = self.lanes
         all_dues = self.dues
         heads = self.heads
@@ -294,17 +313,6 @@ class Backlog:
             if earlier is not None:
                 for i, k in earlier.items():
                     _count(single, reason, i, k)
-        # The earliest try left, in lane `best` (heads[0] is never a try's: lanes start at 1).
-        earliest = min(heads)
-        if earliest == _NEVER:
-            self._emptied()
-            return
-        best = heads.index(earliest)
-        if heads.count(earliest) > 1:  # in two lanes or more (rare): the event accepted first goes first
-            best = min((k for k, h in enumerate(heads) if h == earliest), key=lambda k: lanes[k][0].uid)
-        self.first = lanes[best][0]
-        self.first_lane = best
-        self.next_due = earliest
 
     def _period_start(self, index: int) -> float:
         """The least time in metrics period ``index`` (``int(t // period) == index``), as floats round it."""

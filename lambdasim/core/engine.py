@@ -802,7 +802,9 @@ class Engine:
         polled at one and the same instant (its queue level goes up and down at once: only its maximum can move) and
         its attempt starts here, as ``_poll`` starts it, with the tests whose outcome is known left out (not
         deleted, room in the pool, age 0, no faults, the unqualified target). ``tests/test_fast_paths.py`` runs it
-        against the general step (with :attr:`inline` off) bit for bit.
+        against the general step (with :attr:`inline` off) bit for bit. An arrival into a full pool that the general
+        step would park at once (a certain throttle, :mod:`lambdasim.core.backlog`) is parked here the same way
+        (:meth:`_arrive_parked`).
 
         The next arrival's entry is made before the poll, as the general step queues it. When it would be the very
         next step of the run (``Kernel.horizon``: before everything on the queue and before the run's stop), it is
@@ -813,8 +815,21 @@ class Engine:
         while True:
             now = env.now  # the clock, without a property call (see the module notes)
             entry: IdleEntry | None = None
+            parked = False
             limit = fs.on_demand_limit
             if (
+                not fs.deleted
+                and self.inline
+                and self._plain_arrivals
+                and not self.service_faults
+                and self.before_change is None
+                and not fs.provisioned
+                and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
+            ) and not (self.unreserved_in_use < self.unreserved_limit if limit is None else fs.in_use < limit):
+                # The pool is full: a certain throttle, parked at once when enqueue would park it (its tests, in
+                # _parks_at_once's order, whose outcome is not known here).
+                parked = self._arrive_parked(fs, payload, now, limit)
+            elif (
                 not fs.deleted
                 and self.inline
                 and self._plain_arrivals
@@ -849,9 +864,11 @@ class Engine:
                     pool._busy += 1
                 else:
                     entry = pool.take(now)
-            if entry is None:
+            if parked:
+                nxt = next_arrival()  # after the park, as in the general step (a park may queue a tick)
+            elif entry is None:
                 # A deleted function's invoke is refused (the workload's invoker: nothing to queue); anything else
-                # not started here is the general step.
+                # not started or parked here is the general step.
                 nxt = next_arrival() if fs.deleted else self._arrive_stepped(fs, payload, next_arrival)
             else:
                 nxt = next_arrival()  # before the poll, as in the general step
@@ -926,6 +943,49 @@ class Engine:
             # then called: this same call).
             env.step_to(nxt[0])
             nxt[3].callbacks = None
+
+    def _arrive_parked(self, fs: FunctionState, payload: Any, now: float, limit: int | None) -> bool:
+        """:meth:`arrive` when ``fs``'s pool is full: ``enqueue(last=True)``'s certain throttle, parked at once, inline
+        (the caller checked what the general step's tests share: not deleted, nothing else due now, no service
+        faults, no provisioned concurrency, no dispatch delay, no duplicates). ``False``: nothing done, the event
+        is for the general step (no attempt in the pool to end, a zero reservation, a backoff past its age, or
+        throttles stepped one by one)."""
+        reserved = fs.reserved
+        target = fs.latest
+        if limit is None:
+            if not self.unreserved_in_use:
+                return False
+            reason = _ACCOUNT
+            backlog = self.account_backlog
+        else:
+            if not fs.in_use:
+                return False
+            reason = _RESERVED
+            backlog = fs.backlog
+        if reserved == 0 or not self._fast_throttles or self._backoffs[1] > target.max_event_age_s:
+            return False
+        self._seq = seq = self._seq + 1  # next_seq()
+        ev = AsyncEvent(fs, seq, payload, now, target)
+        st = fs.stats
+        st.received += 1
+        m = fs.metrics  # m.event_received(now) and m.throttled(now), inline: the same period
+        i = m._level_index if now < m._edge else m._advance(now)
+        d = m.received
+        d[i] = d.get(i, 0) + 1
+        d = m.throttles
+        d[i] = d.get(i, 0) + 1
+        level = st.queued  # st.queued.change(now, 1), inline
+        if now != level._since:
+            level._area += level.value * (now - level._since)
+            level._since = now
+        value = level.value = level.value + 1
+        if value > level.max:
+            level.max = value
+        st.throttles[reason] += 1
+        ev.status = 429
+        ev.throttles = 1
+        backlog.park(ev, now + self._backoffs[1])
+        return True
 
     def _arrive_stepped(
         self, fs: FunctionState, payload: Any, next_arrival: Callable[[], Entry | None]
