@@ -380,8 +380,14 @@ class Backlog:
         dues = self.dues[n]
         if ev.backlog is not self or not lane or lane[0] is not ev or dues[0] != due:
             return  # outdated: the event was tried, or moved on, since
-        if not self.has_room():
-            return  # throttled again: the next catch-up counts it
+        fs = self.fs
+        if fs is None:
+            if not self.has_room():
+                return  # throttled again: the next catch-up counts it
+        else:
+            limit = fs.on_demand_limit  # (has_room, inline: once per woken event)
+            if limit is None or fs.in_use >= limit:
+                return  # throttled again: the next catch-up counts it
         # No parked try comes before this one (it was the earliest when the pool last had room, and the pool has
         # had room since), so it is its lane's first: take it out and try it for real.
         lane.popleft()
@@ -395,7 +401,7 @@ class Backlog:
             self._emptied()
         engine = self._engine
         engine._poll(ev)
-        if self.count and self.has_room():
+        if self.count and self.has_room():  # (the poll may run a handler: ask again)
             self.catch_up(engine.env.now)  # nothing is due before now: this finds the next first
             self._wake_first()
 
