@@ -825,45 +825,34 @@ class Engine:
                 and self.before_change is None
                 and not fs.provisioned
                 and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
-            ) and not (self.unreserved_in_use < self.unreserved_limit if limit is None else fs.in_use < limit):
-                # The pool is full: a certain throttle, parked at once when enqueue would park it (its tests, in
-                # _parks_at_once's order, whose outcome is not known here).
-                parked = self._arrive_parked(fs, payload, now, limit)
-            elif (
-                not fs.deleted
-                and self.inline
-                and self._plain_arrivals
-                and not self.service_faults
-                and self.before_change is None
-                and self.attempt_logger is None
-                and not fs.provisioned
-                and fs.faults is None
-                and (self.unreserved_in_use < self.unreserved_limit if limit is None else fs.in_use < limit)
-                and (not queue or queue[0][0] > now or queue[0][1] > NORMAL)
-                and fs.latest.version.kind == KIND_BEHAVIOUR
             ):
-                # The poll's environment first (what next_arrival and enqueue do touches no environment): when none
-                # is idle, the general step takes again and finds none, then creates one or is throttled by the
-                # scaling limit.
-                pool = fs.pool
-                idle = pool._idle
-                # pool.take(now), inline when the environment it would take first is alive (it then takes that one)
-                if (
-                    idle
-                    and not pool._mixed
-                    and (now <= pool._quiet_until or pool._busy)
-                    and now <= idle[pool._first][0]
-                ):
-                    entry = pool._pop()
-                    st = fs.stats
-                    freed = entry[2]
-                    since = st.since
-                    st.idle_environment_s += now - (freed if freed > since else since)
-                    if entry[3]:
-                        st.environments_reinitialised += 1
-                    pool._busy += 1
-                else:
-                    entry = pool.take(now)
+                if not (self.unreserved_in_use < self.unreserved_limit if limit is None else fs.in_use < limit):
+                    # The pool is full: a certain throttle, parked at once when enqueue would park it (its tests, in
+                    # _parks_at_once's order, whose outcome is not known here).
+                    parked = self._arrive_parked(fs, payload, now, limit)
+                elif self.attempt_logger is None and fs.faults is None and fs.latest.version.kind == KIND_BEHAVIOUR:
+                    # The poll's environment first (what next_arrival and enqueue do touches no environment): when none
+                    # is idle, the general step takes again and finds none, then creates one or is throttled by the
+                    # scaling limit.
+                    pool = fs.pool
+                    idle = pool._idle
+                    # pool.take(now), inline when the environment it would take first is alive (it then takes that one)
+                    if (
+                        idle
+                        and not pool._mixed
+                        and (now <= pool._quiet_until or pool._busy)
+                        and now <= idle[pool._first][0]
+                    ):
+                        entry = pool._pop()
+                        st = fs.stats
+                        freed = entry[2]
+                        since = st.since
+                        st.idle_environment_s += now - (freed if freed > since else since)
+                        if entry[3]:
+                            st.environments_reinitialised += 1
+                        pool._busy += 1
+                    else:
+                        entry = pool.take(now)
             if parked:
                 nxt = next_arrival()  # after the park, as in the general step (a park may queue a tick)
             elif entry is None:
