@@ -27,6 +27,7 @@ import lambdasim as ls
 import lambdasim.core.backlog
 from lambdasim import dist
 from lambdasim.core.backlog import Backlog
+from lambdasim.core.engine import AsyncEvent
 from lambdasim.core.faults import Outage
 from lambdasim.core.outcome import Outcome
 from lambdasim.core.rules import ThrottleReason
@@ -793,3 +794,33 @@ def test_six_hours_behind_a_blocked_pool(parking: Parking) -> None:
     aged = [row for row in run.outcomes if row[2] == "EventAgeExceeded"]
     assert len(aged) > 50 and (aged[0][3], aged[0][4]) == (21_511.0, 0)
     assert run.results["now_s"] == max(row[3] for row in run.outcomes) > 21_600.0  # no tick outlives the events
+
+
+def test_a_tie_made_by_rounding_in_a_late_catch_up_keeps_order_and_never_goes_back_in_time() -> None:
+    # Two parked events whose tries differ by one unit in the last place: 2 - 2**-52 and 2.0 s, the later try the
+    # event accepted first (the smaller uid). The next backoff (2 s) rounds both to exactly 4.0 s, a tie now in the
+    # wrong order by uid. A catch-up to 5 s (the pool full since) finds that try in the past: it was a throttle, to
+    # be counted and backed off again in uid order (as SimPy's queue would have ordered the two tries), not an entry
+    # put on the queue at 4 s when the clock reads 5 s.
+    sim = ls.Simulation(seed=1)
+    lam = sim.client("lambda")
+    lam.create_function(FunctionName="f", Handler=ls.Behaviour(duration=ls.dist.Constant(1.0)), Timeout=60)
+    lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=1)
+    engine = sim.engine
+    fs = engine.functions["f"]
+    later = AsyncEvent(fs, 11, None, 0.0, fs.latest)
+    first = AsyncEvent(fs, 10, None, 0.0, fs.latest)
+    assert first.uid < later.uid
+    assert (2.0 - 2.0**-52) + 2.0 == 2.0 + 2.0  # the rounding the test is about
+    for ev in (later, first):
+        ev.status = 429
+        ev.throttles = 1
+    fs.backlog.park(later, 2.0 - 2.0**-52)
+    fs.backlog.park(first, 2.0)
+    sim.env.step_to(5.0)
+    fs.backlog.catch_up(5.0)
+    assert all(entry[0] >= 5.0 for entry in engine._queue)
+    assert [ev.uid for ev in fs.backlog.lanes[3]] == [first.uid, later.uid]  # both at 8 s, in uid order
+    assert first.due == later.due == 8.0
+    assert fs.backlog.first is first and fs.backlog.count == 2
+    assert fs.stats.throttles[ThrottleReason.RESERVED] == 4  # at 2 - 2**-52, 2.0 and twice at 4.0 s

@@ -288,7 +288,14 @@ class Backlog:
                     ):
                         self._leave(ev, due, n + 1)  # that try ends the event if throttled: at its own time
                     elif nxt and due <= nxt[-1].due and not _after(nxt[-1].due, nxt[-1].uid, due, ev.uid):
-                        self._leave(ev, due, n + 1)  # ties out of order (rare): SimPy's queue orders it
+                        # A tie out of order, the rounding of two sums making two due times equal (rare): a try
+                        # still to come goes on SimPy's queue, which orders it; one that came already (the pool
+                        # full since) takes its place in the lane, to be counted there in its order.
+                        if due >= limit:
+                            self._leave(ev, due, n + 1)
+                        else:
+                            ev.due = due
+                            _insert(nxt, ev)
                     else:
                         ev.due = due
                         nxt.append(ev)
@@ -452,6 +459,16 @@ def _count(fs: FunctionState, reason: ThrottleReason, index: int, n: int) -> Non
     fs.stats.throttles[reason] += n
     d = fs.metrics.throttles
     d[index] = d.get(index, 0) + n
+
+
+def _insert(lane: deque[AsyncEvent], ev: AsyncEvent) -> None:
+    """Put ``ev`` in its place in ``lane`` (in order of due time, then uid), searching from the lane's last."""
+    due = ev.due
+    uid = ev.uid
+    j = len(lane)
+    while j and _after(due, uid, lane[j - 1].due, lane[j - 1].uid):
+        j -= 1
+    lane.insert(j, ev)
 
 
 def _after(last_due: float, last_uid: int, due: float, uid: int) -> bool:
