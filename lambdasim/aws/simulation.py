@@ -24,6 +24,8 @@ from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY, Condition
 from lambdasim.core.settings import Settings
 from lambdasim.core.sinks import Attachment, SinkStats, conditions_of
 
+_weak = weakref.ref  # one lookup less in results(), taken at every clock step
+
 if TYPE_CHECKING:
     from lambdasim.aws._client import BaseClient
     from lambdasim.core.behaviour import Behaviour
@@ -227,7 +229,8 @@ class Simulation:
             if until is None:
                 env.run()
             elif until > env.now:
-                env.run_to(until if isinstance(until, int) else float(until))  # as Kernel.run takes a number
+                # as Kernel.run takes a number (a plain float first: the common case, without a call)
+                env.run_to(until if type(until) is float or isinstance(until, int) else float(until))
         finally:
             self.running = False
         return self.results()
@@ -350,6 +353,7 @@ class Simulation:
             self._configs = {name: dict(config) for name, (_, config) in reported.items() if config}
             self._reported_states = {name: fs for name, (fs, _) in reported.items()}
         env = self.env
+        services = self.services
         results = Results.deferred(
             self.seed,
             float(env.now),
@@ -360,10 +364,10 @@ class Simulation:
             self._epoch_s,
             self._capture,
         )
-        if self.services.sqs.queues:  # what the queues and event source mappings did, as of now
+        if services.sqs.queues:  # what the queues and event source mappings did, as of now
             results.queues = queue_figures(self)
             results.event_source_mappings = event_source_mapping_figures(self)
-        if self.services.kinesis_in_use is not None or self.services.dynamodb_in_use is not None:
+        if services.kinesis_in_use is not None or services.dynamodb_in_use is not None:
             from lambdasim.aws.kinesis.stats import stream_figures, stream_mapping_figures
 
             results.streams = stream_figures(self)
@@ -372,7 +376,7 @@ class Simulation:
             # Taken inside a run (a handler, a sink, a SimPy process): the next step may change anything.
             results.freeze()
             return results
-        self._pending.append(weakref.ref(results))
+        self._pending.append(_weak(results))
         env.before_run = engine.before_change = self._freeze
         return results
 

@@ -252,8 +252,9 @@ class AsyncEvent(Scheduled):
     # third field of its queue entry.
     due: float
     eid: int
-    # Set when a warm Behaviour attempt that will succeed starts inline (Engine._poll, Engine.arrive), for its end
-    # (Engine._attempt_succeeded): its duration, with its response in ``response``.
+    # Set when a warm Behaviour attempt that will succeed starts inline (Engine._poll, Engine.arrive), or an async
+    # def handler's attempt succeeds (Engine._finish_async), for its end (Engine._attempt_succeeded): its duration,
+    # with its response in ``response``.
     duration: float
 
     def __init__(self, fs: FunctionState, seq: int, payload: Any, now: float, target: Target) -> None:
@@ -1121,7 +1122,8 @@ class Engine:
         st.invocations += 1
         ev.environment = chosen
         if kind == KIND_ASYNC:
-            request_id = self.request_id(ev.seq)
+            seq = ev.seq  # self.request_id(seq), inline when written last (by the invoke that queued it, usually)
+            request_id = self._rid if seq == self._rid_seq else self.request_id(seq)
             self._drive(fs, ev, request_id, version.handler, fresh(ev.payload), self._end_async_cb, 0.0)
             return
         self._start_behaviour(fs, ev, version, now)
@@ -1198,10 +1200,11 @@ class Engine:
         heappush(self._queue, (now + delay, BACKOFF, ev.uid, ev))
 
     def _attempt_succeeded(self, ev: AsyncEvent) -> None:
-        """A warm ``Behaviour`` attempt started inline (``_poll``, :meth:`arrive`) ends, successful: as
-        ``_async_ended(ev, None, ev.response, ev.duration)``, inline when nobody listens for the outcome (no trace,
-        sink, destination or dead-letter queue) with what its start tells left out (on-demand concurrency, no
-        reset of its environment, no error)."""
+        """A warm ``Behaviour`` attempt started inline (``_poll``, :meth:`arrive`) ends, successful, or an ``async
+        def`` handler's attempt on demand ended successfully (``_finish_async``): as ``_async_ended(ev, None,
+        ev.response, ev.duration)``, inline when nobody listens for the outcome (no trace, sink, destination or
+        dead-letter queue) with what its start tells left out (on-demand concurrency, no reset of its environment,
+        no error)."""
         fs = ev.fs
         target = ev.target
         version = target.version
@@ -1658,7 +1661,13 @@ class Engine:
         if init:
             st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
         if on_end is self._end_async_cb:  # self._end_async(call, ...), inline
-            self._async_ended(call, error, response, duration)
+            if error is None and self.inline and type(call.environment) is not ProvisionedConcurrency:
+                # A success on demand (no environment to reset): the end of a Behaviour's inline start, as lean.
+                call.response = response
+                call.duration = duration
+                self._attempt_succeeded(call)
+            else:
+                self._async_ended(call, error, response, duration)
         else:
             on_end(call, error, response, duration)
 
