@@ -202,10 +202,17 @@ def test_inline_attempts_match_the_general_path_for_versions_aliases_scaling_and
     _run_both(monkeypatch, lambda: _model_run(functions, workloads, settings))
 
 
+@pytest.mark.parametrize("listened", [False, True])
 def test_inline_attempts_match_the_general_path_for_async_def_handlers_through_the_client(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, listened: bool
 ) -> None:
+    # Successes end through Engine._attempt_succeeded inline (its release inline while others run), or, with a sink
+    # listening for outcomes, through Engine._async_ended: both as the general path ends them.
     seen: list[Any] = []
+
+    class Collect:
+        def deliver(self, outcome: Any) -> None:
+            seen.append((outcome.request_id, outcome.condition, outcome.response, outcome.finished_at))
 
     async def handler(event: dict[str, Any], context: Any) -> Any:
         seen.append((context.aws_request_id, context.get_remaining_time_in_millis(), event))
@@ -220,6 +227,8 @@ def test_inline_attempts_match_the_general_path_for_async_def_handlers_through_t
         lam = sim.client("lambda")
         lam.create_function(FunctionName="f", Handler=handler, Timeout=4)
         lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=3)
+        if listened:
+            sim.add_sink(Collect())
         outs = []
         for i in range(300):
             sim.run(until=1.0 + i * 0.5)
