@@ -198,10 +198,7 @@ class InvokeMixin(LambdaBase):
         simulated clock until the response is ready (inside a handler, ``await context.invoke(...)`` instead);
         ``DryRun`` answers 204."""
         rec, target, kind, event = self._prepare_invoke(params)
-        sim = self._sim
-        if kind == "DryRun":
-            return self._no_payload(204)
-        if kind == "Event":
+        if kind == "Event":  # the common case first
             # self._backend.invoke_async(rec, target, event), inline: queue it, answer with its request id.
             engine = self._backend.engine
             seq = engine.next_seq()
@@ -217,6 +214,9 @@ class InvokeMixin(LambdaBase):
                     "RetryAttempts": 0,
                 },
             }
+        if kind == "DryRun":
+            return self._no_payload(204)
+        sim = self._sim
         if sim.running:
             raise RuntimeError(
                 "a RequestResponse invoke cannot advance the clock from inside the simulation; in an async def "
