@@ -77,6 +77,22 @@ def test_request_ids_are_written_as_the_general_rule_writes_them(seq: int) -> No
     assert engine.request_id(seq) == expected  # and remembered
 
 
+def test_an_accepted_event_answers_with_the_request_id_of_the_general_rule() -> None:
+    """Engine.accept writes the request id itself (request_id's common case, inline): the invoke's answer and the
+    handler's context carry the id the general rule writes."""
+    sim = ls.Simulation(seed=4)
+    lam = sim.client("lambda")
+    seen: list[str] = []
+    lam.create_function(FunctionName="f", Handler=lambda _event, context: seen.append(context.aws_request_id))
+    answers = [lam.invoke(FunctionName="f", InvocationType="Event")["ResponseMetadata"]["RequestId"] for _ in range(3)]
+    sim.run()
+    engine = sim.engine
+    prefix = engine._rid_prefix
+    expected = [f"{prefix}-8000-{seq:012x}" for seq in range(engine._seq - 2, engine._seq + 1)]
+    assert answers == expected
+    assert seen == expected
+
+
 def test_deferred_results_have_empty_queue_figures_of_their_own() -> None:
     sim = ls.Simulation(seed=2)
     first = sim.run(until=1.0)

@@ -432,7 +432,7 @@ class Engine:
     enters_at_once = True
     """Whether an ``async def`` handler's attempt, started by a poll that is the last thing its step does and with no
     init phase, is entered in that step when its own step would come next (the same run, one step less).
-    ``tests/test_held_polls.py`` switches it off to check that."""
+    ``tests/test_held_polls.py`` switches it off to check that (on the class: read when an engine is made)."""
 
     inline = True
     """Whether the hot path does the common case of an attempt's start and end inline: an asynchronous poll takes
@@ -441,7 +441,7 @@ class Engine:
     ``_acquire``, ``_run_attempt``, ``_release``, ``FunctionMetrics.async_attempt`` / ``ended`` and ``_finish``
     (which still do everything else: provisioned concurrency, injected faults, logs, traces, outcome listeners, a
     new metrics period). ``tests/test_fast_paths.py`` switches it off to check that the inline copies give the same
-    runs as those general methods, bit for bit."""
+    runs as those general methods, bit for bit (on the class: read when an engine is made)."""
 
     def __init__(
         self,
@@ -528,6 +528,10 @@ class Engine:
         # What every async def attempt is given (_drive), bound once: a bound method is an object made per read.
         self._finish_async_cb = self._finish_async
         self._defer_interrupt_cb = self.defer_interrupt
+        # The class's switches, read by every attempt: as instance attributes (set on the class before an engine is
+        # made, as the tests do), each read is a plain lookup instead of a miss in the instance's dict first.
+        self.inline = type(self).inline
+        self.enters_at_once = type(self).enters_at_once
         # Constant-delay schedules (see _Lane), by delay: function-error retries, and backoffs (throttles, 5xx).
         self._lanes: dict[float, _Lane] = {}
         self._backoff_lanes: dict[float, _Lane] = {}
@@ -621,6 +625,17 @@ class Engine:
     def next_seq(self) -> int:
         self._seq += 1
         return self._seq
+
+    def accept(self, fs: FunctionState, payload: Any, target: Target) -> str:
+        """An ``Event`` invoke of ``target`` accepted now: ``enqueue(fs, payload, next_seq(), target)``; returns
+        its request id (:meth:`request_id`, its common case inline). One call where a scripted invoke made three."""
+        self._seq = seq = self._seq + 1
+        self.enqueue(fs, payload, seq, target)
+        if seq == self._rid_seq or not 0 <= seq <= 0xFFFF_FFFF_FFFF:
+            return self.request_id(seq)
+        self._rid_seq = seq
+        rid = self._rid = f"{self._rid_head}{seq:012x}"
+        return rid
 
     # -- functions and concurrency ----------------------------------------------------------------------------
 

@@ -200,10 +200,7 @@ class InvokeMixin(LambdaBase):
         rec, target, kind, event = self._prepare_invoke(params)
         if kind == "Event":  # the common case first
             # self._backend.invoke_async(rec, target, event), inline: queue it, answer with its request id.
-            engine = self._backend.engine
-            seq = engine.next_seq()
-            engine.enqueue(rec.state, event, seq, target)
-            rid = engine.request_id(seq)
+            rid = self._backend.engine.accept(rec.state, event, target)
             return {  # self._no_payload(202, rid), inline
                 "StatusCode": 202,
                 "Payload": StreamingBody(b""),
