@@ -19,7 +19,7 @@ from lambdasim.core._validators import check_range, check_type
 from lambdasim.core.engine import Engine
 from lambdasim.core.limits import MAX_TIME_S
 from lambdasim.core.outcome import Sink
-from lambdasim.core.results import Frozen, Results
+from lambdasim.core.results import Frozen, Results, deferred_results
 from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY, Condition
 from lambdasim.core.settings import Settings
 from lambdasim.core.sinks import Attachment, SinkStats, conditions_of
@@ -136,6 +136,7 @@ class Simulation:
         self._reported_states: dict[str, FunctionState] = {}
         self._configs: dict[str, dict[str, Any]] = {}
         self._freeze = self._freeze_results  # the hooks' callable, bound once (results are taken at every step)
+        self._capture_cb = self._capture  # what deferred results read from, bound once (as _freeze)
 
     @property
     def now(self) -> float:
@@ -362,7 +363,7 @@ class Simulation:
             self._reported_states = {name: fs for name, (fs, _) in reported.items()}
         env = self.env
         services = self.services
-        results = Results.deferred(
+        results = deferred_results(  # Results.deferred
             self.seed,
             float(env.now),
             self.settings,
@@ -370,7 +371,7 @@ class Simulation:
             self._reported_states,  # shared: replaced above, never changed in place
             self._configs,
             self._epoch_s,
-            self._capture,
+            self._capture_cb,
         )
         if services.sqs.queues:  # what the queues and event source mappings did, as of now
             results.queues = queue_figures(self)
