@@ -77,6 +77,22 @@ def test_request_ids_are_written_as_the_general_rule_writes_them(seq: int) -> No
     assert engine.request_id(seq) == expected  # and remembered
 
 
+def test_an_accepted_event_answers_with_the_request_id_of_the_general_rule() -> None:
+    """Engine.accept writes the request id itself (request_id's common case, inline): the invoke's answer and the
+    handler's context carry the id the general rule writes."""
+    sim = ls.Simulation(seed=4)
+    lam = sim.client("lambda")
+    seen: list[str] = []
+    lam.create_function(FunctionName="f", Handler=lambda _event, context: seen.append(context.aws_request_id))
+    answers = [lam.invoke(FunctionName="f", InvocationType="Event")["ResponseMetadata"]["RequestId"] for _ in range(3)]
+    sim.run()
+    engine = sim.engine
+    prefix = engine._rid_prefix
+    expected = [f"{prefix}-8000-{seq:012x}" for seq in range(engine._seq - 2, engine._seq + 1)]
+    assert answers == expected
+    assert seen == expected
+
+
 def test_deferred_results_have_empty_queue_figures_of_their_own() -> None:
     sim = ls.Simulation(seed=2)
     first = sim.run(until=1.0)
@@ -228,10 +244,17 @@ def test_inline_attempts_match_the_general_path_for_versions_aliases_scaling_and
     _run_both(monkeypatch, lambda: _model_run(functions, workloads, settings))
 
 
+@pytest.mark.parametrize("listened", [False, True])
 def test_inline_attempts_match_the_general_path_for_async_def_handlers_through_the_client(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, listened: bool
 ) -> None:
+    # Successes end through Engine._attempt_succeeded inline (its release inline while others run), or, with a sink
+    # listening for outcomes, through Engine._async_ended: both as the general path ends them.
     seen: list[Any] = []
+
+    class Collect:
+        def deliver(self, outcome: Any) -> None:
+            seen.append((outcome.request_id, outcome.condition, outcome.response, outcome.finished_at))
 
     async def handler(event: dict[str, Any], context: Any) -> Any:
         seen.append((context.aws_request_id, context.get_remaining_time_in_millis(), event))
@@ -246,6 +269,8 @@ def test_inline_attempts_match_the_general_path_for_async_def_handlers_through_t
         lam = sim.client("lambda")
         lam.create_function(FunctionName="f", Handler=handler, Timeout=4)
         lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=3)
+        if listened:
+            sim.add_sink(Collect())
         outs = []
         for i in range(300):
             sim.run(until=1.0 + i * 0.5)

@@ -119,3 +119,29 @@ def test_payloads_parse_as_json_loads_parses_them(raw: bytes) -> None:
     except (ValueError, UnicodeDecodeError) as exc:
         got = (type(exc), str(exc))
     assert got == expected
+
+
+@pytest.mark.parametrize("raw", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_a_short_payload_reaches_the_handler_as_the_full_check_gives_it(raw: bytes) -> None:
+    """Invoke parses short payloads inline (its own copy of _parse): the handler gets what _payload gives, or the
+    invoke is refused as _payload refuses it."""
+    got: list[Any] = []
+
+    def handler(event: Any, _context: Any) -> None:
+        got.append(event)
+
+    sim = ls.Simulation(seed=1)
+    lam = sim.client("lambda")
+    lam.create_function(FunctionName="f", Handler=handler)
+    try:
+        expected: Any = ("ok", lam._payload("Invoke", raw, 256 * 1024)[0])
+    except ClientError as exc:
+        expected = ("ClientError", exc.response["Error"]["Code"], exc.response["Error"]["Message"])
+    for _ in range(2):  # the first invoke is checked in full, the second remembered
+        try:
+            lam.invoke(FunctionName="f", InvocationType="Event", Payload=raw)
+            sim.run()
+            answer: Any = ("ok", got.pop())
+        except ClientError as exc:
+            answer = ("ClientError", exc.response["Error"]["Code"], exc.response["Error"]["Message"])
+        assert answer == expected

@@ -137,6 +137,17 @@ def test_an_undefused_failure_crashes_the_run_as_in_simpy() -> None:
             env.run()
 
 
+def test_an_undefused_failure_crashes_a_run_to_a_time_as_in_simpy() -> None:
+    """run(until=t) (Kernel.run_to: its own copy of the stepping loop) crashes as run() does."""
+    for make in (Kernel, simpy.Environment):
+        env = make()
+        failing = env.event()
+        env.timeout(1).callbacks.append(lambda _e, failing=failing: failing.fail(KeyError("k")))
+        with pytest.raises(KeyError):
+            env.run(until=2)
+        assert env.now == 1
+
+
 def _stopped_runs(make_env: Callable[[], simpy.Environment]) -> tuple[Any, ...]:
     env = make_env()
     seen: list[tuple[float, str]] = []

@@ -82,36 +82,28 @@ class Services:
         self.cloudwatch: CloudWatchService = CloudWatchService(self)
         self.logs: LogsService = LogsService(self)
         self.iam: IamService = IamService(self)
-        self._kinesis: KinesisService | None = None
-        self._dynamodb: DynamoDbService | None = None
+        # The Kinesis data streams and the DynamoDB tables, or ``None`` while nothing has used them (made on first
+        # use: most runs have none). Plain attributes, not properties: results read them at every clock step.
+        self.kinesis_in_use: KinesisService | None = None
+        self.dynamodb_in_use: DynamoDbService | None = None
 
     @property
     def kinesis(self) -> KinesisService:
         """The Kinesis data streams (made on first use: most runs have none)."""
-        if self._kinesis is None:
+        if self.kinesis_in_use is None:
             from lambdasim.aws.kinesis.backend import KinesisService
 
-            self._kinesis = KinesisService(self)
-        return self._kinesis
-
-    @property
-    def kinesis_in_use(self) -> KinesisService | None:
-        """The Kinesis data streams, or ``None`` if nothing has used Kinesis."""
-        return self._kinesis
-
-    @property
-    def dynamodb_in_use(self) -> DynamoDbService | None:
-        """The DynamoDB tables, or ``None`` if nothing has used DynamoDB."""
-        return self._dynamodb
+            self.kinesis_in_use = KinesisService(self)
+        return self.kinesis_in_use
 
     @property
     def dynamodb(self) -> DynamoDbService:
         """The DynamoDB tables (made on first use)."""
-        if self._dynamodb is None:
+        if self.dynamodb_in_use is None:
             from lambdasim.aws.dynamodb.backend import DynamoDbService
 
-            self._dynamodb = DynamoDbService(self)
-        return self._dynamodb
+            self.dynamodb_in_use = DynamoDbService(self)
+        return self.dynamodb_in_use
 
     @property
     def region(self) -> str:

@@ -38,6 +38,7 @@ Finish = Callable[["AsyncAttempt", "ErrorInfo | None", Any], None]
 
 class AsyncAttempt(QueueItem):
     """Runs ``handler(payload, ctx)`` from ``enter`` on; calls ``finish(self, error, response)`` once, at its end.
+    Made by :func:`new_attempt`.
 
     The attempt is itself what waits on SimPy's event queue while its handler sleeps (and before it is entered):
     a :class:`~lambdasim.core._kernel.QueueItem` pushed with the entry a ``Timeout`` of that delay would have
@@ -65,36 +66,23 @@ class AsyncAttempt(QueueItem):
         "owner",
     )
 
-    def __init__(
-        self,
-        env: Kernel,
-        handler: Any,
-        payload: Any,
-        ctx: Context,
-        deadline: float,
-        timeout_s: float,
-        finish: Finish,
-        interrupt: Callable[[BaseException], None],
-        limit_bytes: int | None = None,
-        log: AttemptLog | None = None,
-        owner: Any = None,
-    ) -> None:
-        self._env = env
-        self._handler = handler
-        self._payload = payload
-        self._ctx = ctx
-        self._deadline = deadline
-        self._timeout_s = timeout_s
-        self._finish = finish
-        self._interrupt = interrupt
-        self._limit = limit_bytes
-        self._log = log  # what the handler prints goes to the invoke's LogResult (LogType="Tail")
-        self.owner = owner
-        self._coro: Any = None
-        self._token = 0  # which await is current: a timer of an earlier one is stale
-        self._deadline_timer = False
-        self.done = False
-        self.callbacks: tuple[Callable[[Any], None], ...] | None = None
+    # Set by new_attempt, which makes every attempt: the class has no __init__ of its own (see new_attempt).
+    _env: Kernel
+    _handler: Any
+    _payload: Any
+    _ctx: Context
+    _deadline: float
+    _timeout_s: float
+    _finish: Finish
+    _interrupt: Callable[[BaseException], None]
+    _limit: int | None
+    _log: AttemptLog | None  # what the handler prints goes to the invoke's LogResult (LogType="Tail")
+    owner: Any
+    _coro: Any
+    _token: int  # which await is current: a timer of an earlier one is stale
+    _deadline_timer: bool
+    done: bool
+    callbacks: tuple[Callable[[Any], None], ...] | None
 
     def schedule_entry(self, delay: float) -> None:
         """Enter the handler ``delay`` seconds from now (after the init phase), as a ``Timeout`` would."""
@@ -215,6 +203,46 @@ class AsyncAttempt(QueueItem):
         except BaseException:
             with contextlib.suppress(BaseException):
                 self._coro.close()
+
+
+def new_attempt(
+    env: Kernel,
+    handler: Any,
+    payload: Any,
+    ctx: Context,
+    deadline: float,
+    timeout_s: float,
+    finish: Finish,
+    interrupt: Callable[[BaseException], None],
+    limit_bytes: int | None = None,
+    log: AttemptLog | None = None,
+    owner: Any = None,
+) -> AsyncAttempt:
+    """A new :class:`AsyncAttempt` of ``handler(payload, ctx)``, to be entered (``enter``) or scheduled
+    (``schedule_entry``); ``finish(attempt, error, response)`` is called once at its end.
+
+    What an ``__init__`` would do: the class has none, so that making one is a call of the class without a Python
+    ``__init__`` (no interpreter call of its own, and no tuple of its eleven arguments), some 60 ns less per
+    ``async def`` attempt, measured on CPython 3.11.
+    """
+    self = AsyncAttempt()
+    self._env = env
+    self._handler = handler
+    self._payload = payload
+    self._ctx = ctx
+    self._deadline = deadline
+    self._timeout_s = timeout_s
+    self._finish = finish
+    self._interrupt = interrupt
+    self._limit = limit_bytes
+    self._log = log
+    self.owner = owner
+    self._coro = None
+    self._token = 0
+    self._deadline_timer = False
+    self.done = False
+    self.callbacks = None
+    return self
 
 
 def _repr(value: object) -> str:

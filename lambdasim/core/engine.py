@@ -33,7 +33,7 @@ import simpy
 from simpy.events import NORMAL, URGENT, Timeout
 
 from lambdasim.core._kernel import Entry, Kernel, QueueItem
-from lambdasim.core.async_attempt import AsyncAttempt
+from lambdasim.core.async_attempt import AsyncAttempt, new_attempt
 from lambdasim.core.backlog import BACKOFF, Backlog
 from lambdasim.core.behaviour import Behaviour
 from lambdasim.core.billing import billed_ms_of
@@ -51,6 +51,7 @@ from lambdasim.core.handler import (
     exit_error,
     fresh,
     is_async,
+    new_context,
     resolve,
     timeout_error,
 )
@@ -212,13 +213,10 @@ class Scheduled(QueueItem):
     # What only a synchronous call carries (SyncCall's slots shadow these): read on the hot path without a type test.
     log: AttemptLog | None = None
     client_context: Any = None
-
-    def __init__(self) -> None:
-        self.callbacks: tuple[Callable[[Any], None], ...] | None = None
-        # An attempt's result, held from its start until it ends: (on_end, error, response, duration).
-        self.ending: tuple[OnEnd, ErrorInfo | None, Any, float] | None = None
-        # The execution environment of the attempt running: its birth time, or its provisioned pool.
-        self.environment: float | ProvisionedConcurrency = 0.0
+    # An attempt's result, held from its start until it ends: (on_end, error, response, duration); None when made.
+    ending: tuple[OnEnd, ErrorInfo | None, Any, float] | None
+    # The execution environment of the attempt running (set when it starts): its birth time, or its provisioned pool.
+    environment: float | ProvisionedConcurrency
 
 
 class AsyncEvent(Scheduled):
@@ -252,26 +250,49 @@ class AsyncEvent(Scheduled):
     # third field of its queue entry.
     due: float
     eid: int
-    # Set when a warm Behaviour attempt that will succeed starts inline (Engine._poll, Engine.arrive), for its end
-    # (Engine._attempt_succeeded): its duration, with its response in ``response``.
+    # Set when a warm Behaviour attempt that will succeed starts inline (Engine._poll, Engine.arrive), or an async
+    # def handler's attempt succeeds (Engine._finish_async), for its end (Engine._attempt_succeeded): its duration,
+    # with its response in ``response``.
     duration: float
+    # Set by new_event, which makes every event: the class has no __init__ of its own (see new_event).
+    fs: FunctionState
+    target: Target
+    seq: int
+    uid: int  # unique: seq is, and a duplicate copy adds 1
+    backlog: Backlog | None  # the Backlog it is parked in
+    payload: Any
+    enqueued_at: float
+    attempts: int
+    throttles: int
+    started_at: float
+    error: ErrorInfo | None
+    response: Any
+    status: int
 
-    def __init__(self, fs: FunctionState, seq: int, payload: Any, now: float, target: Target) -> None:
-        self.callbacks = None
-        self.ending = None
-        self.fs = fs
-        self.target = target
-        self.seq = seq
-        self.uid = seq << 1  # unique: seq is, and a duplicate copy adds 1
-        self.backlog: Backlog | None = None  # the Backlog it is parked in
-        self.payload = payload
-        self.enqueued_at = now
-        self.attempts = 0
-        self.throttles = 0
-        self.started_at = now
-        self.error: ErrorInfo | None = None
-        self.response: Any = None
-        self.status = 200
+
+def new_event(fs: FunctionState, seq: int, payload: Any, now: float, target: Target) -> AsyncEvent:
+    """The ``seq``-th accepted event, of ``fs`` on ``target``, accepted at ``now``.
+
+    What an ``__init__`` would do: the class has none, so that making one (once per event) is a call of the class
+    without a Python ``__init__``, measurably cheaper on CPython 3.11.
+    """
+    ev = AsyncEvent()
+    ev.callbacks = None
+    ev.ending = None
+    ev.fs = fs
+    ev.target = target
+    ev.seq = seq
+    ev.uid = seq << 1
+    ev.backlog = None
+    ev.payload = payload
+    ev.enqueued_at = now
+    ev.attempts = 0
+    ev.throttles = 0
+    ev.started_at = now
+    ev.error = None
+    ev.response = None
+    ev.status = 200
+    return ev
 
 
 class SyncCall(Scheduled):
@@ -411,7 +432,7 @@ class Engine:
     enters_at_once = True
     """Whether an ``async def`` handler's attempt, started by a poll that is the last thing its step does and with no
     init phase, is entered in that step when its own step would come next (the same run, one step less).
-    ``tests/test_held_polls.py`` switches it off to check that."""
+    ``tests/test_held_polls.py`` switches it off to check that (on the class: read when an engine is made)."""
 
     inline = True
     """Whether the hot path does the common case of an attempt's start and end inline: an asynchronous poll takes
@@ -420,7 +441,7 @@ class Engine:
     ``_acquire``, ``_run_attempt``, ``_release``, ``FunctionMetrics.async_attempt`` / ``ended`` and ``_finish``
     (which still do everything else: provisioned concurrency, injected faults, logs, traces, outcome listeners, a
     new metrics period). ``tests/test_fast_paths.py`` switches it off to check that the inline copies give the same
-    runs as those general methods, bit for bit."""
+    runs as those general methods, bit for bit (on the class: read when an engine is made)."""
 
     def __init__(
         self,
@@ -504,6 +525,13 @@ class Engine:
         self._end_async_cb: OnEnd = self._end_async
         self._async_end_step = (self._async_ended,)
         self._succeeded_step = (self._attempt_succeeded,)
+        # What every async def attempt is given (_drive), bound once: a bound method is an object made per read.
+        self._finish_async_cb = self._finish_async
+        self._defer_interrupt_cb = self.defer_interrupt
+        # The class's switches, read by every attempt: as instance attributes (set on the class before an engine is
+        # made, as the tests do), each read is a plain lookup instead of a miss in the instance's dict first.
+        self.inline = type(self).inline
+        self.enters_at_once = type(self).enters_at_once
         # Constant-delay schedules (see _Lane), by delay: function-error retries, and backoffs (throttles, 5xx).
         self._lanes: dict[float, _Lane] = {}
         self._backoff_lanes: dict[float, _Lane] = {}
@@ -597,6 +625,17 @@ class Engine:
     def next_seq(self) -> int:
         self._seq += 1
         return self._seq
+
+    def accept(self, fs: FunctionState, payload: Any, target: Target) -> str:
+        """An ``Event`` invoke of ``target`` accepted now: ``enqueue(fs, payload, next_seq(), target)``; returns
+        its request id (:meth:`request_id`, its common case inline). One call where a scripted invoke made three."""
+        self._seq = seq = self._seq + 1
+        self.enqueue(fs, payload, seq, target)
+        if seq == self._rid_seq or not 0 <= seq <= 0xFFFF_FFFF_FFFF:
+            return self.request_id(seq)
+        self._rid_seq = seq
+        rid = self._rid = f"{self._rid_head}{seq:012x}"
+        return rid
 
     # -- functions and concurrency ----------------------------------------------------------------------------
 
@@ -737,7 +776,7 @@ class Engine:
         now = self.env.now  # the clock, without a property call (see the module notes)
         if target is None:
             target = fs.latest
-        ev = AsyncEvent(fs, seq, payload, now, target)
+        ev = new_event(fs, seq, payload, now, target)
         st = fs.stats
         st.received += 1
         m = fs.metrics  # m.event_received(now), inline
@@ -783,7 +822,7 @@ class Engine:
 
     def _duplicate(self, ev: AsyncEvent, now: float) -> None:
         """Lambda delivers ``ev`` twice (at least once): a copy of it, polled right after it."""
-        twin = AsyncEvent(ev.fs, ev.seq, ev.payload, now, ev.target)
+        twin = new_event(ev.fs, ev.seq, ev.payload, now, ev.target)
         twin.uid += 1  # after its original, at a tie
         st = ev.fs.stats
         st.duplicates += 1
@@ -866,7 +905,7 @@ class Engine:
                 st = fs.stats
                 self._seq = seq = self._seq + 1  # next_seq()
                 target = fs.latest
-                ev = AsyncEvent(fs, seq, payload, now, target)
+                ev = new_event(fs, seq, payload, now, target)
                 st.received += 1
                 m = fs.metrics  # m.event_received(now), inline
                 i = m._level_index if now < m._edge else m._advance(now)
@@ -1076,7 +1115,25 @@ class Engine:
             if reason is None:
                 version = target.version
                 envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
-                entry = envs.take(now)
+                idle = envs._idle
+                entry: IdleEntry | None
+                # envs.take(now), inline when the environment it would take first is alive (it then takes that one),
+                # as in arrive
+                if (
+                    idle
+                    and not envs._mixed
+                    and (now <= envs._quiet_until or envs._busy)
+                    and now <= idle[envs._first][0]
+                ):
+                    entry = envs._pop()
+                    freed = entry[2]
+                    since = st.since
+                    st.idle_environment_s += now - (freed if freed > since else since)
+                    if entry[3]:
+                        st.environments_reinitialised += 1
+                    envs._busy += 1
+                else:
+                    entry = envs.take(now)
                 if entry is not None:
                     chosen = entry[1]
                     cold = entry[3]
@@ -1170,7 +1227,8 @@ class Engine:
         st.invocations += 1
         ev.environment = chosen
         if kind == KIND_ASYNC:
-            request_id = self.request_id(ev.seq)
+            seq = ev.seq  # self.request_id(seq), inline when written last (by the invoke that queued it, usually)
+            request_id = self._rid if seq == self._rid_seq else self.request_id(seq)
             self._drive(fs, ev, request_id, version.handler, fresh(ev.payload), self._end_async_cb, 0.0)
             return
         self._start_behaviour(fs, ev, version, now)
@@ -1247,10 +1305,11 @@ class Engine:
         heappush(self._queue, (now + delay, BACKOFF, ev.uid, ev))
 
     def _attempt_succeeded(self, ev: AsyncEvent) -> None:
-        """A warm ``Behaviour`` attempt started inline (``_poll``, :meth:`arrive`) ends, successful: as
-        ``_async_ended(ev, None, ev.response, ev.duration)``, inline when nobody listens for the outcome (no trace,
-        sink, destination or dead-letter queue) with what its start tells left out (on-demand concurrency, no
-        reset of its environment, no error)."""
+        """A warm ``Behaviour`` attempt started inline (``_poll``, :meth:`arrive`) ends, successful, or an ``async
+        def`` handler's attempt on demand ended successfully (``_finish_async``): as ``_async_ended(ev, None,
+        ev.response, ev.duration)``, inline when nobody listens for the outcome (no trace, sink, destination or
+        dead-letter queue) with what its start tells left out (on-demand concurrency, no reset of its environment,
+        no error)."""
         fs = ev.fs
         target = ev.target
         version = target.version
@@ -1601,9 +1660,8 @@ class Engine:
             if error is None:
                 # Called now but, on AWS, entered after the init phase: it sees the full timeout remaining (less a
                 # retried init, which runs inside the invoke phase).
-                ctx = Context(self, call.target, request_id, now + version.timeout_s - reinit)
+                ctx = new_context(self, call.target, request_id, now + version.timeout_s - reinit, call.client_context)
                 limit = RESPONSE_LIMIT_BYTES if type(call) is SyncCall else None
-                ctx.client_context = call.client_context
                 if log is None:
                     error, response = _call_plain(handler, fresh(payload), ctx, limit, self.defer_interrupt)
                 else:
@@ -1666,20 +1724,19 @@ class Engine:
         target = call.target
         timeout_s = target.version.timeout_s
         deadline = invoked + timeout_s
-        ctx = Context(self, target, request_id, deadline)
-        ctx.client_context = call.client_context
+        ctx = new_context(self, target, request_id, deadline, call.client_context)
         if log is not None:
             ctx._log_stream = log.stream_name
         # What _finish_async needs at the attempt's end, kept on the attempt (no closure per attempt).
-        attempt = AsyncAttempt(
+        attempt = new_attempt(
             env,
             handler,
             payload,
             ctx,
             deadline,
             timeout_s,
-            self._finish_async,
-            self.defer_interrupt,
+            self._finish_async_cb,
+            self._defer_interrupt_cb,
             RESPONSE_LIMIT_BYTES if isinstance(call, SyncCall) else None,
             log,
             (fs, call, on_end, init, invoked),
@@ -1707,7 +1764,13 @@ class Engine:
         if init:
             st.billed_init_ms += billed_ms_of((init + duration) * 1000.0) - billed
         if on_end is self._end_async_cb:  # self._end_async(call, ...), inline
-            self._async_ended(call, error, response, duration)
+            if error is None and self.inline and type(call.environment) is not ProvisionedConcurrency:
+                # A success on demand (no environment to reset): the end of a Behaviour's inline start, as lean.
+                call.response = response
+                call.duration = duration
+                self._attempt_succeeded(call)
+            else:
+                self._async_ended(call, error, response, duration)
         else:
             on_end(call, error, response, duration)
 

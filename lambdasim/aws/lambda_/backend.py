@@ -776,10 +776,7 @@ class LambdaBackend:
 
     def invoke_async(self, rec: FunctionRecord, target: Target, event: Any) -> str:
         """Accept an ``Event`` invoke of ``event`` on ``target``: queue it, return its request id."""
-        engine = self.engine
-        seq = engine.next_seq()
-        engine.enqueue(rec.state, event, seq, target)
-        return engine.request_id(seq)
+        return self.engine.accept(rec.state, event, target)
 
     def invoke_sync(
         self,
