@@ -27,7 +27,7 @@ import lambdasim as ls
 import lambdasim.core.backlog
 from lambdasim import dist
 from lambdasim.core.backlog import Backlog
-from lambdasim.core.engine import AsyncEvent
+from lambdasim.core.engine import new_event
 from lambdasim.core.faults import Outage
 from lambdasim.core.outcome import Outcome
 from lambdasim.core.rules import ThrottleReason
@@ -808,8 +808,8 @@ def test_a_tie_made_by_rounding_in_a_late_catch_up_keeps_order_and_never_goes_ba
     lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=1)
     engine = sim.engine
     fs = engine.functions["f"]
-    later = AsyncEvent(fs, 11, None, 0.0, fs.latest)
-    first = AsyncEvent(fs, 10, None, 0.0, fs.latest)
+    later = new_event(fs, 11, None, 0.0, fs.latest)
+    first = new_event(fs, 10, None, 0.0, fs.latest)
     assert first.uid < later.uid
     assert (2.0 - 2.0**-52) + 2.0 == 2.0 + 2.0  # the rounding the test is about
     for ev in (later, first):

@@ -993,7 +993,7 @@ class Engine:
         if reserved == 0 or not self._fast_throttles or self._backoffs[1] > target.max_event_age_s:
             return False
         self._seq = seq = self._seq + 1  # next_seq()
-        ev = AsyncEvent(fs, seq, payload, now, target)
+        ev = new_event(fs, seq, payload, now, target)
         st = fs.stats
         st.received += 1
         m = fs.metrics  # m.event_received(now) and m.throttled(now), inline: the same period
