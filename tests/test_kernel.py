@@ -138,7 +138,7 @@ def test_an_undefused_failure_crashes_the_run_as_in_simpy() -> None:
 
 
 def test_an_undefused_failure_crashes_a_run_to_a_time_as_in_simpy() -> None:
-    """run(until=t) (Kernel.run_to: its own copy of the stepping loop) crashes as run() does."""
+    """run(until=t) (Kernel.run_to) crashes as run() does."""
     for make in (Kernel, simpy.Environment):
         env = make()
         failing = env.event()

@@ -63,10 +63,9 @@ class Kernel(simpy.Environment):
         self.eids: Iterator[int] = self._eid
         # Called before the clock moves: the Simulation freezes the results it handed out and nobody read yet.
         self.before_run: Callable[[], None] | None = None
-        # While run_to or _step_while_before runs: the queue entry of its stop, which every entry it steps sorts
-        # before. An entry a step would push and that would be the very next one stepped may then be processed in
-        # that step, as the next step would (see Engine.arrive); outside such a loop (step(), SimPy's own run) it
-        # is None.
+        # While _step_while_before runs: the queue entry of its stop, which every entry it steps sorts before. An
+        # entry a step would push and that would be the very next one stepped may then be processed in that step,
+        # as the next step would (see Engine.arrive); outside such a loop (step(), SimPy's own run) it is None.
         self.horizon: tuple[float, float, float] | None = None
         self.stepping = False  # inside run(): whatever is read now may change before the caller sees it again
 
@@ -96,42 +95,16 @@ class Kernel(simpy.Environment):
 
     def run_to(self, at: float) -> None:
         """``run(until=at)`` for a number ``at`` (an int or a float) greater than :attr:`now`, checked by the
-        caller: what a script calls before each invoke, without ``run``'s tests of ``until``'s kind.
-
-        :meth:`_step_while_before`'s loop, inline: a script steps the clock once per invoke, and a call more per step
-        is a measurable part of that step's cost (the two loops are the same; ``tests/test_kernel.py`` runs both).
-        """
+        caller: what a script calls before each invoke, without ``run``'s tests of ``until``'s kind."""
         if self.before_run is not None:
             self.before_run()
         now = self._now
         stop = (now + (at - now), URGENT, next(self._eid))
         end = stop[0]
-        queue = self._queue
         self.stepping = True
-        self.horizon = stop
         try:
-            while queue:
-                head = queue[0]
-                t = head[0]
-                if not (t < end or (t == end and head < stop)):
-                    break
-                heappop(queue)
-                event = head[3]
-                self.now = self._now = t
-                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
-                try:
-                    for callback in callbacks:
-                        callback(event)
-                except StopSimulation:
-                    event.callbacks = callbacks[callbacks.index(callback) + 1 :]
-                    self.schedule(event, EventPriority(URGENT - 1))
-                    raise
-                if not event._ok and not hasattr(event, "_defused"):
-                    exc = type(event._value)(*event._value.args)
-                    exc.__cause__ = event._value
-                    raise exc
+            self._step_while_before(end, stop)
         finally:
-            self.horizon = None
             self.stepping = False
         self.now = self._now = end
         next(self._eid)  # the id SimPy takes when its stop event puts itself back on the queue (priority -1)
