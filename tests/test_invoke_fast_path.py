@@ -123,7 +123,7 @@ def test_payloads_parse_as_json_loads_parses_them(raw: bytes) -> None:
 
 @pytest.mark.parametrize("raw", PAYLOADS, ids=range(len(PAYLOADS)))
 def test_a_short_payload_reaches_the_handler_as_the_full_check_gives_it(raw: bytes) -> None:
-    """Invoke parses short payloads inline (its own copy of _parse): the handler gets what _payload gives, or the
+    """Invoke parses short payloads at once (_parse): the handler gets what _payload gives, or the
     invoke is refused as _payload refuses it."""
     got: list[Any] = []
 

@@ -174,18 +174,7 @@ class InvokeMixin(LambdaBase):
         # A short payload cannot be nested deeper than MAX_PAYLOAD_DEPTH (a level takes a character): parsed at once.
         if type(payload) is bytes and 0 < len(payload) <= MAX_PAYLOAD_DEPTH and len(payload) <= limit:
             try:
-                if payload[0] not in _NOT_UTF8_FIRST and (len(payload) == 1 or payload[1]):
-                    # _parse(payload), inline for UTF-8 text (the common case): one call less per invoke.
-                    text = payload.decode("utf-8", "surrogatepass")
-                    try:
-                        event, end = _scan(text, 0)
-                    except StopIteration:
-                        event = _decode(text)
-                    else:
-                        if end != len(text):
-                            event = _decode(text)
-                else:
-                    event = _parse(payload)
+                event = _parse(payload)
             except (ValueError, UnicodeDecodeError):  # blank (no event) or not JSON (an error): as _payload says
                 event = self._payload(op, payload, limit)[0]
         else:
