@@ -19,7 +19,7 @@ from lambdasim.core._validators import check_range, check_type
 from lambdasim.core.engine import Engine
 from lambdasim.core.limits import MAX_TIME_S
 from lambdasim.core.outcome import Sink
-from lambdasim.core.results import Frozen, Results, deferred_results
+from lambdasim.core.results import Frozen, Results
 from lambdasim.core.rules import MIN_UNRESERVED_CONCURRENCY, Condition
 from lambdasim.core.settings import Settings
 from lambdasim.core.sinks import Attachment, SinkStats, conditions_of
@@ -137,6 +137,7 @@ class Simulation:
         self._configs: dict[str, dict[str, Any]] = {}
         self._freeze = self._freeze_results  # the hooks' callable, bound once (results are taken at every step)
         self._capture_cb = self._capture  # what deferred results read from, bound once (as _freeze)
+        self._deferred = Results.deferred  # bound once: a classmethod is looked up and bound at every read
 
     @property
     def now(self) -> float:
@@ -213,17 +214,9 @@ class Simulation:
         a CloudWatch alarm is evaluated for ever (``sim.client("cloudwatch").put_metric_alarm``), so while there is
         one, ``until`` is required: without it this raises ``ValueError`` naming the rules or alarms.
         """
-        env = self.env
-        if type(until) is float and env.now < until <= self._horizon_limit_s and not self.running:
-            # A script stepping the clock (once per invoke): what follows does for such a time, without its tests.
-            self.running = True
-            try:
-                env.run_to(until)
-            finally:
-                self.running = False
-            return self.results()
         if self.running:
             self._check_not_running("sim.run()")
+        env = self.env
         if until is not None:
             # check_range("until", until, self.now, limit), with its cost only for a bad value
             if not ((type(until) is float or type(until) is int) and env.now <= until <= self._horizon_limit_s):
@@ -363,7 +356,7 @@ class Simulation:
             self._reported_states = {name: fs for name, (fs, _) in reported.items()}
         env = self.env
         services = self.services
-        results = deferred_results(  # Results.deferred
+        results = self._deferred(
             self.seed,
             float(env.now),
             self.settings,

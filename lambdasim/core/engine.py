@@ -1115,25 +1115,7 @@ class Engine:
             if reason is None:
                 version = target.version
                 envs = fs.pool if version is fs.latest.version else fs.pool_for(version)
-                idle = envs._idle
-                entry: IdleEntry | None
-                # envs.take(now), inline when the environment it would take first is alive (it then takes that one),
-                # as in arrive
-                if (
-                    idle
-                    and not envs._mixed
-                    and (now <= envs._quiet_until or envs._busy)
-                    and now <= idle[envs._first][0]
-                ):
-                    entry = envs._pop()
-                    freed = entry[2]
-                    since = st.since
-                    st.idle_environment_s += now - (freed if freed > since else since)
-                    if entry[3]:
-                        st.environments_reinitialised += 1
-                    envs._busy += 1
-                else:
-                    entry = envs.take(now)
+                entry = envs.take(now)
                 if entry is not None:
                     chosen = entry[1]
                     cold = entry[3]

@@ -125,9 +125,19 @@ class Results:
         The caller promises to call :meth:`freeze` before anything those read changes (the simulation does, see
         the class notes): until then, live and frozen are the same. Taking them costs a few attribute stores.
         """
-        return deferred_results(
-            seed, now, settings, concurrency_limit, functions, configs, metrics_epoch_s, capture, cls
-        )
+        self: Results = _new(cls)  # without __init__, which computes the figures at once
+        self.seed = seed
+        self.now = now
+        self.settings = settings
+        self.concurrency_limit = concurrency_limit
+        self._configs = None
+        self._configs_shared = configs
+        self.metrics_epoch_s = metrics_epoch_s
+        self._functions_at = functions
+        self._capture = capture
+        self._queues = self._event_source_mappings = None  # empty, made when first read (most runs have none)
+        self._streams = self._stream_mappings = None
+        return self
 
     def freeze(self) -> None:
         """Compute the figures now, from the live state (a no-op once done)."""
@@ -554,31 +564,3 @@ def _num(x: float | None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return f"{'-':>10}"
     return f"{x:>10.3f}"
-
-
-def deferred_results(
-    seed: int,
-    now: float,
-    settings: Settings,
-    concurrency_limit: int,
-    functions: dict[str, FunctionState],
-    configs: dict[str, dict[str, Any]],
-    metrics_epoch_s: float,
-    capture: Callable[[float, dict[str, FunctionState]], Frozen],
-    cls: type[Results] = Results,
-) -> Results:
-    """:meth:`Results.deferred` (of ``cls``), as a function: what a simulation calls at every clock step of a
-    script (a call of a classmethod looks it up on the class and binds it first)."""
-    self: Results = _new(cls)  # without __init__, which computes the figures at once
-    self.seed = seed
-    self.now = now
-    self.settings = settings
-    self.concurrency_limit = concurrency_limit
-    self._configs = None
-    self._configs_shared = configs
-    self.metrics_epoch_s = metrics_epoch_s
-    self._functions_at = functions
-    self._capture = capture
-    self._queues = self._event_source_mappings = None  # empty, made when first read (most runs have none)
-    self._streams = self._stream_mappings = None
-    return self
