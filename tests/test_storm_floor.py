@@ -11,6 +11,9 @@ now and then, and one near saturation.
 from __future__ import annotations
 
 import importlib.util
+import json
+import math
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -76,3 +79,19 @@ def test_the_skeleton_sees_a_changed_model(floor: ModuleType) -> None:
     expected = _by_minute(floor.lambdasim_results(times, durations, 10), "Throttles")
     assert floor.skeleton(times, durations, servers=10).throttles == expected
     assert floor.skeleton(times, durations, servers=9).throttles != expected
+
+
+def test_the_script_ends_with_its_json_line() -> None:
+    """``storm_floor.py --quick`` runs against the current code and reports its figures (no timing asserted)."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "storm_floor.py"), "--quick", "--repetitions", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])["storm_floor"]
+    assert figures["invocations"] == 12_000 and figures["throttles"] > 0
+    for key in ("skeleton_calm_us", "skeleton_storm_us", "lambdasim_calm_us", "lambdasim_storm_us", "floor"):
+        assert math.isfinite(figures[key]) and figures[key] > 0, (key, figures[key])
