@@ -152,8 +152,15 @@ class CountingSink:
         self.delivered += 1
 
 
-def lambdasim_model(gaps: list[float], services: list[float], concurrency: int = SERVERS, trace: bool = False) -> Model:
-    """Reserved concurrency ``concurrency``, default settings and statistics, durations replayed in order."""
+def lambdasim_model(
+    gaps: list[float],
+    services: list[float],
+    concurrency: int = SERVERS,
+    trace: bool = False,
+    settings: ls.Settings | None = None,
+) -> Model:
+    """Reserved concurrency ``concurrency``, ``settings`` (``None``: the defaults) and default statistics, durations
+    replayed in order."""
     function = Function(
         name=FUNCTION,
         behaviour=ls.Behaviour(duration=Replay(services)),
@@ -162,7 +169,7 @@ def lambdasim_model(gaps: list[float], services: list[float], concurrency: int =
     )
     # Arrival times as SimPy's source reaches them: the running sum of the gaps.
     times = ReplayTrace(function=FUNCTION, times_s=np.cumsum(gaps).tolist())
-    return Model(functions=[function], workloads=[times], trace=trace)
+    return Model(functions=[function], workloads=[times], trace=trace, settings=settings or ls.Settings())
 
 
 def lambdasim_async(

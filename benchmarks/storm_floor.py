@@ -49,15 +49,13 @@ from bench_async import (
     SERVERS,
     STORM_RATE_PER_S,
     STORM_S,
-    TIMEOUT_S,
-    Replay,
     lambdasim_async,
+    lambdasim_model,
     streams,
+    timed,
 )
 
 import lambdasim as ls
-from lambdasim.model import Function, Model
-from lambdasim.workload import Replay as ReplayTrace
 
 _NEVER = math.inf
 PERIOD_S = 60.0  # CloudWatch's period, lambdasim's default metrics period
@@ -234,22 +232,12 @@ def skeleton(
 
 
 def lambdasim_results(
-    times: list[float],
-    durations: list[float],
-    servers: int = SERVERS,
-    base_s: float = 1.0,
-    cap_s: float = 300.0,
+    gaps: list[float], durations: list[float], servers: int = SERVERS, base_s: float = 1.0, cap_s: float = 300.0
 ) -> ls.Results:
-    """What lambdasim makes of :func:`skeleton`'s load (as ``bench_async.lambdasim_model``, with these backoffs)."""
-    function = Function(
-        name=FUNCTION,
-        behaviour=ls.Behaviour(duration=Replay(durations)),
-        timeout_s=TIMEOUT_S,
-        reserved_concurrency=servers,
-    )
+    """What lambdasim makes of :func:`skeleton`'s load (arrivals at the running sum of ``gaps``), with these
+    backoffs."""
     settings = ls.Settings(throttle_backoff_base_s=base_s, throttle_backoff_cap_s=cap_s)
-    trace = ReplayTrace(function=FUNCTION, times_s=times)
-    return Model(functions=[function], workloads=[trace], settings=settings).build(seed=SEED).run()
+    return lambdasim_model(gaps, durations, servers, settings=settings).build(seed=SEED).run()
 
 
 def _cpu(run: Any) -> float:
@@ -258,12 +246,6 @@ def _cpu(run: Any) -> float:
     start = time.process_time()
     run()
     return time.process_time() - start
-
-
-def _lambdasim_cpu(gaps: list[float], durations: list[float]) -> float:
-    """CPU time of lambdasim's run alone, the model built before (``bench_async.lambdasim_async``)."""
-    gc.collect()
-    return lambdasim_async(gaps, durations)
 
 
 def measure(customers: int, storm_s: float, repetitions: int) -> dict[str, Any]:
@@ -276,9 +258,9 @@ def measure(customers: int, storm_s: float, repetitions: int) -> dict[str, Any]:
     rows: list[dict[str, float]] = []
     for rep in range(repetitions):
         row = {
-            "lambdasim_calm_us": _lambdasim_cpu(calm_gaps, calm_durations) / customers,
+            "lambdasim_calm_us": timed(lambda: lambdasim_async(calm_gaps, calm_durations)) / customers,
             "skeleton_calm_us": _cpu(lambda: skeleton(calm_times, calm_durations)) / customers,
-            "lambdasim_storm_us": _lambdasim_cpu(storm_gaps, storm_durations) / n_storm,
+            "lambdasim_storm_us": timed(lambda: lambdasim_async(storm_gaps, storm_durations)) / n_storm,
             "skeleton_storm_us": _cpu(lambda: skeleton(storm_times, storm_durations)) / n_storm,
         }
         row = {k: v * 1e6 for k, v in row.items()}
@@ -293,7 +275,7 @@ def measure(customers: int, storm_s: float, repetitions: int) -> dict[str, Any]:
         )
     # The same work: the skeleton's throttles are lambdasim's, minute by minute.
     throttled = skeleton(storm_times, storm_durations).throttles
-    expected = lambdasim_results(storm_times, storm_durations).metric(FUNCTION, "Throttles")
+    expected = lambdasim_results(storm_gaps, storm_durations).metric(FUNCTION, "Throttles")
     assert throttled == {int(start // PERIOD_S): int(n) for start, n in expected}, "the skeleton counts otherwise"
     result: dict[str, Any] = {"invocations": n_storm, "throttles": sum(throttled.values())}
     for key in rows[0]:

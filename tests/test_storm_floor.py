@@ -59,9 +59,10 @@ def test_the_skeleton_counts_what_lambdasim_counts_minute_by_minute(
 ) -> None:
     rng = np.random.default_rng(int(rate_per_s * seconds))
     n = int(rate_per_s * seconds)
-    times = np.cumsum(rng.exponential(1.0 / rate_per_s, n)).tolist()
+    gaps = rng.exponential(1.0 / rate_per_s, n).tolist()
     durations = rng.exponential(mean_s, n).tolist()
-    expected = floor.lambdasim_results(times, durations, servers, base_s, cap_s)
+    times = np.cumsum(gaps).tolist()
+    expected = floor.lambdasim_results(gaps, durations, servers, base_s, cap_s)
     got = floor.skeleton(times, durations, servers=servers, base_s=base_s, cap_s=cap_s)
     throttles = _by_minute(expected, "Throttles")
     assert sum(throttles.values()) > 0  # every load here throttles
@@ -74,9 +75,10 @@ def test_the_skeleton_counts_what_lambdasim_counts_minute_by_minute(
 def test_the_skeleton_sees_a_changed_model(floor: ModuleType) -> None:
     """The comparison can fail: one slot fewer in the skeleton than in lambdasim changes the throttles."""
     rng = np.random.default_rng(3)
-    times = np.cumsum(rng.exponential(1.0 / 40.0, 2400)).tolist()
+    gaps = rng.exponential(1.0 / 40.0, 2400).tolist()
     durations = rng.exponential(0.5, 2400).tolist()
-    expected = _by_minute(floor.lambdasim_results(times, durations, 10), "Throttles")
+    times = np.cumsum(gaps).tolist()
+    expected = _by_minute(floor.lambdasim_results(gaps, durations, 10), "Throttles")
     assert floor.skeleton(times, durations, servers=10).throttles == expected
     assert floor.skeleton(times, durations, servers=9).throttles != expected
 
